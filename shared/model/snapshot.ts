@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/**
+ * The Snapshot: the complete picture at one instant. Tools outside the project read these
+ * field names; do not rename them. Bytes are integers, times are epoch milliseconds.
+ */
+
+const bytes = z.number().int().nonnegative();
+const nullableNumber = z.number().finite().nullable();
+
+export const gpuVendorSchema = z.enum(['nvidia', 'amd', 'apple', 'other']);
+
+/** Memory one process holds on one GPU (nvidia-smi compute apps, Windows GPU Process Memory). */
+export const gpuProcessSchema = z.object({
+  pid: z.number().int(),
+  name: z.string(),
+  usedBytes: bytes.nullable(),
+  /** Backend id (e.g. `ollama@127.0.0.1:11434`) when the process is a known LLM server; else null. */
+  backendId: z.string().nullable(),
+});
+
+export const gpuSchema = z.object({
+  /** Stable id, `gpu:<index>`. */
+  id: z.string(),
+  index: z.number().int().nonnegative(),
+  vendor: gpuVendorSchema,
+  name: z.string(),
+  uuid: z.string().nullable(),
+  memoryTotalBytes: bytes,
+  memoryUsedBytes: bytes,
+  memoryFreeBytes: bytes,
+  /** 0–100, null where the driver does not report it (`[N/A]`, MIG). */
+  utilizationPct: nullableNumber,
+  temperatureC: nullableNumber,
+  powerWatts: nullableNumber,
+  /** Memory the driver/firmware reserves (nvidia-smi `memory.reserved`), when known. */
+  memoryReservedBytes: bytes.nullable().optional(),
+  /** Id of the source that produced this reading (e.g. `nvidia-smi`). */
+  sourceId: z.string().optional(),
+  /** True when the reading is older than expected (a stalled stream). */
+  stale: z.boolean().optional(),
+  /** Per-process usage where the platform reports it. */
+  processes: z.array(gpuProcessSchema).optional(),
+});
+
+export const systemSchema = z.object({
+  memoryTotalBytes: bytes,
+  memoryUsedBytes: bytes,
+  swapTotalBytes: bytes,
+  swapUsedBytes: bytes,
+});
+
+export const backendKindSchema = z.enum(['ollama', 'vllm', 'llamacpp', 'lmstudio', 'openai']);
+export const backendStatusSchema = z.enum(['up', 'down', 'error', 'unauthorized']);
+
+export const slotSchema = z.object({
+  id: z.number().int(),
+  contextTokens: z.number().int().nonnegative(),
+  usedTokens: z.number().int().nonnegative().nullable(),
+  processing: z.boolean(),
+});
+
+export const modelSchema = z.object({
+  name: z.string(),
+  /** The context the server actually serves per sequence (tokens). */
+  contextLength: z.number().int().nonnegative().nullable(),
+  /** Total memory the loaded model occupies (weights + KV + graph), CPU + GPU. */
+  sizeBytes: bytes.nullable(),
+  /** The part of `sizeBytes` resident in GPU memory. */
+  vramBytes: bytes.nullable(),
+  /** KV-cache bytes per token of context (all layers, K + V). */
+  kvBytesPerToken: bytes.nullable(),
+  /** KV-cache bytes at the loaded context. */
+  kvCacheBytes: bytes.nullable(),
+  /** vLLM: fraction 0–1 of KV-cache blocks in use. */
+  kvCacheUsageRatio: z.number().min(0).max(1).nullable().optional(),
+  requestsRunning: z.number().int().nonnegative().nullable().optional(),
+  requestsWaiting: z.number().int().nonnegative().nullable().optional(),
+  slots: z.array(slotSchema).optional(),
+  /** Architecture family (GGUF `general.architecture`), parameter size label, quantization. */
+  family: z.string().nullable().optional(),
+  parameterSize: z.string().nullable().optional(),
+  quantization: z.string().nullable().optional(),
+  /** Where kvBytesPerToken came from, in words ("Ollama /api/show model_info: qwen2.* keys"). */
+  kvSource: z.string().nullable().optional(),
+});
+
+export const backendSchema = z.object({
+  /** Stable id, `<kind>@<host>:<port>`. */
+  id: z.string(),
+  kind: backendKindSchema,
+  url: z.string(),
+  status: backendStatusSchema,
+  message: z.string().nullable(),
+  version: z.string().nullable(),
+  models: z.array(modelSchema),
+});
+
+export const sourceStatusSchema = z.enum(['ok', 'unavailable', 'error']);
+
+export const sourceSchema = z.object({
+  id: z.string(),
+  status: sourceStatusSchema,
+  message: z.string().nullable(),
+  /** Short human label ("NVIDIA (nvidia-smi)", "System memory"). */
+  label: z.string().optional(),
+});
+
+/** Alert kinds: a fixed, documented set (README "Alerts"). */
+export const alertKindSchema = z.enum([
+  'threshold',
+  'forecast',
+  'spill',
+  'other-app',
+  'backend-down',
+  'unauthorized',
+  'preemption',
+  'context-full',
+]);
+export const alertSeveritySchema = z.enum(['warning', 'critical']);
+
+export const alertSchema = z.object({
+  id: z.string(),
+  severity: alertSeveritySchema,
+  kind: alertKindSchema,
+  /** Names the cause and the remedy. */
+  message: z.string(),
+  /** The source the alert is about, e.g. `gpu:0`. */
+  sourceId: z.string(),
+  sinceMs: z.number().int().nonnegative(),
+});
+
+export const snapshotSchema = z.object({
+  atMs: z.number().int().nonnegative(),
+  demo: z.boolean(),
+  gpus: z.array(gpuSchema),
+  system: systemSchema.nullable(),
+  backends: z.array(backendSchema),
+  sources: z.array(sourceSchema),
+  alerts: z.array(alertSchema),
+  /** The thresholds the alerts were computed with, as percentages of GPU memory. */
+  thresholds: z.object({ warningPct: z.number(), criticalPct: z.number() }).optional(),
+  /** Monitor tick interval in ms. */
+  intervalMs: z.number().int().positive().optional(),
+});
+
+export type GpuVendor = z.infer<typeof gpuVendorSchema>;
+export type GpuProcess = z.infer<typeof gpuProcessSchema>;
+export type GpuReading = z.infer<typeof gpuSchema>;
+export type SystemMemory = z.infer<typeof systemSchema>;
+export type BackendKind = z.infer<typeof backendKindSchema>;
+export type BackendStatusValue = z.infer<typeof backendStatusSchema>;
+export type Slot = z.infer<typeof slotSchema>;
+export type LoadedModel = z.infer<typeof modelSchema>;
+export type BackendReading = z.infer<typeof backendSchema>;
+export type SourceStatus = z.infer<typeof sourceSchema>;
+export type AlertKind = z.infer<typeof alertKindSchema>;
+export type AlertSeverity = z.infer<typeof alertSeveritySchema>;
+export type Alert = z.infer<typeof alertSchema>;
+export type Snapshot = z.infer<typeof snapshotSchema>;

@@ -1,0 +1,58 @@
+import type { BackendKind, BackendReading, GpuReading, SystemMemory } from '../../shared/model/snapshot';
+import type { Disposable } from '../../shared/lifecycle/disposable';
+import type { Logger } from '../util/logger';
+
+/** What one read of a source gave: a value, or why there is none (a sentence). Never thrown. */
+export type SourceSample<T> =
+  | { status: 'ok'; value: T; message?: string | null }
+  | { status: 'unavailable' | 'error'; message: string };
+
+/** A GPU memory source (nvidia-smi stream, rocm-smi, Windows counters, …). */
+export interface GpuSource extends Disposable {
+  /** Stable source id, e.g. `nvidia-smi`, `rocm-smi`. */
+  readonly id: string;
+  /** Human label for the source list, e.g. "NVIDIA (nvidia-smi)". */
+  readonly label: string;
+  /** The latest readings. Resolves, never rejects; honours `signal` (aborted on timeout). */
+  read(signal: AbortSignal): Promise<SourceSample<GpuReading[]>>;
+}
+
+/** System RAM and swap. */
+export interface SystemSource {
+  readonly id: string;
+  read(signal: AbortSignal): Promise<SourceSample<SystemMemory>>;
+}
+
+/** Options every backend collector takes. */
+export interface BackendCollectorOptions {
+  /** Base URL, e.g. `http://127.0.0.1:11434` (no trailing slash). */
+  url: string;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  /** Bearer token, sent only on the paths that need it. */
+  apiKey?: string | null;
+  logger: Logger;
+}
+
+/**
+ * One LLM server. `sample` always resolves with a complete BackendReading: a failure becomes
+ * `status: 'down' | 'error' | 'unauthorized'` with a message naming the server, the cause
+ * and the next step.
+ */
+export interface BackendCollector extends Disposable {
+  readonly id: string;
+  readonly kind: BackendKind;
+  readonly url: string;
+  sample(signal: AbortSignal): Promise<BackendReading>;
+}
+
+/** `<kind>@<host>:<port>` */
+export function backendId(kind: BackendKind, url: string): string {
+  try {
+    const u = new URL(url);
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    return `${kind}@${u.hostname}:${port}`;
+  } catch {
+    return `${kind}@${url}`;
+  }
+}
