@@ -1,0 +1,67 @@
+/**
+ * The normalised shape of a model that the memory formulas need, independent of where it came
+ * from (GGUF header, Ollama `/api/show` `model_info`, Hugging Face `config.json`, built-in catalog).
+ */
+
+/** How a layer caches attention state: a full-context cache, a sliding-window cache, or none. */
+export type LayerKind = 'full' | 'swa' | 'none';
+
+/** One transformer block as the KV cache sees it. Widths are in elements, not bytes. */
+export interface LayerSpec {
+  index: number;
+  kind: LayerKind;
+  /** KV heads of this layer (0 for layers without attention, e.g. recurrent layers of a hybrid). */
+  headCountKv: number;
+  /** Elements per head in K (`key_length`, or `key_length_swa` on SWA layers where given). */
+  headDimK: number;
+  /** Elements per head in V (`value_length`, …). */
+  headDimV: number;
+  /** The layer also holds a recurrent (SSM / RWKV / short-conv) state. */
+  hasRecurrentState: boolean;
+}
+
+/** Per-layer recurrent state sizes in f32 elements per sequence (llama.cpp `n_embd_r`, `n_embd_s`). */
+export interface RecurrentSpec {
+  rElemsPerLayer: number;
+  sElemsPerLayer: number;
+}
+
+/**
+ * How attention is cached:
+ * - `standard`: K and V of `headCountKv × headDim` per layer.
+ * - `mla`: DeepSeek-style multi-head latent attention GGUF (has `*_mla` keys): one K row of
+ *   `kv_lora_rank + n_rot` per layer; current llama.cpp allocates no V (PR #19067).
+ * - `mla-legacy`: a DeepSeek-2 GGUF converted before MLA support: full K/V per head (about 9× MLA).
+ */
+export type AttentionKind = 'standard' | 'mla' | 'mla-legacy';
+
+/** A model's architecture as the estimator needs it. All counts are integers. */
+export interface ModelArchitecture {
+  /** `general.architecture` (GGUF) or the HF `model_type`. */
+  architecture: string;
+  layerCount: number;
+  layers: LayerSpec[];
+  /** Sliding window in tokens when some layers are SWA (or chunked), else null. */
+  slidingWindowTokens: number | null;
+  attention: AttentionKind;
+  /** Recurrent state sizes when any layer has a recurrent state, else null. */
+  recurrent: RecurrentSpec | null;
+  /**
+   * Hybrid attention+recurrent models: llama.cpp creates their attention cache with
+   * `kv_size = n_ctx` (total), not `n_ctx_seq` (memory-model.md §2.2 item 6; version-specific).
+   */
+  isHybrid: boolean;
+  /** Training context (`<arch>.context_length`), tokens. */
+  contextLengthTrain: number | null;
+  embeddingLength: number | null;
+  headCount: number | null;
+  feedForwardLength: number | null;
+  vocabSize: number | null;
+  parameterCount: number | null;
+  /** GGUF `general.file_type` (llama_ftype), when known. */
+  fileType: number | null;
+  /** Where each field came from: field → GGUF key, HF key, catalog entry or "default: …". */
+  provenance: Record<string, string>;
+  /** Remarks a user should see (assumptions, version-specific behaviour). */
+  notes: string[];
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeServer, type FakeRoute, type FakeServer } from '../../../../e2e/fakes/fake-http';
+import { silentLogger } from '../../../util/logger';
+import { OllamaCollector } from './ollama.collector';
+import { basicKvBytesPerToken } from './ollama.parse';
+
+const fx = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../../e2e/fixtures/backends/ollama', name), 'utf8'));
+
+let servers: FakeServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+async function serve(routes: Record<string, FakeRoute>) {
+  const s = await startFakeServer(routes);
+  servers.push(s);
+  return { server: s, collector: new OllamaCollector({ url: s.url, timeoutMs: 300, logger: silentLogger }) };
+}
+
+const healthy = () => ({
+  '/api/version': { body: fx('version.json') },
+  '/api/ps': { body: fx('ps.qwen2.5-coder-14b.json') },
+  'POST /api/show': { body: fx('show.qwen2.5-coder-14b.json') },
+});
+
+describe('basicKvBytesPerToken', () => {
+  it.each([
+    { name: 'qwen2.5-coder 14b (48 × 8 × 128 × 2 × 2)', info: (fx('show.qwen2.5-coder-14b.json') as { model_info: Record<string, unknown> }).model_info, want: 196_608 },
+    { name: 'llama3 8B from docs numbers', info: { 'general.architecture': 'llama', 'llama.block_count': 32, 'llama.attention.head_count': 32, 'llama.attention.head_count_kv': 8, 'llama.embedding_length': 4096 }, want: 131_072 },
+    { name: 'no architecture', info: { 'llama.block_count': 32 }, want: null },
+    { name: 'missing head count', info: { 'general.architecture': 'llama', 'llama.block_count': 32, 'llama.embedding_length': 4096 }, want: null },
+    { name: 'zero layers', info: { 'general.architecture': 'llama', 'llama.block_count': 0, 'llama.attention.head_count': 32, 'llama.embedding_length': 4096 }, want: null },
+    { name: 'per-layer array nulled (non-verbose)', info: { 'general.architecture': 'x', 'x.block_count': 4, 'x.attention.head_count': 8, 'x.attention.head_count_kv': null, 'x.embedding_length': 512 }, want: 4 * 8 * 64 * 2 * 2 },
+    { name: 'hostile string values', info: { 'general.architecture': 'llama', 'llama.block_count': '32', 'llama.attention.head_count': 32, 'llama.embedding_length': 4096 }, want: null },
+  ])('$name', ({ info, want }) => {
+    expect(basicKvBytesPerToken(info)).toBe(want);
+  });
+});
+
+describe('OllamaCollector', () => {
+  it('reports the loaded model with KV figures', async () => {
+    const { collector } = await serve(healthy());
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(r).toMatchObject({ kind: 'ollama', status: 'up', version: '0.12.6', message: null });
+    expect(r.models).toEqual([
+      expect.objectContaining({ name: 'qwen2.5-coder:14b', contextLength: 4096, sizeBytes: 10496212992, vramBytes: 10496212992, kvBytesPerToken: 196608, kvCacheBytes: 196608 * 4096, quantization: 'Q4_K_M' }),
+    ]);
+  });
+
+  it('asks /api/show once per digest, not per tick', async () => {
+    const { server, collector } = await serve(healthy());
+    for (let i = 0; i < 3; i++) await collector.sample(AbortSignal.timeout(2000));
+    expect(server.requests.filter((q) => q.path === '/api/show')).toHaveLength(1);
+    expect(server.requests.filter((q) => q.path === '/api/version')).toHaveLength(1);
+    expect(server.requests.filter((q) => q.path === '/api/ps')).toHaveLength(3);
+  });
+
+  it('old servers without context_length → unknown context, no KV cache figure', async () => {
+    const { collector } = await serve({ ...healthy(), '/api/ps': { body: fx('ps.docs-mistral.json') } });
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(r.models[0]).toMatchObject({ name: 'mistral:latest', contextLength: null, kvCacheBytes: null });
+  });
+
+  it('partial offload keeps size and size_vram', async () => {
+    const { collector } = await serve({ ...healthy(), '/api/ps': { body: fx('ps.partial-offload.json') } });
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(r.models[0]).toMatchObject({ sizeBytes: 16905166848, vramBytes: 11811160064, contextLength: 32768 });
+  });
+
+  it('nothing loaded → up with no models', async () => {
+    const { collector } = await serve({ ...healthy(), '/api/ps': { body: fx('ps.empty.json') } });
+    expect(await collector.sample(AbortSignal.timeout(2000))).toMatchObject({ status: 'up', models: [] });
+  });
+
+  it('show 404 → model still listed, message explains', async () => {
+    const { collector } = await serve({ ...healthy(), 'POST /api/show': { status: 404, body: fx('show.error.not-found.json') } });
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(r.status).toBe('up');
+    expect(r.models[0]?.kvBytesPerToken).toBeNull();
+    expect(r.message).toMatch(/Model details for qwen2.5-coder:14b unavailable.*HTTP 404/);
+  });
+
+  it.each([
+    { name: 'malformed JSON', route: { body: '{"models": [', contentType: 'application/json' }, status: 'error', msg: /malformed JSON/ },
+    { name: 'wrong shape', route: { body: { models: [{ name: 5 }] } }, status: 'error', msg: /unexpected response shape/ },
+    { name: 'HTTP 500', route: { status: 500, body: { error: 'runner crashed' } }, status: 'error', msg: /HTTP 500: runner crashed/ },
+    { name: 'HTTP 401', route: { status: 401, body: { error: 'unauthorized' } }, status: 'unauthorized', msg: /needs an API key/ },
+    { name: 'hang past timeout', route: { hang: true }, status: 'down', msg: /no answer within 300 ms/ },
+    { name: '50 MB body', route: { body: 'x'.repeat(50 * 1024 * 1024) }, status: 'error', msg: /over the .*-byte limit/ },
+    { name: 'HTML instead of JSON', route: { body: '<html>hi</html>', contentType: 'text/html' }, status: 'error', msg: /Is this really Ollama/ },
+  ])('/api/ps $name → $status', async ({ route, status, msg }) => {
+    const { collector } = await serve({ ...healthy(), '/api/ps': route as FakeRoute });
+    const r = await collector.sample(AbortSignal.timeout(5000));
+    expect(r.status).toBe(status);
+    expect(r.message).toMatch(msg);
+    expect(r.models).toEqual([]);
+  });
+
+  it('connection refused → down, "Is it running?"', async () => {
+    const { server, collector } = await serve(healthy());
+    await server.close();
+    servers = [];
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(r).toMatchObject({ status: 'down', message: expect.stringMatching(/connection refused\. Is it running\?/) });
+  });
+});

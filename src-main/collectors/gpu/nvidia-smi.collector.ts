@@ -1,0 +1,228 @@
+/**
+ * NVIDIA GPUs through one long-running `nvidia-smi --query-gpu=… -lms N` process, parsed line by
+ * line (never one process per tick). Restarted with backoff when it dies or stalls; killed on
+ * dispose. `queryNvidiaSmiOnce` is the one-shot used by `headroom status`.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { GpuReading } from '../../../shared/model/snapshot';
+import type { Logger } from '../../util/logger';
+import type { GpuSource, SourceSample } from '../types';
+import { NVIDIA_QUERY_ARGS, describeNvidiaSmiFailure, parseNvidiaSmiCsv, parseNvidiaSmiLine } from './nvidia-smi.parse';
+
+export interface NvidiaSmiStreamOptions {
+  /** Executable path or name looked up on PATH. */
+  path: string;
+  /** `-lms` interval. */
+  intervalMs: number;
+  logger: Logger;
+  /** A stream silent for this long is stale: marked so, and restarted. Default max(5 s, 4 × interval). */
+  staleAfterMs?: number;
+  /** Restart backoff bounds. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  now?: () => number;
+}
+
+interface Latest {
+  reading: GpuReading;
+  atMs: number;
+}
+
+export class NvidiaSmiStream implements GpuSource {
+  readonly id = 'nvidia-smi';
+  readonly label = 'NVIDIA (nvidia-smi)';
+  private child: ChildProcess | null = null;
+  private readonly latest = new Map<number, Latest>();
+  private lastLineAtMs = 0;
+  private startedAtMs = 0;
+  private failure: { status: 'unavailable' | 'error'; message: string } | null = null;
+  private backoffMs: number;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private disposed = false;
+  private waiters = new Set<() => void>();
+  private readonly staleAfterMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: NvidiaSmiStreamOptions) {
+    this.backoffMs = options.minBackoffMs ?? 1000;
+    this.staleAfterMs = options.staleAfterMs ?? Math.max(5000, options.intervalMs * 4);
+    this.now = options.now ?? Date.now;
+    this.start();
+    this.watchdog = setInterval(() => this.checkStale(), Math.min(this.staleAfterMs, 2000));
+    this.watchdog.unref();
+  }
+
+  /** Pid of the running nvidia-smi, for tests and diagnostics. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  async read(signal: AbortSignal): Promise<SourceSample<GpuReading[]>> {
+    if (this.latest.size === 0 && !this.failure && !this.disposed) {
+      await this.waitForData(signal);
+    }
+    const now = this.now();
+    if (this.latest.size === 0) {
+      return this.failure ?? { status: 'error', message: `nvidia-smi has printed no reading yet (started ${now - this.startedAtMs} ms ago).` };
+    }
+    const readings = [...this.latest.values()]
+      .sort((a, b) => a.reading.index - b.reading.index)
+      .map(({ reading, atMs }) => (now - atMs > this.staleAfterMs ? { ...reading, stale: true } : reading));
+    const anyStale = readings.some((r) => r.stale);
+    const message = anyStale
+      ? `nvidia-smi has been silent for ${Math.round((now - this.lastLineAtMs) / 1000)} s; showing the last reading and restarting it.`
+      : (this.failure?.message ?? null);
+    return { status: 'ok', value: readings, message };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.kill();
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+  }
+
+  private waitForData(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private start(): void {
+    if (this.disposed) return;
+    const { path, intervalMs, logger } = this.options;
+    this.startedAtMs = this.now();
+    this.lastLineAtMs = this.startedAtMs;
+    let child: ChildProcess;
+    try {
+      child = spawn(path, [...NVIDIA_QUERY_ARGS, `-lms`, String(Math.max(100, Math.round(intervalMs)))], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+      });
+    } catch (error) {
+      this.onFailure((error as NodeJS.ErrnoException).code ?? null, String((error as Error).message));
+      return;
+    }
+    this.child = child;
+    let buffer = '';
+    let other = '';
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        this.onLine(line, (text) => {
+          if (other.length < 4096) other += `${text}\n`;
+        });
+      }
+      if (buffer.length > 65536) buffer = ''; // a runaway line without newline: drop it
+    });
+    child.stderr?.on('data', (chunk: string) => {
+      if (other.length < 4096) other += chunk;
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (this.child !== child) return;
+      this.child = null;
+      this.onFailure(error.code ?? null, other || error.message);
+    });
+    child.on('exit', (code, signalName) => {
+      if (this.child !== child) return;
+      this.child = null;
+      if (this.disposed) return;
+      const reason = code !== null ? code : (signalName ?? null);
+      logger.warn(`nvidia-smi stream exited (${reason}); restarting in ${this.backoffMs} ms`);
+      this.onFailure(code, other);
+    });
+  }
+
+  private onLine(line: string, onOther: (text: string) => void): void {
+    const reading = parseNvidiaSmiLine(line.replace(/\r$/, ''));
+    if (!reading) {
+      if (line.trim()) onOther(line.trim());
+      return;
+    }
+    const now = this.now();
+    this.lastLineAtMs = now;
+    this.latest.set(reading.index, { reading, atMs: now });
+    this.failure = null;
+    this.backoffMs = this.options.minBackoffMs ?? 1000;
+    this.wake();
+  }
+
+  private onFailure(code: number | string | null, output: string): void {
+    const message = describeNvidiaSmiFailure(code, output, this.options.path);
+    const unavailable = code === 'ENOENT' || code === 9 || /no devices were found/i.test(output);
+    this.failure = { status: unavailable ? 'unavailable' : 'error', message };
+    // Readings from a dead process are not current any more.
+    if (unavailable) this.latest.clear();
+    this.wake();
+    this.scheduleRestart(unavailable ? Math.max(this.backoffMs, 30_000) : this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 60_000);
+  }
+
+  private scheduleRestart(delayMs: number): void {
+    if (this.disposed || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.start();
+    }, delayMs);
+    this.restartTimer.unref();
+  }
+
+  private checkStale(): void {
+    if (this.disposed || !this.child) return;
+    if (this.now() - this.lastLineAtMs > this.staleAfterMs) {
+      this.options.logger.warn(`nvidia-smi stream silent for ${this.now() - this.lastLineAtMs} ms; restarting it`);
+      this.lastLineAtMs = this.now();
+      const child = this.child;
+      this.child = null;
+      child.kill('SIGKILL');
+      this.scheduleRestart(0);
+    }
+  }
+
+  private kill(): void {
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** One-shot query (for `headroom status`). */
+export function queryNvidiaSmiOnce(path: string, timeoutMs: number): Promise<SourceSample<GpuReading[]>> {
+  return new Promise((resolve) => {
+    execFile(path, NVIDIA_QUERY_ARGS, { timeout: timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) {
+        const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+        if (e.killed) return resolve({ status: 'error', message: `nvidia-smi timed out after ${timeoutMs} ms. Is the driver hung?` });
+        const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : null;
+        const message = describeNvidiaSmiFailure(code, `${stdout ?? ''}${stderr ?? ''}`, path);
+        const unavailable = code === 'ENOENT' || code === 9 || /no devices were found/i.test(`${stdout}${stderr}`);
+        return resolve({ status: unavailable ? 'unavailable' : 'error', message });
+      }
+      const readings = parseNvidiaSmiCsv(stdout);
+      if (readings.length === 0) {
+        return resolve({ status: 'error', message: `nvidia-smi printed no readable GPU line: ${stdout.trim().slice(0, 120) || '(empty output)'}` });
+      }
+      resolve({ status: 'ok', value: readings });
+    });
+  });
+}
