@@ -57,7 +57,7 @@ export const alertSettingsSchema = z
         /** No forecast until the history spans this long. */
         minSpanMs: durationMs.default(60_000),
         /** Fire when the critical level is forecast within this time. */
-        horizonMs: durationMs.min(1).default(600_000),
+        horizonMs: durationMs.min(1).default(900_000),
         /** Slopes below this (percentage points per minute) count as flat. */
         minSlopePctPerMin: z.number().finite().nonnegative().default(0.2),
         forSamples: samples.default(3),

@@ -18,6 +18,12 @@ export interface LayerSpec {
   headDimV: number;
   /** The layer also holds a recurrent (SSM / RWKV / short-conv) state. */
   hasRecurrentState: boolean;
+  /**
+   * llama.cpp creates K/V tensors for this layer even when it has no KV heads (e.g. DeciLM layers
+   * with `head_count_kv` 0): they are empty, except that without flash attention the transposed V
+   * is padded to the widest V row. False for recurrent layers of hybrids and layers sharing KV.
+   */
+  inKvCache: boolean;
 }
 
 /** Per-layer recurrent state sizes in f32 elements per sequence (llama.cpp `n_embd_r`, `n_embd_s`). */

@@ -41,6 +41,18 @@ export const gpuSchema = z.object({
   stale: z.boolean().optional(),
   /** Per-process usage where the platform reports it. */
   processes: z.array(gpuProcessSchema).optional(),
+
+  // ── Platform extras (issue 5). All optional: absent means the platform does not report it. ──
+  /**
+   * Windows (`GPU Adapter Memory\Shared Usage`): bytes of shared system RAM the GPU uses.
+   * On a discrete GPU, shared usage above a small floor while a model is loaded means the
+   * driver is spilling VRAM into system RAM (generation slows 5–10×).
+   */
+  sharedUsedBytes: bytes.nullable().optional(),
+  /** True on unified-memory GPUs (Apple Silicon): total is a budget shared with the OS and apps. */
+  unifiedMemory: z.boolean().optional(),
+  /** One sentence on how to read this GPU's figures (e.g. the unified-memory budget). */
+  note: z.string().optional(),
 });
 
 export const systemSchema = z.object({
@@ -83,6 +95,38 @@ export const modelSchema = z.object({
   quantization: z.string().nullable().optional(),
   /** Where kvBytesPerToken came from, in words ("Ollama /api/show model_info: qwen2.* keys"). */
   kvSource: z.string().nullable().optional(),
+
+  // ── Issue 4: per-backend extras. All optional; absent or null where a backend does not report them. ──
+  /**
+   * KV-cache capacity in tokens. vLLM: `kv_cache_size_tokens`, else GPU blocks × block size,
+   * summed over engines. llama.cpp: the slot context when slots share one cache, else n_ctx × slots.
+   */
+  kvCacheCapacityTokens: z.number().int().nonnegative().nullable().optional(),
+  /** vLLM: requests at the full context (`max_model_len`) that fit in the KV cache at once. */
+  maxConcurrency: z.number().nonnegative().nullable().optional(),
+  /** vLLM `vllm:cache_config_info`: how the KV cache was sized at start-up. */
+  cacheConfig: z
+    .object({
+      /** Tokens per KV block. */
+      blockSize: z.number().int().positive().nullable(),
+      /** KV blocks on the GPU, summed over engines. */
+      gpuBlocks: z.number().int().nonnegative().nullable(),
+      /** `auto` (model dtype), `fp8`, ... */
+      cacheDtype: z.string().nullable(),
+      /** `--gpu-memory-utilization`, 0–1: the share of the GPU vLLM preallocates. */
+      gpuMemoryUtilizationRatio: z.number().min(0).max(1).nullable(),
+    })
+    .nullable()
+    .optional(),
+  /** vLLM: preemptions per minute between the last two reads (KV-cache pressure); null on the first read. */
+  preemptionsPerMinute: nullableNumber.optional(),
+  /** Prompt (prefill) and generated tokens per second between the last two reads. */
+  promptTokensPerSecond: nullableNumber.optional(),
+  generationTokensPerSecond: nullableNumber.optional(),
+  /** llama.cpp: whether all slots share one KV cache (`--kv-unified`); null where it cannot be told. */
+  kvUnified: z.boolean().nullable().optional(),
+  /** Size of the model file on disk (GGUF/MLX), bytes: not the memory it takes once loaded. */
+  fileSizeBytes: bytes.nullable().optional(),
 });
 
 export const backendSchema = z.object({
@@ -94,6 +138,9 @@ export const backendSchema = z.object({
   message: z.string().nullable(),
   version: z.string().nullable(),
   models: z.array(modelSchema),
+  // ── Issue 4 ──
+  /** What this kind of backend can tell at all, e.g. "model list only; no memory data" (OpenAI-compatible). */
+  note: z.string().nullable().optional(),
 });
 
 export const sourceStatusSchema = z.enum(['ok', 'unavailable', 'error']);

@@ -211,9 +211,9 @@ export function queryNvidiaSmiOnce(path: string, timeoutMs: number): Promise<Sou
   return new Promise((resolve) => {
     execFile(path, NVIDIA_QUERY_ARGS, { timeout: timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
-        const e = error as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+        const e = error as { killed?: boolean; code?: unknown };
         if (e.killed) return resolve({ status: 'error', message: `nvidia-smi timed out after ${timeoutMs} ms. Is the driver hung?` });
-        const code = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : null;
+        const code: number | string | null = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : null;
         const message = describeNvidiaSmiFailure(code, `${stdout ?? ''}${stderr ?? ''}`, path);
         const unavailable = code === 'ENOENT' || code === 9 || /no devices were found/i.test(`${stdout}${stderr}`);
         return resolve({ status: unavailable ? 'unavailable' : 'error', message });

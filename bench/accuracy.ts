@@ -1,0 +1,176 @@
+/**
+ * Ground truth for the KV-cache formulas (`npm run bench:accuracy`): builds tiny GGUF models, loads
+ * each with the real llama.cpp (node-llama-cpp 3.21.1, CPU), creates contexts at several sizes, cache
+ * types and sequence counts, reads what llama.cpp logged for its KV cache and compares it with
+ * Headroom's prediction. Also prints node-llama-cpp's own GgufInsights estimate as the peer figure.
+ * `--rows` prints the measured cases as JSON rows for shared/estimator/accuracy.test.ts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getLlama, GgmlType, GgufInsights, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
+import { architectureFromGgufMetadata } from '../shared/estimator/gguf-metadata';
+import { llamaCppKvCache, type KvCacheBreakdown } from '../shared/estimator/kv-cache';
+import { CONTEXTS, MODELS, type ContextCase } from './accuracy/cases';
+import { writeGguf } from './accuracy/gguf-writer';
+import { matchesLoggedMiB, parseContextLog, type ContextLog } from './accuracy/llama-log';
+import { buildTinyModel, plainMetadata } from './accuracy/tiny-models';
+
+const MiB = 1048576;
+const emitRows = process.argv.includes('--rows');
+const ggmlTypeOf = (t: string | undefined): GgmlType | undefined => (t ? (GgmlType as unknown as Record<string, GgmlType>)[t.toUpperCase()] : undefined);
+
+interface Row {
+  label: string;
+  measured: string;
+  headroom: string;
+  error: string;
+  peer: string;
+}
+
+function verdict(pred: KvCacheBreakdown, log: ContextLog): { measured: string; error: string; exact: boolean } {
+  const caches = log.kv;
+  const measuredMiB = caches.reduce((a, c) => a + c.totalMiB, 0);
+  const full = pred.layers.filter((l) => l.kind !== 'swa');
+  const swa = pred.layers.filter((l) => l.kind === 'swa');
+  const groups = [full, swa].filter((g) => g.length > 0);
+  const cellsFor = [pred.cellsPerStream, pred.swaCellsPerStream ?? 0];
+  let exact = caches.length === groups.length;
+  const problems: string[] = [];
+  groups.forEach((g, i) => {
+    const c = caches[i];
+    if (!c) return;
+    const k = g.reduce((a, l) => a + l.kBytes, 0);
+    const v = g.reduce((a, l) => a + l.vBytes, 0);
+    if (c.cells !== cellsFor[i]) problems.push(`cells ${c.cells} vs ${cellsFor[i]}`);
+    if (c.streams !== pred.streams) problems.push(`streams ${c.streams} vs ${pred.streams}`);
+    if (!matchesLoggedMiB(k, c.kMiB)) problems.push(`K ${c.kMiB} MiB vs ${(k / MiB).toFixed(4)}`);
+    if (!matchesLoggedMiB(v, c.vMiB)) problems.push(`V ${c.vMiB} MiB vs ${(v / MiB).toFixed(4)}`);
+    if (!matchesLoggedMiB(k + v, c.totalMiB)) problems.push(`total ${c.totalMiB} MiB vs ${((k + v) / MiB).toFixed(4)}`);
+  });
+  if (problems.length) exact = false;
+  const measured = `${measuredMiB.toFixed(2)} MiB (${caches.map((c) => `${c.cells}×${c.streams} cells`).join(' + ')})`;
+  const diff = pred.bytes - Math.round(measuredMiB * MiB);
+  return { measured, exact, error: exact ? '0 B (exact within log rounding)' : `${diff} B: ${problems.join('; ')}` };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-accuracy-'));
+  let lines: string[] = [];
+  const llama = await getLlama({
+    gpu: false,
+    build: 'never',
+    logLevel: LlamaLogLevel.debug,
+    logger: (_level, message) => {
+      lines.push(message);
+    },
+  });
+  const rows: Row[] = [];
+  const testRows: unknown[] = [];
+  let failures = 0;
+  try {
+    for (const spec of MODELS) {
+      const model = buildTinyModel(spec);
+      const file = join(dir, `${spec.name}.gguf`);
+      writeFileSync(file, writeGguf(model.metadata, model.tensors));
+      const meta = plainMetadata(model);
+      const shortMeta = Object.fromEntries(Object.entries(meta).filter(([k]) => !k.startsWith('tokenizer.') && k !== 'general.name' && k !== 'general.alignment'));
+      const arch = architectureFromGgufMetadata(meta);
+      const loaded = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+      const insights = await GgufInsights.from(await readGgufFileInfo(file), llama);
+      for (const cc of CONTEXTS[spec.name] ?? []) {
+        const label = describe(spec.name, cc);
+        lines = [];
+        let llamaError: string | null = null;
+        try {
+          const ctx = await loaded.createContext({
+            contextSize: cc.contextSize,
+            sequences: cc.sequences,
+            flashAttention: cc.flashAttention ?? true,
+            swaFullCache: cc.swaFull ?? false,
+            experimentalKvCacheKeyType: cc.typeK?.toUpperCase() as never,
+            experimentalKvCacheValueType: cc.typeV?.toUpperCase() as never,
+          } as never);
+          await ctx.dispose();
+        } catch (e) {
+          llamaError = (e as Error).message.split('\n')[0] ?? 'error';
+        }
+        const log = parseContextLog(lines);
+        const ubatch = log.nUbatch ?? 512;
+        const pred = arch.ok
+          ? llamaCppKvCache(arch.value, {
+              contextTokens: cc.contextSize * cc.sequences,
+              parallel: cc.sequences,
+              kvUnified: false,
+              cacheTypeK: cc.typeK ?? 'f16',
+              cacheTypeV: cc.typeV ?? 'f16',
+              flashAttention: cc.flashAttention ?? true,
+              ubatch,
+              swaFull: cc.swaFull ?? false,
+            })
+          : arch;
+        let peer = '—';
+        try {
+          const est = insights.estimateContextResourceRequirements({
+            contextSize: cc.contextSize, modelGpuLayers: 0, sequences: cc.sequences, flashAttention: cc.flashAttention ?? true,
+            includeGraphOverhead: false, swaFullCache: cc.swaFull ?? false, kvCacheKeyType: ggmlTypeOf(cc.typeK), kvCacheValueType: ggmlTypeOf(cc.typeV),
+          });
+          peer = `${(est.cpuRam / MiB).toFixed(2)} MiB`;
+        } catch (e) {
+          peer = `error: ${(e as Error).message}`;
+        }
+        if (llamaError !== null || log.kv.length === 0) {
+          const agree = !pred.ok;
+          if (!agree) failures++;
+          rows.push({ label, measured: `refused: ${llamaError ?? 'no KV line'}`, headroom: pred.ok ? `${pred.value.bytes} B` : pred.error.message, error: agree ? 'both refuse' : 'MISMATCH', peer });
+          if (emitRows) testRows.push({ name: label, metadata: shortMeta, options: optionsOf(cc, ubatch), refused: true });
+          continue;
+        }
+        if (!pred.ok) {
+          failures++;
+          rows.push({ label, measured: `${log.kv.map((c) => c.totalMiB).join(' + ')} MiB`, headroom: pred.error.message, error: 'MISMATCH', peer });
+          continue;
+        }
+        const v = verdict(pred.value, log);
+        if (!v.exact) failures++;
+        rows.push({ label, measured: v.measured, headroom: `${pred.value.bytes} B (${(pred.value.bytes / MiB).toFixed(4)} MiB)`, error: v.error, peer });
+        if (emitRows) {
+          testRows.push({
+            name: label, metadata: shortMeta, options: optionsOf(cc, ubatch),
+            logged: log.kv.map((c) => ({ cells: c.cells, layers: c.layers, streams: c.streams, kMiB: c.kMiB, vMiB: c.vMiB, totalMiB: c.totalMiB })),
+            bytes: pred.value.bytes,
+          });
+        }
+      }
+      await loaded.dispose();
+    }
+  } finally {
+    await llama.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (emitRows) {
+    process.stdout.write(`${JSON.stringify(testRows, null, 1)}\n`);
+    return;
+  }
+  const widths = [44, 34, 34, 24, 16];
+  const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i] ?? 10)).join(' | ');
+  process.stdout.write(`${fmt(['case', 'llama.cpp (logged)', 'Headroom', 'error', 'GgufInsights'])}\n`);
+  for (const r of rows) process.stdout.write(`${fmt([r.label, r.measured, r.headroom, r.error, r.peer])}\n`);
+  process.stdout.write(`\n${rows.length - failures}/${rows.length} cases exact.\n`);
+  if (failures > 0) process.exitCode = 1;
+}
+
+function describe(name: string, cc: ContextCase): string {
+  const fa = cc.flashAttention === false ? ' noFA' : '';
+  const types = cc.typeK || cc.typeV ? ` K=${cc.typeK ?? 'f16'} V=${cc.typeV ?? 'f16'}` : '';
+  return `${name} c=${cc.contextSize}×${cc.sequences}${types}${fa}${cc.swaFull ? ' swa-full' : ''}`;
+}
+
+function optionsOf(cc: ContextCase, ubatch: number) {
+  return {
+    contextTokens: cc.contextSize * cc.sequences, parallel: cc.sequences, cacheTypeK: cc.typeK ?? 'f16', cacheTypeV: cc.typeV ?? 'f16',
+    flashAttention: cc.flashAttention ?? true, ubatch, swaFull: cc.swaFull ?? false,
+  };
+}
+
+await main();

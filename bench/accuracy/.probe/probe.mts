@@ -1,0 +1,16 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
+import { writeGguf } from '../gguf-writer';
+import { buildTinyModel, type TinySpec } from '../tiny-models';
+const spec = JSON.parse(process.argv[2]!) as TinySpec;
+const opts = JSON.parse(process.argv[3] ?? '{}');
+const dir = mkdtempSync(join(tmpdir(), 'hr-'));
+const m = buildTinyModel(spec);
+const file = join(dir, 'm.gguf');
+writeFileSync(file, writeGguf(m.metadata, m.tensors));
+const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.debug, logger: (level, msg) => { if (/llama_context|kv_cache|memory|sched_reserve|error|warn/i.test(msg) || level === 'error' || level==='warn') process.stdout.write(`[${level}] ${msg.trimEnd()}\n`); } });
+const model = await llama.loadModel({ modelPath: file });
+const ctx = await model.createContext(opts); console.log("BREAKDOWN", JSON.stringify((ctx as any)._ctx.getMemoryBreakdown(), (k, v) => typeof v === "bigint" ? String(v) : v));
+await ctx.dispose(); await model.dispose(); await llama.dispose();

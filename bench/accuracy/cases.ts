@@ -1,0 +1,70 @@
+/** The accuracy cases: tiny architectures × context settings. */
+import type { KvCacheType } from '../../shared/estimator/ggml-types';
+import type { TinySpec } from './tiny-models';
+
+export interface ContextCase {
+  /** Per-sequence context as node-llama-cpp takes it; llama.cpp gets n_ctx = contextSize × sequences. */
+  contextSize: number;
+  sequences: number;
+  flashAttention?: boolean;
+  typeK?: KvCacheType;
+  typeV?: KvCacheType;
+  swaFull?: boolean;
+}
+
+export const MODELS: TinySpec[] = [
+  { name: 'llama-gqa4', arch: 'llama', layers: 4, embd: 256, heads: 8, kvHeads: 2 },
+  { name: 'llama-mha-hd64', arch: 'llama', layers: 3, embd: 256, heads: 4, kvHeads: 4 },
+  { name: 'llama-kv1-hd128', arch: 'llama', layers: 2, embd: 256, heads: 4, kvHeads: 1, headDim: 128 },
+  { name: 'qwen2-gqa7', arch: 'qwen2', layers: 3, embd: 224, heads: 7, kvHeads: 1 },
+  { name: 'deci-per-layer-kv', arch: 'deci', layers: 4, embd: 256, heads: [8, 8, 8, 8], kvHeads: [2, 4, 0, 1], headDim: 32, ff: [512, 512, 512, 512] },
+  { name: 'gemma3-swa512', arch: 'gemma3', layers: 7, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512 },
+  { name: 'gemma2-swa1024', arch: 'gemma2', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 1024 },
+  { name: 'qwen3-hd80', arch: 'qwen3', layers: 2, embd: 256, heads: 4, kvHeads: 2, headDim: 80 },
+];
+
+export const CONTEXTS: Record<string, ContextCase[]> = {
+  'llama-gqa4': [
+    { contextSize: 1000, sequences: 1 },
+    { contextSize: 4096, sequences: 1, typeK: 'q8_0', typeV: 'q8_0' },
+    { contextSize: 2731, sequences: 3 },
+    { contextSize: 2500, sequences: 2, typeK: 'q4_0', typeV: 'q4_0' },
+    { contextSize: 3000, sequences: 4, typeK: 'q5_1', typeV: 'iq4_nl' },
+    { contextSize: 2048, sequences: 1, flashAttention: false },
+    { contextSize: 2048, sequences: 1, flashAttention: false, typeK: 'q8_0', typeV: 'q8_0' },
+    { contextSize: 2048, sequences: 1, flashAttention: false, typeK: 'q8_0', typeV: 'f16' },
+    { contextSize: 8192, sequences: 1, typeK: 'f32', typeV: 'bf16' },
+  ],
+  'llama-mha-hd64': [
+    { contextSize: 777, sequences: 1 },
+    { contextSize: 4096, sequences: 2, typeK: 'q4_1', typeV: 'q5_0' },
+  ],
+  'llama-kv1-hd128': [
+    { contextSize: 16384, sequences: 1 },
+    { contextSize: 5000, sequences: 5, typeK: 'q8_0', typeV: 'q4_0' },
+  ],
+  'qwen2-gqa7': [
+    { contextSize: 3333, sequences: 1 },
+    { contextSize: 1024, sequences: 8, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'deci-per-layer-kv': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 4096, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+    { contextSize: 4096, sequences: 1, flashAttention: false },
+  ],
+  'gemma3-swa512': [
+    { contextSize: 8192, sequences: 1 },
+    { contextSize: 600, sequences: 1 },
+    { contextSize: 4096, sequences: 3 },
+    { contextSize: 8192, sequences: 1, typeK: 'q8_0', typeV: 'q8_0' },
+    { contextSize: 8192, sequences: 1, swaFull: true },
+  ],
+  'gemma2-swa1024': [
+    { contextSize: 16384, sequences: 1 },
+    { contextSize: 8192, sequences: 2, typeK: 'q4_0', typeV: 'q4_0' },
+  ],
+  'qwen3-hd80': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 4096, sequences: 1, typeK: 'q8_0', typeV: 'f16' },
+  ],
+};

@@ -1,0 +1,123 @@
+/**
+ * Tiny model definitions for the accuracy bench: GGUF metadata plus the tensor list llama.cpp's
+ * loader expects for each architecture (src/llama-model.cpp, load_tensors). Weights are zeros.
+ */
+import type { GgufTensorSpec, GgufValue } from './gguf-writer';
+
+export interface TinyModel {
+  name: string;
+  metadata: Record<string, GgufValue>;
+  tensors: GgufTensorSpec[];
+}
+
+export interface TinySpec {
+  name: string;
+  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci';
+  layers: number;
+  embd: number;
+  heads: number | number[];
+  kvHeads: number | number[];
+  headDim?: number;
+  ff?: number | number[];
+  slidingWindow?: number;
+  contextTrain?: number;
+}
+
+const BYTE_TOKENS = Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
+const VOCAB = 3 + BYTE_TOKENS.length + 5;
+
+function tokenizer(): Record<string, GgufValue> {
+  const tokens = ['<unk>', '<s>', '</s>', ...BYTE_TOKENS, ...Array.from({ length: VOCAB - 3 - BYTE_TOKENS.length }, (_, i) => `\u2581t${i}`)];
+  return {
+    'tokenizer.ggml.model': { t: 'str', v: 'llama' },
+    'tokenizer.ggml.tokens': { t: 'arr-str', v: tokens },
+    'tokenizer.ggml.scores': { t: 'arr-f32', v: tokens.map(() => 0) },
+    'tokenizer.ggml.token_type': { t: 'arr-i32', v: tokens.map((_, i) => (i === 0 ? 2 : i < 3 ? 3 : i < 3 + BYTE_TOKENS.length ? 6 : 1)) },
+    'tokenizer.ggml.bos_token_id': { t: 'u32', v: 1 },
+    'tokenizer.ggml.eos_token_id': { t: 'u32', v: 2 },
+    'tokenizer.ggml.unknown_token_id': { t: 'u32', v: 0 },
+  };
+}
+
+const at = (x: number | number[], i: number): number => (Array.isArray(x) ? (x[i] ?? 0) : x);
+const val = (x: number | number[]): GgufValue => (Array.isArray(x) ? { t: 'arr-i32', v: x } : { t: 'u32', v: x });
+
+/** Builds the GGUF metadata and tensor list for a tiny model. */
+export function buildTinyModel(s: TinySpec): TinyModel {
+  const a = s.arch;
+  const maxHeads = Math.max(...(Array.isArray(s.heads) ? s.heads : [s.heads]));
+  const headDim = s.headDim ?? s.embd / maxHeads;
+  const ff = s.ff ?? s.embd * 2;
+  const md: Record<string, GgufValue> = {
+    'general.architecture': { t: 'str', v: a },
+    'general.name': { t: 'str', v: s.name },
+    'general.alignment': { t: 'u32', v: 32 },
+    'general.file_type': { t: 'u32', v: 0 },
+    [`${a}.context_length`]: { t: 'u32', v: s.contextTrain ?? 32768 },
+    [`${a}.embedding_length`]: { t: 'u32', v: s.embd },
+    [`${a}.block_count`]: { t: 'u32', v: s.layers },
+    [`${a}.feed_forward_length`]: val(ff),
+    [`${a}.attention.head_count`]: val(s.heads),
+    [`${a}.attention.head_count_kv`]: val(s.kvHeads),
+    [`${a}.attention.layer_norm_rms_epsilon`]: { t: 'f32', v: 1e-6 },
+    [`${a}.rope.freq_base`]: { t: 'f32', v: 10000 },
+    ...tokenizer(),
+  };
+  if (s.headDim !== undefined) {
+    md[`${a}.attention.key_length`] = { t: 'u32', v: s.headDim };
+    md[`${a}.attention.value_length`] = { t: 'u32', v: s.headDim };
+    md[`${a}.rope.dimension_count`] = { t: 'u32', v: s.headDim };
+  }
+  if (s.slidingWindow !== undefined) md[`${a}.attention.sliding_window`] = { t: 'u32', v: s.slidingWindow };
+
+  const E = s.embd;
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, VOCAB] },
+    { name: 'output_norm.weight', dims: [E] },
+  ];
+  if (a !== 'gemma2' && a !== 'gemma3') tensors.push({ name: 'output.weight', dims: [E, VOCAB] });
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    const nh = at(s.heads, i);
+    const nkv = at(s.kvHeads, i);
+    const nff = at(ff, i);
+    const hasAttn = nkv > 0;
+    if (hasAttn) {
+      tensors.push(
+        { name: `${b}.attn_norm.weight`, dims: [E] },
+        { name: `${b}.attn_q.weight`, dims: [E, headDim * nh] },
+        { name: `${b}.attn_k.weight`, dims: [E, headDim * nkv] },
+        { name: `${b}.attn_v.weight`, dims: [E, headDim * nkv] },
+        { name: `${b}.attn_output.weight`, dims: [headDim * nh, E] },
+      );
+    } else if (a === 'deci' && nh > 0) {
+      tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.attn_output.weight`, dims: [E, E] });
+    }
+    if (a === 'qwen2' && hasAttn) {
+      tensors.push(
+        { name: `${b}.attn_q.bias`, dims: [headDim * nh] },
+        { name: `${b}.attn_k.bias`, dims: [headDim * nkv] },
+        { name: `${b}.attn_v.bias`, dims: [headDim * nkv] },
+      );
+    }
+    if ((a === 'qwen3' || a === 'gemma3') && hasAttn) {
+      tensors.push({ name: `${b}.attn_q_norm.weight`, dims: [headDim] }, { name: `${b}.attn_k_norm.weight`, dims: [headDim] });
+    }
+    if (a === 'gemma2' || a === 'gemma3') tensors.push({ name: `${b}.post_attention_norm.weight`, dims: [E] });
+    if (nff > 0) {
+      tensors.push(
+        { name: `${b}.ffn_norm.weight`, dims: [E] },
+        { name: `${b}.ffn_gate.weight`, dims: [E, nff] },
+        { name: `${b}.ffn_down.weight`, dims: [nff, E] },
+        { name: `${b}.ffn_up.weight`, dims: [E, nff] },
+      );
+    }
+    if (a === 'gemma2' || a === 'gemma3') tensors.push({ name: `${b}.post_ffw_norm.weight`, dims: [E] });
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/** The metadata as plain key/values, the shape Headroom's estimator reads (like Ollama's model_info). */
+export function plainMetadata(model: TinyModel): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(model.metadata).map(([k, v]) => [k, v.v]));
+}

@@ -1,0 +1,166 @@
+import { formatGiB } from '../units/bytes';
+import { forecastCrossing, robustTrend } from './forecast';
+import { formatApproxDuration, formatCount, formatPct } from './format';
+import { backendDownRemedy, contextRemedy, spillRemedy, unauthorizedRemedy, vllmPressureRemedy } from './remedies';
+import { modelKey, slotKey } from './series';
+import type { AlertBackendInput, AlertModelInput, Check, CheckContext } from './types';
+
+type Backend = AlertBackendInput;
+type Model = AlertModelInput;
+
+function sentence(text: string | null | undefined): string {
+  return (text ?? '').trim().replace(/[.\s]+$/, '');
+}
+
+function statusChecks(b: Backend, ctx: CheckContext, seenUp: boolean): Check[] {
+  const s = ctx.settings.backend;
+  const checks: Check[] = [];
+  const isDown = b.status === 'down' || b.status === 'error';
+  if (seenUp || !s.requireSeenUp) {
+    checks.push({
+      rule: {
+        id: `backend-down:${b.id}`, ruleKey: 'backend-down', metric: 'isDown', op: 'above', threshold: 1, clearAt: 0.5,
+        forSamples: s.downForSamples, cooldownMs: s.cooldownMs, kind: 'backend-down', severity: 'critical', sourceId: b.id,
+      },
+      value: b.status === 'unauthorized' ? null : isDown ? 1 : 0,
+      message: `${b.id} stopped answering${b.message ? ` (${sentence(b.message)})` : ''}. ${backendDownRemedy(b.kind)}`,
+    });
+  }
+  checks.push({
+    rule: {
+      id: `unauthorized:${b.id}`, ruleKey: 'unauthorized', metric: 'isUnauthorized', op: 'above', threshold: 1, clearAt: 0.5,
+      forSamples: 1, cooldownMs: s.cooldownMs, kind: 'unauthorized', severity: 'warning', sourceId: b.id,
+    },
+    value: b.status === 'unauthorized' ? 1 : isDown ? null : 0,
+    message: `${b.id} refused Headroom's request as unauthorized${b.message ? ` (${sentence(b.message)})` : ''}. ${unauthorizedRemedy(b.kind)}`,
+  });
+  return checks;
+}
+
+function spillCheck(b: Backend, m: Model, ctx: CheckContext): Check | null {
+  const s = ctx.settings.spill;
+  if (!s.enabled || ctx.input.gpus.length === 0 || m.sizeBytes == null || m.vramBytes == null || m.sizeBytes <= 0) return null;
+  const spilled = Math.max(0, m.sizeBytes - m.vramBytes);
+  const cpuPct = (spilled / m.sizeBytes) * 100;
+  return {
+    rule: {
+      id: `spill:${b.id}:${m.name}`, ruleKey: 'spill', metric: 'spilledBytes', op: 'above', threshold: s.minBytes, clearAt: s.minBytes / 2,
+      forSamples: s.forSamples, cooldownMs: s.cooldownMs, kind: 'spill', severity: 'warning', sourceId: b.id,
+    },
+    value: spilled,
+    message:
+      `${b.id}: ${m.name} spilled ${formatGiB(spilled)} of its ${formatGiB(m.sizeBytes)} to system RAM (${formatPct(cpuPct)} on the CPU), ` +
+      `so it generates several times slower. ${spillRemedy(b.kind, m.name, m.contextLength)}`,
+  };
+}
+
+function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
+  const v = ctx.settings.vllm;
+  const f = ctx.settings.forecast;
+  if (!v.enabled) return [];
+  const mk = modelKey(b.id, m.name);
+  const checks: Check[] = [];
+  const base = { sourceId: b.id, cooldownMs: v.cooldownMs } as const;
+  if (m.kvCacheUsageRatio != null) {
+    const ratio = m.kvCacheUsageRatio;
+    checks.push({
+      rule: {
+        ...base, id: `kv-full:${b.id}:${m.name}`, ruleKey: 'kv-full', metric: 'kvCacheUsageRatio', op: 'above', threshold: v.kvNearlyFullRatio,
+        clearAt: v.kvNearlyFullRatio - 0.1, forSamples: 3, kind: 'context-full', severity: 'warning', group: `kv:${mk}`, rank: 1,
+      },
+      value: ratio,
+      message: `${b.id}: ${m.name} KV cache ${formatPct(ratio * 100)} full; new requests will queue and running ones get preempted. ${vllmPressureRemedy()}`,
+    });
+    const fc = forecastCrossing(ctx.series.kvRatio[mk] ?? [], ctx.nowMs, 1, { ...f, minRatePerMin: f.minSlopePctPerMin / 100 });
+    const etaMs = fc && ratio >= 0.5 && fc.levelNow < v.kvNearlyFullRatio ? fc.etaMs : Number.POSITIVE_INFINITY;
+    checks.push({
+      rule: {
+        ...base, id: `kv-forecast:${b.id}:${m.name}`, ruleKey: 'kv-forecast', metric: 'etaMs', op: 'below', threshold: f.horizonMs,
+        clearAt: f.horizonMs * 1.5, forSamples: f.forSamples, kind: 'forecast', severity: 'warning', group: `kv:${mk}`, rank: 0,
+      },
+      value: etaMs,
+      message: `${b.id}: ${m.name} KV cache reaches its limit in ${formatApproxDuration(etaMs)} at the current rate (now ${formatPct(ratio * 100)}). ${vllmPressureRemedy()}`,
+    });
+  }
+  const pre = ctx.series.preemptions[mk];
+  if (m.preemptionsTotal != null && pre && pre.length > 0) {
+    const recent = pre[pre.length - 1]!.value - Math.min(...pre.map((p) => p.value));
+    checks.push({
+      rule: {
+        ...base, id: `preemptions:${b.id}:${m.name}`, ruleKey: 'preemptions', metric: 'preemptionsInWindow', op: 'above', threshold: 1,
+        clearAt: 0.5, forSamples: 1, kind: 'preemption', severity: 'warning',
+      },
+      value: recent,
+      message:
+        `${b.id}: ${formatCount(recent)} requests preempted in the last ${formatApproxDuration(v.preemptionWindowMs).replace('~', '')}: ` +
+        `the KV cache is full, so vLLM evicts and recomputes them. ${vllmPressureRemedy()}`,
+    });
+  }
+  if (m.requestsWaiting != null) {
+    checks.push({
+      rule: {
+        ...base, id: `requests-waiting:${b.id}:${m.name}`, ruleKey: 'requests-waiting', metric: 'requestsWaiting', op: 'above', threshold: 1,
+        clearAt: 0.5, forSamples: v.waitingForSamples, kind: 'preemption', severity: 'warning',
+      },
+      value: m.requestsWaiting,
+      message: `${b.id}: ${formatCount(m.requestsWaiting)} requests waiting for ${m.name}: no KV-cache room to start them. ${vllmPressureRemedy()}`,
+    });
+  }
+  return checks;
+}
+
+function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
+  const c = ctx.settings.context;
+  if (!c.enabled) return [];
+  const checks: Check[] = [];
+  for (const slot of m.slots ?? []) {
+    if (slot.contextTokens <= 0) continue;
+    const sk = slotKey(b.id, m.name, slot.id);
+    const where = `${b.id} slot ${slot.id} (${m.name})`;
+    const used = slot.usedTokens;
+    const ratio = used === null ? null : used / slot.contextTokens;
+    const remaining = used === null ? 0 : Math.max(0, slot.contextTokens - used);
+    const usage = `${formatCount(used ?? 0)} of ${formatCount(slot.contextTokens)} tokens used`;
+    const group = `ctx:${sk}`;
+    checks.push({
+      rule: {
+        id: `context-full:${b.id}:${m.name}#${slot.id}`, ruleKey: 'context-full', metric: 'contextUsedRatio', op: 'above',
+        threshold: c.nearlyFullRatio, clearAt: c.nearlyFullRatio - 0.1, forSamples: 1, cooldownMs: c.cooldownMs,
+        kind: 'context-full', severity: 'warning', sourceId: b.id, group, rank: 1,
+      },
+      value: ratio,
+      message: `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name)}`,
+    });
+    // Tokens arrive in bursts, so the rate is fitted over raw points (no spike filter).
+    const trend = robustTrend(ctx.series.slotTokens[sk] ?? [], ctx.nowMs, { windowMs: c.windowMs, bucketMs: 0, minSpanMs: 0 });
+    const ratePerMs = trend && trend.slopePerMs > 0 && trend.recentSlopePerMs > 0 ? trend.slopePerMs : 0;
+    const etaMs = ratio !== null && ratio >= c.forecastMinRatio && ratePerMs > 0 ? remaining / ratePerMs : Number.POSITIVE_INFINITY;
+    checks.push({
+      rule: {
+        id: `context-forecast:${b.id}:${m.name}#${slot.id}`, ruleKey: 'context-forecast', metric: 'etaMs', op: 'below',
+        threshold: c.forecastHorizonMs, clearAt: c.forecastHorizonMs * 1.5, forSamples: 1, cooldownMs: c.cooldownMs,
+        kind: 'forecast', severity: 'warning', sourceId: b.id, group, rank: 0,
+      },
+      value: used === null ? null : etaMs,
+      message:
+        `${where}: this conversation reaches the context limit in ~${formatCount(remaining)} tokens / ${formatApproxDuration(etaMs)} ` +
+        `at the current rate (${usage}). ${contextRemedy(b.kind, m.name)}`,
+    });
+  }
+  return checks;
+}
+
+/** Backend down/unauthorized, spills, vLLM pressure and slot context checks for every backend. */
+export function backendChecks(ctx: CheckContext, backendsSeenUp: Readonly<Record<string, true>>): Check[] {
+  const checks: Check[] = [];
+  for (const b of ctx.input.backends) {
+    if (ctx.settings.backend.enabled) checks.push(...statusChecks(b, ctx, backendsSeenUp[b.id] === true));
+    if (b.status !== 'up') continue;
+    for (const m of b.models) {
+      const spill = spillCheck(b, m, ctx);
+      if (spill) checks.push(spill);
+      checks.push(...vllmChecks(b, m, ctx), ...slotChecks(b, m, ctx));
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,55 @@
+import type { Rule, RuleState } from './rules';
+
+/** A fresh, inactive rule state. */
+export function initialRuleState(nowMs: number): RuleState {
+  return { isActive: false, breachStreak: 0, sinceMs: null, lastRaisedMs: null, lastClearedMs: null, lastEvaluatedMs: nowMs };
+}
+
+export interface Evaluation {
+  state: RuleState;
+  transition?: 'raised' | 'cleared';
+}
+
+function isBreach(rule: Rule, value: number): boolean {
+  return rule.op === 'above' ? value >= rule.threshold : value <= rule.threshold;
+}
+
+function isPastClear(rule: Rule, value: number): boolean {
+  return rule.op === 'above' ? value < rule.clearAt : value > rule.clearAt;
+}
+
+/**
+ * One step of a rule: pure. `value` null means "no reading this tick" (a missing value is
+ * never 0): the breach streak restarts and an active alert stays active. `NaN` counts as null.
+ * Raised after `forSamples` consecutive breaches and not within `cooldownMs` of the last raise;
+ * cleared only once the value is past `clearAt`. A cleared rule re-arms at once (its streak
+ * restarts from 0), so flapping around the threshold cannot raise twice without clearing.
+ */
+export function evaluate(rule: Rule, state: RuleState, value: number | null, nowMs: number): Evaluation {
+  const base: RuleState = { ...state, lastEvaluatedMs: nowMs };
+  if (value === null || Number.isNaN(value)) {
+    return { state: { ...base, breachStreak: 0 } };
+  }
+  if (state.isActive) {
+    if (isPastClear(rule, value)) {
+      return { state: { ...base, isActive: false, breachStreak: 0, sinceMs: null, lastClearedMs: nowMs }, transition: 'cleared' };
+    }
+    return { state: base };
+  }
+  if (!isBreach(rule, value)) return { state: { ...base, breachStreak: 0 } };
+  const streak = Math.min(state.breachStreak + 1, Math.max(1, rule.forSamples));
+  const isCooling = state.lastRaisedMs !== null && nowMs - state.lastRaisedMs < rule.cooldownMs;
+  if (streak >= rule.forSamples && !isCooling) {
+    return { state: { ...base, isActive: true, breachStreak: streak, sinceMs: nowMs, lastRaisedMs: nowMs }, transition: 'raised' };
+  }
+  return { state: { ...base, breachStreak: streak } };
+}
+
+/**
+ * True when an inactive state has not been evaluated for `keepMs` (its source vanished):
+ * the engine drops it. It is kept until then so a source that flaps in and out (a model that
+ * reloads) still honours its rule's cooldown.
+ */
+export function isStale(state: RuleState, nowMs: number, keepMs = 3_600_000): boolean {
+  return !state.isActive && nowMs - state.lastEvaluatedMs > keepMs;
+}

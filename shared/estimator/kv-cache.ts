@@ -1,0 +1,246 @@
+/**
+ * llama.cpp KV cache size, to the byte: cells (padding, parallel slots, unified or split
+ * streams), per-layer row widths, sliding-window caches, MLA, hybrid and recurrent state.
+ * Rules: memory-model.md §1, §2.1–§2.5 (current llama.cpp, Nov 2025+ cell rules).
+ */
+import { err, ok, type Result } from '../contract/result';
+import type { LayerKind, ModelArchitecture } from './architecture';
+import { isQuantizedType, rowBytes, type KvCacheType } from './ggml-types';
+
+/** llama.cpp pads `n_ctx` and the SWA cache to this many cells (PR #17046, issue #17037). */
+export const LLAMA_CPP_CELL_PADDING = 256;
+/** llama.cpp's upper bound on parallel sequences (`LLAMA_MAX_SEQ`). */
+export const LLAMA_CPP_MAX_SEQUENCES = 256;
+
+/** Context settings of one llama.cpp context (as llama-server / node-llama-cpp pass them). */
+export interface LlamaCppKvOptions {
+  /** `-c` / `n_ctx`, tokens, total over all slots; 0 means the model's training context. */
+  contextTokens: number;
+  /** `-np` / `n_seq_max`, parallel sequences (slots). Default 1. */
+  parallel?: number;
+  /** `--kv-unified`: one stream shared by all slots. Default false. */
+  kvUnified?: boolean;
+  /** `--cache-type-k`. Default f16. */
+  cacheTypeK?: KvCacheType;
+  /** `--cache-type-v`. Default f16. */
+  cacheTypeV?: KvCacheType;
+  /** Flash attention in effect (llama.cpp "auto" resolves to on for CUDA, Metal and CPU). Default true. */
+  flashAttention?: boolean;
+  /** `-ub` / `n_ubatch`, tokens. Default 512 (node-llama-cpp passes batchSize + 1). */
+  ubatch?: number;
+  /** `--swa-full`: sliding-window layers get the full context. Default false. */
+  swaFull?: boolean;
+  /**
+   * Type of the sliding-window cache: `'same'` as the requested cache types, or `'f16'` (llama.cpp
+   * PR #21277, 2026-04-01, keeps the SWA cache f16 under a quantized `--cache-type`). Default `'same'`,
+   * which is what the node-llama-cpp 3.21.1 build measured by `npm run bench:accuracy` does.
+   */
+  swaCacheType?: 'same' | 'f16';
+  /** Allocate a V cache for MLA models (builds before 2026-01-24, PR #19067). Default false. */
+  mlaVCache?: boolean;
+}
+
+/** One layer's share of the KV cache, bytes (all streams and cells included). */
+export interface KvLayerBytes {
+  index: number;
+  kind: LayerKind;
+  kBytes: number;
+  vBytes: number;
+}
+
+/** The KV cache llama.cpp allocates for one context. All sizes are bytes, all counts integers. */
+export interface KvCacheBreakdown {
+  /** Total: K + V of every layer, plus the recurrent state. */
+  bytes: number;
+  kBytes: number;
+  vBytes: number;
+  /** Recurrent (SSM/RWKV) state, f32, one cell per sequence; 0 for pure transformers. */
+  recurrentBytes: number;
+  /** `n_ctx` after padding and slot rounding (total cells of the full-attention cache). */
+  contextCells: number;
+  /** Cells per stream of the full-attention cache (the `cells` figure in llama.cpp's log). */
+  cellsPerStream: number;
+  /** Cells per stream of the sliding-window cache, or null when no layer is SWA. */
+  swaCellsPerStream: number | null;
+  /** Streams: `parallel` when split, 1 when unified. */
+  streams: number;
+  /** `n_seq_max`. */
+  sequences: number;
+  /** Bytes one more cell costs across the layers whose cache scales with the context. */
+  bytesPerToken: number;
+  layers: KvLayerBytes[];
+  notes: string[];
+}
+
+/** Cell counts llama.cpp derives from `n_ctx`, slots and unified (llama_context constructor). */
+export interface LlamaCppCells {
+  contextCells: number;
+  cellsPerStream: number;
+  streams: number;
+}
+
+function cannot(message: string): Result<never> {
+  return err('bad-request', `cannot predict: ${message}`);
+}
+
+function padUp(x: number, k: number): number {
+  return Math.ceil(x / k) * k;
+}
+
+/**
+ * llama.cpp's cell arithmetic: `n_ctx = ceil_256(n_ctx)`; unified → one stream of n_ctx cells;
+ * split → `n_seq` streams of `ceil_256(floor(n_ctx / n_seq))` cells (the total can go up).
+ * `contextTokens` is the total `-c`, already resolved (not 0).
+ */
+export function llamaCppCells(contextTokens: number, parallel: number, kvUnified: boolean): Result<LlamaCppCells> {
+  if (!Number.isInteger(contextTokens) || contextTokens <= 0) return cannot(`contextTokens must be a positive integer, got ${contextTokens}`);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > LLAMA_CPP_MAX_SEQUENCES) {
+    return cannot(`parallel must be an integer from 1 to ${LLAMA_CPP_MAX_SEQUENCES}, got ${parallel}`);
+  }
+  const nCtx = padUp(contextTokens, LLAMA_CPP_CELL_PADDING);
+  if (kvUnified) return ok({ contextCells: nCtx, cellsPerStream: nCtx, streams: 1 });
+  const perSeq = padUp(Math.floor(nCtx / parallel), LLAMA_CPP_CELL_PADDING);
+  return ok({ contextCells: perSeq * parallel, cellsPerStream: perSeq, streams: parallel });
+}
+
+/**
+ * Cells per stream of the sliding-window cache (llama_kv_cache_iswa constructor):
+ * `ceil_256(min(n_ctx_seq, window × (unified ? n_seq : 1) + n_ubatch))`, or `n_ctx_seq` with `--swa-full`.
+ */
+export function llamaCppSwaCells(cellsPerStream: number, windowTokens: number, parallel: number, kvUnified: boolean, ubatch: number, swaFull: boolean): number {
+  if (swaFull) return cellsPerStream;
+  return padUp(Math.min(cellsPerStream, windowTokens * (kvUnified ? parallel : 1) + ubatch), LLAMA_CPP_CELL_PADDING);
+}
+
+/**
+ * Bytes of the KV cache (and recurrent state) llama.cpp allocates for `arch` under `options`.
+ * Errors (`cannot predict: …`): a quantized V cache without flash attention (llama.cpp refuses the
+ * context: "V cache quantization requires flash_attn"), a head width that is not a whole number of
+ * quant blocks, a non-positive context or slot count, or a context of 0 with no training context.
+ */
+export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOptions): Result<KvCacheBreakdown> {
+  const parallel = options.parallel ?? 1;
+  const kvUnified = options.kvUnified ?? false;
+  const typeK = options.cacheTypeK ?? 'f16';
+  const typeV = options.cacheTypeV ?? 'f16';
+  const flashAttention = options.flashAttention ?? true;
+  const ubatch = options.ubatch ?? 512;
+  const swaFull = options.swaFull ?? false;
+  const notes: string[] = [];
+
+  if (!Number.isInteger(ubatch) || ubatch < 1) return cannot(`ubatch must be a positive integer, got ${ubatch}`);
+  let contextTokens = options.contextTokens;
+  if (contextTokens === 0) {
+    if (!arch.contextLengthTrain) return cannot(`contextTokens is 0 (use the training context) but ${arch.architecture}.context_length is missing`);
+    contextTokens = arch.contextLengthTrain;
+    notes.push(`context 0 → training context ${contextTokens}`);
+  }
+  const hasV = !(arch.attention === 'mla' && !options.mlaVCache);
+  const hasAttention = arch.layers.some((l) => l.kind !== 'none');
+  if (hasAttention && hasV && isQuantizedType(typeV) && !flashAttention) {
+    return cannot(`V cache quantization (${typeV}) requires flash attention; llama.cpp refuses to create this context (set flashAttention, or cacheTypeV f16)`);
+  }
+  const cellsR = llamaCppCells(contextTokens, parallel, kvUnified);
+  if (!cellsR.ok) return cellsR;
+  const cells = cellsR.value;
+  // Hybrids create their attention cache with kv_size = n_ctx (total), per stream.
+  const fullCells = arch.isHybrid ? cells.contextCells : cells.cellsPerStream;
+  if (arch.isHybrid && !kvUnified && parallel > 1) notes.push('hybrid model: llama.cpp sizes each stream of the attention cache with the total n_ctx (version-specific)');
+  const swaWindow = arch.slidingWindowTokens;
+  const hasSwa = arch.layers.some((l) => l.kind === 'swa');
+  const swaCells = hasSwa && swaWindow ? llamaCppSwaCells(fullCells, swaWindow, parallel, kvUnified, ubatch, swaFull) : null;
+
+  // Without flash attention V is stored transposed and every V layer is padded to the widest one.
+  const vWidthMax = Math.max(0, ...arch.layers.map((l) => l.headCountKv * l.headDimV));
+
+  const layers: KvLayerBytes[] = [];
+  let kBytes = 0;
+  let vBytes = 0;
+  let bytesPerToken = 0;
+  for (const layer of arch.layers) {
+    if (layer.kind === 'none') {
+      // An empty cache layer still gets a padded transposed V without flash attention (measured: DeciLM).
+      let padV = 0;
+      if (layer.inKvCache && hasV && !flashAttention && hasAttention) {
+        const vRow = rowBytes(typeV, vWidthMax);
+        if (!vRow.ok) return vRow;
+        padV = vRow.value * fullCells * cells.streams;
+      }
+      layers.push({ index: layer.index, kind: 'none', kBytes: 0, vBytes: padV });
+      vBytes += padV;
+      continue;
+    }
+    const isSwa = layer.kind === 'swa';
+    const headCheck = quantBlockCheck(layer.index, layer.headDimK, layer.headDimV, typeK, hasV ? typeV : null);
+    if (!headCheck.ok) return headCheck;
+    const lk = isSwa && options.swaCacheType === 'f16' ? 'f16' : typeK;
+    const lv = isSwa && options.swaCacheType === 'f16' ? 'f16' : typeV;
+    const kRow = rowBytes(lk, layer.headCountKv * layer.headDimK);
+    if (!kRow.ok) return cannot(`layer ${layer.index} K: ${kRow.error.message.replace(/^cannot predict: /, '')}`);
+    let vRowBytes = 0;
+    if (hasV) {
+      const vWidth = flashAttention ? layer.headCountKv * layer.headDimV : vWidthMax;
+      const vRow = rowBytes(lv, vWidth);
+      if (!vRow.ok) return cannot(`layer ${layer.index} V: ${vRow.error.message.replace(/^cannot predict: /, '')}`);
+      vRowBytes = vRow.value;
+    }
+    const layerCells = (isSwa ? (swaCells ?? fullCells) : fullCells) * cells.streams;
+    const lkBytes = kRow.value * layerCells;
+    const lvBytes = vRowBytes * layerCells;
+    layers.push({ index: layer.index, kind: layer.kind, kBytes: lkBytes, vBytes: lvBytes });
+    kBytes += lkBytes;
+    vBytes += lvBytes;
+    if (!isSwa || swaFull) bytesPerToken += kRow.value + vRowBytes;
+  }
+  if (!flashAttention && new Set(arch.layers.filter((l) => l.kind !== 'none').map((l) => l.headCountKv * l.headDimV)).size > 1) {
+    notes.push(`flash attention off: every V layer is padded to the widest V row (${vWidthMax} elements)`);
+  }
+  if (arch.attention === 'mla' && !hasV) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since 2026-01-24)');
+
+  let recurrentBytes = 0;
+  if (arch.recurrent) {
+    // One f32 state per sequence, independent of the context (llama_memory_recurrent).
+    const rsCells = Math.max(1, parallel);
+    const nRec = arch.layers.filter((l) => l.hasRecurrentState).length;
+    recurrentBytes = rsCells * nRec * (arch.recurrent.rElemsPerLayer + arch.recurrent.sElemsPerLayer) * 4;
+  }
+  return ok({
+    bytes: kBytes + vBytes + recurrentBytes,
+    kBytes,
+    vBytes,
+    recurrentBytes,
+    contextCells: fullCells * cells.streams,
+    cellsPerStream: fullCells,
+    swaCellsPerStream: swaCells,
+    streams: cells.streams,
+    sequences: parallel,
+    bytesPerToken,
+    layers,
+    notes: [...notes],
+  });
+}
+
+/**
+ * llama.cpp refuses a quantized cache type whose block does not divide the head dim
+ * ("K cache type q8_0 with block size 32 does not divide n_embd_head_k=80"), even when the
+ * whole row would divide.
+ */
+function quantBlockCheck(index: number, headDimK: number, headDimV: number, typeK: KvCacheType, typeV: KvCacheType | null): Result<true> {
+  for (const [what, type, dim] of [['K', typeK, headDimK], ['V', typeV, headDimV]] as const) {
+    if (type === null) continue;
+    const block = rowBytes(type, dim);
+    if (!block.ok) {
+      return cannot(`${what} cache type ${type} does not divide the head dim ${dim} of layer ${index} (llama.cpp refuses this context; use f16 for ${what})`);
+    }
+  }
+  return ok(true);
+}
+
+/**
+ * Bytes per cached token summed over the full-attention layers (the part that grows with context),
+ * for one K/V type pair and flash attention on. Convenience for "KiB per token" displays.
+ */
+export function kvBytesPerToken(arch: ModelArchitecture, cacheTypeK: KvCacheType = 'f16', cacheTypeV: KvCacheType = cacheTypeK): Result<number> {
+  const r = llamaCppKvCache(arch, { contextTokens: LLAMA_CPP_CELL_PADDING, cacheTypeK, cacheTypeV, flashAttention: true, swaFull: false });
+  return r.ok ? ok(r.value.bytesPerToken) : r;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseMonitorFlags } from './args';
+
+describe('parseMonitorFlags', () => {
+  it('defaults', () => {
+    expect(parseMonitorFlags([])).toEqual({
+      ok: true,
+      value: { host: '127.0.0.1', port: 7878, intervalMs: 1000, backends: [], discover: true, nvidiaSmiPath: null, demo: false, token: null, warningPct: 80, criticalPct: 90, json: false },
+    });
+  });
+  it.each([
+    { name: 'kind=url', argv: ['--backend', 'ollama=http://127.0.0.1:11434/'], want: [{ kind: 'ollama', url: 'http://127.0.0.1:11434', apiKey: null }] },
+    { name: 'bare host:port, kind detected', argv: ['--backend', '10.0.0.5:8000'], want: [{ url: 'http://10.0.0.5:8000', apiKey: null }] },
+    { name: 'url without kind', argv: ['--backend', 'http://127.0.0.1:8080'], want: [{ url: 'http://127.0.0.1:8080', apiKey: null }] },
+    {
+      name: 'api key matched to its backend',
+      argv: ['--backend', 'vllm=http://127.0.0.1:8000', '--api-key', 'http://127.0.0.1:8000=s3cret'],
+      want: [{ kind: 'vllm', url: 'http://127.0.0.1:8000', apiKey: 's3cret' }],
+    },
+    { name: 'api key alone adds the backend', argv: ['--api-key', 'http://127.0.0.1:8080=k'], want: [{ url: 'http://127.0.0.1:8080', apiKey: 'k' }] },
+  ])('$name', ({ argv, want }) => {
+    const r = parseMonitorFlags(argv);
+    expect(r.ok && r.value.backends).toEqual(want);
+  });
+  it('flags', () => {
+    const r = parseMonitorFlags(['--port', '0', '--interval-ms', '250', '--no-discover', '--nvidia-smi', '/x/nvidia-smi', '--demo', '--host', '0.0.0.0', '--token', 't']);
+    expect(r).toMatchObject({ ok: true, value: { port: 0, intervalMs: 250, discover: false, nvidiaSmiPath: '/x/nvidia-smi', demo: true, host: '0.0.0.0', token: 't' } });
+  });
+  it.each([
+    { argv: ['--bogus'], msg: /Unknown option '--bogus'/ },
+    { argv: ['--port', 'abc'], msg: /--port must be a whole number/ },
+    { argv: ['--port', '70000'], msg: /--port must be between 0 and 65535/ },
+    { argv: ['--interval-ms', '5'], msg: /--interval-ms must be between 100/ },
+    { argv: ['--backend', 'foo=http://x'], msg: /--backend kind must be one of/ },
+    { argv: ['--backend', 'ollama=ftp://x'], msg: /--backend needs a URL/ },
+    { argv: ['--api-key', 'nokey'], msg: /--api-key must be URL=TOKEN/ },
+    { argv: ['--warning-pct', '95'], msg: /must not be above --critical-pct/ },
+    { argv: ['positional'], msg: /Unexpected argument/ },
+  ])('$argv → error', ({ argv, msg }) => {
+    const r = parseMonitorFlags(argv);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toMatch(msg);
+  });
+});

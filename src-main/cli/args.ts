@@ -1,0 +1,124 @@
+/**
+ * Parsing of the `serve` / `status` flags (pure, testable). Unknown flags or bad values give a
+ * one-line error; the caller exits 2 with it.
+ */
+import { parseArgs } from 'node:util';
+import { backendKindSchema, type BackendKind } from '../../shared/model/snapshot';
+
+export interface MonitorFlags {
+  host: string;
+  port: number;
+  intervalMs: number;
+  backends: { kind?: BackendKind; url: string; apiKey?: string | null }[];
+  discover: boolean;
+  nvidiaSmiPath: string | null;
+  demo: boolean;
+  token: string | null;
+  warningPct: number;
+  criticalPct: number;
+  json: boolean;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const options = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'interval-ms': { type: 'string' },
+  backend: { type: 'string', multiple: true },
+  'api-key': { type: 'string', multiple: true },
+  'no-discover': { type: 'boolean' },
+  'nvidia-smi': { type: 'string' },
+  demo: { type: 'boolean' },
+  token: { type: 'string' },
+  'warning-pct': { type: 'string' },
+  'critical-pct': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+function intFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): Parsed<number> {
+  if (raw === undefined) return { ok: true, value: fallback };
+  if (!/^\d+$/.test(raw)) return { ok: false, message: `--${name} must be a whole number, got "${raw}".` };
+  const n = Number(raw);
+  if (n < min || n > max) return { ok: false, message: `--${name} must be between ${min} and ${max}, got ${n}.` };
+  return { ok: true, value: n };
+}
+
+/** `http://host:port` with no path; bare `host:port` gets `http://`. */
+export function normalizeUrl(raw: string): string | null {
+  const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`;
+  try {
+    const u = new URL(withScheme);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    if (!u.hostname) return null;
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return null;
+  }
+}
+
+export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    values = parsed.values as typeof values;
+  } catch (error) {
+    return { ok: false, message: (error as Error).message.split('\n')[0] ?? 'invalid arguments' };
+  }
+  const port = intFlag('port', values.port as string | undefined, 7878, 0, 65535);
+  if (!port.ok) return port;
+  const interval = intFlag('interval-ms', values['interval-ms'] as string | undefined, 1000, 100, 60_000);
+  if (!interval.ok) return interval;
+  const warning = intFlag('warning-pct', values['warning-pct'] as string | undefined, 80, 1, 100);
+  if (!warning.ok) return warning;
+  const critical = intFlag('critical-pct', values['critical-pct'] as string | undefined, 90, 1, 100);
+  if (!critical.ok) return critical;
+  if (warning.value > critical.value) return { ok: false, message: `--warning-pct (${warning.value}) must not be above --critical-pct (${critical.value}).` };
+
+  const keys = new Map<string, string>();
+  for (const raw of (values['api-key'] as string[] | undefined) ?? []) {
+    const eq = raw.lastIndexOf('=');
+    const url = eq > 0 ? normalizeUrl(raw.slice(0, eq)) : null;
+    const token = eq > 0 ? raw.slice(eq + 1) : '';
+    if (!url || !token) return { ok: false, message: `--api-key must be URL=TOKEN, got "${raw.replace(/=.*/, '=…')}".` };
+    keys.set(url, token);
+  }
+  const backends: MonitorFlags['backends'] = [];
+  for (const raw of (values.backend as string[] | undefined) ?? []) {
+    const m = /^([a-z]+)=(.+)$/i.exec(raw);
+    let kind: BackendKind | undefined;
+    let urlRaw = raw;
+    if (m && !/^https?$/i.test(m[1]!)) {
+      const k = backendKindSchema.safeParse(m[1]!.toLowerCase());
+      if (!k.success) return { ok: false, message: `--backend kind must be one of ${backendKindSchema.options.join(', ')}, got "${m[1]}".` };
+      kind = k.data;
+      urlRaw = m[2]!;
+    }
+    const url = normalizeUrl(urlRaw);
+    if (!url) return { ok: false, message: `--backend needs a URL like ollama=http://127.0.0.1:11434, got "${raw}".` };
+    backends.push({ ...(kind ? { kind } : {}), url, apiKey: keys.get(url) ?? null });
+  }
+  for (const url of keys.keys()) {
+    if (!backends.some((b) => b.url === url)) backends.push({ url, apiKey: keys.get(url) ?? null });
+  }
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  if (!/^[\w.:-]+$/.test(host)) return { ok: false, message: `--host must be an address like 127.0.0.1, got "${host}".` };
+  const nvidiaSmi = values['nvidia-smi'] as string | undefined;
+  if (nvidiaSmi !== undefined && nvidiaSmi.trim() === '') return { ok: false, message: '--nvidia-smi needs a path.' };
+  return {
+    ok: true,
+    value: {
+      host,
+      port: port.value,
+      intervalMs: interval.value,
+      backends,
+      discover: !values['no-discover'],
+      nvidiaSmiPath: nvidiaSmi ?? null,
+      demo: Boolean(values.demo),
+      token: (values.token as string | undefined) ?? null,
+      warningPct: warning.value,
+      criticalPct: critical.value,
+      json: Boolean(values.json),
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { main } from './main';
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`headroom: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,95 @@
+/**
+ * `headroom` command line: serve | status | help. Exit codes: 0 ok, 1 runtime failure,
+ * 2 bad usage (one clear line on stderr).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createCore } from '../create-core';
+import { startServer } from '../server/http';
+import { createConsoleLogger } from '../util/logger';
+import { parseMonitorFlags } from './args';
+import { runStatus } from './status';
+
+const USAGE = `Usage:
+  headroom serve  [--host 127.0.0.1] [--port 7878] [--interval-ms 1000] [--backend [KIND=]URL]...
+                  [--api-key URL=TOKEN]... [--no-discover] [--nvidia-smi PATH] [--demo]
+                  [--warning-pct 80] [--critical-pct 90] [--token TOKEN]
+  headroom status [--json] (same source flags as serve)
+  headroom help
+
+KIND is one of ollama, vllm, llamacpp, lmstudio, openai.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'status':
+      return runStatus(rest, process.stdout, process.stderr);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`headroom: unknown command "${command}". Try "headroom help".\n`);
+      return 2;
+  }
+}
+
+function rendererDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const candidates = [`${here}renderer`, `${here}../dist/renderer`, `${here}../../dist/renderer`];
+  return candidates.find((d) => existsSync(`${d}/index.html`)) ?? candidates[0]!;
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const flags = parseMonitorFlags(argv);
+  if (!flags.ok) {
+    process.stderr.write(`headroom serve: ${flags.message}\n`);
+    return 2;
+  }
+  const f = flags.value;
+  if (f.host !== '127.0.0.1' && f.host !== 'localhost' && f.host !== '::1' && !f.token) {
+    process.stderr.write(`headroom serve: binding ${f.host} exposes the dashboard to the network; pass --token TOKEN (every request must then carry it).\n`);
+    return 2;
+  }
+  const logger = createConsoleLogger('headroom');
+  const staticDir = rendererDir();
+  if (!existsSync(`${staticDir}/index.html`)) logger.warn(`dashboard not built (${staticDir}/index.html missing): run "npm run build". The API still works.`);
+  const core = await createCore({
+    intervalMs: f.intervalMs,
+    demo: f.demo,
+    discover: f.discover,
+    backends: f.backends,
+    nvidiaSmiPath: f.nvidiaSmiPath,
+    warningPct: f.warningPct,
+    criticalPct: f.criticalPct,
+    logger,
+  });
+  let server;
+  try {
+    server = await startServer(core, { host: f.host, port: f.port, staticDir, token: f.token, logger });
+  } catch (error) {
+    await core.dispose();
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === 'EADDRINUSE' ? `port ${f.port} is already in use; pick another with --port` : e.message;
+    process.stderr.write(`headroom serve: ${why}\n`);
+    return 1;
+  }
+  const shownUrl = f.token ? `${server.url}/?token=${encodeURIComponent(f.token)}` : server.url;
+  process.stdout.write(`Headroom dashboard: ${shownUrl}${f.demo ? ' (demo mode)' : ''}\n`);
+  if (f.token) logger.info(`listening on ${f.host}: every request must carry the token`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) process.exit(130); // a second signal exits at once
+      stopping = true;
+      void Promise.all([server.close(), core.dispose()]).then(() => resolve(0));
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * llama.cpp `llama-server`. The KV cache is allocated for the whole context at load, so what
+ * matters is each slot's context fill and whether the server is loading. With `--api-key`, every
+ * path but `/health` needs the key (the recorded build b1-de3ff81 protects `/v1/models` too,
+ * although the README lists it as public), so the key goes everywhere except `/health`.
+ */
+import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
+import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
+import { AuthGate } from '../openai/auth-gate';
+import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../openai/backend-http';
+import {
+  describeFailure,
+  emptyModel,
+  failedReading,
+  newReading,
+  parameterSizeLabel,
+  serverName,
+  toCount,
+  type CollectorExtras,
+} from '../openai/backend-status';
+import { CounterRate } from '../openai/counter-rate';
+import { CollectorLifetime } from '../openai/lifecycle';
+import {
+  kvLayout,
+  llamaCppHealthSchema,
+  llamaCppModelListSchema,
+  llamaCppPropsSchema,
+  llamaCppSlotsSchema,
+  loadingMessage,
+  parseLlamaCppMetrics,
+  readSlots,
+  type LlamaCppMetrics,
+  type LlamaCppModelList,
+  type LlamaCppProps,
+  type LlamaCppSlots,
+} from './llamacpp.parse';
+
+export type LlamaCppCollectorOptions = BackendCollectorOptions & CollectorExtras;
+
+export function createLlamaCppCollector(options: LlamaCppCollectorOptions): BackendCollector {
+  return new LlamaCppCollector(options);
+}
+
+type Problem = Pick<BackendReading, 'status' | 'message'>;
+
+interface Protected {
+  props: EndpointResult<LlamaCppProps>;
+  slots: EndpointResult<LlamaCppSlots>;
+  metrics: EndpointResult<string>;
+  models: EndpointResult<LlamaCppModelList>;
+}
+
+class LlamaCppCollector implements BackendCollector {
+  readonly kind = 'llamacpp' as const;
+  readonly id: string;
+  readonly url: string;
+  private readonly client: EndpointClient;
+  private readonly now: () => number;
+  private readonly auth: AuthGate;
+  private readonly lifetime = new CollectorLifetime();
+  private readonly promptTokens = new CounterRate();
+  private readonly predictedTokens = new CounterRate();
+  /** Kept while protected paths are behind the 401 back-off. */
+  private last: { version: string | null; models: LoadedModel[] } = { version: null, models: [] };
+
+  constructor(private readonly options: LlamaCppCollectorOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.id = backendId('llamacpp', this.url);
+    this.now = options.now ?? Date.now;
+    this.auth = new AuthGate(this.now, options.authRetryMs);
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes };
+  }
+
+  async sample(signal: AbortSignal): Promise<BackendReading> {
+    if (this.lifetime.isDisposed) return this.stopped();
+    const call = { signal: this.lifetime.signalFor(signal), withKey: true };
+    const tryProtected = this.auth.canTry();
+    const [health, rest] = await Promise.all([
+      getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false }),
+      tryProtected ? this.readProtected(call) : Promise.resolve(null),
+    ]);
+    if (this.lifetime.isDisposed) return this.stopped();
+
+    if (!health.ok) {
+      this.resetRates();
+      const loading = health.failure.kind === 'unavailable' ? loadingMessage(health.failure.body) : null;
+      if (loading !== null) {
+        // 503 while the model loads: the server is there, its figures are not yet.
+        return {
+          ...newReading(this.id, 'llamacpp', this.url),
+          message: `${serverName('llamacpp', this.url)}: ${loading.toLowerCase()}. Its figures appear once loading finishes.`,
+        };
+      }
+      return failedReading(this.id, 'llamacpp', this.url, health.failure, Boolean(this.options.apiKey));
+    }
+
+    const reading = newReading(this.id, 'llamacpp', this.url);
+    if (rest === null) {
+      return { ...reading, status: 'unauthorized', message: this.auth.message, version: this.last.version, models: this.last.models };
+    }
+    const problems: Problem[] = [];
+    const notes: string[] = [];
+    const props = this.take(rest.props, problems);
+    const slots = this.optional(rest.slots, problems, notes, 'the slots endpoint is off (--no-slots): no per-slot context fill');
+    const metricsText = this.optional(rest.metrics, problems, notes, 'start llama-server with --metrics for queue length and token rates');
+    const models = this.take(rest.models, problems);
+    const metrics = metricsText === null ? null : parseLlamaCppMetrics(metricsText);
+    if (metrics && !metrics.isLlamaCpp) {
+      problems.push({ status: 'error', message: `${serverName('llamacpp', this.url)}: /metrics has no llamacpp: series. Is another kind of server on this port now?` });
+    }
+
+    const unauthorized = problems.find((p) => p.status === 'unauthorized');
+    if (unauthorized) {
+      this.auth.refused(unauthorized.message ?? '');
+      this.options.logger.warn(`${this.id}: ${unauthorized.message}`);
+    } else {
+      this.auth.accepted();
+    }
+
+    reading.version = props?.build_info ?? null;
+    reading.models = this.buildModels(props, slots, metrics?.isLlamaCpp ? metrics : null, models);
+    this.last = { version: reading.version, models: reading.models };
+    const first = unauthorized ?? problems[0];
+    if (first) {
+      reading.status = first.status;
+      reading.message = first.message;
+    }
+    if (notes.length > 0) reading.note = `${notes.join('; ')}.`;
+    return reading;
+  }
+
+  dispose(): void {
+    this.lifetime.dispose();
+  }
+
+  private async readProtected(call: { signal: AbortSignal; withKey: boolean }): Promise<Protected> {
+    const [props, slots, metrics, models] = await Promise.all([
+      getJson(this.client, '/props', llamaCppPropsSchema, call),
+      getJson(this.client, '/slots', llamaCppSlotsSchema, call),
+      getText(this.client, '/metrics', call),
+      getJson(this.client, '/v1/models', llamaCppModelListSchema, call),
+    ]);
+    return { props, slots, metrics, models };
+  }
+
+  private buildModels(
+    props: LlamaCppProps | null,
+    slotList: LlamaCppSlots | null,
+    metrics: LlamaCppMetrics | null,
+    list: LlamaCppModelList | null,
+  ): LoadedModel[] {
+    const atMs = this.now();
+    const promptTokensPerSecond = this.promptTokens.update(metrics?.promptTokensTotal ?? null, atMs);
+    const generationTokensPerSecond = this.predictedTokens.update(metrics?.tokensPredictedTotal ?? null, atMs);
+
+    if (props?.role === 'router') {
+      // Router mode: several models, each its own llama-server; only the loaded ones count.
+      return (list?.data ?? [])
+        .filter((m) => m.status === undefined || m.status.value === 'loaded')
+        .map((m) => ({ ...emptyModel(m.id), fileSizeBytes: m.meta?.size ?? null, parameterSize: parameterSizeLabel(m.meta?.n_params) }));
+    }
+
+    const card = list?.data[0];
+    const name = card?.id ?? props?.model_alias ?? props?.model_path;
+    if (name === undefined) return [];
+    const slots = slotList ? readSlots(slotList) : null;
+    const slotContext = slots?.[0]?.contextTokens ?? props?.default_generation_settings?.n_ctx ?? props?.default_generation_settings?.params?.n_ctx ?? null;
+    const totalSlots = props?.total_slots ?? (slots ? slots.length : null);
+    const layout = kvLayout(slotContext, totalSlots, card?.meta?.n_ctx ?? null);
+    const busy = slots ? slots.filter((s) => s.processing).length : null;
+
+    const model: LoadedModel = {
+      ...emptyModel(name),
+      contextLength: slotContext,
+      requestsRunning: toCount(metrics?.requestsProcessing ?? busy),
+      requestsWaiting: toCount(metrics?.requestsDeferred ?? null),
+      quantization: props?.model_ftype ?? card?.meta?.ftype ?? null,
+      parameterSize: parameterSizeLabel(card?.meta?.n_params),
+      fileSizeBytes: card?.meta?.size !== undefined && Number.isInteger(card.meta.size) && card.meta.size >= 0 ? card.meta.size : null,
+      kvUnified: layout.unified,
+      kvCacheCapacityTokens: layout.capacityTokens,
+      promptTokensPerSecond,
+      generationTokensPerSecond,
+    };
+    if (slots) model.slots = slots;
+    // Builds before May 2025 (PR #13660) still report KV occupancy.
+    if (metrics?.kvCacheUsageRatio !== null && metrics?.kvCacheUsageRatio !== undefined) model.kvCacheUsageRatio = metrics.kvCacheUsageRatio;
+    return [model];
+  }
+
+  /** An endpoint the reading needs: a failure becomes a problem. */
+  private take<T>(result: EndpointResult<T>, problems: Problem[]): T | null {
+    if (result.ok) return result.value;
+    problems.push(this.problem(result.failure));
+    return null;
+  }
+
+  /** An endpoint the server may have turned off (501): that is a note, not a problem. */
+  private optional<T>(result: EndpointResult<T>, problems: Problem[], notes: string[], offNote: string): T | null {
+    if (result.ok) return result.value;
+    if (result.failure.kind === 'not-supported') {
+      notes.push(offNote);
+      return null;
+    }
+    problems.push(this.problem(result.failure));
+    return null;
+  }
+
+  private problem(failure: EndpointFailure): Problem {
+    const status = failure.kind === 'unauthorized' ? 'unauthorized' : 'error';
+    return { status, message: describeFailure('llamacpp', this.url, failure, Boolean(this.options.apiKey)) };
+  }
+
+  private resetRates(): void {
+    this.promptTokens.reset();
+    this.predictedTokens.reset();
+  }
+
+  private stopped(): BackendReading {
+    return { ...newReading(this.id, 'llamacpp', this.url), status: 'down', message: `${serverName('llamacpp', this.url)}: monitoring stopped.` };
+  }
+}

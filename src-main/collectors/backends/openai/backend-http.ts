@@ -1,0 +1,121 @@
+/**
+ * One HTTP read of one backend endpoint, every failure turned into a value that says what went
+ * wrong (transport, status, content type, shape). Shared by the vLLM, llama.cpp, LM Studio and
+ * OpenAI-compatible collectors; the Bearer key is added only where the caller says the path needs it.
+ */
+import type { ZodType } from 'zod';
+import { httpRequest, parseJson, type HttpFailureKind } from '../../../util/http';
+
+export type EndpointFailureKind =
+  | HttpFailureKind
+  | 'unauthorized'
+  | 'not-found'
+  | 'not-supported'
+  | 'unavailable'
+  | 'http-error'
+  | 'wrong-content-type'
+  | 'malformed';
+
+export interface EndpointFailure {
+  kind: EndpointFailureKind;
+  path: string;
+  /** HTTP status where one came back. */
+  status: number | null;
+  /** Short cause, without the server name ("connection refused", "HTTP 500"). */
+  detail: string;
+  /** The parsed JSON error body, where there was one (llama.cpp's 503 "Loading model"). */
+  body?: unknown;
+}
+
+export type EndpointResult<T> = { ok: true; value: T; status: number } | { ok: false; failure: EndpointFailure };
+
+export interface EndpointClient {
+  /** Base URL without a trailing slash. */
+  baseUrl: string;
+  timeoutMs: number;
+  apiKey?: string | null;
+  maxBytes?: number;
+}
+
+export interface EndpointCall {
+  /** Send `Authorization: Bearer <key>` (only when a key is configured). */
+  withKey: boolean;
+  signal?: AbortSignal;
+}
+
+/** GET a text endpoint (Prometheus `/metrics`, vLLM's empty `/health`). 2xx only. */
+export async function getText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
+  const res = await httpRequest(client.baseUrl + path, {
+    timeoutMs: client.timeoutMs,
+    maxBytes: client.maxBytes,
+    headers: headersFor(client, call.withKey),
+    signal: call.signal,
+  });
+  if (!res.ok) return fail(res.kind, path, null, res.message);
+  if (res.status < 200 || res.status > 299) return statusFailure(path, res.status, res.text);
+  if (isHtml(res.contentType)) {
+    return fail('wrong-content-type', path, res.status, `answered with ${mediaType(res.contentType)}, not plain text`);
+  }
+  return { ok: true, value: res.text, status: res.status };
+}
+
+/** GET a JSON endpoint and check its shape with `schema`. 2xx only. */
+export async function getJson<T>(
+  client: EndpointClient,
+  path: string,
+  schema: ZodType<T>,
+  call: EndpointCall,
+): Promise<EndpointResult<T>> {
+  const res = await getText(client, path, call);
+  if (!res.ok) return res;
+  return decodeJson(path, res.status, res.value, schema);
+}
+
+/** Parses and validates a JSON body already read. */
+export function decodeJson<T>(path: string, status: number, text: string, schema: ZodType<T>): EndpointResult<T> {
+  const json = parseJson(text);
+  if (!json.ok) {
+    const looksJson = /^\s*[[{]/.test(text);
+    return fail(looksJson ? 'malformed' : 'wrong-content-type', path, status, looksJson ? json.message : 'answered with something that is not JSON');
+  }
+  const parsed = schema.safeParse(json.value);
+  if (!parsed.success) return fail('malformed', path, status, describeZodIssue(parsed.error.issues));
+  return { ok: true, value: parsed.data, status };
+}
+
+/** "data.0.id: Invalid input: expected string, received number" */
+export function describeZodIssue(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  const first = issues[0];
+  if (!first) return 'unexpected shape';
+  const where = first.path.map(String).join('.');
+  return where ? `${where}: ${first.message}` : first.message;
+}
+
+function statusFailure(path: string, status: number, text: string): { ok: false; failure: EndpointFailure } {
+  const body = parseJson(text);
+  const extra = body.ok ? { body: body.value } : {};
+  const base = { path, status };
+  if (status === 401 || status === 403) return { ok: false, failure: { ...base, kind: 'unauthorized', detail: `HTTP ${status}`, ...extra } };
+  if (status === 404) return { ok: false, failure: { ...base, kind: 'not-found', detail: 'HTTP 404', ...extra } };
+  if (status === 501) return { ok: false, failure: { ...base, kind: 'not-supported', detail: 'HTTP 501', ...extra } };
+  if (status === 503) return { ok: false, failure: { ...base, kind: 'unavailable', detail: 'HTTP 503', ...extra } };
+  return { ok: false, failure: { ...base, kind: 'http-error', detail: `HTTP ${status}`, ...extra } };
+}
+
+function fail(kind: EndpointFailureKind, path: string, status: number | null, detail: string): { ok: false; failure: EndpointFailure } {
+  return { ok: false, failure: { kind, path, status, detail } };
+}
+
+function headersFor(client: EndpointClient, withKey: boolean): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.5' };
+  if (withKey && client.apiKey) headers.authorization = `Bearer ${client.apiKey}`;
+  return headers;
+}
+
+function isHtml(contentType: string): boolean {
+  return /text\/html|application\/xhtml/i.test(contentType);
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0]?.trim() || 'an unknown content type';
+}

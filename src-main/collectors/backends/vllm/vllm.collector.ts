@@ -1,0 +1,184 @@
+/**
+ * vLLM (`vllm serve`). vLLM preallocates most of the GPU at start, so its headroom is KV-cache
+ * block usage (`/metrics`), not VRAM. Auth (`--api-key`) covers only paths starting with `/v1`,
+ * so `/health`, `/metrics` and `/version` are read without the key (reference §2.3).
+ */
+import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
+import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
+import { AuthGate } from '../openai/auth-gate';
+import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../openai/backend-http';
+import {
+  describeFailure,
+  emptyModel,
+  failedReading,
+  newReading,
+  serverName,
+  toCount,
+  type CollectorExtras,
+} from '../openai/backend-status';
+import { CounterRate } from '../openai/counter-rate';
+import { CollectorLifetime } from '../openai/lifecycle';
+import {
+  maxConcurrencyFor,
+  parseVllmMetrics,
+  servedBaseModels,
+  vllmModelListSchema,
+  vllmVersionSchema,
+  type VllmMetrics,
+  type VllmModelList,
+} from './vllm.parse';
+
+export type VllmCollectorOptions = BackendCollectorOptions & CollectorExtras;
+
+export function createVllmCollector(options: VllmCollectorOptions): BackendCollector {
+  return new VllmCollector(options);
+}
+
+class VllmCollector implements BackendCollector {
+  readonly kind = 'vllm' as const;
+  readonly id: string;
+  readonly url: string;
+  private readonly client: EndpointClient;
+  private readonly now: () => number;
+  private readonly auth: AuthGate;
+  private readonly lifetime = new CollectorLifetime();
+  private readonly preemptions = new CounterRate();
+  private readonly promptTokens = new CounterRate();
+  private readonly generationTokens = new CounterRate();
+  private version: string | null = null;
+  /** The last model list read, kept while `/v1/models` is behind the 401 back-off. */
+  private lastModels: VllmModelList | null = null;
+
+  constructor(private readonly options: VllmCollectorOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.id = backendId('vllm', this.url);
+    this.now = options.now ?? Date.now;
+    this.auth = new AuthGate(this.now, options.authRetryMs);
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes };
+  }
+
+  async sample(signal: AbortSignal): Promise<BackendReading> {
+    if (this.lifetime.isDisposed) return this.stopped();
+    const call = { signal: this.lifetime.signalFor(signal) };
+    const tryModels = this.auth.canTry();
+    const [health, metrics, models, version] = await Promise.all([
+      getText(this.client, '/health', { ...call, withKey: false }),
+      getText(this.client, '/metrics', { ...call, withKey: false }),
+      tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true }) : Promise.resolve(null),
+      this.version === null ? getJson(this.client, '/version', vllmVersionSchema, { ...call, withKey: false }) : Promise.resolve(null),
+    ]);
+    if (this.lifetime.isDisposed) return this.stopped();
+    const atMs = this.now();
+    if (version?.ok) this.version = version.value.version;
+
+    if (!health.ok && health.failure.kind !== 'unavailable') return this.failed(health.failure);
+
+    const reading = { ...newReading(this.id, 'vllm', this.url), version: this.version };
+    const problems: Array<Pick<BackendReading, 'status' | 'message'>> = [];
+    if (!health.ok) {
+      problems.push({ status: 'error', message: `${serverName('vllm', this.url)}: the engine is dead (/health answered HTTP 503). Restart vLLM.` });
+    }
+
+    let parsed: VllmMetrics | null = null;
+    if (metrics.ok) {
+      parsed = parseVllmMetrics(metrics.value);
+      if (!parsed.isVllm) {
+        parsed = null;
+        problems.push({
+          status: 'error',
+          message: `${serverName('vllm', this.url)}: /metrics has no vllm: series. Is another kind of server on this port now?`,
+        });
+      }
+    } else {
+      problems.push({ status: 'error', message: this.describe(metrics.failure) });
+    }
+
+    const list = this.readModels(models, problems);
+    reading.models = this.buildModels(list, parsed, atMs);
+    const first = problems[0];
+    if (first) {
+      reading.status = first.status;
+      reading.message = first.message;
+    }
+    return reading;
+  }
+
+  dispose(): void {
+    this.lifetime.dispose();
+  }
+
+  private readModels(
+    models: EndpointResult<VllmModelList> | null,
+    problems: Array<Pick<BackendReading, 'status' | 'message'>>,
+  ): VllmModelList | null {
+    if (models === null) {
+      problems.unshift({ status: 'unauthorized', message: this.auth.message });
+      return this.lastModels;
+    }
+    if (models.ok) {
+      this.auth.accepted();
+      this.lastModels = models.value;
+      return models.value;
+    }
+    const message = this.describe(models.failure);
+    if (models.failure.kind === 'unauthorized') {
+      this.auth.refused(message);
+      this.options.logger.warn(`${this.id}: ${message}`);
+      problems.unshift({ status: 'unauthorized', message });
+    } else {
+      problems.push({ status: 'error', message });
+    }
+    return null;
+  }
+
+  private buildModels(list: VllmModelList | null, metrics: VllmMetrics | null, atMs: number): LoadedModel[] {
+    const perMinute = (rate: number | null) => (rate === null ? null : rate * 60);
+    const preemptionsPerMinute = perMinute(this.preemptions.update(metrics?.preemptionsTotal ?? null, atMs));
+    const promptTokensPerSecond = this.promptTokens.update(metrics?.promptTokensTotal ?? null, atMs);
+    const generationTokensPerSecond = this.generationTokens.update(metrics?.generationTokensTotal ?? null, atMs);
+
+    // Without /v1/models (no key), the metrics' model_name labels still name the served model.
+    const cards = list ? servedBaseModels(list) : (metrics?.modelNames ?? []).map((id) => ({ id, max_model_len: null }));
+    return cards.map((card) => {
+      const maxModelLen = card.max_model_len ?? null;
+      const model: LoadedModel = { ...emptyModel(card.id), contextLength: maxModelLen };
+      if (!metrics) return model;
+      const config = metrics.cacheConfig;
+      return {
+        ...model,
+        kvCacheUsageRatio: metrics.kvCacheUsageRatio,
+        requestsRunning: toCount(metrics.requestsRunning),
+        requestsWaiting: toCount(metrics.requestsWaiting),
+        kvCacheCapacityTokens: config?.capacityTokens ?? null,
+        maxConcurrency: maxConcurrencyFor(config, maxModelLen),
+        cacheConfig: config
+          ? {
+              blockSize: config.blockSize !== null && config.blockSize > 0 ? Math.round(config.blockSize) : null,
+              gpuBlocks: config.gpuBlocks === null ? null : Math.round(config.gpuBlocks),
+              cacheDtype: config.cacheDtype,
+              gpuMemoryUtilizationRatio: config.gpuMemoryUtilizationRatio,
+            }
+          : null,
+        preemptionsPerMinute,
+        promptTokensPerSecond,
+        generationTokensPerSecond,
+      };
+    });
+  }
+
+  private describe(failure: EndpointFailure): string {
+    return describeFailure('vllm', this.url, failure, Boolean(this.options.apiKey));
+  }
+
+  private failed(failure: EndpointFailure): BackendReading {
+    this.version = null;
+    this.preemptions.reset();
+    this.promptTokens.reset();
+    this.generationTokens.reset();
+    return failedReading(this.id, 'vllm', this.url, failure, Boolean(this.options.apiKey));
+  }
+
+  private stopped(): BackendReading {
+    return { ...newReading(this.id, 'vllm', this.url), status: 'down', message: `${serverName('vllm', this.url)}: monitoring stopped.` };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * A GpuSource backed by one short command per read (rocm-smi, amd-smi). These tools have no
+ * loop mode; each run takes tens of milliseconds and the scheduler never overlaps reads.
+ */
+import type { GpuReading } from '../../../shared/model/snapshot';
+import type { GpuSource, SourceSample } from '../types';
+import { runCommand } from './run-command';
+
+export interface CommandGpuSourceOptions {
+  id: string;
+  label: string;
+  /** Full path (or bare name) of the executable. */
+  file: string;
+  args: readonly string[];
+  /** Pure parser: text → readings plus reasons for dropped devices. */
+  parse(stdout: string): { readings: GpuReading[]; skipped: string[] };
+  timeoutMs?: number;
+  maxBufferBytes?: number;
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+export function createCommandGpuSource(options: CommandGpuSourceOptions): GpuSource {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  let disposed = false;
+  return {
+    id: options.id,
+    label: options.label,
+    async read(signal: AbortSignal): Promise<SourceSample<GpuReading[]>> {
+      if (disposed) return { status: 'unavailable', message: `${options.id}: source disposed.` };
+      const result = await runCommand(options.file, options.args, {
+        timeoutMs,
+        signal,
+        ...(options.maxBufferBytes !== undefined ? { maxBufferBytes: options.maxBufferBytes } : {}),
+      });
+      if (!result.ok) {
+        if (result.code === 'ENOENT') return { status: 'unavailable', message: `${options.id} not found at ${options.file}.` };
+        const hint = result.timedOut ? ' Is the GPU driver hung?' : '';
+        return { status: 'error', message: `${result.message}${hint}` };
+      }
+      const { readings, skipped } = options.parse(result.stdout);
+      if (readings.length === 0) {
+        const why = skipped.length > 0 ? skipped.join('; ') : 'no GPU in its output';
+        return { status: 'error', message: `${options.id}: ${why}.` };
+      }
+      return { status: 'ok', value: readings, message: skipped.length > 0 ? skipped.join('; ') : null };
+    },
+    dispose() {
+      disposed = true;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Composition root shared by the CLI (`headroom serve`) and the Electron shell: builds the
+ * sources, the monitor and the contract handlers. Owns the root DisposableStore.
+ */
+import type { Handlers } from '../shared/contract/requests';
+import { err, ok } from '../shared/contract/result';
+import { DisposableStore, type Disposable } from '../shared/lifecycle/disposable';
+import type { BackendKind, Snapshot } from '../shared/model/snapshot';
+import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
+import { NvidiaSmiStream } from './collectors/gpu/nvidia-smi.collector';
+import { SystemMemorySource } from './collectors/system/system.collector';
+import type { GpuSource } from './collectors/types';
+import { createDemoClock, DemoGpuSource, DemoOllamaCollector } from './demo/demo-session';
+import { Monitor } from './monitor/monitor';
+import type { Logger } from './util/logger';
+
+export interface CoreOptions {
+  intervalMs: number;
+  demo: boolean;
+  /** Probe the default local addresses for LLM servers. */
+  discover: boolean;
+  /** Configured servers; `kind` absent → detected from its responses. */
+  backends: { kind?: BackendKind; url: string; apiKey?: string | null }[];
+  /** nvidia-smi executable; null/undefined → looked up on PATH. */
+  nvidiaSmiPath?: string | null;
+  warningPct: number;
+  criticalPct: number;
+  logger: Logger;
+}
+
+export interface Core {
+  handlers: Handlers;
+  onSnapshot(listener: (s: Snapshot) => void): Disposable;
+  latest(): Snapshot | null;
+  setPaused(paused: boolean): void;
+  readonly isPaused: boolean;
+  dispose(): Promise<void>;
+}
+
+export const defaultCoreOptions = (logger: Logger): CoreOptions => ({
+  intervalMs: 1000,
+  demo: false,
+  discover: true,
+  backends: [],
+  nvidiaSmiPath: null,
+  warningPct: 80,
+  criticalPct: 90,
+  logger,
+});
+
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const store = new DisposableStore();
+  const { logger } = options;
+  let monitor: Monitor;
+
+  if (options.demo) {
+    const clock = createDemoClock();
+    monitor = new Monitor({
+      gpuSources: [store.add(new DemoGpuSource(clock))],
+      systemSource: new SystemMemorySource(),
+      backends: [store.add(new DemoOllamaCollector(clock))],
+      intervalMs: options.intervalMs,
+      thresholds: { warningPct: options.warningPct, criticalPct: options.criticalPct },
+      demo: true,
+      logger,
+    });
+  } else {
+    const gpuSources: GpuSource[] = [
+      store.add(new NvidiaSmiStream({ path: options.nvidiaSmiPath || 'nvidia-smi', intervalMs: options.intervalMs, logger })),
+    ];
+    const specs: BackendSpec[] = options.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null }));
+    const discovery = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
+    monitor = new Monitor({
+      gpuSources,
+      systemSource: new SystemMemorySource(),
+      backends: [],
+      intervalMs: options.intervalMs,
+      thresholds: { warningPct: options.warningPct, criticalPct: options.criticalPct },
+      demo: false,
+      logger,
+      extraSources: () => discovery.sourceStatus(),
+    });
+    store.add(discovery.onChange((collectors) => monitor.setBackends(collectors)));
+    await discovery.start();
+  }
+  store.add(monitor);
+  monitor.start();
+
+  const handlers: Handlers = {
+    async getSnapshot() {
+      const s = monitor.latest();
+      return s ? ok(s) : err('unavailable', 'No Snapshot yet: the first tick has not finished. Try again in a second.');
+    },
+    async getHistory(params) {
+      return ok(monitor.history(params.sinceMs));
+    },
+  };
+
+  return {
+    handlers,
+    onSnapshot: (l) => monitor.onSnapshot(l),
+    latest: () => monitor.latest(),
+    setPaused(paused) {
+      if (paused) monitor.stop();
+      else monitor.start();
+    },
+    get isPaused() {
+      return !monitor.isRunning;
+    },
+    async dispose() {
+      store.dispose();
+    },
+  };
+}
+

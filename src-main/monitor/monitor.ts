@@ -1,0 +1,163 @@
+/**
+ * The monitor: ticks the sources without overlap, assembles one Snapshot per tick, keeps the
+ * recent history in a ring buffer and publishes to listeners. It alone owns the buffers.
+ */
+import type { HistoryPoint } from '../../shared/contract/requests';
+import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
+import type { Alert, BackendReading, GpuReading, Snapshot, SourceStatus, SystemMemory } from '../../shared/model/snapshot';
+import type { BackendCollector, GpuSource, SourceSample, SystemSource } from '../collectors/types';
+import type { Logger } from '../util/logger';
+import { RingBuffer } from './ring-buffer';
+import { startLoop } from './scheduler';
+import { thresholdAlerts, type Thresholds } from './threshold-alerts';
+
+export interface MonitorOptions {
+  gpuSources: GpuSource[];
+  systemSource: SystemSource | null;
+  backends: BackendCollector[];
+  intervalMs: number;
+  /** Per-tick timeout (each source gets the same signal). Default: min(interval, 5 s) but at least 2 s. */
+  timeoutMs?: number;
+  thresholds: Thresholds;
+  demo: boolean;
+  logger: Logger;
+  /** Snapshots kept in memory (default: one hour of ticks, at most 7200). */
+  historyCapacity?: number;
+  /** Extra source lines (e.g. discovery status) computed at tick time. */
+  extraSources?: () => SourceStatus[];
+  now?: () => number;
+}
+
+export class Monitor implements Disposable {
+  private readonly store = new DisposableStore();
+  private readonly listeners = new Set<(s: Snapshot) => void>();
+  private readonly buffer: RingBuffer<Snapshot>;
+  private backends: BackendCollector[];
+  private loop: Disposable | null = null;
+  private lastAlerts: Alert[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly options: MonitorOptions) {
+    this.backends = [...options.backends];
+    this.now = options.now ?? Date.now;
+    const capacity = options.historyCapacity ?? Math.min(7200, Math.max(60, Math.ceil(3_600_000 / options.intervalMs)));
+    this.buffer = new RingBuffer(capacity);
+  }
+
+  start(): void {
+    if (this.loop || this.store.isDisposed) return;
+    const timeoutMs = this.options.timeoutMs ?? Math.max(2000, Math.min(this.options.intervalMs, 5000));
+    this.loop = startLoop(async (signal) => void (await this.tick(signal)), {
+      intervalMs: this.options.intervalMs,
+      timeoutMs,
+      onError: (e) => this.options.logger.error(`monitor tick failed: ${(e as Error).message}`),
+    });
+  }
+
+  /** Stops ticking (tray "Pause monitoring"); `start()` resumes. */
+  stop(): void {
+    this.loop?.dispose();
+    this.loop = null;
+  }
+
+  get isRunning(): boolean {
+    return this.loop !== null;
+  }
+
+  setBackends(backends: BackendCollector[]): void {
+    this.backends = [...backends];
+  }
+
+  getBackends(): readonly BackendCollector[] {
+    return this.backends;
+  }
+
+  onSnapshot(listener: (s: Snapshot) => void): Disposable {
+    this.listeners.add(listener);
+    return toDisposable(() => this.listeners.delete(listener));
+  }
+
+  latest(): Snapshot | null {
+    return this.buffer.latest() ?? null;
+  }
+
+  history(sinceMs: number): HistoryPoint[] {
+    const out: HistoryPoint[] = [];
+    for (const s of this.buffer.since(sinceMs)) {
+      for (const g of s.gpus) out.push({ atMs: s.atMs, gpuId: g.id, memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes });
+    }
+    return out;
+  }
+
+  /** Reads every source once and publishes one Snapshot. */
+  async tick(signal: AbortSignal): Promise<Snapshot> {
+    const { gpuSources, systemSource } = this.options;
+    const [gpuSamples, systemSample, backendReadings] = await Promise.all([
+      Promise.all(gpuSources.map((s) => safeRead(() => s.read(signal)))),
+      systemSource ? safeRead(() => systemSource.read(signal)) : Promise.resolve(null),
+      Promise.all(this.backends.map((b) => safeBackend(b, signal))),
+    ]);
+    const atMs = this.now();
+    const gpus: GpuReading[] = [];
+    const sources: SourceStatus[] = [];
+    gpuSources.forEach((source, i) => {
+      const sample = gpuSamples[i]!;
+      if (sample.status === 'ok') {
+        gpus.push(...sample.value);
+        sources.push({ id: source.id, label: source.label, status: 'ok', message: sample.message ?? null });
+      } else {
+        sources.push({ id: source.id, label: source.label, status: sample.status, message: sample.message });
+      }
+    });
+    let system: SystemMemory | null = null;
+    if (systemSample) {
+      if (systemSample.status === 'ok') system = systemSample.value;
+      sources.push({ id: 'system', label: 'System memory', status: systemSample.status, message: systemSample.status === 'ok' ? null : systemSample.message });
+    }
+    if (this.options.extraSources) sources.push(...this.options.extraSources());
+    const alerts = thresholdAlerts(gpus, this.options.thresholds, this.lastAlerts, atMs);
+    this.lastAlerts = alerts;
+    const snapshot: Snapshot = {
+      atMs,
+      demo: this.options.demo,
+      gpus,
+      system,
+      backends: backendReadings,
+      sources,
+      alerts,
+      thresholds: { warningPct: this.options.thresholds.warningPct, criticalPct: this.options.thresholds.criticalPct },
+      intervalMs: this.options.intervalMs,
+    };
+    this.buffer.push(snapshot);
+    for (const l of [...this.listeners]) {
+      try {
+        l(snapshot);
+      } catch (e) {
+        this.options.logger.error(`snapshot listener failed: ${(e as Error).message}`);
+      }
+    }
+    return snapshot;
+  }
+
+  dispose(): void {
+    this.stop();
+    this.listeners.clear();
+    this.store.dispose();
+  }
+}
+
+async function safeRead<T>(read: () => Promise<SourceSample<T>>): Promise<SourceSample<T>> {
+  try {
+    return await read();
+  } catch (error) {
+    return { status: 'error', message: (error as Error).message };
+  }
+}
+
+async function safeBackend(b: BackendCollector, signal: AbortSignal): Promise<BackendReading> {
+  try {
+    return await b.sample(signal);
+  } catch (error) {
+    return { id: b.id, kind: b.kind, url: b.url, status: 'error', message: `${b.id}: ${(error as Error).message}`, version: null, models: [] };
+  }
+}

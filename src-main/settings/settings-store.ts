@@ -1,0 +1,302 @@
+/**
+ * Settings persisted as JSON in the OS user-data folder.
+ *
+ * - Validated with zod on load and before every save.
+ * - Written atomically: a temp file in the same folder, flushed, then renamed over the old file.
+ * - A file that cannot be parsed or validated is moved aside (`settings.corrupt-<time>.json`),
+ *   never overwritten; defaults load and `notices()` says what happened, for the UI.
+ * - API keys are encrypted through the injected `SecretEncryptor` (Electron safeStorage in the
+ *   app); stored in plain text only where no OS encryption exists, and the notices say so.
+ *
+ * No Electron import here: the encryptor is passed in, so this runs (and is tested) in plain Node.
+ */
+import { randomBytes } from 'node:crypto';
+import * as nodeFs from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeZodError } from '../../shared/contract/schemas';
+import { err, ok, type Result } from '../../shared/contract/result';
+import type { Logger } from '../util/logger';
+import {
+  appSettingsSchema,
+  defaultSettings,
+  persistedSettingsSchema,
+  SETTINGS_VERSION,
+  type AppSettings,
+  type BackendSetting,
+  type PersistedSettings,
+  type StoredSecret,
+} from './settings-schema';
+
+/** OS-backed string encryption (Electron `safeStorage` in the app; a fake in tests). */
+export interface SecretEncryptor {
+  /** True when `encrypt` uses an OS-protected key. */
+  isAvailable(): boolean;
+  encrypt(plainText: string): Buffer;
+  /** Throws when the ciphertext cannot be decrypted (other user, keychain reset). */
+  decrypt(cipherText: Buffer): string;
+}
+
+/** For systems without OS encryption (and tests): keys are stored in plain text, with a notice. */
+export const noEncryption: SecretEncryptor = {
+  isAvailable: () => false,
+  encrypt: () => {
+    throw new Error('No OS encryption is available.');
+  },
+  decrypt: () => {
+    throw new Error('No OS encryption is available.');
+  },
+};
+
+/** The file operations the store uses; tests replace some to inject failures. */
+export interface SettingsFs {
+  readFile(path: string, encoding: 'utf8'): Promise<string>;
+  writeFileDurable(path: string, data: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  mkdir(path: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+}
+
+const defaultFs: SettingsFs = {
+  readFile: (p, enc) => nodeFs.readFile(p, enc),
+  async writeFileDurable(p, data) {
+    // 0o600: the file may hold API keys in plain text where no OS encryption exists.
+    const handle = await nodeFs.open(p, 'wx', 0o600);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+  rename: (a, b) => nodeFs.rename(a, b),
+  unlink: (p) => nodeFs.unlink(p),
+  mkdir: async (p) => {
+    await nodeFs.mkdir(p, { recursive: true });
+  },
+  exists: (p) =>
+    nodeFs.access(p).then(
+      () => true,
+      () => false,
+    ),
+};
+
+export interface SettingsLoad {
+  settings: AppSettings;
+  /** Sentences for the UI (corrupt file moved aside, key not decryptable, keys in plain text). */
+  notices: string[];
+  /** True when no settings file existed. */
+  isFirstRun: boolean;
+}
+
+export interface SettingsStore {
+  readonly filePath: string;
+  /** Reads the file once at start. Never throws: failures become defaults plus a notice. */
+  load(): Promise<SettingsLoad>;
+  /** The settings in effect (defaults before `load`). */
+  current(): AppSettings;
+  /** Applies `change`, validates, and saves atomically. Updates run one at a time, in order. */
+  update(change: (current: AppSettings) => AppSettings): Promise<Result<AppSettings>>;
+  /** What the UI should tell the user about the settings file (empty when all is well). */
+  notices(): readonly string[];
+}
+
+export interface SettingsStoreOptions {
+  /** The OS user-data folder (`app.getPath('userData')`). */
+  dir: string;
+  encryptor: SecretEncryptor;
+  logger: Logger;
+  fileName?: string;
+  fs?: Partial<SettingsFs>;
+  /** Clock for the moved-aside file name (epoch ms). */
+  nowMs?: () => number;
+}
+
+const RENAME_RETRIES = 5;
+const RENAME_RETRY_MS = 40;
+
+function errorCode(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return code ?? (e instanceof Error ? e.message : String(e));
+}
+
+export function createSettingsStore(options: SettingsStoreOptions): SettingsStore {
+  const fs: SettingsFs = { ...defaultFs, ...options.fs };
+  const fileName = options.fileName ?? 'settings.json';
+  const filePath = join(options.dir, fileName);
+  const nowMs = options.nowMs ?? Date.now;
+  const { encryptor, logger } = options;
+  let settings = defaultSettings();
+  let notices: string[] = [];
+  /** Set when the file on disk must not be replaced this session (unreadable, not movable). */
+  let readOnlyReason: string | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const note = (message: string) => {
+    notices.push(message);
+    logger.warn(message);
+  };
+
+  function encryptSecret(plain: string | null): StoredSecret | null {
+    if (plain == null) return null;
+    if (encryptor.isAvailable()) return { scheme: 'safeStorage', data: encryptor.encrypt(plain).toString('base64') };
+    return { scheme: 'plain', value: plain };
+  }
+
+  function decryptBackends(stored: PersistedSettings['backends']): { backends: BackendSetting[]; needsResave: boolean } {
+    let needsResave = false;
+    let hasPlain = false;
+    const backends = stored.map((b): BackendSetting => {
+      const base = b.kind ? { kind: b.kind, url: b.url } : { url: b.url };
+      if (!b.apiKey) return { ...base, apiKey: null };
+      if (b.apiKey.scheme === 'plain') {
+        if (encryptor.isAvailable()) needsResave = true;
+        else hasPlain = true;
+        return { ...base, apiKey: b.apiKey.value };
+      }
+      if (!encryptor.isAvailable()) {
+        note(`The API key for ${b.url} is encrypted, but OS encryption is not available now. Unlock the keychain and restart, or enter the key again.`);
+        return { ...base, apiKey: null };
+      }
+      try {
+        return { ...base, apiKey: encryptor.decrypt(Buffer.from(b.apiKey.data, 'base64')) };
+      } catch (e) {
+        note(`The API key for ${b.url} could not be decrypted (${errorCode(e)}); the OS keychain may have changed. Enter the key again.`);
+        return { ...base, apiKey: null };
+      }
+    });
+    if (hasPlain) note(plainTextNotice());
+    return { backends, needsResave };
+  }
+
+  const plainTextNotice = () =>
+    `API keys are stored in plain text in ${filePath} because this system offers no OS encryption. On Linux, install and unlock a keyring (GNOME Keyring or KWallet) and save the keys again.`;
+
+  function serialize(s: AppSettings): string {
+    const persisted: PersistedSettings = { ...s, backends: s.backends.map((b) => ({ ...b, apiKey: encryptSecret(b.apiKey) })) };
+    return `${JSON.stringify(persisted, null, 2)}\n`;
+  }
+
+  async function renameWithRetry(from: string, to: string): Promise<void> {
+    // Windows: a virus scanner or indexer holding the target makes rename fail briefly (EPERM/EBUSY).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fs.rename(from, to);
+        return;
+      } catch (e) {
+        const code = errorCode(e);
+        if (attempt >= RENAME_RETRIES || !['EPERM', 'EBUSY', 'EACCES'].includes(code)) throw e;
+        await new Promise((r) => setTimeout(r, RENAME_RETRY_MS * (attempt + 1)));
+      }
+    }
+  }
+
+  async function writeAtomically(text: string): Promise<void> {
+    await fs.mkdir(options.dir);
+    const tmp = `${filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.writeFileDurable(tmp, text);
+      await renameWithRetry(tmp, filePath);
+    } catch (e) {
+      await fs.unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  async function moveAside(reason: string): Promise<void> {
+    const stamp = new Date(nowMs()).toISOString().replace(/[:.]/g, '-');
+    const base = fileName.replace(/\.json$/i, '');
+    let target = join(options.dir, `${base}.corrupt-${stamp}.json`);
+    for (let n = 1; await fs.exists(target); n++) target = join(options.dir, `${base}.corrupt-${stamp}-${n}.json`);
+    try {
+      await renameWithRetry(filePath, target);
+      note(`Settings file ${filePath} ${reason}. It was moved to ${target} and defaults were loaded.`);
+    } catch (e) {
+      readOnlyReason = `the settings file ${filePath} could not be moved aside (${errorCode(e)})`;
+      note(`Settings file ${filePath} ${reason}, and it could not be moved aside (${errorCode(e)}). Defaults are in use and changes will not be saved this session, so the file is left as it is.`);
+    }
+  }
+
+  async function load(): Promise<SettingsLoad> {
+    notices = [];
+    readOnlyReason = null;
+    settings = defaultSettings();
+    let text: string;
+    try {
+      text = await fs.readFile(filePath, 'utf8');
+    } catch (e) {
+      if (errorCode(e) === 'ENOENT') return { settings, notices: [], isFirstRun: true };
+      readOnlyReason = `the settings file ${filePath} could not be read (${errorCode(e)})`;
+      note(`Could not read settings file ${filePath} (${errorCode(e)}). Defaults are in use and changes will not be saved this session. Check the file's permissions.`);
+      return { settings, notices: [...notices], isFirstRun: false };
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      await moveAside(`was not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+      return { settings, notices: [...notices], isFirstRun: false };
+    }
+    const version = (raw as { version?: unknown } | null)?.version;
+    if (typeof version === 'number' && version > SETTINGS_VERSION) {
+      await moveAside(`was written by a newer Headroom (settings version ${version}, this one reads ${SETTINGS_VERSION})`);
+      return { settings, notices: [...notices], isFirstRun: false };
+    }
+    const parsed = persistedSettingsSchema.safeParse(raw);
+    if (!parsed.success) {
+      await moveAside(`did not match the expected format (${describeZodError(parsed.error)})`);
+      return { settings, notices: [...notices], isFirstRun: false };
+    }
+    const { backends, needsResave } = decryptBackends(parsed.data.backends);
+    settings = { ...parsed.data, backends };
+    if (needsResave) {
+      // Keys written in plain text while no encryption existed: encrypt them now that it does.
+      try {
+        await writeAtomically(serialize(settings));
+        logger.info(`Encrypted the API keys in ${filePath} with OS encryption.`);
+      } catch (e) {
+        note(`API keys in ${filePath} are in plain text and could not be re-saved encrypted (${errorCode(e)}).`);
+      }
+    }
+    return { settings, notices: [...notices], isFirstRun: false };
+  }
+
+  async function applyUpdate(change: (current: AppSettings) => AppSettings): Promise<Result<AppSettings>> {
+    let next: AppSettings;
+    try {
+      next = change(settings);
+    } catch (e) {
+      return err('internal', `Settings change failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const valid = appSettingsSchema.safeParse(next);
+    if (!valid.success) return err('bad-request', `Settings not saved: ${describeZodError(valid.error)}`);
+    const checked = valid.data as AppSettings;
+    if (readOnlyReason) {
+      settings = checked;
+      return err('unavailable', `Settings apply until Headroom quits but are not saved: ${readOnlyReason}.`);
+    }
+    try {
+      await writeAtomically(serialize(checked));
+    } catch (e) {
+      const message = `Could not save settings to ${filePath} (${errorCode(e)}). Is the folder writable?`;
+      logger.error(message);
+      return err('unavailable', message);
+    }
+    const hadPlainNotice = notices.includes(plainTextNotice());
+    settings = checked;
+    if (!encryptor.isAvailable() && checked.backends.some((b) => b.apiKey) && !hadPlainNotice) note(plainTextNotice());
+    return ok(settings);
+  }
+
+  return {
+    filePath,
+    load,
+    current: () => settings,
+    update(change) {
+      const run = queue.then(() => applyUpdate(change));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    notices: () => [...notices],
+  };
+}

@@ -1,0 +1,86 @@
+import type { Snapshot } from '../shared/model/snapshot';
+import { AlertBanner } from './features/alerts/AlertBanner';
+import { GpuCard } from './features/gpu/GpuCard';
+import { ModelCard } from './features/models/ModelCard';
+import { SourceList } from './features/sources/SourceList';
+import { RamBar } from './features/system/RamBar';
+import { useLiveSnapshot } from './hooks/useSnapshot';
+
+function GpuEmptyState({ snapshot }: { snapshot: Snapshot }) {
+  const gpuSources = snapshot.sources.filter((s) => s.id !== 'system' && s.id !== 'discovery' && !s.id.startsWith('backend:'));
+  const reasons = gpuSources.filter((s) => s.status !== 'ok').map((s) => s.message ?? s.id);
+  return (
+    <section className="card empty" data-testid="gpu-empty">
+      <h2>No GPU found</h2>
+      {reasons.length ? reasons.map((r) => <p key={r}>{r}</p>) : <p>No GPU memory source reported a reading.</p>}
+      <p className="muted small">Headroom reads NVIDIA GPUs through nvidia-smi. Try <code>headroom serve --demo</code> to see the dashboard with scripted data.</p>
+    </section>
+  );
+}
+
+function ModelsSection({ snapshot }: { snapshot: Snapshot }) {
+  const loaded = snapshot.backends.flatMap((b) => b.models.map((m) => ({ b, m })));
+  const discovery = snapshot.sources.find((s) => s.id === 'discovery' && s.status !== 'ok');
+  return (
+    <section aria-labelledby="models-title" className="models">
+      <h2 id="models-title" className="section-title">
+        Loaded models
+      </h2>
+      {loaded.length === 0 ? (
+        <div className="card empty" data-testid="models-empty">
+          <p>{discovery?.message ?? (snapshot.backends.length ? 'No model is loaded right now.' : 'No LLM server configured.')}</p>
+        </div>
+      ) : (
+        <div className="model-grid">
+          {loaded.map(({ b, m }) => (
+            <ModelCard key={`${b.id}/${m.name}`} backend={b} model={m} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function App() {
+  const { snapshot, history, connected, error, version } = useLiveSnapshot();
+  const ready = snapshot !== null;
+  const warningPct = snapshot?.thresholds?.warningPct ?? 80;
+  const criticalPct = snapshot?.thresholds?.criticalPct ?? 90;
+  return (
+    <div className="app" data-app-state={ready ? 'ready' : 'loading'}>
+      <header className="topbar">
+        <h1>
+          Headroom {snapshot?.demo && <span className="badge badge-demo" data-testid="demo-badge">Demo</span>}
+        </h1>
+        <span className={`conn ${connected ? 'conn-ok' : 'conn-lost'}`} role="status" data-testid="connection">
+          {connected ? (snapshot ? `Updated ${new Date(snapshot.atMs).toLocaleTimeString()}` : 'Connecting…') : 'Connection lost: reconnecting…'}
+        </span>
+      </header>
+      {error && (
+        <p className="alert alert-critical" role="alert">
+          {error}
+        </p>
+      )}
+      {!ready ? (
+        <p className="loading">Waiting for the first reading…</p>
+      ) : (
+        <main>
+          <AlertBanner alerts={snapshot.alerts} />
+          <div className="gpu-grid">
+            {snapshot.gpus.length === 0 ? (
+              <GpuEmptyState snapshot={snapshot} />
+            ) : (
+              snapshot.gpus.map((g) => <GpuCard key={g.id} gpu={g} history={history.get(g.id) ?? []} warningPct={warningPct} criticalPct={criticalPct} version={version} />)
+            )}
+          </div>
+          <ModelsSection snapshot={snapshot} />
+          <div className="bottom-grid">
+            {snapshot.system && <RamBar system={snapshot.system} />}
+            <SourceList sources={snapshot.sources} backends={snapshot.backends} />
+          </div>
+          <footer className="muted small">Units: GiB = 2³⁰ bytes. Thresholds: warning {warningPct}%, critical {criticalPct}% of GPU memory.</footer>
+        </main>
+      )}
+    </div>
+  );
+}

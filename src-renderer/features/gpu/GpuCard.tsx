@@ -1,0 +1,76 @@
+import type { HistoryPoint } from '../../../shared/contract/requests';
+import type { GpuReading } from '../../../shared/model/snapshot';
+import { formatGiB, headroomBytes, usedPct } from '../../../shared/units/bytes';
+import { TimelineChart } from '../../charts/TimelineChart';
+import { Gauge, levelFor } from './Gauge';
+
+export interface GpuCardProps {
+  gpu: GpuReading;
+  history: HistoryPoint[];
+  warningPct: number;
+  criticalPct: number;
+  version: number;
+}
+
+const levelText = { ok: 'OK', warning: 'Warning', critical: 'Critical', none: 'No data' } as const;
+
+export function GpuCard({ gpu, history, warningPct, criticalPct, version }: GpuCardProps) {
+  const pct = usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
+  const level = levelFor(pct, warningPct, criticalPct);
+  const free = headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes);
+  const untilCritical = Math.round((gpu.memoryTotalBytes * criticalPct) / 100) - gpu.memoryUsedBytes;
+  return (
+    <section className={`card gpu-card level-${level}`} data-testid={`gpu-card-${gpu.id}`} data-level={level} aria-labelledby={`${gpu.id}-title`}>
+      <header className="card-header">
+        <h2 id={`${gpu.id}-title`}>
+          {gpu.name} <span className="muted">({gpu.id})</span>
+        </h2>
+        <span className={`badge badge-${level}`} data-testid="gpu-level">
+          {levelText[level]}
+        </span>
+      </header>
+      {gpu.stale && <p className="stale" role="status">Reading is stale: the GPU source has stopped updating.</p>}
+      <div className="gpu-body">
+        <Gauge pct={pct} level={level} label={`${gpu.name} memory used`} />
+        <dl className="stats">
+          <div>
+            <dt>Used</dt>
+            <dd data-testid="gpu-used" title={`${gpu.memoryUsedBytes.toLocaleString()} bytes`}>
+              {formatGiB(gpu.memoryUsedBytes, 2)} <span className="muted">of {formatGiB(gpu.memoryTotalBytes, 2)}</span>
+            </dd>
+          </div>
+          <div>
+            <dt>Free (headroom)</dt>
+            <dd data-testid="gpu-free" title={`${free.toLocaleString()} bytes`}>
+              {formatGiB(free, 2)}
+            </dd>
+          </div>
+          <div>
+            <dt>{untilCritical >= 0 ? `Until ${criticalPct}%` : `Past ${criticalPct}% by`}</dt>
+            <dd data-testid="gpu-until-critical">{formatGiB(Math.abs(untilCritical), 2)}</dd>
+          </div>
+          <div>
+            <dt>Utilization</dt>
+            <dd>{gpu.utilizationPct === null ? '—' : `${gpu.utilizationPct}%`}</dd>
+          </div>
+          <div>
+            <dt>Temperature</dt>
+            <dd>{gpu.temperatureC === null ? '—' : `${gpu.temperatureC} °C`}</dd>
+          </div>
+          <div>
+            <dt>Power</dt>
+            <dd>{gpu.powerWatts === null ? '—' : `${gpu.powerWatts.toFixed(0)} W`}</dd>
+          </div>
+        </dl>
+      </div>
+      <TimelineChart
+        points={history}
+        totalBytes={gpu.memoryTotalBytes}
+        criticalPct={criticalPct}
+        warningPct={warningPct}
+        version={version}
+        label={`VRAM used over time on ${gpu.name}, with the ${criticalPct}% line`}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+import { useEffect, useRef, useState } from 'react';
+import type { HistoryPoint } from '../../shared/contract/requests';
+import type { Snapshot } from '../../shared/model/snapshot';
+import { useClient } from '../transport/ClientProvider';
+
+export interface LiveState {
+  snapshot: Snapshot | null;
+  /** Per-GPU points for the timeline, oldest first, bounded to `windowMs`. */
+  history: Map<string, HistoryPoint[]>;
+  connected: boolean;
+  error: string | null;
+  /** Increments on each update so memoised charts know to redraw. */
+  version: number;
+}
+
+const WINDOW_MS = 15 * 60_000;
+
+/** Merges older points (from getHistory) with live ones, in time order, without duplicates. */
+export function mergeHistory(history: Map<string, HistoryPoint[]>, points: HistoryPoint[]): void {
+  const byGpu = new Map<string, HistoryPoint[]>();
+  for (const p of points) {
+    let list = byGpu.get(p.gpuId);
+    if (!list) byGpu.set(p.gpuId, (list = []));
+    list.push(p);
+  }
+  for (const [gpuId, older] of byGpu) {
+    const merged = [...older, ...(history.get(gpuId) ?? [])].sort((a, b) => a.atMs - b.atMs);
+    history.set(gpuId, merged.filter((p, i) => i === 0 || merged[i - 1]!.atMs !== p.atMs));
+  }
+}
+
+export function useLiveSnapshot(windowMs = WINDOW_MS): LiveState {
+  const client = useClient();
+  const [state, setState] = useState<LiveState>({ snapshot: null, history: new Map(), connected: true, error: null, version: 0 });
+  const historyRef = useRef(new Map<string, HistoryPoint[]>());
+
+  useEffect(() => {
+    let alive = true;
+    const history = historyRef.current;
+    const append = (s: Snapshot) => {
+      for (const g of s.gpus) {
+        let list = history.get(g.id);
+        if (!list) history.set(g.id, (list = []));
+        const last = list[list.length - 1];
+        if (last && last.atMs >= s.atMs) continue;
+        list.push({ atMs: s.atMs, gpuId: g.id, memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes });
+        const cutoff = s.atMs - windowMs;
+        let drop = 0;
+        while (drop < list.length && list[drop]!.atMs < cutoff) drop++;
+        if (drop) list.splice(0, drop);
+      }
+    };
+    const publish = (s: Snapshot | null, patch: Partial<LiveState> = {}) => {
+      if (!alive) return;
+      setState((prev) => ({ ...prev, ...patch, snapshot: s ?? prev.snapshot, history, version: prev.version + 1 }));
+    };
+    const sub = client.on('snapshotPublished', (s) => {
+      append(s);
+      publish(s, { error: null, connected: true });
+    });
+    const conn = client.onConnectionChange?.((connected) => alive && setState((p) => ({ ...p, connected })));
+    void (async () => {
+      const h = await client.call('getHistory', { sinceMs: Math.max(0, Date.now() - windowMs) });
+      if (h.ok) mergeHistory(history, h.value);
+      const r = await client.call('getSnapshot', undefined);
+      if (r.ok) {
+        append(r.value);
+        publish(r.value);
+      } else if (r.error.code !== 'unavailable') publish(null, { error: r.error.message });
+    })();
+    return () => {
+      alive = false;
+      sub.dispose();
+      conn?.dispose();
+    };
+  }, [client, windowMs]);
+
+  return state;
+}
