@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: prints each figure next to its target. Not part of `npm test`.
+ *   HEADROOM_BENCH_QUICK=1 shortens the RSS run (20 s instead of 60 s).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OllamaCollector } from '../src-main/collectors/backends/ollama/ollama.collector';
+import { NvidiaSmiStream } from '../src-main/collectors/gpu/nvidia-smi.collector';
+import { Monitor } from '../src-main/monitor/monitor';
+import { silentLogger } from '../src-main/util/logger';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const fakeSmi = join(root, 'e2e/fakes/nvidia-smi');
+const gpuLine = '0, GPU-bench, NVIDIA GeForce RTX 4090, 24564, 12000, 12264, 300, 40, 50, 150.00, 595.71.05';
+
+function line(name: string, value: string, target: string, pass: boolean | null): string {
+  const verdict = pass === null ? '' : pass ? '  PASS' : '  FAIL';
+  return `${name.padEnd(58)} ${value.padStart(14)}   target ${target}${verdict}`;
+}
+
+async function startFakeBackends(): Promise<{ urls: { ollama: string }; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/fake-backends-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const urls = await new Promise<{ ollama: string }>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as { ollama: string });
+    });
+    child.on('exit', (code) => reject(new Error(`fake backends exited ${code}`)));
+  });
+  return { urls, child };
+}
+
+async function benchTick(ollamaUrl: string, state: string): Promise<string> {
+  process.env.FAKE_NVIDIA_SMI_STATE = state;
+  const stream = new NvidiaSmiStream({ path: fakeSmi, intervalMs: 1000, logger: silentLogger });
+  const ollama = new OllamaCollector({ url: ollamaUrl, timeoutMs: 2000, logger: silentLogger });
+  const monitor = new Monitor({ gpuSources: [stream], systemSource: null, backends: [ollama], intervalMs: 1000, thresholds: { warningPct: 80, criticalPct: 90 }, demo: false, logger: silentLogger });
+  for (let i = 0; i < 20; i++) await monitor.tick(AbortSignal.timeout(5000)); // warm-up (JIT, /api/show cache)
+  const n = 300;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await monitor.tick(AbortSignal.timeout(5000));
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const perTickMs = (cpu.user + cpu.system) / 1000 / n;
+  monitor.dispose();
+  stream.dispose();
+  return [
+    line('CPU per monitor tick (1 GPU stream + Ollama, local fakes)', `${perTickMs.toFixed(3)} ms`, '≤ 2 ms', perTickMs <= 2),
+    line('  (wall time per tick, incl. HTTP round trips)', `${(wallMs / n).toFixed(3)} ms`, 'report', null),
+  ].join('\n');
+}
+
+async function benchRss(ollamaUrl: string, state: string): Promise<string> {
+  const seconds = process.env.HEADROOM_BENCH_QUICK ? 20 : 60;
+  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--no-discover', '--nvidia-smi', fakeSmi, '--backend', `ollama=${ollamaUrl}`], {
+    env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  child.kill('SIGTERM');
+  const mb = kb / 1024;
+  return line(`RSS of idle headroom serve after ${seconds} s`, `${mb.toFixed(1)} MB`, '≤ 120 MB', mb <= 120);
+}
+
+async function optional(path: string, exportName: string): Promise<string | null> {
+  if (!existsSync(join(root, path))) return null;
+  try {
+    const mod = (await import(join(root, path))) as Record<string, () => Promise<{ lines: string[] }>>;
+    const fn = mod[exportName];
+    if (!fn) return null;
+    return (await fn()).lines.join('\n');
+  } catch (error) {
+    return `${path}: failed: ${(error as Error).message}`;
+  }
+}
+
+async function main() {
+  if (!existsSync(join(root, 'dist/cli.js'))) throw new Error('run "npm run build" first');
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-'));
+  const state = join(dir, 'smi');
+  writeFileSync(state, gpuLine);
+  const { urls, child } = await startFakeBackends();
+  try {
+    console.log('Headroom benchmarks\n');
+    console.log(await benchTick(urls.ollama, state));
+    for (const [path, name] of [
+      ['bench/backends.ts', 'benchBackends'],
+      ['bench/gpu-stream.ts', 'benchGpuStream'],
+      ['bench/forecast.ts', 'benchForecast'],
+      ['bench/electron-cost.ts', 'benchElectronCost'],
+      ['bench/dashboard.ts', 'benchDashboard'],
+    ] as const) {
+      const out = await optional(path, name);
+      if (out) console.log(out);
+    }
+    console.log(await benchRss(urls.ollama, state));
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
