@@ -2,7 +2,10 @@
 // may import electron; the renderer never imports src-main/.
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'url', 'events', 'stream', 'crypto', 'util'];
+// Exact module names (paths) for Node built-ins: a gitignore-style pattern like 'events' would also
+// match our own './events'.
+const nodeBuiltinNames = ['fs', 'path', 'os', 'child_process', 'http', 'https', 'net', 'url', 'events', 'stream', 'crypto', 'util', 'zlib', 'worker_threads'];
+const builtinPaths = (message) => nodeBuiltinNames.map((name) => ({ name, message }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'e2e/.artifacts/**'] },
@@ -16,9 +19,13 @@ export default tseslint.config(
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: [
+          ...builtinPaths('shared/ is pure: no Node, DOM or Electron APIs.'),
+          ...['electron', 'react', 'react-dom', 'systeminformation', 'prom-client', '@huggingface/gguf'].map((name) => ({ name, message: 'shared/ is pure: no Node, DOM or Electron APIs.' })),
+        ],
         patterns: [
-          { group: ['../../src-main/*', '../../src-renderer/*', '**/src-main/**', '**/src-renderer/**'], message: 'shared/ imports nothing outside shared/.' },
-          { group: [...nodeBuiltins, 'electron', 'react', 'react-dom', 'systeminformation', 'prom-client'], message: 'shared/ is pure: no Node, DOM or Electron APIs.' },
+          { group: ['**/src-main/**', '**/src-renderer/**', '**/e2e/**', '**/bench/**'], message: 'shared/ imports nothing outside shared/.' },
+          { group: ['node:*', 'electron/*'], message: 'shared/ is pure: no Node, DOM or Electron APIs.' },
         ],
       }],
       'no-console': 'error',
@@ -38,11 +45,13 @@ export default tseslint.config(
   },
   {
     files: ['src-renderer/**/*.{ts,tsx}'],
+    ignores: ['src-renderer/vite.config.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: [...builtinPaths('The renderer runs in a browser sandbox.'), { name: 'electron', message: 'The renderer runs in a browser sandbox.' }],
         patterns: [
-          { group: ['**/src-main/**', '../src-main/*', '../../src-main/*'], message: 'The renderer talks to the core only through the contract.' },
-          { group: [...nodeBuiltins, 'electron'], message: 'The renderer runs in a browser sandbox.' },
+          { group: ['**/src-main/**'], message: 'The renderer talks to the core only through the contract.' },
+          { group: ['node:*', 'electron/*'], message: 'The renderer runs in a browser sandbox.' },
         ],
       }],
     },
