@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Handlers } from '../../shared/contract/requests';
+import { err, ok } from '../../shared/contract/result';
+import { toDisposable } from '../../shared/lifecycle/disposable';
+import type { Snapshot } from '../../shared/model/snapshot';
+import { silentLogger } from '../util/logger';
+import { startServer, type RunningServer, type ServerCore } from './http';
+import { resolveStaticPath } from './static';
+
+const snap = (atMs: number, usedBytes = 1024): Snapshot => ({
+  atMs,
+  demo: false,
+  gpus: [{ id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'Test GPU', uuid: null, memoryTotalBytes: 4096, memoryUsedBytes: usedBytes, memoryFreeBytes: 4096 - usedBytes, utilizationPct: null, temperatureC: null, powerWatts: null }],
+  system: null,
+  backends: [],
+  sources: [],
+  alerts: [],
+});
+
+function fakeCore(initial: Snapshot | null) {
+  let latest = initial;
+  const listeners = new Set<(s: Snapshot) => void>();
+  const handlers: Handlers = {
+    getSnapshot: async () => (latest ? ok(latest) : err('unavailable', 'none yet')),
+    getHistory: async ({ sinceMs }) => ok([{ atMs: sinceMs, gpuId: 'gpu:0', memoryUsedBytes: 1, memoryTotalBytes: 2 }]),
+  };
+  const core: ServerCore & { publish(s: Snapshot): void } = {
+    handlers,
+    latest: () => latest,
+    onSnapshot: (l) => {
+      listeners.add(l);
+      return toDisposable(() => listeners.delete(l));
+    },
+    publish(s) {
+      latest = s;
+      listeners.forEach((l) => l(s));
+    },
+  };
+  return core;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'headroom-static-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>x</title>');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let server: RunningServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+describe('headless server', () => {
+  it('serves the dashboard with a CSP header, and the health, snapshot and metrics endpoints', async () => {
+    const core = fakeCore(snap(1000));
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
+    const page = await fetch(server.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await (await fetch(`${server.url}/api/snapshot`)).json()).toEqual(snap(1000));
+    expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ ok: true, latestSnapshotAtMs: 1000 });
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('headroom_gpu_memory_used_bytes{gpu="gpu:0",name="Test GPU",uuid=""} 1024');
+  });
+
+  it('answers the contract over POST, validating params', async () => {
+    server = await startServer(fakeCore(snap(5)), { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
+    const post = (path: string, body: string) => fetch(`${server!.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(await (await post('/api/getHistory', '{"sinceMs": 7}')).json()).toEqual({ ok: true, value: [{ atMs: 7, gpuId: 'gpu:0', memoryUsedBytes: 1, memoryTotalBytes: 2 }] });
+    const bad = await post('/api/getHistory', '{"sinceMs": -1}');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('sinceMs') } });
+    expect((await post('/api/getHistory', '{nope')).status).toBe(400);
+    expect((await post('/api/dropTables', '{}')).status).toBe(404);
+    expect((await post('/api/getHistory', 'x'.repeat(70_000))).status).toBe(413);
+  });
+
+  it('503 before the first Snapshot', async () => {
+    server = await startServer(fakeCore(null), { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
+    expect((await fetch(`${server.url}/api/snapshot`)).status).toBe(503);
+  });
+
+  it('streams one Snapshot per publish over SSE', async () => {
+    const core = fakeCore(snap(1));
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
+    const events: Snapshot[] = [];
+    const req = http.get(`${server.url}/api/events`);
+    const done = new Promise<void>((resolve) => {
+      req.on('response', (res) => {
+        let buf = '';
+        res.on('data', (c: Buffer) => {
+          buf += c.toString();
+          for (const m of buf.matchAll(/event: snapshotPublished\ndata: (.*)\n\n/g)) events.push(JSON.parse(m[1]!) as Snapshot);
+          buf = buf.replace(/event: snapshotPublished\ndata: .*\n\n/g, '');
+          if (events.length === 3) resolve();
+        });
+      });
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    core.publish(snap(2));
+    core.publish(snap(3));
+    await done;
+    req.destroy();
+    expect(events.map((e) => e.atMs)).toEqual([1, 2, 3]);
+  });
+
+  it('refuses a non-loopback bind without a token', async () => {
+    await expect(startServer(fakeCore(null), { host: '0.0.0.0', port: 0, staticDir: dir, logger: silentLogger })).rejects.toThrow(/token/);
+  });
+
+  it('with a token, every request must carry it (header, query or cookie)', async () => {
+    server = await startServer(fakeCore(snap(1)), { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger, token: 's3cret' });
+    expect((await fetch(`${server.url}/api/snapshot`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/snapshot`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${server.url}/api/snapshot`, { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+    const page = await fetch(`${server.url}/?token=s3cret`);
+    expect(page.status).toBe(200);
+    const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await fetch(`${server.url}/api/snapshot`, { headers: { cookie } })).status).toBe(200);
+  });
+});
+
+describe('resolveStaticPath', () => {
+  it.each([
+    { path: '/', ok: true },
+    { path: '/assets/a.js', ok: true },
+    { path: '/../etc/passwd', ok: false },
+    { path: '/%2e%2e/%2e%2e/etc/passwd', ok: false },
+    { path: '/a%00b', ok: false },
+    { path: '/%E0%A4%A', ok: false },
+  ])('$path', ({ path, ok: allowed }) => {
+    // Never a path outside the root: traversal is either refused (null) or clamped inside it.
+    const r = resolveStaticPath('/srv/app', path);
+    if (allowed) expect(r?.startsWith('/srv/app/')).toBe(true);
+    else expect(r === null || (r.startsWith('/srv/app/') && !r.startsWith('/etc'))).toBe(true);
+  });
+});
