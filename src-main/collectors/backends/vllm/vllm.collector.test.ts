@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer } from '../../../../e2e/fakes/fake-http';
-import { startFakeBackend, vllmRoutes } from '../../../../e2e/fakes/backends/fake-backends';
+import { startFakeBackend } from '../../../../e2e/fakes/backends/fake-backends';
 import { activeTimerCount, faultCases, FAULT_MAX_BODY_BYTES, FAULT_TIMEOUT_MS, refusedUrl } from '../../../../e2e/fakes/backends/fault-replies';
 import { readFixture } from '../../../../e2e/fakes/backends/fixtures';
 import { backendSchema } from '../../../../shared/model/snapshot';
