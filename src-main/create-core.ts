@@ -4,7 +4,9 @@
  */
 import type { Handlers } from '../shared/contract/requests';
 import { err, ok } from '../shared/contract/result';
-import { DisposableStore, type Disposable } from '../shared/lifecycle/disposable';
+import { DisposableStore, toDisposable, type Disposable } from '../shared/lifecycle/disposable';
+import { HistoryStore } from './history/history-store';
+import { queryHistory } from './monitor/history-query';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
 import { NvidiaSmiStream } from './collectors/gpu/nvidia-smi.collector';
@@ -26,6 +28,10 @@ export interface CoreOptions {
   warningPct: number;
   criticalPct: number;
   logger: Logger;
+  /** Where history (and settings) live; null → nothing persisted. */
+  dataDir?: string | null;
+  /** Days of history kept on disk. */
+  retentionDays?: number;
 }
 
 export interface Core {
@@ -46,6 +52,8 @@ export const defaultCoreOptions = (logger: Logger): CoreOptions => ({
   warningPct: 80,
   criticalPct: 90,
   logger,
+  dataDir: null,
+  retentionDays: 7,
 });
 
 export async function createCore(options: CoreOptions): Promise<Core> {
@@ -84,6 +92,17 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     await discovery.start();
   }
   store.add(monitor);
+  let history: HistoryStore | null = null;
+  if (options.dataDir && !options.demo) {
+    try {
+      const h = new HistoryStore({ dataDir: options.dataDir, retentionDays: options.retentionDays ?? 7, logger });
+      history = h;
+      store.add(toDisposable(() => h.dispose()));
+      store.add(monitor.onSnapshot((s) => h.append(s)));
+    } catch (error) {
+      logger.error(`history disabled: cannot use ${options.dataDir}: ${(error as Error).message}`);
+    }
+  }
   monitor.start();
 
   const handlers: Handlers = {
@@ -92,7 +111,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return s ? ok(s) : err('unavailable', 'No Snapshot yet: the first tick has not finished. Try again in a second.');
     },
     async getHistory(params) {
-      return ok(monitor.history(params.sinceMs));
+      return ok(await queryHistory(monitor, history, params));
     },
   };
 

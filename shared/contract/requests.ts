@@ -16,8 +16,12 @@ export interface HistoryPoint {
 export interface Requests {
   /** The latest Snapshot (or an `unavailable` error before the first tick). */
   getSnapshot: { params: void; result: Snapshot };
-  /** Recent per-GPU memory samples since `sinceMs` (epoch ms), oldest first. */
-  getHistory: { params: { sinceMs: number }; result: HistoryPoint[] };
+  /**
+   * Per-GPU memory samples with sinceMs ≤ atMs ≤ untilMs (epoch ms), oldest first; from memory
+   * for the last hour, from the persisted history beyond. With `maxPoints`, each GPU's series is
+   * downsampled (min/max-preserving) to about that many points.
+   */
+  getHistory: { params: { sinceMs: number; untilMs?: number; maxPoints?: number }; result: HistoryPoint[] };
 }
 
 export type RequestName = keyof Requests;

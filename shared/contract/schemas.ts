@@ -6,7 +6,13 @@ import { err, ok, type Result } from './result';
 /** Runtime schemas for request params; transports parse `unknown` input with these first. */
 export const requestSchemas = {
   getSnapshot: z.undefined().or(z.null()).or(z.object({}).strict()).transform(() => undefined),
-  getHistory: z.object({ sinceMs: z.number().int().nonnegative() }).strict(),
+  getHistory: z
+    .object({
+      sinceMs: z.number().int().nonnegative(),
+      untilMs: z.number().int().nonnegative().optional(),
+      maxPoints: z.number().int().min(4).max(100_000).optional(),
+    })
+    .strict(),
 } satisfies Record<RequestName, z.ZodType>;
 
 /** Schemas for event payloads (validated by clients in tests and on untrusted transports). */

@@ -4,10 +4,10 @@
  */
 import { toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
 import type { BackendKind, SourceStatus } from '../../shared/model/snapshot';
-import { OllamaCollector } from '../collectors/backends/ollama/ollama.collector';
-import { versionSchema } from '../collectors/backends/ollama/ollama.parse';
+import { createBackendCollector } from '../collectors/backends/create-backend-collector';
+import { DEFAULT_DISCOVERY_URLS, identifyBackend } from '../collectors/backends/discovery';
 import type { BackendCollector } from '../collectors/types';
-import { hostPort, httpRequest, parseJson } from '../util/http';
+import { hostPort } from '../util/http';
 import type { Logger } from '../util/logger';
 
 export interface BackendSpec {
@@ -22,7 +22,7 @@ export interface BackendDiscoveryOptions {
   timeoutMs: number;
   logger: Logger;
   reprobeMs?: number;
-  /** Default addresses to probe; default: Ollama at OLLAMA_HOST or 127.0.0.1:11434. */
+  /** Default addresses to probe; default: Ollama (OLLAMA_HOST or :11434), vLLM :8000, llama.cpp :8080/:9931, LM Studio :1234. */
   candidates?: string[];
   createCollector?: (kind: BackendKind, url: string, apiKey: string | null) => BackendCollector;
   identify?: (url: string, apiKey: string | null) => Promise<BackendKind | null>;
@@ -42,16 +42,10 @@ export function defaultOllamaUrl(env: NodeJS.ProcessEnv = process.env): string {
   }
 }
 
-/** Identifies an Ollama server by its /api/version answer. */
-export async function identifyOllama(url: string, timeoutMs: number): Promise<BackendKind | null> {
-  const r = await httpRequest(`${url}/api/version`, { timeoutMs, maxBytes: 64 * 1024 });
-  if (!r.ok || r.status !== 200) return null;
-  const json = parseJson(r.text);
-  return json.ok && versionSchema.safeParse(json.value).success ? 'ollama' : null;
-}
-
 export class BackendDiscovery implements Disposable {
   private readonly collectors = new Map<string, BackendCollector>();
+  /** Discovered (not configured) collectors and how many probes in a row found nothing there. */
+  private readonly discovered = new Map<string, number>();
   private readonly listeners = new Set<(c: BackendCollector[]) => void>();
   private timer: NodeJS.Timeout | null = null;
   private disposed = false;
@@ -60,7 +54,7 @@ export class BackendDiscovery implements Disposable {
   private unresolved: BackendSpec[] = [];
 
   constructor(private readonly options: BackendDiscoveryOptions) {
-    this.candidates = options.candidates ?? [defaultOllamaUrl()];
+    this.candidates = options.candidates ?? [...new Set([defaultOllamaUrl(), ...DEFAULT_DISCOVERY_URLS])];
   }
 
   async start(): Promise<void> {
@@ -93,6 +87,8 @@ export class BackendDiscovery implements Disposable {
     }
     if (this.options.discover && this.collectors.size === 0) {
       out.push({ id: 'discovery', label: 'LLM servers', status: 'unavailable', message: `No LLM server found at ${this.candidates.map(hostPort).join(', ')}. Start one, or add one with --backend KIND=URL.` });
+    } else if (!this.options.discover && this.collectors.size === 0 && this.unresolved.length === 0) {
+      out.push({ id: 'discovery', label: 'LLM servers', status: 'unavailable', message: 'Discovery is off (--no-discover) and no server is configured: add one with --backend KIND=URL.' });
     }
     return out;
   }
@@ -105,14 +101,29 @@ export class BackendDiscovery implements Disposable {
     this.listeners.clear();
   }
 
-  private add(kind: BackendKind, url: string, apiKey: string | null): void {
+  private add(kind: BackendKind, url: string, apiKey: string | null, isDiscovered = false): void {
     const collector = (this.options.createCollector ?? defaultCreateCollector(this.options))(kind, url.replace(/\/+$/, ''), apiKey);
     if (this.collectors.has(collector.id)) {
       collector.dispose();
       return;
     }
     this.collectors.set(collector.id, collector);
+    if (isDiscovered) this.discovered.set(collector.id, 0);
     this.options.logger.info(`polling ${collector.id}`);
+    this.emit();
+  }
+
+  private remove(id: string, why: string): void {
+    const c = this.collectors.get(id);
+    if (!c) return;
+    c.dispose();
+    this.collectors.delete(id);
+    this.discovered.delete(id);
+    this.options.logger.info(`stopped polling ${id}: ${why}`);
+    this.emit();
+  }
+
+  private emit(): void {
     const list = this.list();
     for (const l of this.listeners) l(list);
   }
@@ -121,7 +132,7 @@ export class BackendDiscovery implements Disposable {
     if (this.probing || this.disposed) return;
     this.probing = true;
     try {
-      const identify = this.options.identify ?? ((url: string) => identifyOllama(url, this.options.timeoutMs));
+      const identify = this.options.identify ?? ((url: string, apiKey: string | null) => identifyBackend(url, { timeoutMs: this.options.timeoutMs, apiKey }));
       const still: BackendSpec[] = [];
       for (const spec of this.unresolved) {
         const kind = await identify(spec.url, spec.apiKey);
@@ -131,13 +142,25 @@ export class BackendDiscovery implements Disposable {
       }
       this.unresolved = still;
       if (this.options.discover) {
-        const known = new Set([...this.collectors.values()].map((c) => hostPort(c.url)));
-        for (const url of this.candidates) {
-          if (known.has(hostPort(url))) continue;
-          const kind = await identify(url, null);
-          if (this.disposed) return;
-          if (kind) this.add(kind, url, null);
-        }
+        const configured = new Set([...this.collectors.values()].filter((c) => !this.discovered.has(c.id)).map((c) => hostPort(c.url)));
+        const kinds = await Promise.all(this.candidates.map((url) => (configured.has(hostPort(url)) ? Promise.resolve(undefined) : identify(url, null))));
+        if (this.disposed) return;
+        this.candidates.forEach((url, i) => {
+          const kind = kinds[i];
+          if (kind === undefined) return;
+          const existing = [...this.collectors.values()].find((c) => this.discovered.has(c.id) && hostPort(c.url) === hostPort(url));
+          if (existing && kind && existing.kind !== kind) {
+            // The same port now answers as another kind of server: replace the collector.
+            this.remove(existing.id, `${hostPort(url)} now answers as ${kind}`);
+            this.add(kind, url, null, true);
+          } else if (existing && !kind) {
+            // Servers come and go: drop a discovered one after two probes in a row find nothing.
+            const misses = (this.discovered.get(existing.id) ?? 0) + 1;
+            if (misses >= 2) this.remove(existing.id, 'gone for two discovery rounds');
+            else this.discovered.set(existing.id, misses);
+          } else if (existing) this.discovered.set(existing.id, 0);
+          else if (kind) this.add(kind, url, null, true);
+        });
       }
     } finally {
       this.probing = false;
@@ -146,27 +169,6 @@ export class BackendDiscovery implements Disposable {
 }
 
 function defaultCreateCollector(options: BackendDiscoveryOptions) {
-  return (kind: BackendKind, url: string, apiKey: string | null): BackendCollector => {
-    switch (kind) {
-      case 'ollama':
-        return new OllamaCollector({ url, timeoutMs: options.timeoutMs, apiKey, logger: options.logger });
-      default:
-        return new UnsupportedCollector(kind, url);
-    }
-  };
-}
-
-/** Placeholder for kinds whose collector is not wired in yet: says so honestly. */
-class UnsupportedCollector implements BackendCollector {
-  readonly id: string;
-  constructor(
-    readonly kind: BackendKind,
-    readonly url: string,
-  ) {
-    this.id = `${kind}@${hostPort(url)}`;
-  }
-  async sample() {
-    return { id: this.id, kind: this.kind, url: this.url, status: 'error' as const, message: `${this.kind} servers are not supported in this build.`, version: null, models: [] };
-  }
-  dispose(): void {}
+  return (kind: BackendKind, url: string, apiKey: string | null): BackendCollector =>
+    createBackendCollector(kind, { url, timeoutMs: options.timeoutMs, apiKey, logger: options.logger });
 }

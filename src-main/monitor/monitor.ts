@@ -81,6 +81,11 @@ export class Monitor implements Disposable {
     return this.buffer.latest() ?? null;
   }
 
+  /** Time of the oldest Snapshot still in memory, or null when there is none. */
+  oldestAtMs(): number | null {
+    return this.buffer.oldest()?.atMs ?? null;
+  }
+
   history(sinceMs: number): HistoryPoint[] {
     const out: HistoryPoint[] = [];
     for (const s of this.buffer.since(sinceMs)) {

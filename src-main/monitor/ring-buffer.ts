@@ -20,6 +20,10 @@ export class RingBuffer<T extends { atMs: number }> {
     else this.start = (this.start + 1) % this.capacity;
   }
 
+  oldest(): T | undefined {
+    return this.count ? this.items[this.start] : undefined;
+  }
+
   latest(): T | undefined {
     return this.count ? this.items[(this.start + this.count - 1) % this.capacity] : undefined;
   }

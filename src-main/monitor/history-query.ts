@@ -1,0 +1,34 @@
+/** Answers getHistory from the in-memory ring (recent) or the persisted store (older), downsampled per GPU. */
+import type { HistoryPoint } from '../../shared/contract/requests';
+import { downsampleMinMax } from '../../shared/history/downsample';
+import type { HistoryStore } from '../history/history-store';
+import type { Monitor } from './monitor';
+
+export async function queryHistory(
+  monitor: Monitor,
+  store: HistoryStore | null,
+  params: { sinceMs: number; untilMs?: number; maxPoints?: number },
+): Promise<HistoryPoint[]> {
+  const untilMs = params.untilMs ?? Number.MAX_SAFE_INTEGER;
+  const memory = monitor.history(params.sinceMs).filter((p) => p.atMs <= untilMs);
+  const oldestInMemory = monitor.oldestAtMs();
+  let points: HistoryPoint[] = memory;
+  if (store && (oldestInMemory === null || params.sinceMs < oldestInMemory)) {
+    const { samples } = await store.read(params.sinceMs, untilMs);
+    const cut = oldestInMemory ?? Infinity;
+    points = [
+      ...samples.filter((s) => s.atMs < cut).map((s) => ({ atMs: s.atMs, gpuId: s.gpuId, memoryUsedBytes: s.memoryUsedBytes, memoryTotalBytes: s.memoryTotalBytes })),
+      ...memory,
+    ];
+  }
+  if (!params.maxPoints) return points;
+  const byGpu = new Map<string, HistoryPoint[]>();
+  for (const p of points) {
+    let list = byGpu.get(p.gpuId);
+    if (!list) byGpu.set(p.gpuId, (list = []));
+    list.push(p);
+  }
+  const out: HistoryPoint[] = [];
+  for (const list of byGpu.values()) out.push(...downsampleMinMax(list, params.maxPoints, (p) => p.atMs, (p) => p.memoryUsedBytes));
+  return out.sort((a, b) => a.atMs - b.atMs);
+}
