@@ -69,7 +69,11 @@ describe('forecastCrossing', () => {
     { name: 'falling', points: line(300, -1 / 60) },
     { name: 'too slow (0.1 %/min)', points: line(300, 0.1 / 60) },
     { name: 'step then plateau', points: line(300, 0).map((p) => (p.atMs >= 100_000 ? { ...p, value: 80 } : p)) },
+    {
+      name: 'noise over a short history',
+      points: Array.from({ length: 150 }, (_, i) => ({ atMs: 149_000 + i * 1000, value: 86 + (i % 2 === 0 ? 1 : -1) * ((i * 7919) % 13) / 6 + i / 400 })),
+    },
   ])('none for $name', ({ points }) => {
-    expect(forecastCrossing(points, 299_000, 90, opts)).toBeNull();
+    expect(forecastCrossing(points, 299_000, 90, { ...opts, minSignificance: 4 })).toBeNull();
   });
 });

@@ -90,12 +90,22 @@ export interface Trend {
   slopeStdErrPerMs: number;
 }
 
-function slopeStdErr(points: readonly SeriesPoint[], line: Line): number {
-  const meanT = points.reduce((sum, p) => sum + p.atMs, 0) / points.length;
-  const sxx = points.reduce((sum, p) => sum + (p.atMs - meanT) ** 2, 0);
+function residualSigma(points: readonly SeriesPoint[], line: Line): number {
+  return 1.4826 * median(points.map((p) => Math.abs(p.value - (line.intercept + line.slopePerMs * (p.atMs - line.originMs)))));
+}
+
+/**
+ * Slope standard error. The scatter of the few bucket medians is itself uncertain, so it is
+ * floored by the scatter the raw samples imply for a bucket median (1.2533 σ / √k for k samples
+ * per bucket): with a short history this keeps noise from passing for a trend.
+ */
+function slopeStdErr(buckets: readonly SeriesPoint[], raw: readonly SeriesPoint[], line: Line): number {
+  const meanT = buckets.reduce((sum, p) => sum + p.atMs, 0) / buckets.length;
+  const sxx = buckets.reduce((sum, p) => sum + (p.atMs - meanT) ** 2, 0);
   if (sxx <= 0) return Number.POSITIVE_INFINITY;
-  const residuals = points.map((p) => Math.abs(p.value - (line.intercept + line.slopePerMs * (p.atMs - line.originMs))));
-  return (1.4826 * median(residuals)) / Math.sqrt(sxx);
+  const perBucket = raw.length / buckets.length;
+  const sigma = Math.max(residualSigma(buckets, line), (1.2533 * residualSigma(raw, line)) / Math.sqrt(Math.max(1, perBucket)));
+  return sigma / Math.sqrt(sxx);
 }
 
 /**
@@ -118,7 +128,7 @@ export function robustTrend(points: readonly SeriesPoint[], nowMs: number, optio
     slopePerMs: whole.slopePerMs,
     recentSlopePerMs: recent?.slopePerMs ?? whole.slopePerMs,
     levelNow: whole.intercept,
-    slopeStdErrPerMs: slopeStdErr(reduced, whole),
+    slopeStdErrPerMs: slopeStdErr(reduced, inWindow, whole),
   };
 }
 
@@ -132,7 +142,7 @@ export interface CrossingForecast {
 }
 
 /** Slopes within this many standard errors of zero count as noise. */
-export const DEFAULT_MIN_SIGNIFICANCE = 3;
+export const DEFAULT_MIN_SIGNIFICANCE = 4;
 
 /**
  * Forecasts when a rising series reaches `target`. Null when the trend is unknown, flat,

@@ -55,11 +55,13 @@ export const alertSettingsSchema = z
         /** Samples are reduced to per-bucket medians first, so a single spike has no effect. */
         bucketMs: durationMs.min(1).default(10_000),
         /** No forecast until the history spans this long. */
-        minSpanMs: durationMs.default(60_000),
+        minSpanMs: durationMs.default(120_000),
         /** Fire when the critical level is forecast within this time. */
         horizonMs: durationMs.min(1).default(900_000),
         /** Slopes below this (percentage points per minute) count as flat. */
         minSlopePctPerMin: z.number().finite().nonnegative().default(0.2),
+        /** The slope must be this many standard errors above zero (noise is not a trend). */
+        minSignificance: z.number().finite().nonnegative().default(4),
         forSamples: samples.default(3),
         cooldownMs: durationMs.default(300_000),
       })
