@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OllamaCollector } from '../src-main/collectors/backends/ollama/ollama.collector';
 import { NvidiaSmiStream } from '../src-main/collectors/gpu/nvidia-smi.collector';
+import { defaultAlertSettings } from '../shared/alerts/settings';
 import { Monitor } from '../src-main/monitor/monitor';
 import { silentLogger } from '../src-main/util/logger';
 
@@ -39,7 +40,7 @@ async function benchTick(ollamaUrl: string, state: string): Promise<string> {
   process.env.FAKE_NVIDIA_SMI_STATE = state;
   const stream = new NvidiaSmiStream({ path: fakeSmi, intervalMs: 1000, logger: silentLogger });
   const ollama = new OllamaCollector({ url: ollamaUrl, timeoutMs: 2000, logger: silentLogger });
-  const monitor = new Monitor({ gpuSources: [stream], systemSource: null, backends: [ollama], intervalMs: 1000, thresholds: { warningPct: 80, criticalPct: 90 }, demo: false, logger: silentLogger });
+  const monitor = new Monitor({ gpuSources: [stream], systemSource: null, backends: [ollama], intervalMs: 1000, alertSettings: defaultAlertSettings(), demo: false, logger: silentLogger });
   for (let i = 0; i < 20; i++) await monitor.tick(AbortSignal.timeout(5000)); // warm-up (JIT, /api/show cache)
   const n = 300;
   const cpu0 = process.cpuUsage();

@@ -5,6 +5,10 @@
 import type { Handlers } from '../shared/contract/requests';
 import { err, ok } from '../shared/contract/result';
 import { DisposableStore, toDisposable, type Disposable } from '../shared/lifecycle/disposable';
+import { parseAlertSettings } from '../shared/alerts/settings';
+import type { AlertTransition } from '../shared/alerts/rules';
+import { deliverAll, fanOutSinks, type AlertSink } from './alerts/sink';
+import { createWebhookSink } from './alerts/webhook.sink';
 import { HistoryStore } from './history/history-store';
 import { queryHistory } from './monitor/history-query';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
@@ -32,6 +36,10 @@ export interface CoreOptions {
   dataDir?: string | null;
   /** Days of history kept on disk. */
   retentionDays?: number;
+  /** Alert rules beyond the two thresholds (partial; defaults fill the rest). */
+  alertSettings?: Partial<Record<string, unknown>> & { vram?: Record<string, unknown> };
+  /** Extra deliveries of alert transitions (desktop notifications, tray). */
+  alertSinks?: AlertSink[];
 }
 
 export interface Core {
@@ -59,6 +67,16 @@ export const defaultCoreOptions = (logger: Logger): CoreOptions => ({
 export async function createCore(options: CoreOptions): Promise<Core> {
   const store = new DisposableStore();
   const { logger } = options;
+  const parsedAlerts = parseAlertSettings({ ...(options.alertSettings ?? {}), vram: { ...(options.alertSettings?.vram ?? {}), warningPct: options.warningPct, criticalPct: options.criticalPct } });
+  if (!parsedAlerts.ok) throw new Error(`Invalid alert settings: ${parsedAlerts.error.message}`);
+  const alertSettings = parsedAlerts.value;
+  const sinks: AlertSink[] = [];
+  if (alertSettings.delivery.webhookUrl) {
+    sinks.push(store.add(createWebhookSink({ url: alertSettings.delivery.webhookUrl, timeoutMs: alertSettings.delivery.webhookTimeoutMs, logger })));
+  }
+  if (options.alertSinks) sinks.push(...options.alertSinks);
+  const sink = fanOutSinks(sinks);
+  const deliver = (transitions: AlertTransition[]) => void deliverAll(sink, transitions);
   let monitor: Monitor;
 
   if (options.demo) {
@@ -68,7 +86,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       systemSource: new SystemMemorySource(),
       backends: [store.add(new DemoOllamaCollector(clock))],
       intervalMs: options.intervalMs,
-      thresholds: { warningPct: options.warningPct, criticalPct: options.criticalPct },
+      alertSettings,
+      onAlertTransitions: deliver,
       demo: true,
       logger,
     });
@@ -83,7 +102,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       systemSource: new SystemMemorySource(),
       backends: [],
       intervalMs: options.intervalMs,
-      thresholds: { warningPct: options.warningPct, criticalPct: options.criticalPct },
+      alertSettings,
+      onAlertTransitions: deliver,
       demo: false,
       logger,
       extraSources: () => discovery.sourceStatus(),

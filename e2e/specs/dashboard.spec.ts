@@ -58,7 +58,7 @@ test('shows the GPU and the loaded model with the right numbers, follows changes
   headroom.setGpuLines([gpuLine(0, 23000)]);
   await expect(dash.gpuCard()).toHaveAttribute('data-level', 'critical', { timeout: 2500 });
   await expect(dash.alert('threshold')).toHaveAttribute('data-severity', 'critical');
-  await expect(dash.alert('threshold')).toContainText('93.6%');
+  await expect(dash.alert('threshold')).toContainText('VRAM 94% full');
   await dash.screenshot('dashboard-critical-1440');
   await page.setViewportSize({ width: 420, height: 900 });
   // The compact layout has no horizontal overflow (the chart resizes itself).

@@ -8,6 +8,7 @@ import { createDemoClock, DemoGpuSource, DemoOllamaCollector } from '../demo/dem
 import { BackendDiscovery } from '../monitor/backend-discovery';
 import { Monitor } from '../monitor/monitor';
 import { createConsoleLogger } from '../util/logger';
+import { parseAlertSettings } from '../../shared/alerts/settings';
 import { parseMonitorFlags } from './args';
 
 export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
@@ -19,18 +20,25 @@ export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, s
   const f = flags.value;
   const logger = createConsoleLogger('headroom', 'error');
   const timeoutMs = 5000;
+  // One tick: report the state now (a single sample is enough; no forecast without history).
+  const parsed = parseAlertSettings({ vram: { warningPct: f.warningPct, criticalPct: f.criticalPct, forSamples: 1 }, backend: { downForSamples: 1 } });
+  if (!parsed.ok) {
+    stderr.write(`headroom status: ${parsed.error.message}\n`);
+    return 2;
+  }
+  const alertSettings = parsed.value;
   let monitor: Monitor;
   let discovery: BackendDiscovery | null = null;
   if (f.demo) {
     const clock = createDemoClock(() => Date.now() + 130_000);
-    monitor = new Monitor({ gpuSources: [new DemoGpuSource(clock)], systemSource: new SystemMemorySource(), backends: [new DemoOllamaCollector(clock)], intervalMs: 1000, thresholds: { warningPct: f.warningPct, criticalPct: f.criticalPct }, demo: true, logger });
+    monitor = new Monitor({ gpuSources: [new DemoGpuSource(clock)], systemSource: new SystemMemorySource(), backends: [new DemoOllamaCollector(clock)], intervalMs: 1000, alertSettings, demo: true, logger });
   } else {
     const path = f.nvidiaSmiPath ?? 'nvidia-smi';
     const oneShot: GpuSource = { id: 'nvidia-smi', label: 'NVIDIA (nvidia-smi)', read: () => queryNvidiaSmiOnce(path, timeoutMs), dispose() {} };
     discovery = new BackendDiscovery({ configured: f.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null })), discover: f.discover, timeoutMs: 2000, logger });
     await discovery.start();
     const d = discovery;
-    monitor = new Monitor({ gpuSources: [oneShot], systemSource: new SystemMemorySource(), backends: discovery.list(), intervalMs: 1000, thresholds: { warningPct: f.warningPct, criticalPct: f.criticalPct }, demo: false, logger, extraSources: () => d.sourceStatus() });
+    monitor = new Monitor({ gpuSources: [oneShot], systemSource: new SystemMemorySource(), backends: discovery.list(), intervalMs: 1000, alertSettings, demo: false, logger, extraSources: () => d.sourceStatus() });
   }
   try {
     const snapshot = await monitor.tick(AbortSignal.timeout(timeoutMs * 2));

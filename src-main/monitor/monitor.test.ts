@@ -4,6 +4,13 @@ import { GiB } from '../../shared/units/bytes';
 import type { BackendCollector, GpuSource, SourceSample } from '../collectors/types';
 import { silentLogger } from '../util/logger';
 import { Monitor } from './monitor';
+import { parseAlertSettings } from '../../shared/alerts/settings';
+
+const parseOrThrow = (v: unknown) => {
+  const r = parseAlertSettings(v);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+};
 
 const gpu = (usedGiB: number): GpuReading => ({
   id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'G', uuid: null, memoryTotalBytes: 10 * GiB, memoryUsedBytes: usedGiB * GiB, memoryFreeBytes: (10 - usedGiB) * GiB, utilizationPct: null, temperatureC: null, powerWatts: null,
@@ -30,7 +37,7 @@ describe('Monitor.tick', () => {
       systemSource: { id: 'system', read: async () => ({ status: 'error', message: 'System memory: boom.' }) },
       backends: [throwingBackend],
       intervalMs: 1000,
-      thresholds: { warningPct: 80, criticalPct: 90 },
+      alertSettings: parseOrThrow({ vram: { forSamples: 1 } }),
       demo: false,
       logger: silentLogger,
       now: () => now,
@@ -55,7 +62,7 @@ describe('Monitor.tick', () => {
     now = 3000;
     const s3 = await m.tick(AbortSignal.timeout(1000));
     expect(s3.alerts.map((a) => [a.severity, a.sinceMs])).toEqual([['critical', 3000]]);
-    expect(s3.alerts[0]?.message).toMatch(/95\.0% of its memory.*Unload an idle model/);
+    expect(s3.alerts[0]?.message).toMatch(/VRAM 95% full/);
 
     now = 4000;
     const s4 = await m.tick(AbortSignal.timeout(1000));

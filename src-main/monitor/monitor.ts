@@ -8,8 +8,11 @@ import type { Alert, BackendReading, GpuReading, Snapshot, SourceStatus, SystemM
 import type { BackendCollector, GpuSource, SourceSample, SystemSource } from '../collectors/types';
 import type { Logger } from '../util/logger';
 import { RingBuffer } from './ring-buffer';
+import { initialAlertState, stepAlerts } from '../../shared/alerts/engine';
+import type { AlertTransition } from '../../shared/alerts/rules';
+import type { AlertSettings } from '../../shared/alerts/settings';
+import type { AlertEngineState } from '../../shared/alerts/types';
 import { startLoop } from './scheduler';
-import { thresholdAlerts, type Thresholds } from './threshold-alerts';
 
 export interface MonitorOptions {
   gpuSources: GpuSource[];
@@ -18,7 +21,10 @@ export interface MonitorOptions {
   intervalMs: number;
   /** Per-tick timeout (each source gets the same signal). Default: min(interval, 5 s) but at least 2 s. */
   timeoutMs?: number;
-  thresholds: Thresholds;
+  /** Alert rules (thresholds, forecasts, cause alerts); `defaultAlertSettings()` for the defaults. */
+  alertSettings: AlertSettings;
+  /** Raised/cleared transitions of each tick, for delivery (notifications, webhook, tray). */
+  onAlertTransitions?: (transitions: AlertTransition[]) => void;
   demo: boolean;
   logger: Logger;
   /** Snapshots kept in memory (default: one hour of ticks, at most 7200). */
@@ -34,11 +40,13 @@ export class Monitor implements Disposable {
   private readonly buffer: RingBuffer<Snapshot>;
   private backends: BackendCollector[];
   private loop: Disposable | null = null;
-  private lastAlerts: Alert[] = [];
+  private alertState: AlertEngineState = initialAlertState();
+  private alertSettings: AlertSettings;
   private readonly now: () => number;
 
   constructor(private readonly options: MonitorOptions) {
     this.backends = [...options.backends];
+    this.alertSettings = options.alertSettings;
     this.now = options.now ?? Date.now;
     const capacity = options.historyCapacity ?? Math.min(7200, Math.max(60, Math.ceil(3_600_000 / options.intervalMs)));
     this.buffer = new RingBuffer(capacity);
@@ -62,6 +70,11 @@ export class Monitor implements Disposable {
 
   get isRunning(): boolean {
     return this.loop !== null;
+  }
+
+  /** Applies new alert settings from the next tick on (no restart). */
+  setAlertSettings(settings: AlertSettings): void {
+    this.alertSettings = settings;
   }
 
   setBackends(backends: BackendCollector[]): void {
@@ -120,8 +133,9 @@ export class Monitor implements Disposable {
       sources.push({ id: 'system', label: 'System memory', status: systemSample.status, message: systemSample.status === 'ok' ? null : systemSample.message });
     }
     if (this.options.extraSources) sources.push(...this.options.extraSources());
-    const alerts = thresholdAlerts(gpus, this.options.thresholds, this.lastAlerts, atMs);
-    this.lastAlerts = alerts;
+    const step = stepAlerts({ state: this.alertState, input: { gpus, backends: backendReadings }, settings: this.alertSettings, nowMs: atMs });
+    this.alertState = step.state;
+    const alerts: Alert[] = step.alerts;
     const snapshot: Snapshot = {
       atMs,
       demo: this.options.demo,
@@ -130,10 +144,17 @@ export class Monitor implements Disposable {
       backends: backendReadings,
       sources,
       alerts,
-      thresholds: { warningPct: this.options.thresholds.warningPct, criticalPct: this.options.thresholds.criticalPct },
+      thresholds: { warningPct: this.alertSettings.vram.warningPct, criticalPct: this.alertSettings.vram.criticalPct },
       intervalMs: this.options.intervalMs,
     };
     this.buffer.push(snapshot);
+    if (step.transitions.length && this.options.onAlertTransitions) {
+      try {
+        this.options.onAlertTransitions(step.transitions);
+      } catch (e) {
+        this.options.logger.error(`alert delivery failed: ${(e as Error).message}`);
+      }
+    }
     for (const l of [...this.listeners]) {
       try {
         l(snapshot);
