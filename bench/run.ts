@@ -57,7 +57,7 @@ async function benchTick(ollamaUrl: string, state: string): Promise<string> {
   ].join('\n');
 }
 
-async function benchRss(ollamaUrl: string, state: string): Promise<string> {
+async function benchRss(ollamaUrl: string, state: string, dir: string): Promise<string> {
   const seconds = process.env.HEADROOM_BENCH_QUICK ? 20 : 60;
   const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--no-discover', '--nvidia-smi', fakeSmi, '--backend', `ollama=${ollamaUrl}`], {
     env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state },
@@ -102,7 +102,7 @@ async function main() {
       const out = await optional(path, name);
       if (out) console.log(out);
     }
-    console.log(await benchRss(urls.ollama, state));
+    console.log(await benchRss(urls.ollama, state, dir));
   } finally {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ export async function startHeadroom(args: string[], opts: { gpuLines?: string[];
   const dir = mkdtempSync(join(tmpdir(), 'headroom-e2e-'));
   const state = join(dir, 'nvidia-smi.state');
   writeFileSync(state, (opts.gpuLines ?? [gpuLine(0, 1000)]).join('\n'));
-  const child: ChildProcess = spawn(process.execPath, [cliPath, 'serve', '--port', '0', ...args], {
+  const child: ChildProcess = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
     env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,7 +5,7 @@ describe('parseMonitorFlags', () => {
   it('defaults', () => {
     expect(parseMonitorFlags([])).toEqual({
       ok: true,
-      value: { host: '127.0.0.1', port: 7878, intervalMs: 1000, backends: [], discover: true, nvidiaSmiPath: null, demo: false, token: null, warningPct: 80, criticalPct: 90, json: false },
+      value: { host: '127.0.0.1', port: 7878, intervalMs: 1000, backends: [], discover: true, nvidiaSmiPath: null, demo: false, token: null, warningPct: 80, criticalPct: 90, json: false, dataDir: null, retentionDays: 7, webhookUrl: null },
     });
   });
   it.each([
@@ -36,6 +36,9 @@ describe('parseMonitorFlags', () => {
     { argv: ['--api-key', 'nokey'], msg: /--api-key must be URL=TOKEN/ },
     { argv: ['--warning-pct', '95'], msg: /must not be above --critical-pct/ },
     { argv: ['positional'], msg: /Unexpected argument/ },
+    { argv: ['--webhook', 'file:///etc/passwd'], msg: /--webhook must be an http\(s\) URL/ },
+    { argv: ['--retention-days', '0'], msg: /--retention-days must be between 1/ },
+    { argv: ['--data-dir', ''], msg: /--data-dir needs a folder/ },
   ])('$argv → error', ({ argv, msg }) => {
     const r = parseMonitorFlags(argv);
     expect(r.ok).toBe(false);

@@ -17,6 +17,11 @@ export interface MonitorFlags {
   warningPct: number;
   criticalPct: number;
   json: boolean;
+  /** History and settings folder; null → the OS user-data folder. */
+  dataDir: string | null;
+  retentionDays: number;
+  /** URL that receives a JSON POST per alert transition. */
+  webhookUrl: string | null;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -34,6 +39,9 @@ const options = {
   'warning-pct': { type: 'string' },
   'critical-pct': { type: 'string' },
   json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  'retention-days': { type: 'string' },
+  webhook: { type: 'string' },
 } as const;
 
 function intFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): Parsed<number> {
@@ -103,6 +111,12 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   }
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   if (!/^[\w.:-]+$/.test(host)) return { ok: false, message: `--host must be an address like 127.0.0.1, got "${host}".` };
+  const retention = intFlag('retention-days', values['retention-days'] as string | undefined, 7, 1, 3650);
+  if (!retention.ok) return retention;
+  const dataDir = values['data-dir'] as string | undefined;
+  if (dataDir !== undefined && dataDir.trim() === '') return { ok: false, message: '--data-dir needs a folder.' };
+  const webhook = values.webhook as string | undefined;
+  if (webhook !== undefined && !/^https?:\/\/[^\s]+$/.test(webhook)) return { ok: false, message: `--webhook must be an http(s) URL, got "${webhook}".` };
   const nvidiaSmi = values['nvidia-smi'] as string | undefined;
   if (nvidiaSmi !== undefined && nvidiaSmi.trim() === '') return { ok: false, message: '--nvidia-smi needs a path.' };
   return {
@@ -119,6 +133,9 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
       warningPct: warning.value,
       criticalPct: critical.value,
       json: Boolean(values.json),
+      dataDir: dataDir ?? null,
+      retentionDays: retention.value,
+      webhookUrl: webhook ?? null,
     },
   };
 }

@@ -8,13 +8,24 @@ import { createCore } from '../create-core';
 import { startServer } from '../server/http';
 import { createConsoleLogger } from '../util/logger';
 import { parseMonitorFlags } from './args';
+import { estimateCommand } from './commands/estimate';
+import { exportCommand } from './commands/export';
+import { planCommand } from './commands/plan';
 import { runStatus } from './status';
+import { defaultDataDir } from '../util/data-dir';
+
+const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
 const USAGE = `Usage:
   headroom serve  [--host 127.0.0.1] [--port 7878] [--interval-ms 1000] [--backend [KIND=]URL]...
                   [--api-key URL=TOKEN]... [--no-discover] [--nvidia-smi PATH] [--demo]
                   [--warning-pct 80] [--critical-pct 90] [--token TOKEN]
+                  [--data-dir DIR] [--retention-days 7] [--webhook URL]
   headroom status [--json] (same source flags as serve)
+  headroom estimate --json            < request.json   (KV cache / weights for a model, JSON in and out)
+  headroom plan [--gpu 24GiB] [--model NAME|--gguf FILE] [--quant Q4_K_M] [--ctx 32k]
+                [--kv f16,q8_0,q4_0] [--users N] [--json]
+  headroom export --since 24h [--until 1h] --format csv|json [--gpu gpu:0] [--data-dir DIR] [--out FILE]
   headroom help
 
 KIND is one of ollama, vllm, llamacpp, lmstudio, openai.`;
@@ -26,6 +37,12 @@ export async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'status':
       return runStatus(rest, process.stdout, process.stderr);
+    case 'estimate':
+      return estimateCommand(rest, io);
+    case 'plan':
+      return planCommand(rest, io);
+    case 'export':
+      return exportCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -67,6 +84,9 @@ async function serve(argv: string[]): Promise<number> {
     warningPct: f.warningPct,
     criticalPct: f.criticalPct,
     logger,
+    dataDir: f.dataDir ?? defaultDataDir(),
+    retentionDays: f.retentionDays,
+    alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
   });
   let server;
   try {
