@@ -19,6 +19,7 @@ describe('parseRocmSmiMeminfo', () => {
     },
     { name: 'text mode', text: fixture('rocm-smi/meminfo.txt'), want: [{ index: 0, total: 25753026560, used: 13388791808 }] },
     { name: 'warning line before the JSON', text: `WARNING: AMD GPU device(s) is/are in a low-power state.\n${fixture('rocm-smi/meminfo.json')}`, want: [{ index: 0, total: 25753026560, used: 13388791808 }] },
+    { name: 'bracketed warning line before the JSON', text: `[WARNING] rocm-smi is deprecated {see amd-smi}\n${fixture('rocm-smi/meminfo.json')}`, want: [{ index: 0, total: 25753026560, used: 13388791808 }] },
     { name: 'extra keys and a system entry are ignored', text: '{"system": {"Driver version": "6.8"}, "card0": {"VRAM Total Memory (B)": "1073741824", "VRAM Total Used Memory (B)": "0", "GTT Total Memory (B)": "5"}}', want: [{ index: 0, total: 1073741824, used: 0 }] },
     { name: 'empty output', text: '', want: [] },
     { name: 'truncated JSON', text: fixture('rocm-smi/meminfo.json').slice(0, 40), want: [] },

@@ -31,18 +31,25 @@ function reading(index: number, sourceId: string, figures: NonNullable<ReturnTyp
   };
 }
 
-/** The outermost JSON value in `text`; tools sometimes print warnings before it. */
+/**
+ * The JSON value in `text`. Tools sometimes print warning lines first (which may contain
+ * brackets themselves), so each line that starts like JSON is tried in turn.
+ */
 function extractJson(text: string): unknown {
-  const starts = [text.indexOf('{'), text.indexOf('[')].filter((i) => i >= 0);
-  if (starts.length === 0) return undefined;
-  const start = Math.min(...starts);
   const end = Math.max(text.lastIndexOf('}'), text.lastIndexOf(']'));
-  if (end <= start) return undefined;
-  try {
-    return JSON.parse(text.slice(start, end + 1)) as unknown;
-  } catch {
-    return undefined;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const lead = line.trimStart();
+    if (lead.startsWith('{') || lead.startsWith('[')) {
+      try {
+        return JSON.parse(text.slice(offset, end + 1)) as unknown;
+      } catch {
+        // not this line; keep looking
+      }
+    }
+    offset += line.length + 1;
   }
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -103,7 +103,7 @@ async function probeAmdTool(ctx: Ctx, id: 'amd-smi' | 'rocm-smi'): Promise<GpuSo
   const path = ctx.opts.paths?.[id] ?? (await locateRocmTool(id, ctx.deps));
   if (!path) return probe(id, 'Linux', false, `${id} not found on PATH or in ${ctx.deps.env.ROCM_PATH ?? '/opt/rocm'}/bin.`);
   const args = id === 'amd-smi' ? AMD_SMI_ARGS : ROCM_SMI_ARGS;
-  const r = await runCommand(path, args, { timeoutMs: ctx.timeoutMs, env: ctx.deps.env });
+  const r = await runCommand(path, args, { timeoutMs: ctx.timeoutMs });
   if (!r.ok) return probe(id, 'Linux', false, r.message, path);
   const parsed = (id === 'amd-smi' ? parseAmdSmiMemUsage : parseRocmSmiMeminfo)(r.stdout);
   if (parsed.readings.length === 0) {
@@ -125,7 +125,7 @@ async function probeApple(ctx: Ctx): Promise<GpuSourceProbe> {
   if (ctx.arch !== 'arm64') return probe('apple-unified', platforms, false, 'Apple Silicon only (this Mac has an Intel CPU).');
   const path = ctx.opts.paths?.sysctl ?? (await locateSysctl(ctx.deps));
   if (!path) return probe('apple-unified', platforms, false, 'sysctl not found.');
-  const r = await runCommand(path, APPLE_SYSCTL_ARGS, { timeoutMs: ctx.timeoutMs, env: ctx.deps.env });
+  const r = await runCommand(path, APPLE_SYSCTL_ARGS, { timeoutMs: ctx.timeoutMs });
   const budget = appleGpuBudget(parseSysctl(r.stdout));
   if (!budget) return probe('apple-unified', platforms, false, r.ok ? 'sysctl printed no hw.memsize.' : r.message, path);
   return probe('apple-unified', platforms, true, 'Unified memory: the GPU budget is shared with macOS and apps.', path);

@@ -132,7 +132,7 @@ export function startLineStream(options: LineStreamOptions): LineStream {
       while (nl >= 0) {
         const line = pending.slice(0, nl).replace(/\r$/, '');
         pending = pending.slice(nl + 1);
-        if (!skipping && !disposed && child === c) {
+        if (!skipping && line.length <= maxLineBytes && !disposed && child === c) {
           lastLineAtMs = now();
           lastProblem = null;
           options.onLine(line);

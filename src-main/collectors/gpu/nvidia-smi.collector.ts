@@ -7,7 +7,15 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { GpuReading } from '../../../shared/model/snapshot';
 import type { Logger } from '../../util/logger';
 import type { GpuSource, SourceSample } from '../types';
-import { NVIDIA_QUERY_ARGS, describeNvidiaSmiFailure, parseNvidiaSmiCsv, parseNvidiaSmiLine } from './nvidia-smi.parse';
+import {
+  NVIDIA_FALLBACK_FIELDS,
+  NVIDIA_QUERY_FIELDS,
+  describeNvidiaSmiFailure,
+  isUnknownFieldError,
+  nvidiaQueryArgs,
+  parseNvidiaSmiCsv,
+  parseNvidiaSmiLine,
+} from './nvidia-smi.parse';
 
 export interface NvidiaSmiStreamOptions {
   /** Executable path or name looked up on PATH. */
@@ -43,6 +51,8 @@ export class NvidiaSmiStream implements GpuSource {
   private waiters = new Set<() => void>();
   private readonly staleAfterMs: number;
   private readonly now: () => number;
+  /** Query fields; drops to the fallback set once if the driver rejects a field. */
+  private fields: readonly string[] = NVIDIA_QUERY_FIELDS;
 
   constructor(private readonly options: NvidiaSmiStreamOptions) {
     this.backoffMs = options.minBackoffMs ?? 1000;
@@ -110,7 +120,7 @@ export class NvidiaSmiStream implements GpuSource {
     this.lastLineAtMs = this.startedAtMs;
     let child: ChildProcess;
     try {
-      child = spawn(path, [...NVIDIA_QUERY_ARGS, `-lms`, String(Math.max(100, Math.round(intervalMs)))], {
+      child = spawn(path, [...nvidiaQueryArgs(this.fields), `-lms`, String(Math.max(100, Math.round(intervalMs)))], {
         stdio: ['ignore', 'pipe', 'pipe'],
         windowsHide: true,
       });
@@ -154,7 +164,7 @@ export class NvidiaSmiStream implements GpuSource {
   }
 
   private onLine(line: string, onOther: (text: string) => void): void {
-    const reading = parseNvidiaSmiLine(line.replace(/\r$/, ''));
+    const reading = parseNvidiaSmiLine(line.replace(/\r$/, ''), this.fields);
     if (!reading) {
       if (line.trim()) onOther(line.trim());
       return;
@@ -168,6 +178,13 @@ export class NvidiaSmiStream implements GpuSource {
   }
 
   private onFailure(code: number | string | null, output: string): void {
+    if (isUnknownFieldError(output) && this.fields !== NVIDIA_FALLBACK_FIELDS) {
+      // An old driver: ask again without the newest field rather than failing for good.
+      this.options.logger.warn(`nvidia-smi rejected a query field (${output.trim().split(/\r?\n/)[0] ?? ''}); retrying without memory.reserved`);
+      this.fields = NVIDIA_FALLBACK_FIELDS;
+      this.scheduleRestart(0);
+      return;
+    }
     const message = describeNvidiaSmiFailure(code, output, this.options.path);
     const unavailable = code === 'ENOENT' || code === 9 || /no devices were found/i.test(output);
     this.failure = { status: unavailable ? 'unavailable' : 'error', message };
@@ -206,19 +223,27 @@ export class NvidiaSmiStream implements GpuSource {
   }
 }
 
-/** One-shot query (for `headroom status`). */
-export function queryNvidiaSmiOnce(path: string, timeoutMs: number): Promise<SourceSample<GpuReading[]>> {
+/** One-shot query (for `headroom status` and the source probe); retries once with the fallback fields. */
+export async function queryNvidiaSmiOnce(path: string, timeoutMs: number): Promise<SourceSample<GpuReading[]>> {
+  const first = await queryFields(path, timeoutMs, NVIDIA_QUERY_FIELDS);
+  if (first !== 'unknown-field') return first;
+  const second = await queryFields(path, timeoutMs, NVIDIA_FALLBACK_FIELDS);
+  return second === 'unknown-field' ? { status: 'error', message: 'nvidia-smi rejected even the basic query fields. Is the driver very old?' } : second;
+}
+
+function queryFields(path: string, timeoutMs: number, fields: readonly string[]): Promise<SourceSample<GpuReading[]> | 'unknown-field'> {
   return new Promise((resolve) => {
-    execFile(path, NVIDIA_QUERY_ARGS, { timeout: timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' }, (error, stdout, stderr) => {
+    execFile(path, nvidiaQueryArgs(fields), { timeout: timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
         const e = error as { killed?: boolean; code?: unknown };
         if (e.killed) return resolve({ status: 'error', message: `nvidia-smi timed out after ${timeoutMs} ms. Is the driver hung?` });
         const code: number | string | null = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : null;
+        if (fields !== NVIDIA_FALLBACK_FIELDS && isUnknownFieldError(`${stdout ?? ''}${stderr ?? ''}`)) return resolve('unknown-field');
         const message = describeNvidiaSmiFailure(code, `${stdout ?? ''}${stderr ?? ''}`, path);
         const unavailable = code === 'ENOENT' || code === 9 || /no devices were found/i.test(`${stdout}${stderr}`);
         return resolve({ status: unavailable ? 'unavailable' : 'error', message });
       }
-      const readings = parseNvidiaSmiCsv(stdout);
+      const readings = parseNvidiaSmiCsv(stdout, fields);
       if (readings.length === 0) {
         return resolve({ status: 'error', message: `nvidia-smi printed no readable GPU line: ${stdout.trim().slice(0, 120) || '(empty output)'}` });
       }

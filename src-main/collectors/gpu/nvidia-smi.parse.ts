@@ -23,6 +23,32 @@ export const NVIDIA_QUERY_FIELDS = [
 
 export const NVIDIA_QUERY_ARGS = [`--query-gpu=${NVIDIA_QUERY_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
 
+/**
+ * The smaller field set for old drivers that reject a field of the full set (the whole query
+ * fails on one unknown name, backends.md §6.1); `memory.reserved` is the newest of ours.
+ */
+export const NVIDIA_FALLBACK_FIELDS = NVIDIA_QUERY_FIELDS.filter((f) => f !== 'memory.reserved');
+
+export function nvidiaQueryArgs(fields: readonly string[]): string[] {
+  return [`--query-gpu=${fields.join(',')}`, '--format=csv,noheader,nounits'];
+}
+
+/** True when nvidia-smi's output says a query field is unknown to this driver. */
+export function isUnknownFieldError(output: string): boolean {
+  return /is not a valid field/i.test(output);
+}
+
+/**
+ * Splits a CSV line into cells. nvidia-smi separates with comma + space, so a localized
+ * decimal comma (`26,20`) stays inside its cell; a bare-comma line (`0,GPU-1,…`) still splits.
+ * A decimal comma inside a cell becomes a dot.
+ */
+function splitCells(line: string, expected: number): string[] {
+  const spaced = line.split(/,\s+/);
+  const cells = spaced.length === expected ? spaced : line.split(',');
+  return cells.map((c) => (/^\s*-?\d+,\d+(\s*\S+)?\s*$/.test(c) ? c.replace(',', '.') : c));
+}
+
 /** A number from a CSV cell, or null for `[N/A]`-style tokens, empty cells and garbage. */
 export function parseNumberCell(cell: string | undefined): number | null {
   if (cell === undefined) return null;
@@ -45,10 +71,14 @@ function textCell(cell: string | undefined): string | null {
  * Memory fields must be present and sane (total > 0, used ≤ total + small slack); otherwise
  * the line is dropped rather than shown as a fake number.
  */
-export function parseNvidiaSmiLine(line: string): GpuReading | null {
-  const cells = line.split(',');
-  if (cells.length !== NVIDIA_QUERY_FIELDS.length) return null;
-  const [indexCell, uuidCell, nameCell, totalCell, usedCell, freeCell, reservedCell, utilCell, tempCell, powerCell] = cells;
+export function parseNvidiaSmiLine(line: string, fields: readonly string[] = NVIDIA_QUERY_FIELDS): GpuReading | null {
+  const cells = splitCells(line, fields.length);
+  if (cells.length !== fields.length) return null;
+  const cell = (name: (typeof NVIDIA_QUERY_FIELDS)[number]) => {
+    const i = fields.indexOf(name);
+    return i >= 0 ? cells[i] : undefined;
+  };
+  const [indexCell, uuidCell, nameCell, totalCell, usedCell, freeCell, reservedCell, utilCell, tempCell, powerCell] = NVIDIA_QUERY_FIELDS.map(cell);
   const index = parseNumberCell(indexCell);
   if (index === null || !Number.isInteger(index) || index < 0) return null;
   const totalMiB = parseNumberCell(totalCell);
@@ -81,10 +111,10 @@ export function parseNvidiaSmiLine(line: string): GpuReading | null {
 }
 
 /** Parses a whole one-shot output (one line per GPU). */
-export function parseNvidiaSmiCsv(text: string): GpuReading[] {
+export function parseNvidiaSmiCsv(text: string, fields: readonly string[] = NVIDIA_QUERY_FIELDS): GpuReading[] {
   return text
     .split(/\r?\n/)
-    .map(parseNvidiaSmiLine)
+    .map((line) => parseNvidiaSmiLine(line, fields))
     .filter((r): r is GpuReading => r !== null);
 }
 
