@@ -13,7 +13,7 @@ import { HistoryStore } from './history/history-store';
 import { queryHistory } from './monitor/history-query';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
-import { NvidiaSmiStream } from './collectors/gpu/nvidia-smi.collector';
+import { createGpuSources, probeToSourceStatus } from './collectors/gpu/gpu-sources';
 import { SystemMemorySource } from './collectors/system/system.collector';
 import type { GpuSource } from './collectors/types';
 import { createDemoClock, DemoGpuSource, DemoOllamaCollector } from './demo/demo-session';
@@ -92,9 +92,14 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       logger,
     });
   } else {
-    const gpuSources: GpuSource[] = [
-      store.add(new NvidiaSmiStream({ path: options.nvidiaSmiPath || 'nvidia-smi', intervalMs: options.intervalMs, logger })),
-    ];
+    const gpu = await createGpuSources({
+      intervalMs: options.intervalMs,
+      logger,
+      paths: options.nvidiaSmiPath ? { 'nvidia-smi': options.nvidiaSmiPath } : undefined,
+    });
+    const gpuSources: GpuSource[] = gpu.sources.map((s) => store.add(s));
+    // Sources not started still get a line saying why (platform, tool not found).
+    const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
     const specs: BackendSpec[] = options.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null }));
     const discovery = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
     monitor = new Monitor({
@@ -106,7 +111,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       onAlertTransitions: deliver,
       demo: false,
       logger,
-      extraSources: () => discovery.sourceStatus(),
+      extraSources: () => [...probeLines, ...discovery.sourceStatus()],
     });
     store.add(discovery.onChange((collectors) => monitor.setBackends(collectors)));
     await discovery.start();

@@ -8,12 +8,23 @@ import { useLiveSnapshot } from './hooks/useSnapshot';
 
 function GpuEmptyState({ snapshot }: { snapshot: Snapshot }) {
   const gpuSources = snapshot.sources.filter((s) => s.id !== 'system' && s.id !== 'discovery' && !s.id.startsWith('backend:'));
-  const reasons = gpuSources.filter((s) => s.status !== 'ok').map((s) => s.message ?? s.id);
+  const reasons = gpuSources.filter((s) => s.status !== 'ok').map((s) => `${s.label ?? s.id}: ${s.message ?? s.status}`);
   return (
     <section className="card empty" data-testid="gpu-empty">
       <h2>No GPU found</h2>
-      {reasons.length ? reasons.map((r) => <p key={r}>{r}</p>) : <p>No GPU memory source reported a reading.</p>}
-      <p className="muted small">Headroom reads NVIDIA GPUs through nvidia-smi. Try <code>headroom serve --demo</code> to see the dashboard with scripted data.</p>
+      {reasons.length ? (
+        <ul className="reasons">
+          {reasons.map((r) => (
+            <li key={r}>{r}</li>
+          ))}
+        </ul>
+      ) : (
+        <p>No GPU memory source reported a reading.</p>
+      )}
+      <p className="muted small">
+        Headroom reads NVIDIA GPUs through nvidia-smi, AMD through amd-smi or rocm-smi, Apple Silicon through sysctl and Windows GPUs through performance counters. Try{' '}
+        <code>headroom serve --demo</code> to see the dashboard with scripted data.
+      </p>
     </section>
   );
 }
@@ -76,7 +87,7 @@ export function App() {
           <ModelsSection snapshot={snapshot} />
           <div className="bottom-grid">
             {snapshot.system && <RamBar system={snapshot.system} />}
-            <SourceList sources={snapshot.sources} backends={snapshot.backends} />
+            <SourceList sources={snapshot.sources} backends={snapshot.backends} hasGpus={snapshot.gpus.length > 0} />
           </div>
           <footer className="muted small">Units: GiB = 2³⁰ bytes. Thresholds: warning {warningPct}%, critical {criticalPct}% of GPU memory.</footer>
         </main>

@@ -1,6 +1,7 @@
 /** `headroom status [--json]`: one tick with one-shot reads, printed, exit 0. */
 import type { Snapshot } from '../../shared/model/snapshot';
 import { formatGiB, usedPct } from '../../shared/units/bytes';
+import { createGpuSources, probeToSourceStatus } from '../collectors/gpu/gpu-sources';
 import { queryNvidiaSmiOnce } from '../collectors/gpu/nvidia-smi.collector';
 import { SystemMemorySource } from '../collectors/system/system.collector';
 import type { GpuSource } from '../collectors/types';
@@ -29,16 +30,23 @@ export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, s
   const alertSettings = parsed.value;
   let monitor: Monitor;
   let discovery: BackendDiscovery | null = null;
+  let gpuSources: GpuSource[] = [];
   if (f.demo) {
     const clock = createDemoClock(() => Date.now() + 130_000);
     monitor = new Monitor({ gpuSources: [new DemoGpuSource(clock)], systemSource: new SystemMemorySource(), backends: [new DemoOllamaCollector(clock)], intervalMs: 1000, alertSettings, demo: true, logger });
   } else {
-    const path = f.nvidiaSmiPath ?? 'nvidia-smi';
-    const oneShot: GpuSource = { id: 'nvidia-smi', label: 'NVIDIA (nvidia-smi)', read: () => queryNvidiaSmiOnce(path, timeoutMs), dispose() {} };
+    const gpu = await createGpuSources({
+      logger,
+      paths: f.nvidiaSmiPath ? { 'nvidia-smi': f.nvidiaSmiPath } : undefined,
+      // One-shot: no long-running stream for a single reading.
+      createNvidiaSource: (path): GpuSource => ({ id: 'nvidia-smi', label: 'NVIDIA (nvidia-smi)', read: () => queryNvidiaSmiOnce(path, timeoutMs), dispose() {} }),
+    });
+    gpuSources = gpu.sources;
+    const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
     discovery = new BackendDiscovery({ configured: f.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null })), discover: f.discover, timeoutMs: 2000, logger });
     await discovery.start();
     const d = discovery;
-    monitor = new Monitor({ gpuSources: [oneShot], systemSource: new SystemMemorySource(), backends: discovery.list(), intervalMs: 1000, alertSettings, demo: false, logger, extraSources: () => d.sourceStatus() });
+    monitor = new Monitor({ gpuSources, systemSource: new SystemMemorySource(), backends: discovery.list(), intervalMs: 1000, alertSettings, demo: false, logger, extraSources: () => [...probeLines, ...d.sourceStatus()] });
   }
   try {
     const snapshot = await monitor.tick(AbortSignal.timeout(timeoutMs * 2));
@@ -47,6 +55,7 @@ export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, s
   } finally {
     monitor.dispose();
     discovery?.dispose();
+    for (const s of gpuSources) s.dispose();
   }
 }
 

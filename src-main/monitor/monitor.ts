@@ -118,10 +118,21 @@ export class Monitor implements Disposable {
     const atMs = this.now();
     const gpus: GpuReading[] = [];
     const sources: SourceStatus[] = [];
+    const usedIds = new Set<string>();
     gpuSources.forEach((source, i) => {
       const sample = gpuSamples[i]!;
       if (sample.status === 'ok') {
-        gpus.push(...sample.value);
+        // Each source numbers its GPUs from 0: keep ids unique when two vendors are present.
+        for (const g of sample.value) {
+          let reading = g;
+          if (usedIds.has(g.id)) {
+            let index = g.index;
+            while (usedIds.has(`gpu:${index}`)) index++;
+            reading = { ...g, id: `gpu:${index}`, index };
+          }
+          usedIds.add(reading.id);
+          gpus.push(reading);
+        }
         sources.push({ id: source.id, label: source.label, status: 'ok', message: sample.message ?? null });
       } else {
         sources.push({ id: source.id, label: source.label, status: sample.status, message: sample.message });
