@@ -36,7 +36,7 @@ export function resolveAppAsset(requestUrl: string, rootDir: string): AssetResol
   } catch {
     return { ok: false, status: 400, reason: 'not a URL' };
   }
-  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST) return { ok: false, status: 404, reason: `unknown host ${u.host}` };
+  if (u.protocol !== `${APP_SCHEME}:` || u.host.toLowerCase() !== APP_HOST) return { ok: false, status: 404, reason: `unknown host ${u.host}` };
   let pathname: string;
   try {
     pathname = decodeURIComponent(u.pathname);

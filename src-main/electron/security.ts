@@ -46,7 +46,7 @@ export function isAppUrl(url: string | null | undefined, policy: OriginPolicy): 
   if (!url) return false;
   const u = parse(url);
   if (!u) return false;
-  if (u.protocol === `${APP_SCHEME}:` && u.host === APP_HOST && !u.username && !u.password) return true;
+  if (u.protocol === `${APP_SCHEME}:` && u.host.toLowerCase() === APP_HOST && !u.username && !u.password) return true;
   return policy.devServerOrigin != null && (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === policy.devServerOrigin;
 }
 

@@ -97,8 +97,11 @@ export interface WindowControllerDeps {
   loadSettings(): WindowSettings;
   saveSettings(settings: WindowSettings): void;
   isQuitting(): boolean;
-  /** The window's WebContents was created / destroyed (maintains the trusted-sender set). */
-  onWebContents(id: number, alive: boolean): void;
+  /**
+   * The window's WebContents was created / destroyed: main.ts registers the IPC handlers on
+   * `contents.ipc` (scoped to this window) and keeps the trusted-sender set.
+   */
+  onWebContents(contents: WebContents, alive: boolean): void;
   onVisibilityChange(visible: boolean): void;
   logger: Logger;
   saveDelayMs?: number;
@@ -163,8 +166,8 @@ export function createWindowController(deps: WindowControllerDeps): WindowContro
 
   const create = (): BrowserWindow => {
     const w = deps.createWindow(dashboardWindowOptions({ bounds: targetBounds(), compact: state.compact, preloadPath: deps.preloadPath, iconPath: deps.iconPath }));
-    const id = w.webContents.id;
-    deps.onWebContents(id, true);
+    const contents = w.webContents;
+    deps.onWebContents(contents, true);
     if (state.maximized && !state.compact) w.maximize();
     w.on('close', (event) => {
       if (closeAction({ isQuitting: deps.isQuitting() }) === 'hide') {
@@ -173,7 +176,7 @@ export function createWindowController(deps: WindowControllerDeps): WindowContro
       }
     });
     w.on('closed', () => {
-      deps.onWebContents(id, false);
+      deps.onWebContents(contents, false);
       if (win === w) win = null;
     });
     for (const e of ['show', 'restore'] as const) w.on(e as 'show', () => deps.onVisibilityChange(visibleNow()));

@@ -199,3 +199,13 @@ describe('API keys', () => {
     expect(notices[0]).toContain('http://h:1');
   });
 });
+
+describe('whenIdle', () => {
+  it('resolves after queued writes are on disk', async () => {
+    const s = store();
+    await s.load();
+    void s.update((c) => ({ ...c, firstRunCompleted: true }));
+    await s.whenIdle();
+    expect((await readJson()).firstRunCompleted).toBe(true);
+  });
+});

@@ -10,12 +10,13 @@
  *
  * No Electron import here: the encryptor is passed in, so this runs (and is tested) in plain Node.
  */
-import { randomBytes } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeZodError } from '../../shared/contract/schemas';
 import { err, ok, type Result } from '../../shared/contract/result';
 import type { Logger } from '../util/logger';
+import { errorCode, nodeSettingsFs, renameWithRetry, writeFileAtomically, type SettingsFs } from './settings-fs';
+
+export type { SettingsFs } from './settings-fs';
 import {
   appSettingsSchema,
   defaultSettings,
@@ -47,40 +48,6 @@ export const noEncryption: SecretEncryptor = {
   },
 };
 
-/** The file operations the store uses; tests replace some to inject failures. */
-export interface SettingsFs {
-  readFile(path: string, encoding: 'utf8'): Promise<string>;
-  writeFileDurable(path: string, data: string): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  unlink(path: string): Promise<void>;
-  mkdir(path: string): Promise<void>;
-  exists(path: string): Promise<boolean>;
-}
-
-const defaultFs: SettingsFs = {
-  readFile: (p, enc) => nodeFs.readFile(p, enc),
-  async writeFileDurable(p, data) {
-    // 0o600: the file may hold API keys in plain text where no OS encryption exists.
-    const handle = await nodeFs.open(p, 'wx', 0o600);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
-  rename: (a, b) => nodeFs.rename(a, b),
-  unlink: (p) => nodeFs.unlink(p),
-  mkdir: async (p) => {
-    await nodeFs.mkdir(p, { recursive: true });
-  },
-  exists: (p) =>
-    nodeFs.access(p).then(
-      () => true,
-      () => false,
-    ),
-};
-
 export interface SettingsLoad {
   settings: AppSettings;
   /** Sentences for the UI (corrupt file moved aside, key not decryptable, keys in plain text). */
@@ -99,6 +66,8 @@ export interface SettingsStore {
   update(change: (current: AppSettings) => AppSettings): Promise<Result<AppSettings>>;
   /** What the UI should tell the user about the settings file (empty when all is well). */
   notices(): readonly string[];
+  /** Resolves once every update queued so far has been written (or failed). For quitting. */
+  whenIdle(): Promise<void>;
 }
 
 export interface SettingsStoreOptions {
@@ -112,16 +81,8 @@ export interface SettingsStoreOptions {
   nowMs?: () => number;
 }
 
-const RENAME_RETRIES = 5;
-const RENAME_RETRY_MS = 40;
-
-function errorCode(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  return code ?? (e instanceof Error ? e.message : String(e));
-}
-
 export function createSettingsStore(options: SettingsStoreOptions): SettingsStore {
-  const fs: SettingsFs = { ...defaultFs, ...options.fs };
+  const fs: SettingsFs = { ...nodeSettingsFs, ...options.fs };
   const fileName = options.fileName ?? 'settings.json';
   const filePath = join(options.dir, fileName);
   const nowMs = options.nowMs ?? Date.now;
@@ -177,39 +138,13 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     return `${JSON.stringify(persisted, null, 2)}\n`;
   }
 
-  async function renameWithRetry(from: string, to: string): Promise<void> {
-    // Windows: a virus scanner or indexer holding the target makes rename fail briefly (EPERM/EBUSY).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await fs.rename(from, to);
-        return;
-      } catch (e) {
-        const code = errorCode(e);
-        if (attempt >= RENAME_RETRIES || !['EPERM', 'EBUSY', 'EACCES'].includes(code)) throw e;
-        await new Promise((r) => setTimeout(r, RENAME_RETRY_MS * (attempt + 1)));
-      }
-    }
-  }
-
-  async function writeAtomically(text: string): Promise<void> {
-    await fs.mkdir(options.dir);
-    const tmp = `${filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await fs.writeFileDurable(tmp, text);
-      await renameWithRetry(tmp, filePath);
-    } catch (e) {
-      await fs.unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-  }
-
   async function moveAside(reason: string): Promise<void> {
     const stamp = new Date(nowMs()).toISOString().replace(/[:.]/g, '-');
     const base = fileName.replace(/\.json$/i, '');
     let target = join(options.dir, `${base}.corrupt-${stamp}.json`);
     for (let n = 1; await fs.exists(target); n++) target = join(options.dir, `${base}.corrupt-${stamp}-${n}.json`);
     try {
-      await renameWithRetry(filePath, target);
+      await renameWithRetry(fs, filePath, target);
       note(`Settings file ${filePath} ${reason}. It was moved to ${target} and defaults were loaded.`);
     } catch (e) {
       readOnlyReason = `the settings file ${filePath} could not be moved aside (${errorCode(e)})`;
@@ -252,7 +187,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     if (needsResave) {
       // Keys written in plain text while no encryption existed: encrypt them now that it does.
       try {
-        await writeAtomically(serialize(settings));
+        await writeFileAtomically(fs, options.dir, filePath, serialize(settings));
         logger.info(`Encrypted the API keys in ${filePath} with OS encryption.`);
       } catch (e) {
         note(`API keys in ${filePath} are in plain text and could not be re-saved encrypted (${errorCode(e)}).`);
@@ -276,7 +211,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       return err('unavailable', `Settings apply until Headroom quits but are not saved: ${readOnlyReason}.`);
     }
     try {
-      await writeAtomically(serialize(checked));
+      await writeFileAtomically(fs, options.dir, filePath, serialize(checked));
     } catch (e) {
       const message = `Could not save settings to ${filePath} (${errorCode(e)}). Is the folder writable?`;
       logger.error(message);
@@ -298,5 +233,6 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       return run;
     },
     notices: () => [...notices],
+    whenIdle: () => queue.then(() => undefined),
   };
 }

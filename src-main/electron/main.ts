@@ -1,0 +1,260 @@
+/**
+ * Electron main process: the tray app around the shared core (create-core.ts). This file only
+ * wires Electron objects into the pure modules beside it; the policies live there and are
+ * unit-tested without the Electron binary.
+ *
+ * Environment (tests, development):
+ *   HEADROOM_USER_DATA_DIR   use this folder for settings (and the single-instance lock)
+ *   HEADROOM_DEMO=1, --demo  demo data instead of nvidia-smi and real backends
+ *   HEADROOM_DEV_SERVER_URL  load the renderer from the Vite dev server (unpackaged builds only)
+ *   --hidden                 start in the tray (used by the login item)
+ */
+import { app, BrowserWindow, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray, type WebContents } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Handlers } from '../../shared/contract/requests';
+import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
+import type { Snapshot } from '../../shared/model/snapshot';
+import { createCore, type Core } from '../create-core';
+import { createSettingsStore, type SettingsStore } from '../settings/settings-store';
+import type { AppSettings } from '../settings/settings-schema';
+import { createConsoleLogger } from '../util/logger';
+import { createAppProtocolHandler } from './app-protocol';
+import { coreOptionsFromSettings } from './core-options';
+import { loginItemState, safeStorageEncryptor, setLoginItem } from './os-integration';
+import { createVisibleOnlyPublisher, registerIpcHandlers } from './ipc';
+import { createAlertNotifier } from './notifications';
+import { APP_ORIGIN, APP_SCHEME, denyAllPermissions, hardenWebContents, type OriginPolicy } from './security';
+import { withSettingsNotices } from './settings-notice';
+import { createTrayPresenter, trayImageRepresentations } from './tray';
+import { SNOOZE_MS, type TrayAction, type TrayUiState } from './tray-model';
+import { createWindowController, type WindowController } from './window';
+import type { TrayIconSpec } from '../tray-icon/tray-icon';
+
+/** Same as `appId` in electron-builder.yml: Windows groups notifications and taskbar by it. */
+const APP_USER_MODEL_ID = 'dev.headroom.app';
+const DISPOSE_TIMEOUT_MS = 3000;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const preloadPath = join(here, 'preload.cjs');
+const rendererDir = join(here, '..', 'renderer');
+const logger = createConsoleLogger('headroom');
+
+const devServerUrl = !app.isPackaged ? (process.env.HEADROOM_DEV_SERVER_URL ?? null) : null;
+const policy: OriginPolicy = { devServerOrigin: devServerUrl ? new URL(devServerUrl).origin : null };
+const isDemo = process.argv.includes('--demo') || process.env.HEADROOM_DEMO === '1';
+const startHidden = process.argv.includes('--hidden');
+
+// Before `ready`: the privileged scheme, the data folder (the single-instance lock lives there).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+app.enableSandbox(); // every renderer sandboxed, whatever its webPreferences say
+if (process.env.HEADROOM_USER_DATA_DIR) app.setPath('userData', process.env.HEADROOM_USER_DATA_DIR);
+if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+
+// Handles owned by the Electron shell (style guide §8 allows these in electron/).
+let windowController: WindowController | null = null;
+let core: Core | null = null;
+let settingsStore: SettingsStore | null = null;
+let isQuitting = false;
+let isShutDown = false;
+const root = new DisposableStore();
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Headroom runs with this user-data folder: it gets 'second-instance' and shows itself.
+  app.quit();
+} else {
+  app.on('second-instance', () => windowController?.show());
+  app.on('web-contents-created', (_event, contents) => {
+    hardenWebContents(contents, { policy, openExternal: (url) => shell.openExternal(url), logger });
+  });
+  // A tray app keeps running with no window; without a listener Electron would quit.
+  app.on('window-all-closed', () => undefined);
+  app.on('activate', () => windowController?.show());
+  app.on('before-quit', (event) => {
+    if (isShutDown) return;
+    event.preventDefault();
+    if (isQuitting) {
+      app.exit(0); // a second quit request while shutting down: exit at once
+      return;
+    }
+    isQuitting = true;
+    void shutDown().finally(() => {
+      isShutDown = true;
+      app.quit();
+    });
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((e: unknown) => {
+      logger.error(`Headroom could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      app.exit(1);
+    });
+}
+
+/** Tray, window (saves its bounds), IPC handlers, then the core and pending settings writes. */
+async function shutDown(): Promise<void> {
+  root.dispose();
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), DISPOSE_TIMEOUT_MS).unref());
+  const done = Promise.allSettled([core?.dispose(), settingsStore?.whenIdle()]).then(() => 'done');
+  if ((await Promise.race([done, timeout])) !== 'done') logger.warn(`Shutdown took over ${DISPOSE_TIMEOUT_MS} ms; quitting anyway.`);
+}
+
+async function start(): Promise<void> {
+  const store = createSettingsStore({ dir: app.getPath('userData'), encryptor: safeStorageEncryptor(safeStorage, process.platform), logger });
+  settingsStore = store;
+  const loaded = await store.load();
+  const saveSettings = (change: (s: AppSettings) => AppSettings) => {
+    void store.update(change).then((r) => {
+      if (!r.ok) logger.warn(r.error.message);
+    });
+  };
+
+  const c = await createCore(coreOptionsFromSettings(loaded.settings, { demo: isDemo, dataDir: app.getPath('userData'), logger }));
+  core = c;
+
+  protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir }));
+  root.add(toDisposable(() => protocol.unhandle(APP_SCHEME)));
+  denyAllPermissions(session.defaultSession);
+
+  const decorate = (s: Snapshot) => withSettingsNotices(s, store.notices());
+  const handlers: Handlers = {
+    ...c.handlers,
+    getSnapshot: async (p) => {
+      const r = await c.handlers.getSnapshot(p);
+      return r.ok ? { ok: true, value: decorate(r.value) } : r;
+    },
+  };
+  // IPC handlers live on each dashboard window's own `contents.ipc` (scoped to that WebContents,
+  // so no other renderer can reach them), and every message is still sender-checked.
+  const trusted = new Set<number>();
+  const windowIpc = new Map<number, Disposable>();
+  const onWebContents = (contents: WebContents, isAlive: boolean) => {
+    if (isAlive) {
+      trusted.add(contents.id);
+      windowIpc.set(contents.id, registerIpcHandlers({ ipcMain: contents.ipc, handlers, trustedWebContentsIds: trusted, policy, logger }));
+    } else {
+      trusted.delete(contents.id);
+      windowIpc.get(contents.id)?.dispose();
+      windowIpc.delete(contents.id);
+    }
+  };
+
+  const ui: TrayUiState = {
+    paused: false,
+    snoozedUntilMs: store.current().alerts.snoozedUntilMs,
+    openAtLogin: loginItemState(app, process.platform),
+    compact: store.current().window.compact,
+  };
+
+  const publisher = createVisibleOnlyPublisher({ target: () => windowController?.webContents() ?? null, isVisible: () => windowController?.isVisible() ?? false });
+  const wc = createWindowController({
+    createWindow: (options) => new BrowserWindow(options),
+    displays: () => ({ workAreas: screen.getAllDisplays().map((d) => d.workArea), primary: screen.getPrimaryDisplay().workArea }),
+    preloadPath,
+    url: (compact) => (devServerUrl ?? `${APP_ORIGIN}/index.html`) + (compact ? '?view=compact' : ''),
+    loadSettings: () => store.current().window,
+    saveSettings: (window) => saveSettings((s) => ({ ...s, window })),
+    isQuitting: () => isQuitting,
+    onWebContents,
+    onVisibilityChange: (visible) => {
+      if (visible) publisher.flush();
+    },
+    logger,
+  });
+  windowController = root.add(wc);
+
+  const notifier = createAlertNotifier({
+    show: (n) => {
+      if (!Notification.isSupported()) return;
+      const notification = new Notification({ title: n.title, body: n.body, urgency: n.urgency });
+      notification.on('click', () => windowController?.show());
+      notification.show();
+    },
+  });
+
+  const createTrayImage = (spec: TrayIconSpec) => {
+    const image = nativeImage.createEmpty();
+    for (const r of trayImageRepresentations(spec)) image.addRepresentation(r);
+    if (spec.template) image.setTemplateImage(true);
+    return image;
+  };
+  // Linux and macOS need a real image at construction; the presenter replaces it on first update.
+  const tray = new Tray(createTrayImage({ level: 'none', pct: null, template: process.platform === 'darwin' }));
+  root.add(toDisposable(() => tray.destroy()));
+  const refreshTray = () => presenter.update(c.latest(), ui, Date.now());
+  const onAction = (action: TrayAction) => {
+    switch (action) {
+      case 'open':
+        wc.show();
+        break;
+      case 'toggle-compact':
+        ui.compact = !ui.compact;
+        wc.setCompact(ui.compact);
+        wc.show();
+        break;
+      case 'snooze':
+      case 'unsnooze': {
+        const until = action === 'snooze' ? Date.now() + SNOOZE_MS : null;
+        ui.snoozedUntilMs = until;
+        saveSettings((s) => ({ ...s, alerts: { ...s.alerts, snoozedUntilMs: until } }));
+        break;
+      }
+      case 'toggle-pause':
+        ui.paused = !ui.paused;
+        c.setPaused(ui.paused);
+        break;
+      case 'toggle-login':
+        if (ui.openAtLogin == null) break;
+        setLoginItem(app, process.platform, !ui.openAtLogin, process.env);
+        ui.openAtLogin = loginItemState(app, process.platform);
+        break;
+      case 'quit':
+        app.quit();
+        return;
+    }
+    refreshTray();
+  };
+  const presenter = createTrayPresenter({
+    tray,
+    platform: process.platform,
+    createImage: createTrayImage,
+    buildMenu: (items, act) =>
+      Menu.buildFromTemplate(
+        items.map((i) =>
+          i.type === 'separator'
+            ? { type: 'separator' as const }
+            : { label: i.label, type: i.type, checked: i.checked ?? false, enabled: i.enabled ?? true, click: () => i.action && act(i.action) },
+        ),
+      ),
+    onAction,
+  });
+  tray.on('click', () => wc.show());
+  refreshTray();
+
+  let lastShellError = '';
+  root.add(
+    c.onSnapshot((snapshot) => {
+      try {
+        const nowMs = Date.now();
+        presenter.update(snapshot, ui, nowMs);
+        notifier.update(snapshot, { nowMs, snoozedUntilMs: ui.snoozedUntilMs, enabled: store.current().alerts.notifications });
+        publisher.publish(decorate(snapshot));
+      } catch (e) {
+        // The shell must not break the monitor's tick: log at this boundary (once per distinct
+        // message, not every second) and carry on.
+        const message = `Tray/window update failed: ${e instanceof Error ? e.message : String(e)}`;
+        if (message !== lastShellError) logger.error(message);
+        lastShellError = message;
+      }
+    }),
+  );
+
+  const openedAtLogin = startHidden || (process.platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin);
+  if (loaded.isFirstRun || !store.current().firstRunCompleted || loaded.notices.length > 0 || !openedAtLogin) {
+    // First run, or something the user must read (settings moved aside), or launched by hand.
+    wc.show();
+  }
+  if (!store.current().firstRunCompleted) saveSettings((s) => ({ ...s, firstRunCompleted: true }));
+  logger.info(`Headroom ${app.getVersion()} started${isDemo ? ' (demo data)' : ''}; settings in ${store.filePath}.`);
+}
