@@ -1,5 +1,6 @@
 import type { BackendKind, BackendReading, GpuReading, SystemMemory } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
+import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { Logger } from '../util/logger';
 
 /** What one read of a source gave: a value, or why there is none (a sentence). Never thrown. */
@@ -44,6 +45,13 @@ export interface BackendCollector extends Disposable {
   readonly kind: BackendKind;
   readonly url: string;
   sample(signal: AbortSignal): Promise<BackendReading>;
+  /**
+   * The loaded model's architecture as this backend reported it (Ollama `/api/show`), for the
+   * memory model's predictions; null when unknown. Cached by the collector, never fetched here.
+   */
+  architectureOf?(modelName: string): ModelArchitecture | null;
+  /** A local GGUF file the model was loaded from (llama.cpp `/props` `model_path`), when known. */
+  modelFileOf?(modelName: string): string | null;
 }
 
 /** `<kind>@<host>:<port>` */

@@ -58,6 +58,29 @@ describe('OllamaCollector', () => {
     expect(server.requests.filter((q) => q.path === '/api/ps')).toHaveLength(3);
   });
 
+  it('asks /api/show again with verbose when per-layer arrays come back null (gemma4 sliding-window pattern)', async () => {
+    const show = fx('show.docs-gemma4.json') as { model_info: Record<string, unknown> };
+    const layers = show.model_info['gemma4.block_count'] as number;
+    const verbose = { ...show, model_info: { ...show.model_info, 'gemma4.attention.sliding_window_pattern': Array.from({ length: layers }, (_, i) => (i + 1) % 6 !== 0) } };
+    const ps = { models: [{ ...(fx('ps.qwen2.5-coder-14b.json') as { models: object[] }).models[0], name: 'gemma4', model: 'gemma4', digest: 'd4', context_length: 8192 }] };
+    const { server, collector } = await serve({
+      ...healthy(),
+      '/api/ps': { body: ps },
+      'POST /api/show': (req) => ({ body: JSON.parse(req.body).verbose ? verbose : show }),
+    });
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(server.requests.filter((q) => q.path === '/api/show').map((q) => JSON.parse(q.body).verbose)).toEqual([false, true]);
+    expect(collector.architectureOf('gemma4')?.slidingWindowTokens).toBeGreaterThan(0);
+    expect(r.models[0]?.kvSource).toMatch(/memory model.*sliding window/);
+    // Only full-attention layers grow with context: doubling the context adds exactly
+    // bytesPerToken × 8192; the sliding-window layers stay at their window.
+    const at8k = r.models[0]!.kvCacheBytes!;
+    server.setRoute('/api/ps', { body: { models: [{ ...ps.models[0], context_length: 16384 }] } });
+    const r16 = await collector.sample(AbortSignal.timeout(2000));
+    expect(r16.models[0]!.kvCacheBytes! - at8k).toBe(r.models[0]!.kvBytesPerToken! * 8192);
+    expect(at8k).toBeGreaterThan(r.models[0]!.kvBytesPerToken! * 8192);
+  });
+
   it('old servers without context_length → unknown context, no KV cache figure', async () => {
     const { collector } = await serve({ ...healthy(), '/api/ps': { body: fx('ps.docs-mistral.json') } });
     const r = await collector.sample(AbortSignal.timeout(2000));

@@ -2,6 +2,11 @@
  * Ollama: /api/version (once, then every few minutes), /api/ps each tick, /api/show once per
  * loaded model digest (cached). Every failure becomes a status with a sentence.
  */
+import type { ModelArchitecture } from '../../../../shared/estimator/architecture';
+import { parseKvCacheType, type KvCacheType } from '../../../../shared/estimator/ggml-types';
+import { architectureFromGgufMetadata } from '../../../../shared/estimator/gguf-metadata';
+import { kvBytesPerToken as kvBytesPerTokenExact, llamaCppKvCache } from '../../../../shared/estimator/kv-cache';
+import { ollamaToLlamaCppOptions } from '../../../../shared/estimator/ollama';
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { hostPort, httpRequest, parseJson, type HttpResponse } from '../../../util/http';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
@@ -12,8 +17,24 @@ const SHOW_RETRY_MS = 60_000;
 
 interface ShowEntry {
   info: ModelInfo | null;
+  architecture: ModelArchitecture | null;
   atMs: number;
   error: string | null;
+}
+
+/** Ollama's server-side KV settings, which its API does not report (env of the Ollama server). */
+export interface OllamaKvAssumptions {
+  /** `OLLAMA_NUM_PARALLEL` (default 1). */
+  numParallel: number;
+  /** `OLLAMA_KV_CACHE_TYPE` (default f16). */
+  kvCacheType: KvCacheType;
+}
+
+/** Reads the assumptions from this process's environment (same machine as the Ollama server, usually). */
+export function ollamaKvAssumptions(env: NodeJS.ProcessEnv = process.env): OllamaKvAssumptions {
+  const n = Number(env.OLLAMA_NUM_PARALLEL);
+  const t = parseKvCacheType(env.OLLAMA_KV_CACHE_TYPE ?? 'f16');
+  return { numParallel: Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1, kvCacheType: t.ok && ['f16', 'q8_0', 'q4_0'].includes(t.value) ? t.value : 'f16' };
 }
 
 export class OllamaCollector implements BackendCollector {
@@ -25,7 +46,11 @@ export class OllamaCollector implements BackendCollector {
   private readonly shows = new Map<string, ShowEntry>();
   private readonly where: string;
 
-  constructor(private readonly options: BackendCollectorOptions) {
+  private readonly kv: OllamaKvAssumptions;
+  private readonly archByName = new Map<string, ModelArchitecture>();
+
+  constructor(private readonly options: BackendCollectorOptions & { kv?: OllamaKvAssumptions }) {
+    this.kv = options.kv ?? ollamaKvAssumptions();
     this.url = options.url.replace(/\/+$/, '');
     this.id = backendId('ollama', this.url);
     this.where = `Ollama at ${hostPort(this.url)}`;
@@ -34,6 +59,10 @@ export class OllamaCollector implements BackendCollector {
   /** The cached `/api/show` model_info for a digest (for the memory model), if fetched. */
   modelInfo(digest: string): ModelInfo | null {
     return this.shows.get(digest)?.info ?? null;
+  }
+
+  architectureOf(modelName: string): ModelArchitecture | null {
+    return this.archByName.get(modelName) ?? null;
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
@@ -53,10 +82,12 @@ export class OllamaCollector implements BackendCollector {
     if (!parsed.ok) return { ...base, status: 'error', message: `${this.where}: /api/ps gave an ${parsed.message}.` };
     const models: LoadedModel[] = [];
     const notes: string[] = [];
+    this.archByName.clear();
     for (const m of parsed.value.models ?? []) {
       const show = await this.show(m, signal);
       if (show.error) notes.push(show.error);
-      models.push(toLoadedModel(m, show.info));
+      if (show.architecture) this.archByName.set(m.name, show.architecture);
+      models.push(toLoadedModel(m, show.info, show.architecture, this.kv));
     }
     this.forgetUnloaded(parsed.value.models ?? []);
     return { ...base, status: 'up', message: notes.length ? notes.join(' ') : null, models };
@@ -70,17 +101,28 @@ export class OllamaCollector implements BackendCollector {
     const key = m.digest || m.name;
     const cached = this.shows.get(key);
     if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return cached;
-    const r = await this.get('/api/show', signal, { model: m.name, verbose: false });
-    let entry: ShowEntry;
-    if (!r.ok) entry = { info: null, atMs: Date.now(), error: `Model details for ${m.name} unavailable: ${r.message}` };
-    else {
-      const parsed = parseWith(showSchema, r.value);
-      entry = parsed.ok
-        ? { info: parsed.value.model_info, atMs: Date.now(), error: null }
-        : { info: null, atMs: Date.now(), error: `${this.where}: /api/show for ${m.name} gave an ${parsed.message}.` };
+    let entry = await this.fetchShow(m.name, false, signal);
+    // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask once more.
+    if (entry.info && !entry.architecture && Object.values(entry.info).some((v) => v === null)) {
+      const verbose = await this.fetchShow(m.name, true, signal);
+      if (verbose.info) entry = verbose;
     }
     this.shows.set(key, entry);
     return entry;
+  }
+
+  private async fetchShow(model: string, verbose: boolean, signal: AbortSignal): Promise<ShowEntry> {
+    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 64 * 1024 * 1024 : undefined);
+    if (!r.ok) return { info: null, architecture: null, atMs: Date.now(), error: `Model details for ${model} unavailable: ${r.message}` };
+    const parsed = parseWith(showSchema, r.value);
+    if (!parsed.ok) return { info: null, architecture: null, atMs: Date.now(), error: `${this.where}: /api/show for ${model} gave an ${parsed.message}.` };
+    const arch = architectureFromGgufMetadata(parsed.value.model_info);
+    return {
+      info: parsed.value.model_info,
+      architecture: arch.ok ? arch.value : null,
+      atMs: Date.now(),
+      error: arch.ok ? null : `${model}: ${arch.error.message}.`,
+    };
   }
 
   private forgetUnloaded(models: OllamaPsModel[]): void {
@@ -92,9 +134,11 @@ export class OllamaCollector implements BackendCollector {
     path: string,
     signal: AbortSignal,
     postBody?: unknown,
+    maxBytes?: number,
   ): Promise<{ ok: true; value: unknown } | { ok: false; status: 'down' | 'error' | 'unauthorized'; message: string }> {
     const res: HttpResponse = await httpRequest(`${this.url}${path}`, {
-      timeoutMs: this.options.timeoutMs,
+      timeoutMs: maxBytes ? Math.max(this.options.timeoutMs, 10_000) : this.options.timeoutMs,
+      maxBytes,
       signal,
       method: postBody === undefined ? 'GET' : 'POST',
       body: postBody === undefined ? undefined : JSON.stringify(postBody),
@@ -117,24 +161,44 @@ export class OllamaCollector implements BackendCollector {
   }
 }
 
-/** Maps one /api/ps entry (+ optional model_info) to the Snapshot's model shape. */
-export function toLoadedModel(m: OllamaPsModel, info: ModelInfo | null): LoadedModel {
-  const kvBytesPerToken = info ? basicKvBytesPerToken(info) : null;
+/**
+ * Maps one /api/ps entry (+ model_info and its resolved architecture) to the Snapshot's model.
+ * KV figures come from the memory model (exact llama.cpp cell counts, sliding windows, per-layer
+ * heads) for Ollama's `num_ctx × OLLAMA_NUM_PARALLEL` cells; without an architecture, from the
+ * basic formula (f16, every layer full).
+ */
+export function toLoadedModel(m: OllamaPsModel, info: ModelInfo | null, arch: ModelArchitecture | null = null, kv: OllamaKvAssumptions = { numParallel: 1, kvCacheType: 'f16' }): LoadedModel {
   const contextLength = m.context_length ?? null;
+  let kvBytesPerToken: number | null = null;
+  let kvCacheBytes: number | null = null;
+  let kvSource: string | null = null;
+  if (arch) {
+    const bpt = kvBytesPerTokenExact(arch, kv.kvCacheType);
+    kvBytesPerToken = bpt.ok ? bpt.value : null;
+    if (contextLength !== null) {
+      const cache = llamaCppKvCache(arch, ollamaToLlamaCppOptions({ numCtx: contextLength, numParallel: kv.numParallel, kvCacheType: kv.kvCacheType }));
+      kvCacheBytes = cache.ok ? cache.value.bytes : null;
+    }
+    kvSource = `memory model from Ollama /api/show (${arch.architecture}, ${arch.layerCount} layers${arch.slidingWindowTokens ? `, sliding window ${arch.slidingWindowTokens}` : ''}); ${kv.kvCacheType} KV × ${kv.numParallel} parallel (OLLAMA_KV_CACHE_TYPE / OLLAMA_NUM_PARALLEL as seen by Headroom)`;
+  } else if (info) {
+    kvBytesPerToken = basicKvBytesPerToken(info);
+    kvCacheBytes = kvBytesPerToken !== null && contextLength !== null ? kvBytesPerToken * contextLength : null;
+    kvSource = kvBytesPerToken !== null ? 'Ollama /api/show model_info, basic formula (f16 KV, all layers)' : null;
+  }
   return {
     name: m.name,
     contextLength,
     sizeBytes: m.size,
     vramBytes: m.size_vram ?? null,
     kvBytesPerToken,
-    kvCacheBytes: kvBytesPerToken !== null && contextLength !== null ? kvBytesPerToken * contextLength : null,
+    kvCacheBytes,
     family: m.details?.family ?? (typeof info?.['general.architecture'] === 'string' ? (info['general.architecture'] as string) : null),
     parameterSize: m.details?.parameter_size ?? null,
     quantization: m.details?.quantization_level ?? null,
-    kvSource: kvBytesPerToken !== null ? 'Ollama /api/show model_info (f16 KV, all layers)' : null,
+    kvSource,
   };
 }
 
-export function createOllamaCollector(options: BackendCollectorOptions): OllamaCollector {
+export function createOllamaCollector(options: BackendCollectorOptions & { kv?: OllamaKvAssumptions }): OllamaCollector {
   return new OllamaCollector(options);
 }
