@@ -18,6 +18,8 @@ import { SystemMemorySource } from './collectors/system/system.collector';
 import type { GpuSource } from './collectors/types';
 import { createDemoClock, DemoGpuSource, DemoOllamaCollector } from './demo/demo-session';
 import { Monitor } from './monitor/monitor';
+import { PredictionService } from './models/predictions';
+import { ollamaKvAssumptions } from './collectors/backends/ollama/ollama.collector';
 import type { Logger } from './util/logger';
 
 export interface CoreOptions {
@@ -85,6 +87,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       gpuSources: [store.add(new DemoGpuSource(clock))],
       systemSource: new SystemMemorySource(),
       backends: [store.add(new DemoOllamaCollector(clock))],
+      predictions: new PredictionService(logger),
       intervalMs: options.intervalMs,
       alertSettings,
       onAlertTransitions: deliver,
@@ -100,6 +103,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const gpuSources: GpuSource[] = gpu.sources.map((s) => store.add(s));
     // Sources not started still get a line saying why (platform, tool not found).
     const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
+    const ollamaKv = ollamaKvAssumptions();
     const specs: BackendSpec[] = options.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null }));
     const discovery = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
     monitor = new Monitor({
@@ -112,6 +116,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       demo: false,
       logger,
       extraSources: () => [...probeLines, ...discovery.sourceStatus()],
+      predictions: new PredictionService(logger),
+      cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
     });
     store.add(discovery.onChange((collectors) => monitor.setBackends(collectors)));
     await discovery.start();

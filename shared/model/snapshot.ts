@@ -72,6 +72,47 @@ export const slotSchema = z.object({
   processing: z.boolean(),
 });
 
+/** One point of a predicted VRAM-vs-context curve. */
+export const curvePointSchema = z.object({
+  contextTokens: z.number().int().nonnegative(),
+  kvBytes: bytes,
+  totalBytes: bytes,
+});
+
+/**
+ * The memory model's prediction for a loaded model on the GPU that holds it: VRAM against
+ * context per KV cache type, the largest context under the threshold per type, and how many
+ * sequences fit at common per-user contexts. Totals include estimated parts (`estimates`).
+ */
+export const predictionSchema = z.object({
+  gpuId: z.string(),
+  gpuTotalBytes: bytes,
+  /** The critical threshold in bytes (e.g. 90 % of the GPU). */
+  thresholdBytes: bytes,
+  /** Weights as used in the totals, and how they were obtained. */
+  weightsBytes: bytes.nullable(),
+  weightsSource: z.string(),
+  overheadBytes: bytes,
+  /** The KV type the model runs with now (as far as Headroom can tell). */
+  currentCacheType: z.string(),
+  currentContextTokens: z.number().int().nonnegative().nullable(),
+  curves: z.array(
+    z.object({
+      cacheType: z.string(),
+      bytesPerToken: bytes.nullable(),
+      largestContextTokens: z.number().int().nonnegative().nullable(),
+      error: z.string().nullable(),
+      points: z.array(curvePointSchema),
+    }),
+  ),
+  concurrency: z.array(z.object({ perUserContextTokens: z.number().int().positive(), cacheType: z.string(), maxSequences: z.number().int().nonnegative().nullable() })),
+  isEstimate: z.boolean(),
+  estimates: z.array(z.string()),
+  notes: z.array(z.string()),
+  /** Where the architecture came from (Ollama /api/show, GGUF header, catalog). */
+  architectureSource: z.string(),
+});
+
 export const modelSchema = z.object({
   name: z.string(),
   /** The context the server actually serves per sequence (tokens). */
@@ -127,6 +168,11 @@ export const modelSchema = z.object({
   kvUnified: z.boolean().nullable().optional(),
   /** Size of the model file on disk (GGUF/MLX), bytes: not the memory it takes once loaded. */
   fileSizeBytes: bytes.nullable().optional(),
+
+  // ── Issue 3: what the memory model predicts for this model on its GPU. ──
+  prediction: predictionSchema.nullable().optional(),
+  /** Why there is no prediction ("cannot predict: missing qwen2.attention.head_count"), else null. */
+  predictionError: z.string().nullable().optional(),
 });
 
 export const backendSchema = z.object({
@@ -199,6 +245,7 @@ export type BackendKind = z.infer<typeof backendKindSchema>;
 export type BackendStatusValue = z.infer<typeof backendStatusSchema>;
 export type Slot = z.infer<typeof slotSchema>;
 export type LoadedModel = z.infer<typeof modelSchema>;
+export type ModelPredictionView = z.infer<typeof predictionSchema>;
 export type BackendReading = z.infer<typeof backendSchema>;
 export type SourceStatus = z.infer<typeof sourceSchema>;
 export type AlertKind = z.infer<typeof alertKindSchema>;

@@ -12,6 +12,8 @@ import { initialAlertState, stepAlerts } from '../../shared/alerts/engine';
 import type { AlertTransition } from '../../shared/alerts/rules';
 import type { AlertSettings } from '../../shared/alerts/settings';
 import type { AlertEngineState } from '../../shared/alerts/types';
+import type { KvCacheType } from '../../shared/estimator/ggml-types';
+import type { PredictionService } from '../models/predictions';
 import { startLoop } from './scheduler';
 
 export interface MonitorOptions {
@@ -29,6 +31,10 @@ export interface MonitorOptions {
   logger: Logger;
   /** Snapshots kept in memory (default: one hour of ticks, at most 7200). */
   historyCapacity?: number;
+  /** Attaches memory-model predictions to loaded models (optional). */
+  predictions?: PredictionService;
+  /** KV cache type a backend runs with, when known (Ollama: OLLAMA_KV_CACHE_TYPE). */
+  cacheTypeOf?: (backend: BackendReading) => KvCacheType;
   /** Extra source lines (e.g. discovery status) computed at tick time. */
   extraSources?: () => SourceStatus[];
   now?: () => number;
@@ -144,7 +150,10 @@ export class Monitor implements Disposable {
       sources.push({ id: 'system', label: 'System memory', status: systemSample.status, message: systemSample.status === 'ok' ? null : systemSample.message });
     }
     if (this.options.extraSources) sources.push(...this.options.extraSources());
-    const step = stepAlerts({ state: this.alertState, input: { gpus, backends: backendReadings }, settings: this.alertSettings, nowMs: atMs });
+    const backends = this.options.predictions
+      ? this.options.predictions.annotate({ backends: backendReadings, collectors: this.backends, gpus, criticalPct: this.alertSettings.vram.criticalPct, cacheTypeOf: this.options.cacheTypeOf })
+      : backendReadings;
+    const step = stepAlerts({ state: this.alertState, input: { gpus, backends }, settings: this.alertSettings, nowMs: atMs });
     this.alertState = step.state;
     const alerts: Alert[] = step.alerts;
     const snapshot: Snapshot = {
@@ -152,7 +161,7 @@ export class Monitor implements Disposable {
       demo: this.options.demo,
       gpus,
       system,
-      backends: backendReadings,
+      backends,
       sources,
       alerts,
       thresholds: { warningPct: this.alertSettings.vram.warningPct, criticalPct: this.alertSettings.vram.criticalPct },

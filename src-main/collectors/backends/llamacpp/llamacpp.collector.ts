@@ -62,6 +62,12 @@ class LlamaCppCollector implements BackendCollector {
   private readonly predictedTokens = new CounterRate();
   /** Kept while protected paths are behind the 401 back-off. */
   private last: { version: string | null; models: LoadedModel[] } = { version: null, models: [] };
+  /** Model name → the GGUF path llama-server loaded it from (`/props` `model_path`). */
+  private readonly modelFiles = new Map<string, string>();
+
+  modelFileOf(modelName: string): string | null {
+    return this.modelFiles.get(modelName) ?? null;
+  }
 
   constructor(private readonly options: LlamaCppCollectorOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -163,6 +169,7 @@ class LlamaCppCollector implements BackendCollector {
     const card = list?.data[0];
     const name = card?.id ?? props?.model_alias ?? props?.model_path;
     if (name === undefined) return [];
+    if (props?.model_path) this.modelFiles.set(name, props.model_path);
     const slots = slotList ? readSlots(slotList) : null;
     const slotContext = slots?.[0]?.contextTokens ?? props?.default_generation_settings?.n_ctx ?? props?.default_generation_settings?.params?.n_ctx ?? null;
     const totalSlots = props?.total_slots ?? (slots ? slots.length : null);

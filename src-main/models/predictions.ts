@@ -1,0 +1,181 @@
+/**
+ * Attaches the memory model's prediction to each loaded model in a tick: the architecture comes
+ * from the backend (Ollama /api/show), a local GGUF header (llama.cpp `model_path`) or the
+ * built-in catalog, resolved once and cached; predictions are cached per model, context, GPU
+ * size and threshold, so a steady state costs a map lookup per model per tick.
+ */
+import type { ModelArchitecture } from '../../shared/estimator/architecture';
+import type { KvCacheType } from '../../shared/estimator/ggml-types';
+import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
+import { computeBufferEstimate } from '../../shared/estimator/overhead';
+import { predictForModel, type Engine } from '../../shared/estimator/predict';
+import { quantNameFromFileType, weightsBytesFromParams } from '../../shared/estimator/weights';
+import type { BackendReading, GpuReading, LoadedModel, ModelPredictionView } from '../../shared/model/snapshot';
+import type { BackendCollector } from '../collectors/types';
+import type { Logger } from '../util/logger';
+import { ModelResolver, type ResolvedModel } from './resolver';
+
+interface ArchEntry {
+  arch: ModelArchitecture | null;
+  source: string;
+  weightsBytes: number | null;
+  error: string | null;
+}
+
+export interface PredictionContext {
+  backends: BackendReading[];
+  collectors: readonly BackendCollector[];
+  gpus: GpuReading[];
+  /** Critical threshold, percent of GPU memory. */
+  criticalPct: number;
+  /** KV type the backend runs with, when Headroom knows it (Ollama env); default f16. */
+  cacheTypeOf?: (backend: BackendReading) => KvCacheType;
+}
+
+const MAX_CACHE = 64;
+
+export class PredictionService {
+  private readonly archCache = new Map<string, ArchEntry>();
+  private readonly pending = new Set<string>();
+  private readonly predictions = new Map<string, { prediction: ModelPredictionView | null; error: string | null }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly resolver: ModelResolver = new ModelResolver(),
+  ) {}
+
+  /** Returns the backends with `prediction` / `predictionError` filled on each model. */
+  annotate(ctx: PredictionContext): BackendReading[] {
+    if (!ctx.gpus.length) return ctx.backends;
+    return ctx.backends.map((b) => {
+      if (!b.models.length || b.kind === 'vllm' || b.kind === 'openai') return b;
+      const collector = ctx.collectors.find((c) => c.id === b.id);
+      const gpu = gpuFor(b, ctx.gpus);
+      return { ...b, models: b.models.map((m) => this.annotateModel(b, m, collector, gpu, ctx)) };
+    });
+  }
+
+  private annotateModel(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined, gpu: GpuReading, ctx: PredictionContext): LoadedModel {
+    const entry = this.architecture(b, m, collector);
+    if (!entry) return { ...m, prediction: null, predictionError: null };
+    if (!entry.arch) return { ...m, prediction: null, predictionError: entry.error };
+    m = withExactKv(m, entry.arch, b);
+    const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
+    const key = [b.id, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry.source].join('|');
+    let cached = this.predictions.get(key);
+    if (!cached) {
+      cached = this.predict(b, m, entry, gpu, ctx.criticalPct, cacheType);
+      if (this.predictions.size >= MAX_CACHE) this.predictions.clear();
+      this.predictions.set(key, cached);
+    }
+    return { ...m, prediction: cached.prediction, predictionError: cached.error };
+  }
+
+  private predict(b: BackendReading, m: LoadedModel, entry: ArchEntry, gpu: GpuReading, criticalPct: number, cacheType: KvCacheType) {
+    const arch = entry.arch!;
+    const engine: Engine = b.kind === 'ollama' ? 'ollama' : 'llama.cpp';
+    let weightsBytes: number | null = entry.weightsBytes;
+    let weightsSource = weightsBytes !== null ? 'exact, from the GGUF tensor sizes' : '';
+    if (weightsBytes === null && b.kind === 'ollama' && m.sizeBytes && m.kvCacheBytes !== null && m.contextLength) {
+      // Ollama's `size` = weights + KV + compute graph: take the exact KV and the graph estimate out.
+      const compute = computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
+      weightsBytes = Math.max(0, m.sizeBytes - m.kvCacheBytes - compute);
+      weightsSource = "derived: Ollama's loaded size − exact KV cache − compute-buffer estimate";
+    }
+    if (weightsBytes === null && arch.parameterCount) {
+      const quant = quantNameFromFileType(arch.fileType) ?? m.quantization ?? null;
+      const w = quant ? weightsBytesFromParams(arch.parameterCount, quant) : null;
+      if (w?.ok) {
+        weightsBytes = w.value.bytes;
+        weightsSource = `estimate: ${arch.parameterCount.toLocaleString('en-US')} parameters × ${w.value.bitsPerWeight} bits (${quant})`;
+      }
+    }
+    if (weightsBytes === null) weightsSource = 'unknown: left out of the totals';
+    const r = predictForModel(arch, {
+      engine,
+      gpuTotalBytes: gpu.memoryTotalBytes,
+      thresholdRatio: criticalPct / 100,
+      weightsBytes,
+      weightsIsEstimate: !weightsSource.startsWith('exact'),
+      cacheTypes: ['f16', 'q8_0', 'q4_0'],
+      maxContextTokens: Math.max(arch.contextLengthTrain ?? 0, m.contextLength ?? 0, 4096),
+    });
+    if (!r.ok) return { prediction: null, error: r.error.message };
+    const p = r.value;
+    const prediction: ModelPredictionView = {
+      gpuId: gpu.id,
+      gpuTotalBytes: gpu.memoryTotalBytes,
+      thresholdBytes: p.thresholdBytes,
+      weightsBytes,
+      weightsSource,
+      overheadBytes: p.overheadBytes,
+      currentCacheType: cacheType,
+      currentContextTokens: m.contextLength,
+      curves: p.curves.map((c) => ({
+        cacheType: c.cacheType,
+        bytesPerToken: c.bytesPerToken,
+        largestContextTokens: c.largestContextTokens,
+        error: c.error,
+        points: c.points.map((pt) => ({ contextTokens: pt.contextTokens, kvBytes: pt.kvBytes, totalBytes: pt.totalBytes })),
+      })),
+      concurrency: p.concurrency.map((c) => ({ perUserContextTokens: c.perUserContextTokens, cacheType: c.cacheType, maxSequences: c.maxSequences })),
+      isEstimate: p.isEstimate,
+      estimates: [...p.estimates.filter((e) => !e.startsWith('weightsBytes:')), `weightsBytes: ${weightsSource}`],
+      notes: p.notes,
+      architectureSource: entry.source,
+    };
+    return { prediction, error: null };
+  }
+
+  /** The architecture for a model, or null while it is still being resolved. */
+  private architecture(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined): ArchEntry | null {
+    const fromBackend = collector?.architectureOf?.(m.name);
+    if (fromBackend) return { arch: fromBackend, source: `${b.kind} model metadata`, weightsBytes: null, error: null };
+    const file = collector?.modelFileOf?.(m.name) ?? null;
+    const key = file ? `file:${file}` : `catalog:${m.name}`;
+    const hit = this.archCache.get(key);
+    if (hit) return hit;
+    if (!file) {
+      const r = this.resolver.fromCatalog(m.name);
+      const entry = toEntry(r.ok ? { ok: true, value: r.value } : r, `built-in catalog`);
+      if (!r.ok) entry.error = `cannot predict: ${m.name} reports no architecture and is not in the built-in catalog.`;
+      this.archCache.set(key, entry);
+      return entry;
+    }
+    if (!this.pending.has(key)) {
+      this.pending.add(key);
+      void this.resolver.fromGgufFile(file).then((r) => {
+        this.pending.delete(key);
+        if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
+        this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
+      });
+    }
+    return null;
+  }
+}
+
+/** Fills KV figures a backend does not report (llama.cpp) from the architecture and its slots. */
+function withExactKv(m: LoadedModel, arch: ModelArchitecture, b: BackendReading): LoadedModel {
+  if (m.kvCacheBytes !== null || m.contextLength === null) return m;
+  const bpt = kvBytesPerToken(arch, 'f16');
+  const slots = Math.max(1, m.slots?.length ?? 1);
+  const unified = m.kvUnified === true;
+  const kv = llamaCppKvCache(arch, { contextTokens: unified ? m.contextLength : m.contextLength * slots, parallel: slots, kvUnified: unified, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512 });
+  return {
+    ...m,
+    kvBytesPerToken: m.kvBytesPerToken ?? (bpt.ok ? bpt.value : null),
+    kvCacheBytes: kv.ok ? kv.value.bytes : null,
+    kvSource: m.kvSource ?? `memory model (${arch.architecture}, ${arch.layerCount} layers), f16 KV, ${slots} slot(s)${unified ? ' unified' : ''} (${b.kind})`,
+  };
+}
+
+function toEntry(r: { ok: true; value: ResolvedModel } | { ok: false; error: { message: string } }, source: string): ArchEntry {
+  return r.ok ? { arch: r.value.architecture, source, weightsBytes: r.value.weightsBytes, error: null } : { arch: null, source, weightsBytes: null, error: r.error.message };
+}
+
+/** The GPU that holds a backend's model: one with its process on it, else the largest. */
+export function gpuFor(b: BackendReading, gpus: GpuReading[]): GpuReading {
+  const owned = gpus.filter((g) => g.processes?.some((p) => p.backendId === b.id));
+  const pool = owned.length ? owned : gpus;
+  return pool.reduce((best, g) => (g.memoryTotalBytes > best.memoryTotalBytes ? g : best), pool[0]!);
+}
