@@ -59,7 +59,7 @@ async function benchTick(ollamaUrl: string, state: string): Promise<string> {
 
 async function benchRss(ollamaUrl: string, state: string, dir: string): Promise<string> {
   const seconds = process.env.HEADROOM_BENCH_QUICK ? 20 : 60;
-  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--no-discover', '--nvidia-smi', fakeSmi, '--backend', `ollama=${ollamaUrl}`], {
+  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve', '--port', '0', '--data-dir', join(dir, 'data'), '--no-discover', '--nvidia-smi', fakeSmi, '--backend', `ollama=${ollamaUrl}`], {
     env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state },
     stdio: ['ignore', 'ignore', 'ignore'],
   });

@@ -3,14 +3,19 @@
  * sources, the monitor and the contract handlers. Owns the root DisposableStore.
  */
 import type { Handlers } from '../shared/contract/requests';
-import { err, ok } from '../shared/contract/result';
 import { DisposableStore, toDisposable, type Disposable } from '../shared/lifecycle/disposable';
 import { parseAlertSettings } from '../shared/alerts/settings';
 import type { AlertTransition } from '../shared/alerts/rules';
+import { AlertLog } from './alerts/alert-log';
+import { DeliveryPolicy, withPolicy } from './alerts/delivery-policy';
 import { deliverAll, fanOutSinks, type AlertSink } from './alerts/sink';
-import { createWebhookSink } from './alerts/webhook.sink';
+import { createWebhookSink, type WebhookSink } from './alerts/webhook.sink';
+import { createHandlers } from './monitor/handlers';
+import { ModelResolver } from './models/resolver';
+import { SettingsController } from './settings/settings-controller';
+import type { AppSettings } from './settings/settings-schema';
+import type { SettingsStore } from './settings/settings-store';
 import { HistoryStore } from './history/history-store';
-import { queryHistory } from './monitor/history-query';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
 import { createGpuSources, probeToSourceStatus } from './collectors/gpu/gpu-sources';
@@ -40,8 +45,12 @@ export interface CoreOptions {
   retentionDays?: number;
   /** Alert rules beyond the two thresholds (partial; defaults fill the rest). */
   alertSettings?: Partial<Record<string, unknown>> & { vram?: Record<string, unknown> };
-  /** Extra deliveries of alert transitions (desktop notifications, tray). */
+  /** Extra deliveries of alert transitions (desktop notifications, tray); they go through the snooze/mute policy. */
   alertSinks?: AlertSink[];
+  /** Where settings are saved; absent → settings changes live in memory for this session only. */
+  settingsStore?: SettingsStore | null;
+  /** How the settings store keeps API keys (shown in the settings page). */
+  keyStorage?: 'os-encrypted' | 'plain-text';
 }
 
 export interface Core {
@@ -69,18 +78,41 @@ export const defaultCoreOptions = (logger: Logger): CoreOptions => ({
 export async function createCore(options: CoreOptions): Promise<Core> {
   const store = new DisposableStore();
   const { logger } = options;
-  const parsedAlerts = parseAlertSettings({ ...(options.alertSettings ?? {}), vram: { ...(options.alertSettings?.vram ?? {}), warningPct: options.warningPct, criticalPct: options.criticalPct } });
-  if (!parsedAlerts.ok) throw new Error(`Invalid alert settings: ${parsedAlerts.error.message}`);
-  const alertSettings = parsedAlerts.value;
-  const sinks: AlertSink[] = [];
-  if (alertSettings.delivery.webhookUrl) {
-    sinks.push(store.add(createWebhookSink({ url: alertSettings.delivery.webhookUrl, timeoutMs: alertSettings.delivery.webhookTimeoutMs, logger })));
-  }
-  if (options.alertSinks) sinks.push(...options.alertSinks);
-  const sink = fanOutSinks(sinks);
-  const deliver = (transitions: AlertTransition[]) => void deliverAll(sink, transitions);
-  let monitor: Monitor;
+  const startedAtMs = Date.now();
+  const stored = options.settingsStore?.current() ?? null;
+  const alertSettingsFor = (warningPct: number, criticalPct: number, webhookUrl: string | null, mutedRules: string[]) => {
+    const parsed = parseAlertSettings({
+      ...(options.alertSettings ?? {}),
+      vram: { ...(options.alertSettings?.vram ?? {}), warningPct, criticalPct },
+      mutedRules,
+      delivery: { ...((options.alertSettings?.delivery as Record<string, unknown> | undefined) ?? {}), webhookUrl },
+    });
+    if (!parsed.ok) throw new Error(`Invalid alert settings: ${parsed.error.message}`);
+    return parsed.value;
+  };
+  const initialWebhook =
+    ((options.alertSettings?.delivery as { webhookUrl?: string } | undefined)?.webhookUrl ?? stored?.alerts.webhookUrl ?? null) || null;
+  let alertSettings = alertSettingsFor(options.warningPct, options.criticalPct, initialWebhook, stored?.alerts.mutedRules ?? []);
 
+  // Delivery: every transition is logged; channels go through the snooze/mute/quiet-start policy.
+  const policy = new DeliveryPolicy({ startedAtMs, quietStartMs: alertSettings.delivery.quietStartMs, mutedRules: alertSettings.mutedRules, nowMs: Date.now });
+  const alertLog = new AlertLog();
+  let webhook: WebhookSink | null = null;
+  const setWebhook = (url: string | null) => {
+    if (webhook) store.delete(webhook);
+    webhook = url ? store.add(createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, logger })) : null;
+  };
+  setWebhook(alertSettings.delivery.webhookUrl);
+  const deliver = (transitions: AlertTransition[]) => {
+    alertLog.add(transitions);
+    const sinks: AlertSink[] = (options.alertSinks ?? []).map((s) => withPolicy(s, policy, 'desktop'));
+    if (webhook) sinks.push(withPolicy(webhook, policy, 'webhook'));
+    void deliverAll(fanOutSinks(sinks), transitions);
+  };
+  const deliveryState = () => ({ snoozes: policy.activeSnoozes(), mutedRules: [...alertSettings.mutedRules] });
+
+  let monitor: Monitor;
+  let discovery: BackendDiscovery | null = null;
   if (options.demo) {
     const clock = createDemoClock();
     monitor = new Monitor({
@@ -91,6 +123,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       intervalMs: options.intervalMs,
       alertSettings,
       onAlertTransitions: deliver,
+      deliveryState,
       demo: true,
       logger,
     });
@@ -105,7 +138,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
     const ollamaKv = ollamaKvAssumptions();
     const specs: BackendSpec[] = options.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null }));
-    const discovery = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
+    const d = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
+    discovery = d;
     monitor = new Monitor({
       gpuSources,
       systemSource: new SystemMemorySource(),
@@ -113,14 +147,15 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       intervalMs: options.intervalMs,
       alertSettings,
       onAlertTransitions: deliver,
+      deliveryState,
       demo: false,
       logger,
-      extraSources: () => [...probeLines, ...discovery.sourceStatus()],
+      extraSources: () => [...probeLines, ...d.sourceStatus()],
       predictions: new PredictionService(logger),
       cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
     });
-    store.add(discovery.onChange((collectors) => monitor.setBackends(collectors)));
-    await discovery.start();
+    store.add(d.onChange((collectors) => monitor.setBackends(collectors)));
+    await d.start();
   }
   store.add(monitor);
   let history: HistoryStore | null = null;
@@ -134,17 +169,37 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       logger.error(`history disabled: cannot use ${options.dataDir}: ${(error as Error).message}`);
     }
   }
+
+  // Settings changed in the dashboard: applied to the running core, no restart.
+  const applySettings = async (s: AppSettings) => {
+    const warningPct = s.monitor.warningPct ?? options.warningPct;
+    const criticalPct = s.monitor.criticalPct ?? options.criticalPct;
+    const webhookUrl = s.alerts.webhookUrl ?? null;
+    const webhookChanged = webhookUrl !== alertSettings.delivery.webhookUrl;
+    alertSettings = alertSettingsFor(warningPct, criticalPct, webhookUrl, s.alerts.mutedRules ?? []);
+    monitor.setAlertSettings(alertSettings);
+    policy.setMutedRules(alertSettings.mutedRules);
+    if (webhookChanged) setWebhook(webhookUrl);
+    monitor.setIntervalMs(s.monitor.intervalMs ?? options.intervalMs);
+    if (history) {
+      history.retentionDays = s.history?.retentionDays ?? options.retentionDays ?? 7;
+      history.prune();
+    }
+    if (discovery) {
+      discovery.setDiscover(s.monitor.discover ?? options.discover);
+      await discovery.setConfigured(s.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey })));
+    }
+    logger.info('settings applied');
+  };
+  const settings = new SettingsController(
+    options.settingsStore ?? null,
+    { intervalMs: options.intervalMs, warningPct: options.warningPct, criticalPct: options.criticalPct, discover: options.discover, retentionDays: options.retentionDays ?? 7 },
+    applySettings,
+    options.keyStorage ?? 'plain-text',
+  );
   monitor.start();
 
-  const handlers: Handlers = {
-    async getSnapshot() {
-      const s = monitor.latest();
-      return s ? ok(s) : err('unavailable', 'No Snapshot yet: the first tick has not finished. Try again in a second.');
-    },
-    async getHistory(params) {
-      return ok(await queryHistory(monitor, history, params));
-    },
-  };
+  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger });
 
   return {
     handlers,
@@ -162,4 +217,3 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
   };
 }
-

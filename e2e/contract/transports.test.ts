@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HeadroomClient, PreloadBridge } from '../../shared/contract/client';
+import { fakeHandlers } from '../../shared/contract/fake-handlers';
 import type { Handlers, RequestName } from '../../shared/contract/requests';
 import { requestNames } from '../../shared/contract/requests';
 import { err, ok } from '../../shared/contract/result';
@@ -22,10 +23,10 @@ const snap = (atMs: number): Snapshot => ({ atMs, demo: true, gpus: [], system: 
 function makeCore() {
   const listeners = new Set<(s: Snapshot) => void>();
   let latest: Snapshot | null = snap(1);
-  const handlers: Handlers = {
+  const handlers: Handlers = fakeHandlers({
     getSnapshot: async () => (latest ? ok(latest) : err('unavailable', 'none')),
     getHistory: async ({ sinceMs }) => ok([{ atMs: sinceMs + 1, gpuId: 'gpu:0', memoryUsedBytes: 10, memoryTotalBytes: 20 }]),
-  };
+  });
   return {
     handlers,
     latest: () => latest,

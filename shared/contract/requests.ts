@@ -1,5 +1,7 @@
-import type { Snapshot } from '../model/snapshot';
+import type { AlertTransition } from '../alerts/rules';
+import type { BackendKind, Snapshot } from '../model/snapshot';
 import type { Result } from './result';
+import type { SettingsPatch, SettingsView } from './settings';
 
 /** One sample of history for one GPU (the timeline). */
 export interface HistoryPoint {
@@ -22,13 +24,85 @@ export interface Requests {
    * downsampled (min/max-preserving) to about that many points.
    */
   getHistory: { params: { sinceMs: number; untilMs?: number; maxPoints?: number }; result: HistoryPoint[] };
+  /** The settings in effect (API keys are never returned, only whether one is set). */
+  getSettings: { params: void; result: SettingsView };
+  /** Validates, saves and applies a settings change without a restart. `bad-request` names the field. */
+  updateSettings: { params: SettingsPatch; result: SettingsView };
+  /** Probes a server address and says what answers there (for the settings page). */
+  testBackend: { params: { url: string; apiKey?: string | null }; result: { kind: BackendKind | null; message: string } };
+  /** The persisted history of a time range as a file (CSV: one row per sample and GPU). */
+  exportHistory: { params: { sinceMs: number; untilMs?: number; format: 'csv' | 'json' }; result: ExportFile };
+  /** One-click fix: unloads a model from Ollama (`keep_alive: 0`). */
+  unloadModel: { params: { backendId: string; model: string }; result: { message: string } };
+  /** Snoozes alert notifications (`durationMs` null = until restart, 0 = end the snooze). Alerts stay visible. */
+  snoozeAlerts: { params: { durationMs: number | null }; result: { message: string } };
+  /** Recent alert transitions (raised/cleared), newest first. */
+  getAlertLog: { params: { limit?: number }; result: AlertTransition[] };
+  /** The planner: what fits for a model (from the built-in catalog) on a GPU. */
+  planModel: { params: PlanRequest; result: PlanResponse };
+}
+
+export interface ExportFile {
+  fileName: string;
+  mimeType: string;
+  text: string;
+  /** Damaged lines skipped while reading. */
+  skippedLines: number;
+}
+
+export interface PlanRequest {
+  /** Catalog name or alias (e.g. `qwen2.5-coder:14b`). */
+  model: string;
+  gpuTotalBytes: number;
+  /** Weight quantization, e.g. Q4_K_M; default: the catalog's. */
+  quant?: string;
+  /** Context per user, tokens. */
+  contextTokens: number;
+  users?: number;
+  /** Threshold, percent of the GPU. Default 90. */
+  thresholdPct?: number;
+}
+
+export interface PlanResponse {
+  model: string;
+  architecture: string;
+  gpuTotalBytes: number;
+  thresholdBytes: number;
+  weightsBytes: number;
+  weightsIsEstimate: boolean;
+  quant: string;
+  overheadBytes: number;
+  contextTokens: number;
+  atContext: { cacheType: string; error: string | null; kvBytes: number | null; totalBytes: number | null; fits: boolean; largestContextTokens: number | null; bytesPerToken: number | null }[];
+  concurrency: { perUserContextTokens: number; cacheType: string; maxSequences: number | null }[];
+  users: { users: number; perUserContextTokens: number; rows: { cacheType: string; kvBytes: number | null; fits: boolean }[] } | null;
+  /** VRAM against context per KV type (for the chart). */
+  curves: { cacheType: string; points: { contextTokens: number; totalBytes: number }[]; largestContextTokens: number | null }[];
+  contextLengthTrain: number | null;
+  estimates: string[];
+  notes: string[];
 }
 
 export type RequestName = keyof Requests;
 export type ParamsOf<N extends RequestName> = Requests[N]['params'];
 export type ResultOf<N extends RequestName> = Requests[N]['result'];
 
-export const requestNames = ['getSnapshot', 'getHistory'] as const satisfies readonly RequestName[];
+export const requestNames = [
+  'getSnapshot',
+  'getHistory',
+  'getSettings',
+  'updateSettings',
+  'testBackend',
+  'exportHistory',
+  'unloadModel',
+  'snoozeAlerts',
+  'getAlertLog',
+  'planModel',
+] as const satisfies readonly RequestName[];
+
+/** Compile-time check that `requestNames` lists every request. */
+type Missing = Exclude<RequestName, (typeof requestNames)[number]>;
+export const requestNamesComplete: Missing extends never ? true : never = true;
 
 /** What both transports call: implemented once in src-main/monitor/. */
 export type Handlers = { [N in RequestName]: (params: ParamsOf<N>) => Promise<Result<ResultOf<N>>> };

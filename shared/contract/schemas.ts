@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { snapshotSchema } from '../model/snapshot';
 import type { RequestName } from './requests';
+import { settingsPatchSchema } from './settings';
 import { err, ok, type Result } from './result';
 
 /** Runtime schemas for request params; transports parse `unknown` input with these first. */
@@ -11,6 +12,25 @@ export const requestSchemas = {
       sinceMs: z.number().int().nonnegative(),
       untilMs: z.number().int().nonnegative().optional(),
       maxPoints: z.number().int().min(4).max(100_000).optional(),
+    })
+    .strict(),
+  getSettings: z.undefined().or(z.null()).or(z.object({}).strict()).transform(() => undefined),
+  updateSettings: settingsPatchSchema,
+  testBackend: z.object({ url: z.string().trim().min(1).max(2048), apiKey: z.string().min(1).max(4096).nullable().optional() }).strict(),
+  exportHistory: z
+    .object({ sinceMs: z.number().int().nonnegative(), untilMs: z.number().int().nonnegative().optional(), format: z.enum(['csv', 'json']) })
+    .strict(),
+  unloadModel: z.object({ backendId: z.string().min(1).max(300), model: z.string().min(1).max(300) }).strict(),
+  snoozeAlerts: z.object({ durationMs: z.number().int().min(0).max(7 * 86_400_000).nullable() }).strict(),
+  getAlertLog: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict().or(z.undefined().transform(() => ({}))),
+  planModel: z
+    .object({
+      model: z.string().trim().min(1, 'pick a model').max(200),
+      gpuTotalBytes: z.number().int().min(256 * 1024 * 1024, 'must be at least 0.25 GiB').max(2 ** 50),
+      quant: z.string().trim().min(1).max(40).optional(),
+      contextTokens: z.number().int().min(256, 'must be at least 256 tokens').max(10_000_000),
+      users: z.number().int().min(1).max(256).optional(),
+      thresholdPct: z.number().min(1).max(100).optional(),
     })
     .strict(),
 } satisfies Record<RequestName, z.ZodType>;

@@ -235,6 +235,10 @@ export const snapshotSchema = z.object({
   thresholds: z.object({ warningPct: z.number(), criticalPct: z.number() }).optional(),
   /** Monitor tick interval in ms. */
   intervalMs: z.number().int().positive().optional(),
+  /** Notification snoozes in force: `untilMs` null = until restart. Alerts still show in the Snapshot. */
+  delivery: z
+    .object({ snoozes: z.array(z.object({ target: z.string(), untilMs: z.number().nullable() })), mutedRules: z.array(z.string()) })
+    .optional(),
 });
 
 export type GpuVendor = z.infer<typeof gpuVendorSchema>;

@@ -22,6 +22,8 @@ export interface MonitorFlags {
   retentionDays: number;
   /** URL that receives a JSON POST per alert transition. */
   webhookUrl: string | null;
+  /** Flags given on the command line (they win over saved settings). */
+  explicit: string[];
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -67,9 +69,11 @@ export function normalizeUrl(raw: string): string | null {
 
 export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   let values: Record<string, string | boolean | string[] | undefined>;
+  let explicit: string[] = [];
   try {
     const parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
     values = parsed.values as typeof values;
+    explicit = Object.keys(parsed.values);
   } catch (error) {
     return { ok: false, message: (error as Error).message.split('\n')[0] ?? 'invalid arguments' };
   }
@@ -136,6 +140,7 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
       dataDir: dataDir ?? null,
       retentionDays: retention.value,
       webhookUrl: webhook ?? null,
+      explicit,
     },
   };
 }

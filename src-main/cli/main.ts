@@ -13,6 +13,7 @@ import { exportCommand } from './commands/export';
 import { planCommand } from './commands/plan';
 import { runStatus } from './status';
 import { defaultDataDir } from '../util/data-dir';
+import { createSettingsStore, noEncryption } from '../settings/settings-store';
 
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
@@ -75,18 +76,26 @@ async function serve(argv: string[]): Promise<number> {
   const logger = createConsoleLogger('headroom');
   const staticDir = rendererDir();
   if (!existsSync(`${staticDir}/index.html`)) logger.warn(`dashboard not built (${staticDir}/index.html missing): run "npm run build". The API still works.`);
+  const dataDir = f.dataDir ?? defaultDataDir();
+  // Saved settings (the dashboard's settings page) apply where no flag was given.
+  const settingsStore = createSettingsStore({ dir: dataDir, encryptor: noEncryption, logger });
+  const loaded = await settingsStore.load();
+  const s = loaded.settings;
+  const given = (flag: string) => f.explicit.includes(flag);
   const core = await createCore({
-    intervalMs: f.intervalMs,
+    intervalMs: given('interval-ms') ? f.intervalMs : (s.monitor.intervalMs ?? f.intervalMs),
     demo: f.demo,
-    discover: f.discover,
-    backends: f.backends,
-    nvidiaSmiPath: f.nvidiaSmiPath,
-    warningPct: f.warningPct,
-    criticalPct: f.criticalPct,
+    discover: given('no-discover') ? f.discover : (s.monitor.discover ?? f.discover),
+    backends: [...f.backends, ...s.backends.filter((b) => !f.backends.some((c) => c.url === b.url)).map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey }))],
+    nvidiaSmiPath: f.nvidiaSmiPath ?? s.monitor.nvidiaSmiPath ?? null,
+    warningPct: given('warning-pct') ? f.warningPct : (s.monitor.warningPct ?? f.warningPct),
+    criticalPct: given('critical-pct') ? f.criticalPct : (s.monitor.criticalPct ?? f.criticalPct),
     logger,
-    dataDir: f.dataDir ?? defaultDataDir(),
-    retentionDays: f.retentionDays,
+    dataDir,
+    retentionDays: given('retention-days') ? f.retentionDays : (s.history?.retentionDays ?? f.retentionDays),
     alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
+    settingsStore,
+    keyStorage: 'plain-text',
   });
   let server;
   try {

@@ -17,5 +17,6 @@ export function coreOptionsFromSettings(settings: AppSettings, options: { demo: 
     backends: settings.backends.map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey })),
     demo: options.demo || defaults.demo,
     dataDir: options.dataDir,
+    retentionDays: settings.history?.retentionDays ?? defaults.retentionDays,
   };
 }

@@ -1,5 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
+import { requestNames } from '../../shared/contract/requests';
+import { fakeHandlers } from '../../shared/contract/fake-handlers';
 import type { Handlers } from '../../shared/contract/requests';
 import { err, ok } from '../../shared/contract/result';
 import { silentLogger, type Logger } from '../util/logger';
@@ -34,10 +36,10 @@ function fakeEvent(id: number, url: string | null, isMain = true): IpcMainInvoke
   return { sender: { id }, senderFrame: frame } as unknown as IpcMainInvokeEvent;
 }
 
-const handlers: Handlers = {
+const handlers: Handlers = fakeHandlers({
   getSnapshot: async () => ok(fixtureSnapshot()),
   getHistory: async ({ sinceMs }) => ok([{ atMs: sinceMs, gpuId: 'gpu:0', memoryUsedBytes: 1, memoryTotalBytes: 2 }]),
-};
+});
 const logger = () => ({ info: vi.fn<Logger['info']>(), warn: vi.fn<Logger['warn']>(), error: vi.fn<Logger['error']>() });
 
 describe('handleRequest', () => {
@@ -74,7 +76,7 @@ describe('handleRequest', () => {
   });
 
   it('turns a throwing handler into an internal error instead of an exception', async () => {
-    const boom: Handlers = { ...handlers, getSnapshot: async () => { throw new Error('boom'); } };
+    const boom: Handlers = fakeHandlers({ ...handlers, getSnapshot: async () => { throw new Error('boom'); } });
     const r = await handleRequest('getSnapshot', fakeEvent(7, 'app://headroom/'), undefined, { handlers: boom, trustedWebContentsIds: trusted, policy, logger: silentLogger });
     expect(r).toEqual(err('internal', 'getSnapshot failed inside Headroom: boom'));
   });
@@ -88,7 +90,7 @@ describe('registerIpcHandlers', () => {
       removeHandler: (ch: string) => registered.delete(ch),
     } as unknown as Pick<IpcMain, 'handle' | 'removeHandler'>;
     const d = registerIpcHandlers({ ipcMain, handlers, trustedWebContentsIds: trusted, policy, logger: silentLogger });
-    expect([...registered.keys()]).toEqual(['headroom:req:getSnapshot', 'headroom:req:getHistory']);
+    expect([...registered.keys()]).toEqual(requestNames.map((n) => `headroom:req:${n}`));
     expect(await registered.get('headroom:req:getSnapshot')!(fakeEvent(7, 'app://headroom/'), null)).toMatchObject({ ok: true });
     d.dispose();
     expect(registered.size).toBe(0);

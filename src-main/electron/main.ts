@@ -110,7 +110,11 @@ async function start(): Promise<void> {
     });
   };
 
-  const c = await createCore(coreOptionsFromSettings(loaded.settings, { demo: isDemo, dataDir: app.getPath('userData'), logger }));
+  const c = await createCore({
+    ...coreOptionsFromSettings(loaded.settings, { demo: isDemo, dataDir: app.getPath('userData'), logger }),
+    settingsStore: store,
+    keyStorage: safeStorage.isEncryptionAvailable() ? 'os-encrypted' : 'plain-text',
+  });
   core = c;
 
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir }));

@@ -46,6 +46,7 @@ export class BackendDiscovery implements Disposable {
   private readonly collectors = new Map<string, BackendCollector>();
   /** Discovered (not configured) collectors and how many probes in a row found nothing there. */
   private readonly discovered = new Map<string, number>();
+  private readonly configuredSpecs = new Map<string, BackendSpec>();
   private readonly listeners = new Set<(c: BackendCollector[]) => void>();
   private timer: NodeJS.Timeout | null = null;
   private disposed = false;
@@ -53,7 +54,10 @@ export class BackendDiscovery implements Disposable {
   private readonly candidates: string[];
   private unresolved: BackendSpec[] = [];
 
-  constructor(private readonly options: BackendDiscoveryOptions) {
+  private readonly options: BackendDiscoveryOptions;
+
+  constructor(options: BackendDiscoveryOptions) {
+    this.options = { ...options };
     this.candidates = options.candidates ?? [...new Set([defaultOllamaUrl(), ...DEFAULT_DISCOVERY_URLS])];
   }
 
@@ -67,6 +71,41 @@ export class BackendDiscovery implements Disposable {
       this.timer = setInterval(() => void this.probe(), this.options.reprobeMs ?? 30_000);
       this.timer.unref();
     }
+  }
+
+  /** Replaces the configured servers (settings changed): removed ones stop, new ones start. */
+  async setConfigured(specs: BackendSpec[]): Promise<void> {
+    const key = (s: { url: string }) => s.url.replace(/\/+$/, '');
+    const wanted = new Map(specs.map((s) => [key(s), s]));
+    for (const c of [...this.collectors.values()]) {
+      if (this.discovered.has(c.id)) continue;
+      const spec = wanted.get(key(c));
+      const prev = this.configuredSpecs.get(c.id);
+      if (!spec || (spec.kind && spec.kind !== c.kind) || (prev && prev.apiKey !== spec.apiKey)) this.remove(c.id, 'removed or changed in settings');
+    }
+    this.unresolved = [];
+    for (const spec of wanted.values()) {
+      const existing = [...this.collectors.values()].find((c) => key(c) === key(spec) && !this.discovered.has(c.id));
+      if (existing) continue;
+      // A configured server replaces a discovered collector for the same address.
+      const found = [...this.collectors.values()].find((c) => key(c) === key(spec));
+      if (found) this.remove(found.id, 'now configured in settings');
+      if (spec.kind) this.add(spec.kind, spec.url, spec.apiKey);
+      else this.unresolved.push(spec);
+    }
+    if (this.unresolved.length) await this.probe();
+  }
+
+  /** Turns discovery of default addresses on or off. */
+  setDiscover(discover: boolean): void {
+    if (this.options.discover === discover) return;
+    this.options.discover = discover;
+    if (!discover) for (const id of [...this.discovered.keys()]) this.remove(id, 'discovery turned off');
+    if (discover && !this.timer) {
+      this.timer = setInterval(() => void this.probe(), this.options.reprobeMs ?? 30_000);
+      this.timer.unref();
+    }
+    if (discover) void this.probe();
   }
 
   onChange(listener: (c: BackendCollector[]) => void): Disposable {
@@ -109,6 +148,7 @@ export class BackendDiscovery implements Disposable {
     }
     this.collectors.set(collector.id, collector);
     if (isDiscovered) this.discovered.set(collector.id, 0);
+    else this.configuredSpecs.set(collector.id, { kind, url, apiKey });
     this.options.logger.info(`polling ${collector.id}`);
     this.emit();
   }
@@ -119,6 +159,7 @@ export class BackendDiscovery implements Disposable {
     c.dispose();
     this.collectors.delete(id);
     this.discovered.delete(id);
+    this.configuredSpecs.delete(id);
     this.options.logger.info(`stopped polling ${id}: ${why}`);
     this.emit();
   }

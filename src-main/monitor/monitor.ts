@@ -35,6 +35,8 @@ export interface MonitorOptions {
   predictions?: PredictionService;
   /** KV cache type a backend runs with, when known (Ollama: OLLAMA_KV_CACHE_TYPE). */
   cacheTypeOf?: (backend: BackendReading) => KvCacheType;
+  /** Snooze state shown in the Snapshot. */
+  deliveryState?: () => Snapshot['delivery'];
   /** Extra source lines (e.g. discovery status) computed at tick time. */
   extraSources?: () => SourceStatus[];
   now?: () => number;
@@ -48,11 +50,13 @@ export class Monitor implements Disposable {
   private loop: Disposable | null = null;
   private alertState: AlertEngineState = initialAlertState();
   private alertSettings: AlertSettings;
+  private intervalMs: number;
   private readonly now: () => number;
 
   constructor(private readonly options: MonitorOptions) {
     this.backends = [...options.backends];
     this.alertSettings = options.alertSettings;
+    this.intervalMs = options.intervalMs;
     this.now = options.now ?? Date.now;
     const capacity = options.historyCapacity ?? Math.min(7200, Math.max(60, Math.ceil(3_600_000 / options.intervalMs)));
     this.buffer = new RingBuffer(capacity);
@@ -60,9 +64,9 @@ export class Monitor implements Disposable {
 
   start(): void {
     if (this.loop || this.store.isDisposed) return;
-    const timeoutMs = this.options.timeoutMs ?? Math.max(2000, Math.min(this.options.intervalMs, 5000));
+    const timeoutMs = this.options.timeoutMs ?? Math.max(2000, Math.min(this.intervalMs, 5000));
     this.loop = startLoop(async (signal) => void (await this.tick(signal)), {
-      intervalMs: this.options.intervalMs,
+      intervalMs: this.intervalMs,
       timeoutMs,
       onError: (e) => this.options.logger.error(`monitor tick failed: ${(e as Error).message}`),
     });
@@ -76,6 +80,16 @@ export class Monitor implements Disposable {
 
   get isRunning(): boolean {
     return this.loop !== null;
+  }
+
+  /** Changes the tick interval; a running loop restarts at the new pace. */
+  setIntervalMs(intervalMs: number): void {
+    if (intervalMs === this.intervalMs) return;
+    this.intervalMs = intervalMs;
+    if (this.loop) {
+      this.stop();
+      this.start();
+    }
   }
 
   /** Applies new alert settings from the next tick on (no restart). */
@@ -165,7 +179,8 @@ export class Monitor implements Disposable {
       sources,
       alerts,
       thresholds: { warningPct: this.alertSettings.vram.warningPct, criticalPct: this.alertSettings.vram.criticalPct },
-      intervalMs: this.options.intervalMs,
+      intervalMs: this.intervalMs,
+      delivery: this.options.deliveryState?.(),
     };
     this.buffer.push(snapshot);
     if (step.transitions.length && this.options.onAlertTransitions) {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeHandlers } from '../../shared/contract/fake-handlers';
 import type { Handlers } from '../../shared/contract/requests';
 import { err, ok } from '../../shared/contract/result';
 import { toDisposable } from '../../shared/lifecycle/disposable';
@@ -24,10 +25,10 @@ const snap = (atMs: number, usedBytes = 1024): Snapshot => ({
 function fakeCore(initial: Snapshot | null) {
   let latest = initial;
   const listeners = new Set<(s: Snapshot) => void>();
-  const handlers: Handlers = {
+  const handlers: Handlers = fakeHandlers({
     getSnapshot: async () => (latest ? ok(latest) : err('unavailable', 'none yet')),
     getHistory: async ({ sinceMs }) => ok([{ atMs: sinceMs, gpuId: 'gpu:0', memoryUsedBytes: 1, memoryTotalBytes: 2 }]),
-  };
+  });
   const core: ServerCore & { publish(s: Snapshot): void } = {
     handlers,
     latest: () => latest,

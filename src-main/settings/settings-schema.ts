@@ -59,6 +59,15 @@ const alertsSchema = z.object({
   notifications: z.boolean().default(true),
   /** Epoch ms until which desktop notifications are held back; null = not snoozed. */
   snoozedUntilMs: z.number().int().nonnegative().nullable().default(null),
+  /** http(s) URL receiving a JSON POST per alert transition (headless servers); null = off. */
+  webhookUrl: httpUrl.nullable().default(null),
+  /** Rule keys or alert ids whose notifications are muted. */
+  mutedRules: z.array(z.string()).max(200).default([]),
+});
+
+const historySchema = z.object({
+  /** Days of history kept on disk. */
+  retentionDays: z.number().int().min(1).max(3650).default(7),
 });
 
 /** The file as stored on disk. */
@@ -69,7 +78,8 @@ export const persistedSettingsSchema = z.object({
   monitor: monitorSchema.default({}),
   backends: z.array(z.object({ ...backendBase, apiKey: storedSecretSchema.nullable().default(null) })).max(64).default([]),
   window: windowSchema.default({ bounds: null, compactBounds: null, maximized: false, compact: false }),
-  alerts: alertsSchema.default({ notifications: true, snoozedUntilMs: null }),
+  alerts: alertsSchema.default({ notifications: true, snoozedUntilMs: null, webhookUrl: null, mutedRules: [] }),
+  history: historySchema.default({ retentionDays: 7 }),
 });
 export type PersistedSettings = z.infer<typeof persistedSettingsSchema>;
 

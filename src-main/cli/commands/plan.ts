@@ -111,47 +111,16 @@ export async function planCommand(argv: string[], io: CommandIo, resolver = new 
     io.stderr.write(`headroom plan: ${resolved.error.message}\n`);
     return resolved.error.code === 'bad-request' ? 2 : 1;
   }
-  const weights = weightsFor(resolved.value, args);
-  if (!weights.ok) {
-    io.stderr.write(`headroom plan: ${weights.message}\n`);
+  const computed = computePlan(resolved.value, args);
+  if (!computed.ok) {
+    io.stderr.write(`headroom plan: ${computed.message}\n`);
     return 2;
   }
+  const result = computed.value;
+  const { prediction: p, weights } = computed;
   const arch = resolved.value.architecture;
-  const pred = predictForModel(arch, {
-    gpuTotalBytes: args.gpuBytes, weightsBytes: weights.bytes, weightsIsEstimate: weights.isEstimate, cacheTypes: args.kv,
-    perUserContexts: [4096, 8192, 32768], contextPoints: [args.ctxTokens],
-  });
-  if (!pred.ok) {
-    io.stderr.write(`headroom plan: ${pred.error.message}\n`);
-    return 2;
-  }
-  const p = pred.value;
-  const atCtx = args.kv.map((t) => {
-    const curve = p.curves.find((c) => c.cacheType === t);
-    const point = curve?.points[0];
-    return {
-      cacheType: t, error: curve?.error ?? null, kvBytes: point?.kvBytes ?? null, totalBytes: point?.totalBytes ?? null,
-      fits: point ? point.totalBytes <= p.thresholdBytes : false, largestContextTokens: curve?.largestContextTokens ?? null, bytesPerToken: curve?.bytesPerToken ?? null,
-    };
-  });
-  let users: { users: number; perUserContextTokens: number; rows: { cacheType: KvCacheType; kvBytes: number | null; fits: boolean }[] } | null = null;
-  if (args.users !== null) {
-    const n = args.users;
-    users = {
-      users: n, perUserContextTokens: args.ctxTokens,
-      rows: args.kv.map((t) => {
-        const kv = llamaCppKvCache(arch, { contextTokens: args.ctxTokens * n, parallel: n, cacheTypeK: t, cacheTypeV: t });
-        const max = p.concurrency.length ? maxUsers(arch, args, weights.bytes, t) : 0;
-        return { cacheType: t, kvBytes: kv.ok ? kv.value.bytes : null, fits: max >= n };
-      }),
-    };
-  }
-  const result = {
-    model: args.model ?? args.gguf, source: resolved.value.source, architecture: arch.architecture, gpuBytes: args.gpuBytes,
-    thresholdBytes: p.thresholdBytes, weightsBytes: weights.bytes, weightsIsEstimate: weights.isEstimate, quant: weights.quant,
-    overheadBytes: p.overheadBytes, contextTokens: args.ctxTokens, atContext: atCtx, concurrency: p.concurrency, users,
-    estimates: p.estimates, notes: p.notes, provenance: p.provenance,
-  };
+  const atCtx = result.atContext;
+  const users = result.users;
   if (args.json) {
     io.stdout.write(`${JSON.stringify(result)}\n`);
     return 0;
@@ -184,6 +153,55 @@ export async function planCommand(argv: string[], io: CommandIo, resolver = new 
   io.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
+
+
+/** The plan for a resolved model (shared by `headroom plan` and the dashboard's Planner). */
+export function computePlan(model: ResolvedModel, args: PlanArgs) {
+  const resolved = { value: model };
+  const weights = weightsFor(resolved.value, args);
+  if (!weights.ok) {
+    return { ok: false as const, message: weights.message };
+  }
+  const arch = resolved.value.architecture;
+  const pred = predictForModel(arch, {
+    gpuTotalBytes: args.gpuBytes, weightsBytes: weights.bytes, weightsIsEstimate: weights.isEstimate, cacheTypes: args.kv,
+    perUserContexts: [4096, 8192, 32768], contextPoints: [args.ctxTokens],
+  });
+  if (!pred.ok) {
+    return { ok: false as const, message: pred.error.message };
+  }
+  const p = pred.value;
+  const atCtx = args.kv.map((t) => {
+    const curve = p.curves.find((c) => c.cacheType === t);
+    const point = curve?.points[0];
+    return {
+      cacheType: t, error: curve?.error ?? null, kvBytes: point?.kvBytes ?? null, totalBytes: point?.totalBytes ?? null,
+      fits: point ? point.totalBytes <= p.thresholdBytes : false, largestContextTokens: curve?.largestContextTokens ?? null, bytesPerToken: curve?.bytesPerToken ?? null,
+    };
+  });
+  let users: { users: number; perUserContextTokens: number; rows: { cacheType: KvCacheType; kvBytes: number | null; fits: boolean }[] } | null = null;
+  if (args.users !== null) {
+    const n = args.users;
+    users = {
+      users: n, perUserContextTokens: args.ctxTokens,
+      rows: args.kv.map((t) => {
+        const kv = llamaCppKvCache(arch, { contextTokens: args.ctxTokens * n, parallel: n, cacheTypeK: t, cacheTypeV: t });
+        const max = p.concurrency.length ? maxUsers(arch, args, weights.bytes, t) : 0;
+        return { cacheType: t, kvBytes: kv.ok ? kv.value.bytes : null, fits: max >= n };
+      }),
+    };
+  }
+  const result = {
+    model: args.model ?? args.gguf, source: resolved.value.source, architecture: arch.architecture, gpuBytes: args.gpuBytes,
+    thresholdBytes: p.thresholdBytes, weightsBytes: weights.bytes, weightsIsEstimate: weights.isEstimate, quant: weights.quant,
+    overheadBytes: p.overheadBytes, contextTokens: args.ctxTokens, atContext: atCtx, concurrency: p.concurrency, users,
+    estimates: p.estimates, notes: p.notes, provenance: p.provenance,
+  };
+  return { ok: true as const, value: result, prediction: p, weights };
+}
+
+/** Result of `computePlan` (the `headroom plan --json` output). */
+export type PlanResult = Extract<ReturnType<typeof computePlan>, { ok: true }>['value'];
 
 function maxUsers(arch: ResolvedModel['architecture'], args: PlanArgs, weights: number, t: KvCacheType): number {
   const r = predictForModel(arch, { gpuTotalBytes: args.gpuBytes, weightsBytes: weights, cacheTypes: [t], perUserContexts: [args.ctxTokens], contextPoints: [] });

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { backendKindSchema } from '../model/snapshot';
+
+/**
+ * Settings as the renderer sees them. API keys never travel to the renderer: a backend says
+ * only whether it has one; a patch sets a key (string), removes it (null) or keeps it (absent).
+ */
+export const settingsViewSchema = z.object({
+  monitor: z.object({
+    intervalMs: z.number().int(),
+    warningPct: z.number(),
+    criticalPct: z.number(),
+    discover: z.boolean(),
+  }),
+  backends: z.array(z.object({ kind: backendKindSchema.nullable(), url: z.string(), hasApiKey: z.boolean() })),
+  alerts: z.object({
+    /** Desktop notifications (tray app). */
+    notifications: z.boolean(),
+    /** http(s) URL that receives a JSON POST per alert transition; null = off. */
+    webhookUrl: z.string().nullable(),
+    /** Rule keys (e.g. `vram-forecast`) whose notifications are muted. */
+    mutedRules: z.array(z.string()),
+    /** Notifications held back until then (epoch ms); null = not snoozed. */
+    snoozedUntilMs: z.number().nullable(),
+  }),
+  history: z.object({ retentionDays: z.number().int() }),
+  /** Sentences about the settings file (moved aside as corrupt, keys stored in plain text…). */
+  notices: z.array(z.string()),
+  /** Where API keys are kept: encrypted by the OS, or in plain text in the settings file. */
+  keyStorage: z.enum(['os-encrypted', 'plain-text']),
+  /** Path of the settings file, for the user. */
+  filePath: z.string().nullable(),
+});
+export type SettingsView = z.infer<typeof settingsViewSchema>;
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+export const settingsPatchSchema = z
+  .object({
+    monitor: z
+      .object({
+        intervalMs: z.number().int().min(250, 'must be at least 250 ms').max(60_000, 'must be at most 60000 ms'),
+        warningPct: z.number().min(1, 'must be 1–100').max(100, 'must be 1–100'),
+        criticalPct: z.number().min(1, 'must be 1–100').max(100, 'must be 1–100'),
+        discover: z.boolean(),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    backends: z
+      .array(
+        z
+          .object({
+            kind: backendKindSchema.nullable().optional(),
+            url: httpUrl,
+            /** string: set; null: remove; absent: keep the stored key. */
+            apiKey: z.string().min(1, 'must not be empty (use "remove" instead)').max(4096).nullable().optional(),
+          })
+          .strict(),
+      )
+      .max(64)
+      .optional(),
+    alerts: z
+      .object({
+        notifications: z.boolean(),
+        webhookUrl: httpUrl.nullable(),
+        mutedRules: z.array(z.string().min(1).max(200)).max(200),
+      })
+      .partial()
+      .strict()
+      .optional(),
+    history: z.object({ retentionDays: z.number().int().min(1, 'must be 1–3650 days').max(3650, 'must be 1–3650 days') }).partial().strict().optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const m = p.monitor;
+    if (m?.warningPct !== undefined && m.criticalPct !== undefined && m.warningPct > m.criticalPct) {
+      ctx.addIssue({ code: 'custom', path: ['monitor', 'warningPct'], message: 'must not be above the critical threshold' });
+    }
+    const urls = (p.backends ?? []).map((b) => b.url.replace(/\/+$/, ''));
+    urls.forEach((u, i) => {
+      if (urls.indexOf(u) !== i) ctx.addIssue({ code: 'custom', path: ['backends', i, 'url'], message: 'is listed twice' });
+    });
+  });
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
