@@ -1,68 +1,54 @@
-import type { Snapshot } from '../shared/model/snapshot';
-import { AlertBanner } from './features/alerts/AlertBanner';
-import { GpuCard } from './features/gpu/GpuCard';
-import { ModelCard } from './features/models/ModelCard';
-import { SourceList } from './features/sources/SourceList';
-import { RamBar } from './features/system/RamBar';
+import { useEffect, useState } from 'react';
+import { AlertsPage } from './features/alerts/AlertsPage';
+import { DashboardPage } from './features/dashboard/DashboardPage';
+import { PlannerPage } from './features/planner/PlannerPage';
+import { SettingsPage } from './features/settings/SettingsPage';
 import { useLiveSnapshot } from './hooks/useSnapshot';
 
-function GpuEmptyState({ snapshot }: { snapshot: Snapshot }) {
-  const gpuSources = snapshot.sources.filter((s) => s.id !== 'system' && s.id !== 'discovery' && !s.id.startsWith('backend:'));
-  const reasons = gpuSources.filter((s) => s.status !== 'ok').map((s) => `${s.label ?? s.id}: ${s.message ?? s.status}`);
-  return (
-    <section className="card empty" data-testid="gpu-empty">
-      <h2>No GPU found</h2>
-      {reasons.length ? (
-        <ul className="reasons">
-          {reasons.map((r) => (
-            <li key={r}>{r}</li>
-          ))}
-        </ul>
-      ) : (
-        <p>No GPU memory source reported a reading.</p>
-      )}
-      <p className="muted small">
-        Headroom reads NVIDIA GPUs through nvidia-smi, AMD through amd-smi or rocm-smi, Apple Silicon through sysctl and Windows GPUs through performance counters. Try{' '}
-        <code>headroom serve --demo</code> to see the dashboard with scripted data.
-      </p>
-    </section>
-  );
+export type PageId = 'dashboard' | 'planner' | 'alerts' | 'settings';
+const PAGES: { id: PageId; label: string }[] = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'planner', label: 'Planner' },
+  { id: 'alerts', label: 'Alerts' },
+  { id: 'settings', label: 'Settings' },
+];
+
+function pageFromHash(): PageId {
+  const id = location.hash.replace(/^#\/?/, '');
+  return PAGES.some((p) => p.id === id) ? (id as PageId) : 'dashboard';
 }
 
-function ModelsSection({ snapshot }: { snapshot: Snapshot }) {
-  const loaded = snapshot.backends.flatMap((b) => b.models.map((m) => ({ b, m })));
-  const discovery = snapshot.sources.find((s) => s.id === 'discovery' && s.status !== 'ok');
-  return (
-    <section aria-labelledby="models-title" className="models">
-      <h2 id="models-title" className="section-title">
-        Loaded models
-      </h2>
-      {loaded.length === 0 ? (
-        <div className="card empty" data-testid="models-empty">
-          <p>{discovery?.message ?? (snapshot.backends.length ? 'No model is loaded right now.' : 'No LLM server configured.')}</p>
-        </div>
-      ) : (
-        <div className="model-grid">
-          {loaded.map(({ b, m }) => (
-            <ModelCard key={`${b.id}/${m.name}`} backend={b} model={m} />
-          ))}
-        </div>
-      )}
-    </section>
-  );
+/** Hash routing (#/planner): works the same from app:// in Electron and http:// in a browser. */
+function usePage(): [PageId, (p: PageId) => void] {
+  const [page, setPage] = useState<PageId>(pageFromHash);
+  useEffect(() => {
+    const on = () => setPage(pageFromHash());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return [page, (p) => (location.hash = `#/${p}`)];
 }
 
 export function App() {
   const { snapshot, history, connected, error, version } = useLiveSnapshot();
+  const [page, go] = usePage();
+  const compact = new URLSearchParams(location.search).get('view') === 'compact';
   const ready = snapshot !== null;
-  const warningPct = snapshot?.thresholds?.warningPct ?? 80;
-  const criticalPct = snapshot?.thresholds?.criticalPct ?? 90;
+  const activeAlerts = snapshot?.alerts.length ?? 0;
   return (
-    <div className="app" data-app-state={ready ? 'ready' : 'loading'}>
+    <div className={`app${compact ? ' app-compact' : ''}`} data-app-state={ready ? 'ready' : 'loading'}>
       <header className="topbar">
         <h1>
           Headroom {snapshot?.demo && <span className="badge badge-demo" data-testid="demo-badge">Demo</span>}
         </h1>
+        <nav aria-label="Pages" className="tabs">
+          {PAGES.map((p) => (
+            <a key={p.id} href={`#/${p.id}`} className={`tab${page === p.id ? ' tab-active' : ''}`} aria-current={page === p.id ? 'page' : undefined} onClick={(e) => { e.preventDefault(); go(p.id); }}>
+              {p.label}
+              {p.id === 'alerts' && activeAlerts > 0 && <span className="count" aria-label={`${activeAlerts} active`}>{activeAlerts}</span>}
+            </a>
+          ))}
+        </nav>
         <span className={`conn ${connected ? 'conn-ok' : 'conn-lost'}`} role="status" data-testid="connection">
           {connected ? (snapshot ? `Updated ${new Date(snapshot.atMs).toLocaleTimeString()}` : 'Connecting…') : 'Connection lost: reconnecting…'}
         </span>
@@ -76,20 +62,10 @@ export function App() {
         <p className="loading">Waiting for the first reading…</p>
       ) : (
         <main>
-          <AlertBanner alerts={snapshot.alerts} />
-          <div className="gpu-grid">
-            {snapshot.gpus.length === 0 ? (
-              <GpuEmptyState snapshot={snapshot} />
-            ) : (
-              snapshot.gpus.map((g) => <GpuCard key={g.id} gpu={g} history={history.get(g.id) ?? []} warningPct={warningPct} criticalPct={criticalPct} version={version} />)
-            )}
-          </div>
-          <ModelsSection snapshot={snapshot} />
-          <div className="bottom-grid">
-            {snapshot.system && <RamBar system={snapshot.system} />}
-            <SourceList sources={snapshot.sources} backends={snapshot.backends} hasGpus={snapshot.gpus.length > 0} />
-          </div>
-          <footer className="muted small">Units: GiB = 2³⁰ bytes. Thresholds: warning {warningPct}%, critical {criticalPct}% of GPU memory.</footer>
+          {page === 'dashboard' && <DashboardPage snapshot={snapshot} history={history} version={version} compact={compact} />}
+          {page === 'planner' && <PlannerPage snapshot={snapshot} />}
+          {page === 'alerts' && <AlertsPage snapshot={snapshot} />}
+          {page === 'settings' && <SettingsPage snapshot={snapshot} />}
         </main>
       )}
     </div>

@@ -1,5 +1,5 @@
 import type { HistoryPoint } from '../../../shared/contract/requests';
-import type { GpuReading } from '../../../shared/model/snapshot';
+import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { formatGiB, headroomBytes, usedPct } from '../../../shared/units/bytes';
 import { TimelineChart } from '../../charts/TimelineChart';
 import { Gauge, levelFor } from './Gauge';
@@ -10,11 +10,15 @@ export interface GpuCardProps {
   warningPct: number;
   criticalPct: number;
   version: number;
+  /** The whole Snapshot (owners of the GPU's memory, models on it). */
+  snapshot?: Snapshot;
+  /** Compact window: no timeline. */
+  compact?: boolean;
 }
 
 const levelText = { ok: 'OK', warning: 'Warning', critical: 'Critical', none: 'No data' } as const;
 
-export function GpuCard({ gpu, history, warningPct, criticalPct, version }: GpuCardProps) {
+export function GpuCard({ gpu, history, warningPct, criticalPct, version, compact = false }: GpuCardProps) {
   const pct = usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
   const level = levelFor(pct, warningPct, criticalPct);
   const free = headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes);
@@ -63,6 +67,7 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version }: GpuC
           </div>
         </dl>
       </div>
+      {!compact && (
       <TimelineChart
         points={history}
         totalBytes={gpu.memoryTotalBytes}
@@ -71,6 +76,7 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version }: GpuC
         version={version}
         label={`VRAM used over time on ${gpu.name}, with the ${criticalPct}% line`}
       />
+      )}
     </section>
   );
 }
