@@ -18,6 +18,8 @@ export interface Headroom {
   dir: string;
   /** Rewrites what the fake nvidia-smi prints on its next iteration. */
   setGpuLines(lines: string[]): void;
+  /** What `nvidia-smi --query-compute-apps` prints: `pid, name, usedMiB, gpuUuid` lines. */
+  setComputeApps(lines: string[]): void;
   output(): string;
   stop(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export async function startHeadroom(args: string[], opts: { gpuLines?: string[];
     url,
     dir,
     setGpuLines: (lines) => writeFileSync(state, lines.join('\n')),
+    setComputeApps: (lines) => writeFileSync(`${state}.apps`, lines.join('\n')),
     output: () => out,
     stop: async () => {
       if (child.exitCode === null) {

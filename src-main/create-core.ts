@@ -18,6 +18,7 @@ import type { SettingsStore } from './settings/settings-store';
 import { HistoryStore } from './history/history-store';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
+import { ComputeAppsPoller } from './collectors/attribution/compute-apps.poller';
 import { createGpuSources, probeToSourceStatus } from './collectors/gpu/gpu-sources';
 import { SystemMemorySource } from './collectors/system/system.collector';
 import type { GpuSource } from './collectors/types';
@@ -137,6 +138,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     // Sources not started still get a line saying why (platform, tool not found).
     const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
     const ollamaKv = ollamaKvAssumptions();
+    const nvidia = gpu.probes.find((p) => p.id === 'nvidia-smi' && p.isSelected && p.path);
+    const apps = nvidia ? store.add(new ComputeAppsPoller({ path: nvidia.path!, logger })) : null;
     const specs: BackendSpec[] = options.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null }));
     const d = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
     discovery = d;
@@ -153,6 +156,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       extraSources: () => [...probeLines, ...d.sourceStatus()],
       predictions: new PredictionService(logger),
       cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
+      computeApps: () => apps?.latest()?.apps ?? null,
     });
     store.add(d.onChange((collectors) => monitor.setBackends(collectors)));
     await d.start();

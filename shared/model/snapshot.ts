@@ -41,6 +41,13 @@ export const gpuSchema = z.object({
   stale: z.boolean().optional(),
   /** Per-process usage where the platform reports it. */
   processes: z.array(gpuProcessSchema).optional(),
+  /**
+   * Who holds this GPU's used memory: each LLM server (by process), other apps, and memory no
+   * listed process accounts for (driver, graphics-only apps). `bytes` null = not reported.
+   */
+  owners: z
+    .array(z.object({ label: z.string(), kind: z.enum(['llm', 'other', 'unattributed']), backendId: z.string().nullable(), bytes: bytes.nullable() }))
+    .optional(),
 
   // ── Platform extras (issue 5). All optional: absent means the platform does not report it. ──
   /**

@@ -14,6 +14,8 @@ import type { AlertSettings } from '../../shared/alerts/settings';
 import type { AlertEngineState } from '../../shared/alerts/types';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
 import type { PredictionService } from '../models/predictions';
+import { attributeGpuMemory } from '../collectors/attribution/attribute';
+import type { ComputeApp } from '../collectors/attribution/compute-apps.parse';
 import { startLoop } from './scheduler';
 
 export interface MonitorOptions {
@@ -35,6 +37,8 @@ export interface MonitorOptions {
   predictions?: PredictionService;
   /** KV cache type a backend runs with, when known (Ollama: OLLAMA_KV_CACHE_TYPE). */
   cacheTypeOf?: (backend: BackendReading) => KvCacheType;
+  /** Latest `nvidia-smi --query-compute-apps` list (who holds the VRAM), when polled. */
+  computeApps?: () => ComputeApp[] | null;
   /** Snooze state shown in the Snapshot. */
   deliveryState?: () => Snapshot['delivery'];
   /** Extra source lines (e.g. discovery status) computed at tick time. */
@@ -164,6 +168,8 @@ export class Monitor implements Disposable {
       sources.push({ id: 'system', label: 'System memory', status: systemSample.status, message: systemSample.status === 'ok' ? null : systemSample.message });
     }
     if (this.options.extraSources) sources.push(...this.options.extraSources());
+    const attributed = this.attribute(gpus, backendReadings);
+    gpus.splice(0, gpus.length, ...attributed);
     const backends = this.options.predictions
       ? this.options.predictions.annotate({ backends: backendReadings, collectors: this.backends, gpus, criticalPct: this.alertSettings.vram.criticalPct, cacheTypeOf: this.options.cacheTypeOf })
       : backendReadings;
@@ -198,6 +204,21 @@ export class Monitor implements Disposable {
       }
     }
     return snapshot;
+  }
+
+  /** Splits each GPU's used memory between the LLM servers (by process) and other apps. */
+  private attribute(gpus: GpuReading[], backends: BackendReading[]): GpuReading[] {
+    const apps = this.options.computeApps?.();
+    if (!apps || !gpus.length) return gpus;
+    const shares = attributeGpuMemory({ gpus, apps, backends: backends.map((b) => ({ id: b.id, kind: b.kind })) });
+    return gpus.map((g, i) => {
+      const a = shares[i];
+      if (!a || a.gpuId !== g.id) return g;
+      const owners: NonNullable<GpuReading['owners']> = a.servers.map((s) => ({ label: s.label, kind: 'llm', backendId: s.backendId, bytes: s.usedBytes }));
+      owners.push({ label: 'Other apps', kind: 'other', backendId: null, bytes: a.otherAppsBytes });
+      owners.push({ label: 'Driver, graphics and unlisted', kind: 'unattributed', backendId: null, bytes: a.unattributedBytes });
+      return { ...g, processes: a.processes, owners };
+    });
   }
 
   dispose(): void {

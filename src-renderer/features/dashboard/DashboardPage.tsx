@@ -5,6 +5,7 @@ import { GpuCard } from '../gpu/GpuCard';
 import { ModelCard } from '../models/ModelCard';
 import { SourceList } from '../sources/SourceList';
 import { RamBar } from '../system/RamBar';
+import { OwnersBar } from './OwnersBar';
 
 function GpuEmptyState({ snapshot }: { snapshot: Snapshot }) {
   const gpuSources = snapshot.sources.filter((s) => s.id !== 'system' && s.id !== 'discovery' && !s.id.startsWith('backend:'));
@@ -71,7 +72,10 @@ export function DashboardPage({ snapshot, history, version, compact = false }: D
           <GpuEmptyState snapshot={snapshot} />
         ) : (
           snapshot.gpus.map((g) => (
-            <GpuCard key={g.id} gpu={g} history={history.get(g.id) ?? []} warningPct={warningPct} criticalPct={criticalPct} version={version} snapshot={snapshot} compact={compact} />
+            <div key={g.id} className="gpu-stack">
+              <GpuCard gpu={g} history={history.get(g.id) ?? []} warningPct={warningPct} criticalPct={criticalPct} version={version} snapshot={snapshot} compact={compact} />
+              <OwnersBar gpu={g} />
+            </div>
           ))
         )}
       </div>
