@@ -132,7 +132,8 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
       message: `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name)}`,
     });
     // Tokens arrive in bursts, so the rate is fitted over raw points (no spike filter).
-    const trend = robustTrend(ctx.series.slotTokens[sk] ?? [], ctx.nowMs, { windowMs: c.windowMs, bucketMs: 0, minSpanMs: 0 });
+    // Only a slot that is already fairly full gets a forecast: skip the fit for the others.
+    const trend = ratio !== null && ratio >= c.forecastMinRatio ? robustTrend(ctx.series.slotTokens[sk] ?? [], ctx.nowMs, { windowMs: c.windowMs, bucketMs: 0, minSpanMs: 0 }) : null;
     const ratePerMs = trend && trend.slopePerMs > 0 && trend.recentSlopePerMs > 0 ? trend.slopePerMs : 0;
     const etaMs = ratio !== null && ratio >= c.forecastMinRatio && ratePerMs > 0 ? remaining / ratePerMs : Number.POSITIVE_INFINITY;
     checks.push({

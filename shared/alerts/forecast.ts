@@ -21,6 +21,17 @@ export function median(values: readonly number[]): number {
  * Reduces points to one per `bucketMs` bucket: the median time and the median value.
  * A single spike inside a bucket of three or more samples has no effect on its median.
  */
+/** Pairs grow with the square of this: 48 points = 1128 slopes per fit. */
+export const THEIL_SEN_MAX_POINTS = 48;
+
+/** At most `max` points, evenly spaced by index, the first and last included. */
+export function evenlySpaced<T>(points: readonly T[], max: number): readonly T[] {
+  if (points.length <= max) return points;
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(points[Math.round((i * (points.length - 1)) / (max - 1))]!);
+  return out;
+}
+
 export function bucketMedians(points: readonly SeriesPoint[], bucketMs: number): SeriesPoint[] {
   const buckets = new Map<number, SeriesPoint[]>();
   for (const p of points) {
@@ -50,7 +61,10 @@ export interface Line {
  * residual, so up to ~29% of outlying points do not move it. O(n²): callers bucket first.
  * Null with fewer than two distinct times.
  */
-export function theilSen(points: readonly SeriesPoint[], originMs: number): Line | null {
+export function theilSen(allPoints: readonly SeriesPoint[], originMs: number): Line | null {
+  // O(n²) pairs: above THEIL_SEN_MAX_POINTS, fit an evenly spaced subset (first and last kept),
+  // which keeps the estimate robust and a tick's cost bounded (a 10-min slot series at 1 s ticks).
+  const points = evenlySpaced(allPoints, THEIL_SEN_MAX_POINTS);
   const slopes: number[] = [];
   for (let i = 0; i < points.length; i++) {
     for (let j = i + 1; j < points.length; j++) {

@@ -22,6 +22,16 @@ export function slotKey(backendId: string, modelName: string, slotId: number): s
 /** Appends points, collapses equal times (the later wins), sorts, trims to [nowMs − windowMs, nowMs]. */
 export function appendPoints(prev: readonly SeriesPoint[] | undefined, added: readonly SeriesPoint[], nowMs: number, windowMs: number): SeriesPoint[] {
   const from = nowMs - windowMs;
+  // Common case, one tick: a single new point after the last one. O(n) copy, no sort.
+  const last = prev?.[prev.length - 1];
+  const only = added.length === 1 ? added[0]! : null;
+  if (prev && last && only && only.atMs > last.atMs && only.atMs <= nowMs && Number.isFinite(only.value) && prev[0]!.atMs <= last.atMs) {
+    let start = 0;
+    while (start < prev.length && prev[start]!.atMs < from) start++;
+    const points = prev.slice(start);
+    points.push({ atMs: only.atMs, value: only.value });
+    return points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points;
+  }
   const byTime = new Map<number, number>();
   for (const p of prev ?? []) if (p.atMs >= from && p.atMs <= nowMs) byTime.set(p.atMs, p.value);
   for (const p of added) if (p.atMs >= from && p.atMs <= nowMs && Number.isFinite(p.value)) byTime.set(p.atMs, p.value);

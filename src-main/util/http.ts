@@ -1,3 +1,6 @@
+import http from 'node:http';
+import https from 'node:https';
+
 /**
  * HTTP GET/POST for backend polling: a timeout, a size cap on the body, and every failure
  * turned into a value with a sentence. Nothing here throws.
@@ -21,63 +24,93 @@ export interface HttpOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-/** Reads a URL with a timeout and a body cap. `url` must be http(s). */
-export async function httpRequest(url: string, options: HttpOptions): Promise<HttpResponse> {
+/**
+ * Keep-alive agents: polling the same few local servers every second, reusing sockets costs
+ * about half the CPU of `fetch` per request (measured in bench). They hold no request state.
+ */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 8, keepAliveMsecs: 10_000 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 8, keepAliveMsecs: 10_000 }),
+};
+
+/** Reads a URL with a timeout and a body cap. `url` must be http(s). Never throws. */
+export function httpRequest(url: string, options: HttpOptions): Promise<HttpResponse> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  let parsed: URL;
   try {
-    const res = await fetch(url, {
-      method: options.method ?? 'GET',
-      headers: options.headers,
-      body: options.body,
-      signal,
-      redirect: 'error',
-    });
-    const declared = Number(res.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      await res.body?.cancel().catch(() => undefined);
-      return { ok: false, kind: 'too-large', message: `response is ${declared} bytes, over the ${maxBytes}-byte limit` };
-    }
-    const text = await readCapped(res, maxBytes);
-    if (text === null) {
-      return { ok: false, kind: 'too-large', message: `response is over the ${maxBytes}-byte limit` };
-    }
-    return { ok: true, status: res.status, contentType: res.headers.get('content-type') ?? '', text };
-  } catch (error) {
-    return classify(error, options.timeoutMs, timeout.aborted);
+    parsed = new URL(url);
+  } catch {
+    return Promise.resolve({ ok: false, kind: 'network', message: `"${url}" is not a URL` });
   }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return Promise.resolve({ ok: false, kind: 'network', message: `${parsed.protocol} is not http or https` });
+  }
+  if (options.signal?.aborted) return Promise.resolve({ ok: false, kind: 'aborted', message: 'request cancelled' });
+  const lib = parsed.protocol === 'https:' ? https : http;
+  return new Promise<HttpResponse>((resolve) => {
+    let settled = false;
+    const finish = (r: HttpResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+    const req = lib.request(
+      parsed,
+      { method: options.method ?? 'GET', headers, agent: agents[parsed.protocol as 'http:' | 'https:'] },
+      (res) => {
+        const declared = Number(res.headers['content-length'] ?? NaN);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          finish({ ok: false, kind: 'too-large', message: `response is ${declared} bytes, over the ${maxBytes}-byte limit` });
+          res.destroy();
+          req.destroy();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          if (total > maxBytes) {
+            finish({ ok: false, kind: 'too-large', message: `response is over the ${maxBytes}-byte limit` });
+            res.destroy();
+            req.destroy();
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('end', () =>
+          finish({ ok: true, status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', (e) => finish(classify(e)));
+        res.on('aborted', () => finish({ ok: false, kind: 'network', message: 'connection reset' }));
+      },
+    );
+    const timer = setTimeout(() => {
+      finish({ ok: false, kind: 'timeout', message: `no answer within ${options.timeoutMs} ms` });
+      req.destroy();
+    }, options.timeoutMs);
+    const onAbort = () => {
+      finish({ ok: false, kind: 'aborted', message: 'request cancelled' });
+      req.destroy();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    req.on('error', (e) => finish(classify(e)));
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<string | null> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function classify(error: unknown, timeoutMs: number, timedOut: boolean): HttpResponse {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (timedOut || e?.name === 'TimeoutError') {
-    return { ok: false, kind: 'timeout', message: `no answer within ${timeoutMs} ms` };
-  }
-  if (e?.name === 'AbortError') return { ok: false, kind: 'aborted', message: 'request cancelled' };
-  const code = e?.cause?.code;
+function classify(error: unknown): HttpResponse {
+  const e = error as NodeJS.ErrnoException;
+  const code = e?.code;
   if (code === 'ECONNREFUSED') return { ok: false, kind: 'refused', message: 'connection refused' };
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { ok: false, kind: 'network', message: 'host not found' };
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return { ok: false, kind: 'network', message: 'connection reset' };
-  return { ok: false, kind: 'network', message: e?.cause?.message ?? e?.message ?? String(error) };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { ok: false, kind: 'network', message: 'connection reset' };
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { ok: false, kind: 'network', message: 'host unreachable' };
+  return { ok: false, kind: 'network', message: e?.message ?? String(error) };
 }
 
 /** Parses JSON without throwing. */

@@ -50,6 +50,9 @@ interface Protected {
   models: EndpointResult<LlamaCppModelList>;
 }
 
+/** How long answers of endpoints that change only on a model reload are reused. */
+const SLOW_ENDPOINT_MS = 10_000;
+
 class LlamaCppCollector implements BackendCollector {
   readonly kind = 'llamacpp' as const;
   readonly id: string;
@@ -74,7 +77,7 @@ class LlamaCppCollector implements BackendCollector {
     this.id = backendId('llamacpp', this.url);
     this.now = options.now ?? Date.now;
     this.auth = new AuthGate(this.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), now: this.now };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
@@ -141,10 +144,11 @@ class LlamaCppCollector implements BackendCollector {
 
   private async readProtected(call: { signal: AbortSignal; withKey: boolean }): Promise<Protected> {
     const [props, slots, metrics, models] = await Promise.all([
-      getJson(this.client, '/props', llamaCppPropsSchema, call),
+      // /props and /v1/models change only when a model is (re)loaded: read them every 10 s.
+      getJson(this.client, '/props', llamaCppPropsSchema, { ...call, maxAgeMs: SLOW_ENDPOINT_MS }),
       getJson(this.client, '/slots', llamaCppSlotsSchema, call),
       getText(this.client, '/metrics', call),
-      getJson(this.client, '/v1/models', llamaCppModelListSchema, call),
+      getJson(this.client, '/v1/models', llamaCppModelListSchema, { ...call, maxAgeMs: SLOW_ENDPOINT_MS }),
     ]);
     return { props, slots, metrics, models };
   }
@@ -221,6 +225,8 @@ class LlamaCppCollector implements BackendCollector {
   private resetRates(): void {
     this.promptTokens.reset();
     this.predictedTokens.reset();
+    // The server went away or is loading: whatever it serves next must be read afresh.
+    this.client.cache?.clear();
   }
 
   private stopped(): BackendReading {

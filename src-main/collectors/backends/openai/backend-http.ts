@@ -35,16 +35,38 @@ export interface EndpointClient {
   timeoutMs: number;
   apiKey?: string | null;
   maxBytes?: number;
+  /** Successful answers of slow-changing endpoints, reused for `EndpointCall.maxAgeMs`. */
+  cache?: Map<string, { atMs: number; text: string; status: number }>;
+  now?: () => number;
 }
 
 export interface EndpointCall {
   /** Send `Authorization: Bearer <key>` (only when a key is configured). */
   withKey: boolean;
   signal?: AbortSignal;
+  /**
+   * Reuse a successful answer younger than this (endpoints that change only on a model reload,
+   * such as llama.cpp `/props`): fewer requests per tick. Needs `client.cache`.
+   */
+  maxAgeMs?: number;
 }
 
 /** GET a text endpoint (Prometheus `/metrics`, vLLM's empty `/health`). 2xx only. */
 export async function getText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
+  const now = client.now ?? Date.now;
+  if (call.maxAgeMs && client.cache) {
+    const hit = client.cache.get(path);
+    if (hit && now() - hit.atMs < call.maxAgeMs) return { ok: true, value: hit.text, status: hit.status };
+  }
+  const result = await fetchText(client, path, call);
+  if (client.cache) {
+    if (result.ok && call.maxAgeMs) client.cache.set(path, { atMs: now(), text: result.value, status: result.status });
+    else client.cache.delete(path);
+  }
+  return result;
+}
+
+async function fetchText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
   const res = await httpRequest(client.baseUrl + path, {
     timeoutMs: client.timeoutMs,
     maxBytes: client.maxBytes,

@@ -54,7 +54,7 @@ class VllmCollector implements BackendCollector {
     this.id = backendId('vllm', this.url);
     this.now = options.now ?? Date.now;
     this.auth = new AuthGate(this.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), now: this.now };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
@@ -64,13 +64,15 @@ class VllmCollector implements BackendCollector {
     const [health, metrics, models, version] = await Promise.all([
       getText(this.client, '/health', { ...call, withKey: false }),
       getText(this.client, '/metrics', { ...call, withKey: false }),
-      tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true }) : Promise.resolve(null),
+      // The served models change only on a restart: read them every 10 s (cleared when /health fails).
+      tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true, maxAgeMs: 10_000 }) : Promise.resolve(null),
       this.version === null ? getJson(this.client, '/version', vllmVersionSchema, { ...call, withKey: false }) : Promise.resolve(null),
     ]);
     if (this.lifetime.isDisposed) return this.stopped();
     const atMs = this.now();
     if (version?.ok) this.version = version.value.version;
 
+    if (!health.ok) this.client.cache?.clear();
     if (!health.ok && health.failure.kind !== 'unavailable') return this.failed(health.failure);
 
     const reading = { ...newReading(this.id, 'vllm', this.url), version: this.version };
