@@ -162,6 +162,31 @@ export function gpuChecks(ctx: CheckContext): Check[] {
       if (ctx.settings.forecast.enabled) checks.push(forecastCheck(gpu, pct, ctx));
     }
     if (ctx.settings.otherApp.enabled) checks.push(...otherAppChecks(gpu, pct, ctx));
+    const spill = sharedSpillCheck(gpu, ctx);
+    if (spill) checks.push(spill);
   }
   return checks;
+}
+
+/**
+ * Windows (WDDM): dedicated VRAM full and the driver pages into shared system memory. Only on
+ * the discrete GPU holding a loaded model (integrated GPUs always use shared memory), and only
+ * above a floor (the desktop keeps some shared allocations).
+ */
+function sharedSpillCheck(gpu: GpuReading, ctx: CheckContext): Check | null {
+  const s = ctx.settings.spill;
+  if (!s.enabled || gpu.sharedUsedBytes == null || gpu.unifiedMemory) return null;
+  const tenant = gpuTenant(gpu, ctx.input.backends);
+  const biggest = ctx.input.gpus.reduce((a, g) => (g.memoryTotalBytes > a.memoryTotalBytes ? g : a), gpu);
+  if (!tenant || biggest.id !== gpu.id) return null;
+  return {
+    rule: {
+      id: `spill:${gpu.id}:shared`, ruleKey: 'spill', metric: 'sharedUsedBytes', op: 'above', threshold: s.sharedFloorBytes, clearAt: s.sharedFloorBytes / 2,
+      forSamples: s.forSamples, cooldownMs: s.cooldownMs, kind: 'spill', severity: 'warning', sourceId: gpu.id,
+    },
+    value: gpu.sharedUsedBytes,
+    message:
+      `${gpuLabel(gpu.index, gpu.name)}: the driver is spilling ${formatGiB(gpu.sharedUsedBytes)} of GPU memory into shared system RAM while ${tenant.model ?? 'a model'} is loaded, ` +
+      `so generation runs 5–10× slower. ${freeVramRemedy(tenant.kind, tenant.model, tenant.contextTokens)}`,
+  };
 }

@@ -71,6 +71,8 @@ export const alertSettingsSchema = z
         enabled: z.boolean().default(true),
         /** Bytes of a model outside GPU memory before it counts as spilled. */
         minBytes: bytes.default(64 * MiB),
+        /** Windows shared GPU memory in use above this, on the GPU holding a model, counts as spilling. */
+        sharedFloorBytes: bytes.default(512 * MiB),
         forSamples: samples.default(2),
         cooldownMs: durationMs.default(300_000),
       })
