@@ -168,6 +168,8 @@ export const modelSchema = z.object({
     .optional(),
   /** vLLM: preemptions per minute between the last two reads (KV-cache pressure); null on the first read. */
   preemptionsPerMinute: nullableNumber.optional(),
+  /** vLLM `vllm:num_preemptions_total` summed over engines (the counter; alerts use its increase). */
+  preemptionsTotal: z.number().nonnegative().nullable().optional(),
   /** Prompt (prefill) and generated tokens per second between the last two reads. */
   promptTokensPerSecond: nullableNumber.optional(),
   generationTokensPerSecond: nullableNumber.optional(),

@@ -162,6 +162,7 @@ class VllmCollector implements BackendCollector {
             }
           : null,
         preemptionsPerMinute,
+        preemptionsTotal: metrics?.preemptionsTotal ?? null,
         promptTokensPerSecond,
         generationTokensPerSecond,
       };
