@@ -100,6 +100,14 @@ async function shutDown(): Promise<void> {
   if ((await Promise.race([done, timeout])) !== 'done') logger.warn(`Shutdown took over ${DISPOSE_TIMEOUT_MS} ms; quitting anyway.`);
 }
 
+/** The tray's snooze, or one set from the dashboard (`snapshot.delivery`, null untilMs = until restart). */
+function effectiveSnooze(trayUntilMs: number | null, snapshot: Snapshot): number | null {
+  const all = snapshot.delivery?.snoozes.find((s) => s.target === '*');
+  if (!all) return trayUntilMs;
+  if (all.untilMs === null) return Number.MAX_SAFE_INTEGER;
+  return Math.max(all.untilMs, trayUntilMs ?? 0);
+}
+
 async function start(): Promise<void> {
   const store = createSettingsStore({ dir: app.getPath('userData'), encryptor: safeStorageEncryptor(safeStorage, process.platform), logger });
   settingsStore = store;
@@ -202,6 +210,8 @@ async function start(): Promise<void> {
         const until = action === 'snooze' ? Date.now() + SNOOZE_MS : null;
         ui.snoozedUntilMs = until;
         saveSettings((s) => ({ ...s, alerts: { ...s.alerts, snoozedUntilMs: until } }));
+        // The same snooze for the core's channels (webhook) and the dashboard's Alerts page.
+        void c.handlers.snoozeAlerts({ durationMs: action === 'snooze' ? SNOOZE_MS : 0 });
         break;
       }
       case 'toggle-pause':
@@ -242,7 +252,7 @@ async function start(): Promise<void> {
       try {
         const nowMs = Date.now();
         presenter.update(snapshot, ui, nowMs);
-        notifier.update(snapshot, { nowMs, snoozedUntilMs: ui.snoozedUntilMs, enabled: store.current().alerts.notifications });
+        notifier.update(snapshot, { nowMs, snoozedUntilMs: effectiveSnooze(ui.snoozedUntilMs, snapshot), enabled: store.current().alerts.notifications });
         publisher.publish(decorate(snapshot));
       } catch (e) {
         // The shell must not break the monitor's tick: log at this boundary (once per distinct
