@@ -152,6 +152,47 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
 }
 
 /** Backend down/unauthorized, spills, vLLM pressure and slot context checks for every backend. */
+/**
+ * From the memory model: the loaded model at its configured context needs more than the
+ * critical threshold of its GPU (it will spill or fail on the next load), with the largest
+ * context that fits per KV cache type as the remedy.
+ */
+function predictionCheck(b: Backend, m: Model, ctx: CheckContext): Check | null {
+  const p = m.prediction;
+  if (!ctx.settings.forecast.enabled || !p || m.contextLength == null) return null;
+  const current = p.curves.find((c) => c.cacheType === p.currentCacheType) ?? p.curves[0];
+  const point = current?.points.find((pt) => pt.contextTokens === m.contextLength);
+  // The curve is sampled at powers of two; take the exact point when there, else interpolate.
+  const needBytes = point?.totalBytes ?? interpolate(current?.points ?? [], m.contextLength);
+  if (needBytes === null || !current) return null;
+  const fits = p.curves
+    .filter((c) => c.largestContextTokens !== null)
+    .map((c) => `${c.largestContextTokens!.toLocaleString('en-US')} tokens with ${c.cacheType} KV`)
+    .join(', ');
+  return {
+    rule: {
+      id: `fit:${b.id}:${m.name}`, ruleKey: 'vram-forecast', metric: 'predictedBytes', op: 'above', threshold: p.thresholdBytes,
+      clearAt: p.thresholdBytes * 0.97, forSamples: 2, cooldownMs: ctx.settings.forecast.cooldownMs, kind: 'forecast', severity: 'warning', sourceId: p.gpuId,
+    },
+    value: needBytes,
+    message:
+      `${m.name} at ${m.contextLength.toLocaleString('en-US')} tokens needs about ${formatGiB(needBytes)} on ${p.gpuId} (predicted, ${current.cacheType} KV): ` +
+      `above the ${formatGiB(p.thresholdBytes)} threshold, so it spills or fails on the next load. Largest context that fits: ${fits || 'none at these settings'}. ` +
+      `${contextRemedy(b.kind, m.name)}`,
+  };
+}
+
+function interpolate(points: readonly { contextTokens: number; totalBytes: number }[], ctxTokens: number): number | null {
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!;
+    const z = points[i]!;
+    if (ctxTokens >= a.contextTokens && ctxTokens <= z.contextTokens) {
+      return a.totalBytes + ((z.totalBytes - a.totalBytes) * (ctxTokens - a.contextTokens)) / (z.contextTokens - a.contextTokens);
+    }
+  }
+  return null;
+}
+
 export function backendChecks(ctx: CheckContext, backendsSeenUp: Readonly<Record<string, true>>): Check[] {
   const checks: Check[] = [];
   for (const b of ctx.input.backends) {
@@ -161,6 +202,8 @@ export function backendChecks(ctx: CheckContext, backendsSeenUp: Readonly<Record
       const spill = spillCheck(b, m, ctx);
       if (spill) checks.push(spill);
       checks.push(...vllmChecks(b, m, ctx), ...slotChecks(b, m, ctx));
+      const fit = predictionCheck(b, m, ctx);
+      if (fit) checks.push(fit);
     }
   }
   return checks;
