@@ -8,7 +8,8 @@ const LLM_COLOURS = ['var(--owner-1)', 'var(--owner-2)', 'var(--owner-3)', 'var(
  * driver/graphics/unlisted, and free. Shown only where the platform reports processes.
  */
 export function OwnersBar({ gpu }: { gpu: GpuReading }) {
-  if (!gpu.owners?.length) return null;
+  // Only where processes are listed: with none, everything would read as "unlisted".
+  if (!gpu.owners?.length || !gpu.processes?.length) return null;
   const total = gpu.memoryTotalBytes;
   let llm = 0;
   const parts = gpu.owners
