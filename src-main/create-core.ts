@@ -168,6 +168,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const h = new HistoryStore({ dataDir: options.dataDir, retentionDays: options.retentionDays ?? 7, logger });
       history = h;
       store.add(toDisposable(() => h.dispose()));
+      const warm = setTimeout(() => h.warmUp(), 3000);
+      warm.unref();
+      store.add(toDisposable(() => clearTimeout(warm)));
       store.add(monitor.onSnapshot((s) => h.append(s)));
     } catch (error) {
       logger.error(`history disabled: cannot use ${options.dataDir}: ${(error as Error).message}`);

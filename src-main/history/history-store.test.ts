@@ -126,3 +126,23 @@ describe('defaultDataDir', () => {
     expect(defaultDataDir(env, platform, '/home/u')).toBe(want);
   });
 });
+
+describe('HistoryStore.readDownsampled', () => {
+  it('reduces finished days once and reads only what is new in today', async () => {
+    const t0 = Date.UTC(2026, 10, 25, 0, 0, 0);
+    let now = Date.UTC(2026, 10, 26, 12);
+    const store = new HistoryStore({ dataDir: dir, retentionDays: 7, logger: silentLogger, now: () => now });
+    stores.push(store);
+    for (let i = 0; i < 3600; i++) store.append(snap(t0 + i * 1000, i === 1234 ? 999 : 100)); // yesterday, one spike
+    for (let i = 0; i < 60; i++) store.append(snap(Date.UTC(2026, 10, 26, 11) + i * 1000, 200));
+    const first = await store.readDownsampled(0, now, 100);
+    expect(first.length).toBeLessThanOrEqual(100);
+    expect(Math.max(...first.map((s) => s.memoryUsedBytes))).toBe(999); // the spike survives
+    expect(first.some((s) => s.memoryUsedBytes === 200)).toBe(true);
+    store.append(snap(Date.UTC(2026, 10, 26, 11, 30), 321));
+    now += 1000;
+    const second = await store.readDownsampled(Date.UTC(2026, 10, 26), now, 100);
+    expect(second.map((s) => s.memoryUsedBytes)).toContain(321);
+    expect(second.filter((s) => s.memoryUsedBytes === 200).length).toBeGreaterThan(0);
+  });
+});

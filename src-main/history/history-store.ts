@@ -4,11 +4,11 @@
  * torn last line or any corrupt line (counted), so a crash or a damaged file never loses the
  * other lines or the other days. Days older than the retention are deleted.
  */
-import { appendFileSync, createReadStream, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Snapshot } from '../../shared/model/snapshot';
+import { downsampleMinMax } from '../../shared/history/downsample';
 import type { Logger } from '../util/logger';
 
 /** One sample of one GPU. */
@@ -68,6 +68,8 @@ export class HistoryStore {
   private flushing: Promise<void> = Promise.resolve();
   private lastPruneDay = '';
   private readonly now: () => number;
+  /** Finished days, pre-reduced to 10 s min/max buckets (see readDownsampled). */
+  private readonly dayCache = new Map<string, { samples: GpuSample[]; offset: number }>();
   retentionDays: number;
 
   constructor(private readonly options: HistoryStoreOptions) {
@@ -126,6 +128,64 @@ export class HistoryStore {
     }
   }
 
+  /**
+   * Like `read`, reduced to about `maxPoints` per GPU (min/max-preserving). Finished days are
+   * pre-reduced once to 10 s min/max buckets and kept in memory, so a 7-day chart does not
+   * re-read 600 000 lines each time; today's file is read as it is.
+   */
+  async readDownsampled(sinceMs: number, untilMs: number, maxPoints: number): Promise<GpuSample[]> {
+    await this.flush();
+    const firstDay = dayOf(Math.max(0, sinceMs));
+    const lastDay = Number.isFinite(untilMs) ? dayOf(untilMs) : '9999-12-31';
+    const out: GpuSample[] = [];
+    for (const name of this.files()) {
+      const day = FILE_RE.exec(name)![1]!;
+      if (day < firstDay || day > lastDay) continue;
+      for (const s of await this.reducedDay(day)) if (s.atMs >= sinceMs && s.atMs <= untilMs) out.push(s);
+    }
+    const cutoff = dayOf(this.now() - this.retentionDays * DAY_MS);
+    for (const day of this.dayCache.keys()) if (day < cutoff) this.dayCache.delete(day);
+    const byGpu = new Map<string, GpuSample[]>();
+    for (const s of out) {
+      let list = byGpu.get(s.gpuId);
+      if (!list) byGpu.set(s.gpuId, (list = []));
+      list.push(s);
+    }
+    const reduced: GpuSample[] = [];
+    for (const list of byGpu.values()) reduced.push(...downsampleMinMax(list, maxPoints, (p) => p.atMs, (p) => p.memoryUsedBytes));
+    return reduced.sort((a, b) => a.atMs - b.atMs);
+  }
+
+  /** Reads what is new in a day file since the last call (from the byte offset reached) and reduces it. */
+  private async reducedDay(day: string): Promise<GpuSample[]> {
+    const entry = this.dayCache.get(day) ?? { samples: [], offset: 0 };
+    const path = join(this.dir, `${day}.ndjson`);
+    let size = 0;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return entry.samples;
+    }
+    if (size < entry.offset) Object.assign(entry, { samples: [], offset: 0 }); // replaced or truncated: start over
+    if (size > entry.offset) {
+      const fresh = await readHistoryFile(path, entry.offset, false);
+      entry.samples = entry.samples.concat(reduceBuckets(fresh.samples, 10_000));
+      entry.offset = fresh.endOffset;
+      this.dayCache.set(day, entry);
+    }
+    return entry.samples;
+  }
+
+  /** Reads and reduces the retained days in the background, so the first 7-day chart is quick. */
+  warmUp(): void {
+    void (async () => {
+      for (const name of this.files()) {
+        await this.reducedDay(FILE_RE.exec(name)![1]!);
+        await new Promise((r) => setImmediate(r));
+      }
+    })().catch((error: unknown) => this.options.logger.warn(`history: warm-up failed: ${(error as Error).message}`));
+  }
+
   /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines. */
   async read(sinceMs: number, untilMs = Infinity): Promise<{ samples: GpuSample[]; skipped: number }> {
     await this.flush();
@@ -171,21 +231,69 @@ export async function readHistoryDir(dir: string, sinceMs: number, untilMs = Inf
   for (const name of names) {
     const day = FILE_RE.exec(name)![1]!;
     if (day < firstDay || day > lastDay) continue;
-    const rl = createInterface({ input: createReadStream(join(dir, name), { encoding: 'utf8' }), crlfDelay: Infinity });
-    try {
-      for await (const line of rl) {
-        if (!line) continue;
-        const parsed = parseHistoryLine(line);
-        if (!parsed) {
-          skipped++;
-          continue;
-        }
-        for (const s of parsed) if (s.atMs >= sinceMs && s.atMs <= untilMs) samples.push(s);
-      }
-    } catch {
-      skipped++;
-    }
+    const r = await readHistoryFile(join(dir, name));
+    skipped += r.skipped;
+    for (const s of r.samples) if (s.atMs >= sinceMs && s.atMs <= untilMs) samples.push(s);
   }
   samples.sort((a, b) => a.atMs - b.atMs);
   return { samples, skipped };
+}
+
+/**
+ * Every sample of one day file from byte `start`; torn or corrupt lines are counted, not fatal.
+ * `endOffset` is just past the last complete line (a line still being written is read next time).
+ */
+async function readHistoryFile(path: string, start = 0, includeTail = true): Promise<{ samples: GpuSample[]; skipped: number; endOffset: number }> {
+  const samples: GpuSample[] = [];
+  let skipped = 0;
+  let text: string;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const { size } = await fh.stat();
+      const buf = Buffer.alloc(Math.max(0, size - start));
+      await fh.read(buf, 0, buf.length, start);
+      text = buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return { samples, skipped: 1, endOffset: start };
+  }
+  const lastNl = text.lastIndexOf('\n');
+  const complete = lastNl >= 0 ? text.slice(0, lastNl) : '';
+  const tail = lastNl >= 0 ? text.slice(lastNl + 1) : text;
+  for (const line of complete.split('\n')) {
+    if (!line) continue;
+    const parsed = parseHistoryLine(line);
+    if (parsed) samples.push(...parsed);
+    else skipped++;
+  }
+  // A torn last line (crash mid-write) is skipped now and re-read when it is completed.
+  if (tail && includeTail) {
+    const parsed = parseHistoryLine(tail);
+    if (parsed) samples.push(...parsed);
+    else skipped++;
+  }
+  return { samples, skipped, endOffset: start + Buffer.byteLength(complete) + (lastNl >= 0 ? 1 : 0) };
+}
+
+/** Per GPU and `bucketMs`, the minimum and maximum sample (in time order): spikes survive. */
+function reduceBuckets(samples: GpuSample[], bucketMs: number): GpuSample[] {
+  const groups = new Map<string, { min: GpuSample; max: GpuSample }>();
+  for (const s of samples) {
+    const key = `${s.gpuId}|${Math.floor(s.atMs / bucketMs)}`;
+    const g = groups.get(key);
+    if (!g) groups.set(key, { min: s, max: s });
+    else {
+      if (s.memoryUsedBytes < g.min.memoryUsedBytes) g.min = s;
+      if (s.memoryUsedBytes > g.max.memoryUsedBytes) g.max = s;
+    }
+  }
+  const out: GpuSample[] = [];
+  for (const { min, max } of groups.values()) {
+    if (min === max) out.push(min);
+    else out.push(min.atMs <= max.atMs ? min : max, min.atMs <= max.atMs ? max : min);
+  }
+  return out.sort((a, b) => a.atMs - b.atMs);
 }

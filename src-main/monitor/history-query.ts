@@ -14,7 +14,7 @@ export async function queryHistory(
   const oldestInMemory = monitor.oldestAtMs();
   let points: HistoryPoint[] = memory;
   if (store && (oldestInMemory === null || params.sinceMs < oldestInMemory)) {
-    const { samples } = await store.read(params.sinceMs, untilMs);
+    const samples = params.maxPoints ? await store.readDownsampled(params.sinceMs, untilMs, params.maxPoints * 2) : (await store.read(params.sinceMs, untilMs)).samples;
     const cut = oldestInMemory ?? Infinity;
     points = [
       ...samples.filter((s) => s.atMs < cut).map((s) => ({ atMs: s.atMs, gpuId: s.gpuId, memoryUsedBytes: s.memoryUsedBytes, memoryTotalBytes: s.memoryTotalBytes })),
