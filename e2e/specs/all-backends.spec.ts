@@ -42,4 +42,7 @@ test('Ollama, vLLM, llama.cpp and LM Studio in one view, with who holds the VRAM
   await expect(owners.getByTestId('owner').filter({ hasText: 'vLLM' })).toContainText('5.86 GiB');
   await expect(owners.getByTestId('owner').filter({ hasText: 'Other apps' })).toContainText('2.00 GiB');
   await dash.screenshot('all-backends-1440');
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= 420);
+  await dash.screenshot('all-backends-420');
 });

@@ -1,8 +1,16 @@
-import type { Chart } from 'chart.js';
+import type { Chart, ChartDataset } from 'chart.js';
 import { useEffect, useRef } from 'react';
 import type { HistoryPoint } from '../../shared/contract/requests';
 import { GiB } from '../../shared/units/bytes';
 import { registerCharts } from './register-chart';
+
+/** A point where an alert was raised on this GPU. */
+export interface TimelineMarker {
+  atMs: number;
+  severity: 'warning' | 'critical';
+  /** One line for the tooltip ("Critical: VRAM 94% full"). */
+  text: string;
+}
 
 export interface TimelineProps {
   points: HistoryPoint[];
@@ -14,6 +22,26 @@ export interface TimelineProps {
   label: string;
   /** Shown time span, ms (the x axis always spans at least this much). */
   windowMs?: number;
+  markers?: TimelineMarker[];
+  /** A dashed projection of the recent trend: two points (bytes), or null for none. */
+  projection?: { fromMs: number; fromBytes: number; toMs: number; toBytes: number } | null;
+}
+
+type XY = { x: number; y: number | null };
+
+/**
+ * Used GiB per point, with a null (a gap in the line) wherever samples are missing for longer
+ * than `gapMs` (Headroom not running, a stalled source): missing data is never drawn as a slope.
+ */
+function withGaps(points: HistoryPoint[], gapMs: number): XY[] {
+  const out: XY[] = [];
+  let prev: number | null = null;
+  for (const p of points) {
+    if (prev !== null && p.atMs - prev > gapMs) out.push({ x: (prev + p.atMs) / 2, y: null });
+    out.push({ x: p.atMs, y: p.memoryUsedBytes / GiB });
+    prev = p.atMs;
+  }
+  return out;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -21,44 +49,105 @@ function cssVar(name: string, fallback: string): string {
   return v || fallback;
 }
 
-const fmtTime = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const DAY_MS = 86_400_000;
+function fmtTime(ms: number, spanMs: number): string {
+  const d = new Date(ms);
+  if (spanMs > DAY_MS) return d.toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+  if (spanMs > 3_600_000) return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
 
-/** VRAM used over time (GiB), with the critical (e.g. 90 %) line. Charts take data as props and never fetch. */
-export function TimelineChart({ points, totalBytes, criticalPct, warningPct, version, label, windowMs = 5 * 60_000 }: TimelineProps) {
+/** Nearest point's used GiB at `atMs` (markers sit on the line); null with no points. */
+function usedAt(points: HistoryPoint[], atMs: number): number | null {
+  if (points.length === 0) return null;
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.atMs < atMs) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = points[Math.max(0, lo - 1)]!;
+  const b = points[lo]!;
+  const p = Math.abs(a.atMs - atMs) <= Math.abs(b.atMs - atMs) ? a : b;
+  return p.memoryUsedBytes / GiB;
+}
+
+/**
+ * VRAM used over time (GiB): the used line, the critical (e.g. 90 %) and warning lines, markers
+ * where alerts were raised and an optional dashed trend projection. Charts take data as props
+ * and never fetch.
+ */
+export function TimelineChart({ points, totalBytes, criticalPct, warningPct, version, label, windowMs = 5 * 60_000, markers = [], projection = null }: TimelineProps) {
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
-  const chartRef = useRef<Chart<'line', { x: number; y: number }[]> | null>(null);
+  const chartRef = useRef<Chart<'line', XY[]> | null>(null);
+  const spanRef = useRef(windowMs);
+  const markersRef = useRef<TimelineMarker[]>([]);
+  spanRef.current = windowMs;
 
   useEffect(() => {
     const ChartJs = registerCharts();
     const canvas = canvasRef.current!;
     const text = cssVar('--text-muted', '#666');
     const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
-    chartRef.current = new ChartJs(canvas, {
-      type: 'line',
-      data: {
-        datasets: [
-          { label: 'Used', data: [], borderColor: cssVar('--accent', '#2563eb'), backgroundColor: cssVar('--accent-fill', 'rgba(37,99,235,0.15)'), fill: 'origin', pointRadius: 0, borderWidth: 2, tension: 0 },
-          { label: `${criticalPct}% line`, data: [], borderColor: cssVar('--critical', '#dc2626'), borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
-          { label: `${warningPct}% line`, data: [], borderColor: cssVar('--warning', '#d97706'), borderDash: [2, 4], pointRadius: 0, borderWidth: 1, fill: false },
-        ],
+    const warning = cssVar('--warning', '#d97706');
+    const critical = cssVar('--critical', '#dc2626');
+    const datasets: ChartDataset<'line', XY[]>[] = [
+      {
+        label: 'Used',
+        data: [],
+        borderColor: cssVar('--accent', '#2563eb'),
+        backgroundColor: cssVar('--accent-fill', 'rgba(37,99,235,0.15)'),
+        fill: 'origin',
+        // A sample with gaps on both sides has no line to sit on: draw it as a dot.
+        pointRadius: (ctx) => {
+          const d = ctx.dataset.data as XY[];
+          const i = ctx.dataIndex;
+          return d[i]?.y !== null && (d[i - 1]?.y ?? null) === null && (d[i + 1]?.y ?? null) === null ? 2.5 : 0;
+        },
+        borderWidth: 2,
+        tension: 0,
       },
+      { label: `${criticalPct}% line`, data: [], borderColor: critical, borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
+      { label: `${warningPct}% line`, data: [], borderColor: warning, borderDash: [2, 4], pointRadius: 0, borderWidth: 1, fill: false },
+      { label: 'Trend', data: [], borderColor: text, borderDash: [4, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
+      {
+        label: 'Alerts',
+        data: [],
+        showLine: false,
+        pointStyle: 'triangle',
+        pointRadius: 6,
+        pointHoverRadius: 8,
+        pointBackgroundColor: (ctx) => (markersRef.current[ctx.dataIndex]?.severity === 'critical' ? critical : warning),
+        pointBorderColor: (ctx) => (markersRef.current[ctx.dataIndex]?.severity === 'critical' ? critical : warning),
+        borderColor: critical,
+        backgroundColor: critical,
+        fill: false,
+      },
+    ];
+    chartRef.current = new ChartJs<'line', XY[]>(canvas, {
+      type: 'line',
+      data: { datasets },
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         parsing: false,
         normalized: true,
-        interaction: { mode: 'index', intersect: false },
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', ticks: { color: text, maxTicksLimit: 6, callback: (v) => fmtTime(Number(v)) }, grid: { color: grid } },
-          y: { min: 0, title: { display: true, text: 'GiB', color: text }, ticks: { color: text }, grid: { color: grid } },
+          x: { type: 'linear', ticks: { color: text, maxTicksLimit: 6, callback: (v) => fmtTime(Number(v), spanRef.current) }, grid: { color: grid } },
+          y: { min: 0, title: { display: true, text: 'GiB (2³⁰ bytes)', color: text }, ticks: { color: text }, grid: { color: grid } },
         },
         plugins: {
-          legend: { display: true, labels: { color: text, boxWidth: 12 } },
+          legend: { display: true, labels: { color: text, boxWidth: 12, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0]?.data.length ?? 0) > 0 } },
           tooltip: {
             callbacks: {
-              title: (items) => fmtTime(Number(items[0]?.parsed.x ?? 0)),
-              label: (item) => `${item.dataset.label}: ${Number(item.parsed.y).toFixed(2)} GiB`,
+              title: (items) => new Date(Number(items[0]?.parsed.x ?? 0)).toLocaleString(),
+              label: (item) =>
+                item.datasetIndex === 4
+                  ? (markersRef.current[item.dataIndex]?.text ?? 'Alert')
+                  : `${item.dataset.label}: ${Number(item.parsed.y).toFixed(2)} GiB`,
             },
           },
         },
@@ -73,24 +162,40 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
   useEffect(() => {
     const chart = chartRef.current;
     if (!chart) return;
-    const used = points.map((p) => ({ x: p.atMs, y: p.memoryUsedBytes / GiB }));
-    const first = points[0]?.atMs ?? Date.now();
-    const last = points[points.length - 1]?.atMs ?? first;
-    const start = Math.min(first, last - windowMs);
+    const used = withGaps(points, Math.max(15_000, windowMs / 100));
+    const last = points[points.length - 1]?.atMs ?? Date.now();
+    const start = last - windowMs;
+    const end = Math.max(last, projection?.toMs ?? last);
     const line = (pct: number) => [
       { x: start, y: (totalBytes * pct) / 100 / GiB },
-      { x: last, y: (totalBytes * pct) / 100 / GiB },
+      { x: end, y: (totalBytes * pct) / 100 / GiB },
     ];
+    const shown = markers.filter((m) => m.atMs >= start && m.atMs <= last);
+    const markerPoints: XY[] = [];
+    const markerMeta: TimelineMarker[] = [];
+    for (const m of shown) {
+      const y = usedAt(points, m.atMs);
+      if (y === null) continue;
+      markerPoints.push({ x: m.atMs, y });
+      markerMeta.push(m);
+    }
+    markersRef.current = markerMeta;
     chart.data.datasets[0]!.data = used;
     chart.data.datasets[1]!.data = line(criticalPct);
     chart.data.datasets[2]!.data = line(warningPct);
-    const yScale = chart.options.scales!.y!;
-    yScale.max = Math.ceil(totalBytes / GiB);
+    chart.data.datasets[3]!.data = projection
+      ? [
+          { x: projection.fromMs, y: projection.fromBytes / GiB },
+          { x: projection.toMs, y: projection.toBytes / GiB },
+        ]
+      : [];
+    chart.data.datasets[4]!.data = markerPoints;
+    chart.options.scales!.y!.max = Math.ceil(totalBytes / GiB);
     const xScale = chart.options.scales!.x!;
-    xScale.min = Math.min(first, last - windowMs);
-    xScale.max = last;
+    xScale.min = start;
+    xScale.max = end;
     chart.update('none');
-  }, [points, totalBytes, criticalPct, warningPct, version, windowMs]);
+  }, [points, totalBytes, criticalPct, warningPct, version, windowMs, markers, projection]);
 
   return (
     <div className="chart-box">

@@ -45,7 +45,7 @@ function ModelsSection({ snapshot }: { snapshot: Snapshot }) {
       ) : (
         <div className="model-grid">
           {loaded.map(({ b, m }) => (
-            <ModelCard key={`${b.id}/${m.name}`} backend={b} model={m} />
+            <ModelCard key={`${b.id}/${m.name}`} backend={b} model={m} gpus={snapshot.gpus} />
           ))}
         </div>
       )}

@@ -1,9 +1,24 @@
-import type { BackendReading, LoadedModel } from '../../../shared/model/snapshot';
+import type { BackendReading, GpuReading, LoadedModel } from '../../../shared/model/snapshot';
 import { formatBytes, formatGiB } from '../../../shared/units/bytes';
+import { LlamaCppSlots, VllmDetails } from './BackendDetails';
+import { PredictionPanel } from './PredictionPanel';
+
+/** Ends a message with one full stop (messages may or may not carry their own). */
+const sentence = (text: string) => (/[.?!]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 
 const kindName = { ollama: 'Ollama', vllm: 'vLLM', llamacpp: 'llama.cpp', lmstudio: 'LM Studio', openai: 'OpenAI-compatible' } as const;
 
-export function ModelCard({ backend, model }: { backend: BackendReading; model: LoadedModel }) {
+export interface ModelCardProps {
+  backend: BackendReading;
+  model: LoadedModel;
+  /** The Snapshot's GPUs: with them the headroom chart shows other apps' usage on the model's GPU. */
+  gpus?: readonly GpuReading[];
+}
+
+/** One loaded model: its memory figures, its server's own view (vLLM queue, llama.cpp slots) and the headroom chart. */
+export function ModelCard({ backend, model, gpus }: ModelCardProps) {
+  const prediction = model.prediction ?? null;
+  const gpu = prediction ? gpus?.find((g) => g.id === prediction.gpuId) : undefined;
   const gpuShare = model.sizeBytes && model.vramBytes !== null && model.sizeBytes > 0 ? Math.min(1, model.vramBytes / model.sizeBytes) : null;
   const spilled = gpuShare !== null && gpuShare < 0.999;
   return (
@@ -50,7 +65,23 @@ export function ModelCard({ backend, model }: { backend: BackendReading; model: 
           </div>
         )}
       </dl>
+      {backend.kind === 'vllm' && <VllmDetails model={model} />}
+      {(backend.kind === 'llamacpp' || model.slots) && <LlamaCppSlots model={model} />}
+      {backend.note && (
+        <p className="muted small" data-testid="backend-note">
+          {backend.note}
+        </p>
+      )}
       {model.kvSource && <p className="muted small">KV figures: {model.kvSource}</p>}
+      {prediction ? (
+        <PredictionPanel model={model} prediction={prediction} gpu={gpu} />
+      ) : (
+        model.predictionError && (
+          <p className="small text-warning" data-testid="prediction-error">
+            No headroom prediction for this model: {sentence(model.predictionError.replace(/^cannot predict:\s*/i, ''))}
+          </p>
+        )
+      )}
     </section>
   );
 }
