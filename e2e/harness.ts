@@ -30,11 +30,16 @@ export function gpuLine(index: number, usedMiB: number, totalMiB = 24564, name =
   return `${index}, GPU-e2e-${index}, ${name}, ${totalMiB}, ${usedMiB}, ${Math.max(0, totalMiB - usedMiB - reserved)}, ${reserved}, 37, 55, 180.25, 595.71.05`;
 }
 
-export async function startHeadroom(args: string[], opts: { gpuLines?: string[]; env?: Record<string, string> } = {}): Promise<Headroom> {
+/**
+ * `dataDir`: use this folder for settings and history instead of a fresh one inside the
+ * instance's temp folder, so a second instance can start from what the first one saved
+ * (restart tests). The caller owns it: `stop()` does not delete it.
+ */
+export async function startHeadroom(args: string[], opts: { gpuLines?: string[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<Headroom> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-e2e-'));
   const state = join(dir, 'nvidia-smi.state');
   writeFileSync(state, (opts.gpuLines ?? [gpuLine(0, 1000)]).join('\n'));
-  const child: ChildProcess = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--data-dir', join(dir, 'data'), ...args], {
+  const child: ChildProcess = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--data-dir', opts.dataDir ?? join(dir, 'data'), ...args], {
     env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

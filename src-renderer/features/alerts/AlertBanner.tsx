@@ -11,6 +11,9 @@ export function AlertBanner({ alerts }: { alerts: Alert[] }) {
           <span className="muted small"> since {new Date(a.sinceMs).toLocaleTimeString()}</span>
         </div>
       ))}
+      <a className="small banner-link" href="#/alerts">
+        Fixes, snooze and alert history
+      </a>
     </section>
   );
 }

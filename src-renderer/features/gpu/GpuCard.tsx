@@ -1,8 +1,8 @@
 import type { HistoryPoint } from '../../../shared/contract/requests';
 import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { formatGiB, headroomBytes, usedPct } from '../../../shared/units/bytes';
-import { TimelineChart } from '../../charts/TimelineChart';
 import { Gauge, levelFor } from './Gauge';
+import { TimelinePanel } from './TimelinePanel';
 
 export interface GpuCardProps {
   gpu: GpuReading;
@@ -18,7 +18,7 @@ export interface GpuCardProps {
 
 const levelText = { ok: 'OK', warning: 'Warning', critical: 'Critical', none: 'No data' } as const;
 
-export function GpuCard({ gpu, history, warningPct, criticalPct, version, compact = false }: GpuCardProps) {
+export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapshot, compact = false }: GpuCardProps) {
   const pct = usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
   const level = levelFor(pct, warningPct, criticalPct);
   const free = headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes);
@@ -67,16 +67,7 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, compac
           </div>
         </dl>
       </div>
-      {!compact && (
-      <TimelineChart
-        points={history}
-        totalBytes={gpu.memoryTotalBytes}
-        criticalPct={criticalPct}
-        warningPct={warningPct}
-        version={version}
-        label={`VRAM used over time on ${gpu.name}, with the ${criticalPct}% line`}
-      />
-      )}
+      {!compact && <TimelinePanel gpu={gpu} live={history} version={version} warningPct={warningPct} criticalPct={criticalPct} snapshot={snapshot} />}
     </section>
   );
 }

@@ -1,0 +1,68 @@
+import type { Alert, Snapshot } from '../../../shared/model/snapshot';
+import { ruleKeyOf } from '../settings/rule-keys';
+import { CopyCommand } from './CopyCommand';
+import { describeModel, modelsFor, reloadGuidance, unloadTargets, wantsReloadGuidance, type AlertModel } from './fixes';
+
+const kindNames: Record<Alert['kind'], string> = {
+  threshold: 'Threshold',
+  forecast: 'Forecast',
+  spill: 'Spilled to RAM',
+  'other-app': 'Other app',
+  'backend-down': 'Server down',
+  unauthorized: 'Unauthorized',
+  preemption: 'Preemption',
+  'context-full': 'Context full',
+};
+const backendNames = { ollama: 'Ollama', llamacpp: 'llama.cpp', vllm: 'vLLM', lmstudio: 'LM Studio', openai: 'OpenAI-compatible' } as const;
+
+export interface ActiveAlertCardProps {
+  alert: Alert;
+  snapshot: Snapshot;
+  isMuted: boolean;
+  muteBusy: boolean;
+  onToggleMute(ruleKey: string, mute: boolean): void;
+  onUnload(target: AlertModel): void;
+}
+
+/** One active alert: severity, kind, message, since; mute; one-click unload; reload guidance. */
+export function ActiveAlertCard({ alert, snapshot, isMuted, muteBusy, onToggleMute, onUnload }: ActiveAlertCardProps) {
+  const ruleKey = ruleKeyOf(alert.id);
+  const unloads = unloadTargets(alert, snapshot);
+  const guidance = wantsReloadGuidance(alert) ? modelsFor(alert, snapshot).map(reloadGuidance).filter((g) => g !== null) : [];
+  const titleId = `alert-${alert.id.replace(/[^\w-]/g, '_')}`;
+  return (
+    <li className={`card alert-card alert-card-${alert.severity}`} data-testid={`active-alert-${alert.kind}`} data-severity={alert.severity} aria-labelledby={titleId}>
+      <div className="alert-card-head">
+        <h3 id={titleId}>
+          <span className={`badge badge-${alert.severity}`}>{alert.severity === 'critical' ? 'Critical' : 'Warning'}</span> {kindNames[alert.kind]}{' '}
+          <span className="muted small">on {alert.sourceId}</span>
+        </h3>
+        <span className="muted small">since {new Date(alert.sinceMs).toLocaleTimeString()}</span>
+      </div>
+      <p className="alert-message">{alert.message}</p>
+      <div className="row-actions">
+        {unloads.map((t) => (
+          <button key={`${t.backend.id}/${t.model.name}`} type="button" className="btn btn-small" onClick={() => onUnload(t)} aria-label={`Unload ${t.model.name} from ${t.backend.id}`}>
+            Unload {describeModel(t)}
+          </button>
+        ))}
+        <button type="button" className="btn btn-small" disabled={muteBusy} aria-pressed={isMuted} onClick={() => onToggleMute(ruleKey, !isMuted)}>
+          {isMuted ? `Unmute ${ruleKey}` : `Mute ${ruleKey}`}
+        </button>
+      </div>
+      {guidance.length > 0 && (
+        <details className="guidance">
+          <summary>Reload with a smaller context or a quantized KV cache</summary>
+          {guidance.map((g) => (
+            <div key={`${g.kind}/${g.model}`} className="guidance-item">
+              <p className="small">
+                {backendNames[g.kind]}, {g.model}: {g.contextTokens.toLocaleString()} tokens ({g.why}), q8_0 KV (about half the KV memory of f16).
+              </p>
+              <CopyCommand command={g.command} label={`${backendNames[g.kind]} command for ${g.model}`} />
+            </div>
+          ))}
+        </details>
+      )}
+    </li>
+  );
+}

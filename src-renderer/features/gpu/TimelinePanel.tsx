@@ -1,0 +1,105 @@
+import { useMemo, useState } from 'react';
+import type { HistoryPoint } from '../../../shared/contract/requests';
+import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
+import { TimelineChart, type TimelineMarker } from '../../charts/TimelineChart';
+import { useAlertLog } from '../../hooks/useAlertLog';
+import { TIMELINE_RANGES, useRangeHistory, type TimelineRangeId } from '../../hooks/useHistory';
+import { useClient } from '../../transport/ClientProvider';
+import { downloadText } from './download';
+import { projectTrend } from './trend';
+
+export interface TimelinePanelProps {
+  gpu: GpuReading;
+  /** Live points for this GPU (useLiveSnapshot's window). */
+  live: HistoryPoint[];
+  version: number;
+  warningPct: number;
+  criticalPct: number;
+  snapshot?: Snapshot;
+}
+
+const FORECAST_HORIZON_MS = 15 * 60_000;
+
+/** The GPU card's timeline: range control, chart (alert markers, trend projection), CSV/JSON export. */
+export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, snapshot }: TimelinePanelProps) {
+  const client = useClient();
+  const [rangeId, setRangeId] = useState<TimelineRangeId>('5m');
+  const [exportMsg, setExportMsg] = useState<string>('');
+  const [exporting, setExporting] = useState(false);
+  const range = TIMELINE_RANGES.find((r) => r.id === rangeId) ?? TIMELINE_RANGES[0];
+  const { points, loading, error } = useRangeHistory(gpu.id, range.ms, live, version);
+  const log = useAlertLog(snapshot?.atMs ?? version, { limit: 200, minIntervalMs: 5000 });
+  const gpuAlerts = useMemo(() => snapshot?.alerts.filter((a) => a.sourceId === gpu.id) ?? [], [snapshot, gpu.id]);
+
+  const markers = useMemo<TimelineMarker[]>(() => {
+    const seen = new Set<string>();
+    const out: TimelineMarker[] = [];
+    const add = (id: string, atMs: number, severity: 'warning' | 'critical', message: string) => {
+      const k = `${id}@${atMs}`;
+      if (seen.has(k)) return;
+      seen.add(k);
+      out.push({ atMs, severity, text: `${severity === 'critical' ? 'Critical' : 'Warning'}: ${message}` });
+    };
+    for (const t of log) if (t.type === 'raised' && t.alert.sourceId === gpu.id) add(t.alert.id, t.alert.sinceMs, t.alert.severity, t.alert.message);
+    for (const a of gpuAlerts) add(a.id, a.sinceMs, a.severity, a.message);
+    return out.sort((a, b) => a.atMs - b.atMs);
+  }, [log, gpuAlerts, gpu.id]);
+
+  const forecastActive = gpuAlerts.some((a) => a.kind === 'forecast');
+  const projection = useMemo(
+    () => projectTrend(points, { fitMs: Math.min(range.ms, 5 * 60_000), horizonMs: Math.min(FORECAST_HORIZON_MS, range.ms / 4), totalBytes: gpu.memoryTotalBytes, force: forecastActive }),
+    [points, range.ms, gpu.memoryTotalBytes, forecastActive],
+  );
+
+  const exportAs = async (format: 'csv' | 'json') => {
+    setExporting(true);
+    setExportMsg(`Preparing the ${format.toUpperCase()} file…`);
+    const r = await client.call('exportHistory', { sinceMs: Math.max(0, Date.now() - range.ms), format });
+    setExporting(false);
+    if (!r.ok) {
+      setExportMsg(`Export failed: ${r.error.message}`);
+      return;
+    }
+    downloadText(r.value.fileName, r.value.mimeType, r.value.text);
+    setExportMsg(`Saved ${r.value.fileName}${r.value.skippedLines ? ` (${r.value.skippedLines} damaged line${r.value.skippedLines === 1 ? '' : 's'} skipped)` : ''}.`);
+  };
+
+  const groupName = `range-${gpu.id}`;
+  return (
+    <div className="timeline" data-testid="timeline" data-range={rangeId} data-loading={loading ? 'true' : 'false'}>
+      <div className="timeline-toolbar">
+        <fieldset className="segmented">
+          <legend className="sr-only">Timeline range for {gpu.name}</legend>
+          {TIMELINE_RANGES.map((r) => (
+            <label key={r.id} className={`segment${r.id === rangeId ? ' segment-on' : ''}`}>
+              <input type="radio" name={groupName} value={r.id} checked={r.id === rangeId} onChange={() => setRangeId(r.id)} />
+              <span>{r.label}</span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="timeline-export">
+          <button type="button" className="btn btn-small" disabled={exporting} onClick={() => void exportAs('csv')} aria-label={`Export ${range.label} of history as CSV`}>
+            CSV
+          </button>
+          <button type="button" className="btn btn-small" disabled={exporting} onClick={() => void exportAs('json')} aria-label={`Export ${range.label} of history as JSON`}>
+            JSON
+          </button>
+        </div>
+      </div>
+      <TimelineChart
+        points={points}
+        totalBytes={gpu.memoryTotalBytes}
+        criticalPct={criticalPct}
+        warningPct={warningPct}
+        version={version}
+        windowMs={range.ms}
+        markers={markers}
+        projection={projection}
+        label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}`}
+      />
+      <p className="muted small timeline-status" role="status" data-testid="timeline-status">
+        {error ? `History unavailable: ${error}` : loading ? 'Loading history…' : exportMsg}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { HistoryPoint } from '../../shared/contract/requests';
+import { useClient } from '../transport/ClientProvider';
+
+/** Timeline ranges, shortest first. The live hook keeps 15 min; longer ranges read getHistory. */
+export const TIMELINE_RANGES = [
+  { id: '5m', label: '5 min', ms: 5 * 60_000 },
+  { id: '1h', label: '1 h', ms: 3_600_000 },
+  { id: '6h', label: '6 h', ms: 6 * 3_600_000 },
+  { id: '24h', label: '24 h', ms: 24 * 3_600_000 },
+  { id: '7d', label: '7 d', ms: 7 * 24 * 3_600_000 },
+] as const;
+export type TimelineRangeId = (typeof TIMELINE_RANGES)[number]['id'];
+
+/** What the live snapshot hook keeps in memory (useLiveSnapshot's default window). */
+export const LIVE_WINDOW_MS = 15 * 60_000;
+
+export interface RangeHistory {
+  points: HistoryPoint[];
+  loading: boolean;
+  error: string | null;
+}
+
+/**
+ * One GPU's points for a time range: the live points when the range fits in the live window,
+ * else getHistory (min/max-downsampled to `maxPoints`, about the chart's width) with the live
+ * points after it appended. Re-fetched when the appended tail grows past `maxPoints`, so a
+ * long range stays about `2 × maxPoints` points however long the page stays open.
+ */
+export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoint[], version: number, maxPoints = 1000): RangeHistory {
+  const client = useClient();
+  const fromLive = rangeMs <= LIVE_WINDOW_MS;
+  const [base, setBase] = useState<{ key: string; points: HistoryPoint[] } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const key = `${gpuId}|${rangeMs}|${generation}`;
+  const requested = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (fromLive || requested.current === key) return;
+    requested.current = key;
+    let alive = true;
+    // An explicit untilMs: the server cannot read its persisted days without one (see the report).
+    const nowMs = Date.now();
+    void client.call('getHistory', { sinceMs: Math.max(0, nowMs - rangeMs), untilMs: nowMs + 60_000, maxPoints }).then((r) => {
+      if (!alive) return;
+      if (r.ok) {
+        setBase({ key, points: r.value.filter((p) => p.gpuId === gpuId) });
+        setError(null);
+      } else setError(r.error.message);
+    });
+    return () => {
+      alive = false;
+      if (requested.current === key) requested.current = null;
+    };
+  }, [client, fromLive, key, gpuId, rangeMs, maxPoints]);
+
+  const points = useMemo(() => {
+    const now = live[live.length - 1]?.atMs ?? Date.now();
+    const cutoff = now - rangeMs;
+    if (fromLive) return live.filter((p) => p.atMs >= cutoff);
+    if (!base || base.key !== key) return [];
+    const lastBase = base.points[base.points.length - 1]?.atMs ?? -Infinity;
+    const tail = live.filter((p) => p.atMs > lastBase);
+    return [...base.points.filter((p) => p.atMs >= cutoff), ...tail];
+    // `version` changes on every live update even when `live` is mutated in place.
+  }, [fromLive, base, key, live, rangeMs, version]);
+
+  const tailLength = fromLive || !base ? 0 : points.length - base.points.length;
+  useEffect(() => {
+    if (tailLength > maxPoints) setGeneration((g) => g + 1);
+  }, [tailLength, maxPoints]);
+
+  return { points, loading: !fromLive && (!base || base.key !== key) && error === null, error };
+}
