@@ -9,7 +9,8 @@ export async function queryHistory(
   store: HistoryStore | null,
   params: { sinceMs: number; untilMs?: number; maxPoints?: number },
 ): Promise<HistoryPoint[]> {
-  const untilMs = params.untilMs ?? Number.MAX_SAFE_INTEGER;
+  // Never past now: day files are named by date, and a far-future bound is not a date.
+  const untilMs = Math.min(params.untilMs ?? Date.now(), Date.now() + 86_400_000);
   const memory = monitor.history(params.sinceMs).filter((p) => p.atMs <= untilMs);
   const oldestInMemory = monitor.oldestAtMs();
   let points: HistoryPoint[] = memory;

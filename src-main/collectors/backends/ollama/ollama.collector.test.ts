@@ -122,6 +122,14 @@ describe('OllamaCollector', () => {
     expect(r.models).toEqual([]);
   });
 
+  it('sends a configured API key (for a proxy in front of Ollama), and none otherwise', async () => {
+    const { server } = await serve(healthy());
+    const keyed = new OllamaCollector({ url: server.url, timeoutMs: 300, logger: silentLogger, apiKey: 's3cret' });
+    await keyed.sample(AbortSignal.timeout(2000));
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual(expect.arrayContaining(['Bearer s3cret']));
+    expect(server.requests.every((r) => r.headers.authorization === 'Bearer s3cret')).toBe(true);
+  });
+
   it('connection refused → down, "Is it running?"', async () => {
     const { server, collector } = await serve(healthy());
     await server.close();

@@ -142,7 +142,11 @@ export class OllamaCollector implements BackendCollector {
       signal,
       method: postBody === undefined ? 'GET' : 'POST',
       body: postBody === undefined ? undefined : JSON.stringify(postBody),
-      headers: postBody === undefined ? undefined : { 'content-type': 'application/json' },
+      // Ollama has no auth of its own; a key is for a proxy in front of it (sent only when configured).
+      headers: {
+        ...(postBody === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+      },
     });
     if (!res.ok) {
       const hint = res.kind === 'refused' ? ' Is it running?' : res.kind === 'timeout' ? ' Is it overloaded or hung?' : '';
