@@ -51,6 +51,16 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
     [points, range.ms, gpu.memoryTotalBytes, forecastActive],
   );
 
+  // Redraw the chart at most once per pixel's worth of time (range / 1000): a 24 h chart gains
+  // nothing from a redraw every second, and each redraw of ~1000 points costs milliseconds.
+  // The gauge and figures above still update every tick.
+  const stepMs = Math.max(1, range.ms / 1000);
+  const drawTick = Math.floor((points[points.length - 1]?.atMs ?? 0) / stepMs);
+  const drawn = useMemo(
+    () => ({ points, markers, projection }),
+    [drawTick, rangeId, loading, markers.length, projection === null, forecastActive, gpu.memoryTotalBytes, criticalPct, warningPct],
+  );
+
   const exportAs = async (format: 'csv' | 'json') => {
     setExporting(true);
     setExportMsg(`Preparing the ${format.toUpperCase()} file…`);
@@ -87,14 +97,14 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
         </div>
       </div>
       <TimelineChart
-        points={points}
+        points={drawn.points}
         totalBytes={gpu.memoryTotalBytes}
         criticalPct={criticalPct}
         warningPct={warningPct}
-        version={version}
+        version={drawTick}
         windowMs={range.ms}
-        markers={markers}
-        projection={projection}
+        markers={drawn.markers}
+        projection={drawn.projection}
         label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}`}
       />
       <p className="muted small timeline-status" role="status" data-testid="timeline-status">
