@@ -20,7 +20,11 @@ const levelText = { ok: 'OK', warning: 'Warning', critical: 'Critical', none: 'N
 
 export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapshot, compact = false }: GpuCardProps) {
   const pct = usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
-  const level = levelFor(pct, warningPct, criticalPct);
+  // vLLM preallocates its GPU (gpu_memory_utilization): there the headroom is its KV-cache usage.
+  const vllm = snapshot?.backends.find((b) => b.kind === 'vllm' && gpu.processes?.some((p) => p.backendId === b.id));
+  const kvRatios = (vllm?.models ?? []).map((m) => m.kvCacheUsageRatio).filter((r): r is number => typeof r === 'number');
+  const kvPct = kvRatios.length ? Math.max(...kvRatios) * 100 : null;
+  const level = vllm ? levelFor(kvPct, warningPct, criticalPct) : levelFor(pct, warningPct, criticalPct);
   const free = headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes);
   const untilCritical = Math.round((gpu.memoryTotalBytes * criticalPct) / 100) - gpu.memoryUsedBytes;
   return (
@@ -30,9 +34,15 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
           {gpu.name} <span className="muted">({gpu.id})</span>
         </h2>
         <span className={`badge badge-${level}`} data-testid="gpu-level">
-          {levelText[level]}
+          {vllm && kvPct !== null ? `vLLM KV ${kvPct.toFixed(0)}%` : levelText[level]}
         </span>
       </header>
+      {vllm && (
+        <p className="muted small" data-testid="gpu-vllm-note">
+          {vllm.id} preallocated this GPU{vllm.models[0]?.cacheConfig?.gpuMemoryUtilizationRatio != null ? ` (gpu_memory_utilization ${vllm.models[0].cacheConfig.gpuMemoryUtilizationRatio})` : ''}, so VRAM reads near full by design. Headroom
+          watches its KV-cache usage instead{kvPct !== null ? `: ${kvPct.toFixed(0)}% of blocks in use` : ''}.
+        </p>
+      )}
       {gpu.stale && <p className="stale" role="status">Reading is stale: the GPU source has stopped updating.</p>}
       <div className="gpu-body">
         <Gauge pct={pct} level={level} label={`${gpu.name} memory used`} />
