@@ -9,6 +9,21 @@ export interface HistoryPoint {
   gpuId: string;
   memoryUsedBytes: number;
   memoryTotalBytes: number;
+  /** Who held the used memory at that time (LLM servers, other apps), where processes were listed. */
+  owners?: OwnerShare[];
+}
+
+/** One owner's share of a GPU's used memory (see `GpuReading.owners`). */
+export interface OwnerShare {
+  label: string;
+  bytes: number;
+}
+
+/** The owners of a GPU reading with known bytes, for history points. */
+export function ownerShares(owners: readonly { label: string; bytes: number | null }[] | undefined): OwnerShare[] | undefined {
+  if (!owners?.length) return undefined;
+  const known = owners.filter((o): o is { label: string; bytes: number } => o.bytes !== null && o.bytes > 0).map((o) => ({ label: o.label, bytes: o.bytes }));
+  return known.length ? known : undefined;
 }
 
 /**

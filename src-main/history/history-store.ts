@@ -7,6 +7,7 @@
 import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownerShares, type OwnerShare } from '../../shared/contract/requests';
 import type { Snapshot } from '../../shared/model/snapshot';
 import { downsampleMinMax } from '../../shared/history/downsample';
 import type { Logger } from '../util/logger';
@@ -18,6 +19,8 @@ export interface GpuSample {
   gpuName: string;
   memoryUsedBytes: number;
   memoryTotalBytes: number;
+  /** Who held the memory (LLM servers, other apps), where processes were listed. */
+  owners?: OwnerShare[];
 }
 
 export interface HistoryStoreOptions {
@@ -33,7 +36,8 @@ const FILE_RE = /^(\d{4}-\d{2}-\d{2})\.ndjson$/;
 
 export const dayOf = (atMs: number): string => new Date(atMs).toISOString().slice(0, 10);
 
-type Line = { t: number; g: [string, string, number, number][] };
+/** One line: `t` time, `g` [id, name, used, total] per GPU, `o` owners per GPU id as [label, bytes]. */
+type Line = { t: number; g: [string, string, number, number][]; o?: Record<string, [string, number][]> };
 
 /** Parses one stored line; null for torn or corrupt lines. */
 export function parseHistoryLine(line: string): GpuSample[] | null {
@@ -47,17 +51,24 @@ export function parseHistoryLine(line: string): GpuSample[] | null {
   const rec = v as Partial<Line>;
   if (typeof rec?.t !== 'number' || !Number.isFinite(rec.t) || !Array.isArray(rec.g)) return null;
   const out: GpuSample[] = [];
+  const owners = rec.o && typeof rec.o === 'object' ? rec.o : null;
   for (const g of rec.g) {
     if (!Array.isArray(g) || g.length < 4) return null;
     const [gpuId, gpuName, used, total] = g as unknown[];
     if (typeof gpuId !== 'string' || typeof gpuName !== 'string' || typeof used !== 'number' || typeof total !== 'number' || !(used >= 0) || !(total >= 0)) return null;
-    out.push({ atMs: rec.t, gpuId, gpuName, memoryUsedBytes: used, memoryTotalBytes: total });
+    const o = owners?.[gpuId];
+    const shares = Array.isArray(o) ? o.filter((x) => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number' && x[1] >= 0).map(([label, bytes]) => ({ label, bytes })) : [];
+    out.push({ atMs: rec.t, gpuId, gpuName, memoryUsedBytes: used, memoryTotalBytes: total, ...(shares.length ? { owners: shares } : {}) });
   }
   return out;
 }
 
 export function formatHistoryLine(s: Snapshot): string {
   const line: Line = { t: s.atMs, g: s.gpus.map((g) => [g.id, g.name, g.memoryUsedBytes, g.memoryTotalBytes]) };
+  for (const g of s.gpus) {
+    const shares = g.processes?.length ? ownerShares(g.owners) : undefined;
+    if (shares) (line.o ??= {})[g.id] = shares.map((o) => [o.label, o.bytes]);
+  }
   return `${JSON.stringify(line)}\n`;
 }
 

@@ -18,7 +18,9 @@ export async function queryHistory(
     const samples = params.maxPoints ? await store.readDownsampled(params.sinceMs, untilMs, params.maxPoints * 2) : (await store.read(params.sinceMs, untilMs)).samples;
     const cut = oldestInMemory ?? Infinity;
     points = [
-      ...samples.filter((s) => s.atMs < cut).map((s) => ({ atMs: s.atMs, gpuId: s.gpuId, memoryUsedBytes: s.memoryUsedBytes, memoryTotalBytes: s.memoryTotalBytes })),
+      ...samples
+        .filter((s) => s.atMs < cut)
+        .map((s) => ({ atMs: s.atMs, gpuId: s.gpuId, memoryUsedBytes: s.memoryUsedBytes, memoryTotalBytes: s.memoryTotalBytes, ...(s.owners ? { owners: s.owners } : {}) })),
       ...memory,
     ];
   }

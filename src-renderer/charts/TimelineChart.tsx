@@ -2,6 +2,7 @@ import type { Chart, ChartDataset } from 'chart.js';
 import { useEffect, useRef } from 'react';
 import type { HistoryPoint } from '../../shared/contract/requests';
 import { GiB } from '../../shared/units/bytes';
+import { ownerStack } from './owner-stack';
 import { registerCharts } from './register-chart';
 
 /** A point where an alert was raised on this GPU. */
@@ -28,6 +29,8 @@ export interface TimelineProps {
 }
 
 type XY = { x: number; y: number | null };
+/** Datasets before the owner bands: used, critical, warning, trend, alerts. */
+const OWNER_BASE = 5;
 
 /**
  * Used GiB per point, with a null (a gap in the line) wherever samples are missing for longer
@@ -83,6 +86,8 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
   const chartRef = useRef<Chart<'line', XY[]> | null>(null);
   const spanRef = useRef(windowMs);
   const markersRef = useRef<TimelineMarker[]>([]);
+  /** Own bytes of each owner band (datasets from OWNER_BASE on), for tooltips. */
+  const ownRef = useRef<(number | null)[][]>([]);
   spanRef.current = windowMs;
 
   useEffect(() => {
@@ -147,7 +152,9 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
               label: (item) =>
                 item.datasetIndex === 4
                   ? (markersRef.current[item.dataIndex]?.text ?? 'Alert')
-                  : `${item.dataset.label}: ${Number(item.parsed.y).toFixed(2)} GiB`,
+                  : item.datasetIndex >= OWNER_BASE
+                    ? `${item.dataset.label}: ${((ownRef.current[item.datasetIndex - OWNER_BASE]?.[item.dataIndex] ?? 0) / GiB).toFixed(2)} GiB`
+                    : `${item.dataset.label}: ${Number(item.parsed.y).toFixed(2)} GiB`,
             },
           },
         },
@@ -190,6 +197,17 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
         ]
       : [];
     chart.data.datasets[4]!.data = markerPoints;
+    // Stacked by owner where processes were listed: one band per LLM server, other apps, the rest.
+    const stack = ownerStack(points, Math.max(15_000, windowMs / 100));
+    chart.data.datasets.length = OWNER_BASE;
+    ownRef.current = stack.map((s) => s.own);
+    let llm = 0;
+    stack.forEach((s, i) => {
+      const colour = s.label === 'Other apps' ? cssVar('--owner-other', '#94a3b8') : s.label.startsWith('Driver') ? cssVar('--owner-unattributed', '#cbd5e1') : cssVar(`--owner-${(llm++ % 4) + 1}`, '#7c3aed');
+      chart.data.datasets.push({ label: s.label, data: s.data, borderColor: colour, backgroundColor: /^#[0-9a-f]{6}$/i.test(colour) ? `${colour}aa` : colour, fill: i === 0 ? 'origin' : '-1', pointRadius: 0, borderWidth: 0, tension: 0, order: 10 });
+    });
+    const usedSet = chart.data.datasets[0]!;
+    usedSet.fill = stack.length ? false : 'origin';
     chart.options.scales!.y!.max = Math.ceil(totalBytes / GiB);
     const xScale = chart.options.scales!.x!;
     xScale.min = start;

@@ -105,7 +105,7 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
         windowMs={range.ms}
         markers={drawn.markers}
         projection={drawn.projection}
-        label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}`}
+        label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}${drawn.points.some((p) => p.owners) ? ', stacked by who holds the memory' : ''}`}
       />
       <p className="muted small timeline-status" role="status" data-testid="timeline-status">
         {error ? `History unavailable: ${error}` : loading ? 'Loading history…' : exportMsg}
