@@ -121,7 +121,9 @@ export async function benchDashboard(): Promise<{ lines: string[] }> {
     };
   } finally {
     await browser.close();
+    const exited = new Promise((r) => server.once('exit', r));
     server.kill('SIGTERM');
+    await exited;
     rmSync(work, { recursive: true, force: true });
   }
 }

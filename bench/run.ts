@@ -74,7 +74,9 @@ async function benchRss(ollamaUrl: string, state: string, dir: string): Promise<
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
+  await exited; // it writes its last history lines on the way out
   const mb = kb / 1024;
   return line(`RSS of idle headroom serve after ${seconds} s`, `${mb.toFixed(1)} MB`, '≤ 120 MB', mb <= 120);
 }
