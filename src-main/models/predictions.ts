@@ -129,11 +129,16 @@ export class PredictionService {
 
   /** The architecture for a model, or null while it is still being resolved. */
   private architecture(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined): ArchEntry | null {
-    const fromBackend = collector?.architectureOf?.(m.name);
-    if (fromBackend) return { arch: fromBackend, source: `${b.kind} model metadata`, weightsBytes: null, error: null };
     const file = collector?.modelFileOf?.(m.name) ?? null;
     const key = file ? `file:${file}` : `catalog:${m.name}`;
     const hit = this.archCache.get(key);
+    // A readable GGUF header wins: its tensor sizes make the weights exact.
+    if (hit?.arch) return hit;
+    const fromBackend = collector?.architectureOf?.(m.name);
+    if (fromBackend) {
+      if (file && !hit) this.resolveFile(key, file);
+      return { arch: fromBackend, source: `${b.kind} model metadata`, weightsBytes: null, error: null };
+    }
     if (hit) return hit;
     if (!file) {
       const r = this.resolver.fromCatalog(m.name);
@@ -142,15 +147,19 @@ export class PredictionService {
       this.archCache.set(key, entry);
       return entry;
     }
-    if (!this.pending.has(key)) {
-      this.pending.add(key);
-      void this.resolver.fromGgufFile(file).then((r) => {
-        this.pending.delete(key);
-        if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
-        this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
-      });
-    }
+    this.resolveFile(key, file);
     return null;
+  }
+
+  /** Reads a GGUF header once, in the background; the result is used from a later tick on. */
+  private resolveFile(key: string, file: string): void {
+    if (this.pending.has(key) || this.archCache.has(key)) return;
+    this.pending.add(key);
+    void this.resolver.fromGgufFile(file).then((r) => {
+      this.pending.delete(key);
+      if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
+      this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
+    });
   }
 }
 

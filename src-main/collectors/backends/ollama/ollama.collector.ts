@@ -10,7 +10,8 @@ import { ollamaToLlamaCppOptions } from '../../../../shared/estimator/ollama';
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { hostPort, httpRequest, parseJson, type HttpResponse } from '../../../util/http';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
-import { basicKvBytesPerToken, parseWith, psSchema, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
+import { existsSync } from 'node:fs';
+import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
 
 const VERSION_REFRESH_MS = 5 * 60_000;
 const SHOW_RETRY_MS = 60_000;
@@ -18,6 +19,8 @@ const SHOW_RETRY_MS = 60_000;
 interface ShowEntry {
   info: ModelInfo | null;
   architecture: ModelArchitecture | null;
+  /** The GGUF blob, when it exists on this machine. */
+  blobPath?: string | null;
   atMs: number;
   error: string | null;
 }
@@ -48,6 +51,7 @@ export class OllamaCollector implements BackendCollector {
 
   private readonly kv: OllamaKvAssumptions;
   private readonly archByName = new Map<string, ModelArchitecture>();
+  private readonly fileByName = new Map<string, string>();
 
   constructor(private readonly options: BackendCollectorOptions & { kv?: OllamaKvAssumptions }) {
     this.kv = options.kv ?? ollamaKvAssumptions();
@@ -63,6 +67,11 @@ export class OllamaCollector implements BackendCollector {
 
   architectureOf(modelName: string): ModelArchitecture | null {
     return this.archByName.get(modelName) ?? null;
+  }
+
+  /** The model's GGUF blob when Headroom runs beside Ollama and can read it (exact weights). */
+  modelFileOf(modelName: string): string | null {
+    return this.fileByName.get(modelName) ?? null;
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
@@ -83,10 +92,12 @@ export class OllamaCollector implements BackendCollector {
     const models: LoadedModel[] = [];
     const notes: string[] = [];
     this.archByName.clear();
+    this.fileByName.clear();
     for (const m of parsed.value.models ?? []) {
       const show = await this.show(m, signal);
       if (show.error) notes.push(show.error);
       if (show.architecture) this.archByName.set(m.name, show.architecture);
+      if (show.blobPath) this.fileByName.set(m.name, show.blobPath);
       models.push(toLoadedModel(m, show.info, show.architecture, this.kv));
     }
     this.forgetUnloaded(parsed.value.models ?? []);
@@ -117,9 +128,11 @@ export class OllamaCollector implements BackendCollector {
     const parsed = parseWith(showSchema, r.value);
     if (!parsed.ok) return { info: null, architecture: null, atMs: Date.now(), error: `${this.where}: /api/show for ${model} gave an ${parsed.message}.` };
     const arch = architectureFromGgufMetadata(parsed.value.model_info);
+    const blob = blobPathFromModelfile(parsed.value.modelfile);
     return {
       info: parsed.value.model_info,
       architecture: arch.ok ? arch.value : null,
+      blobPath: blob && existsSync(blob) ? blob : null,
       atMs: Date.now(),
       error: arch.ok ? null : `${model}: ${arch.error.message}.`,
     };

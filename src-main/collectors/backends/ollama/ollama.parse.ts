@@ -31,6 +31,8 @@ export type OllamaPsModel = z.infer<typeof psModelSchema>;
 /** `model_info`: GGUF key/values; arrays may be null without `verbose`. */
 export const showSchema = z.object({
   model_info: z.record(z.string(), z.unknown()).default({}),
+  /** `FROM <blob path>`: where the server keeps the GGUF (readable when Headroom runs beside it). */
+  modelfile: z.string().optional().nullable(),
   details: z.object({ family: z.string().optional() }).partial().optional().nullable(),
 });
 
@@ -67,4 +69,20 @@ export function basicKvBytesPerToken(info: ModelInfo): number | null {
   if (!layers || !kvHeads || !headDimK || !headDimV) return null;
   if (!Number.isInteger(headDimK) || !Number.isInteger(headDimV)) return null;
   return layers * kvHeads * (headDimK + headDimV) * 2;
+}
+
+/**
+ * The model's GGUF blob from `/api/show` `modelfile` (`FROM /…/blobs/sha256-…`): an absolute
+ * path on the Ollama server's machine; null when the FROM line names a model, not a file.
+ */
+export function blobPathFromModelfile(modelfile: string | null | undefined): string | null {
+  if (!modelfile) return null;
+  for (const line of modelfile.split(/\r?\n/)) {
+    const m = /^FROM\s+(.+?)\s*$/.exec(line);
+    if (!m) continue;
+    const path = m[1]!.replace(/^"(.*)"$/, '$1');
+    const absolute = path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path);
+    if (absolute && (/[\\/]blobs[\\/]sha256[-:][0-9a-f]{64}$/i.test(path) || /\.gguf$/i.test(path))) return path;
+  }
+  return null;
 }
