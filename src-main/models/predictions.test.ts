@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('PredictionService', () => {
     dir = mkdtempSync(join(tmpdir(), 'headroom-pred-'));
     const model = buildTinyModel({ name: 'tiny', arch: 'llama', layers: 4, embd: 256, heads: 8, kvHeads: 2, contextTrain: 8192 });
     const blob = join(dir, 'blobs', `sha256-${'c'.repeat(64)}`);
-    (await import('node:fs')).mkdirSync(join(dir, 'blobs'));
+    mkdirSync(join(dir, 'blobs'));
     writeFileSync(blob, writeGguf(model.metadata, model.tensors));
     server = await startFakeServer({
       '/api/version': { body: { version: '0.12.6' } },
@@ -62,5 +62,39 @@ describe('PredictionService', () => {
     expect(p.weightsSource).toBe('exact, from the GGUF tensor sizes');
     const expected = model.tensors.reduce((sum, t) => sum + t.dims.reduce((a, d) => a * d, 1) * 4, 0);
     expect(p.weightsBytes).toBe(expected);
+  });
+});
+
+describe('vLLM KV bytes', () => {
+  const gpus: GpuReading[] = [{ id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'G', uuid: null, memoryTotalBytes: 80 * GiB, memoryUsedBytes: 72 * GiB, memoryFreeBytes: 8 * GiB, utilizationPct: null, temperatureC: null, powerWatts: null }];
+  const vllm = (name: string, dtype = 'auto') => ({
+    id: 'vllm@127.0.0.1:8000', kind: 'vllm' as const, url: 'http://127.0.0.1:8000', status: 'up' as const, message: null, version: '0.11.0',
+    models: [{ name, contextLength: 32768, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null, kvCacheCapacityTokens: 218_448, cacheConfig: { blockSize: 16, gpuBlocks: 13_653, cacheDtype: dtype, gpuMemoryUtilizationRatio: 0.9 } }],
+  });
+
+  it.each([
+    { name: 'catalog match, 16-bit KV', model: 'Qwen/Qwen2.5-Coder-14B-Instruct', dtype: 'auto', bpt: 48 * 8 * 256 * 2 },
+    { name: 'fp8 KV halves it', model: 'Qwen/Qwen2.5-Coder-14B-Instruct', dtype: 'fp8_e4m3', bpt: 48 * 8 * 256 },
+  ])('$name', ({ model, dtype, bpt }) => {
+    const out = new PredictionService(silentLogger).annotate({ backends: [vllm(model, dtype)], collectors: [], gpus, criticalPct: 90 });
+    const m = out[0]!.models[0]!;
+    expect(m.kvBytesPerToken).toBe(bpt);
+    expect(m.kvCacheBytes).toBe(218_448 * bpt);
+    expect(m.kvSource).toMatch(/vLLM paged KV pool: 218,448 tokens/);
+  });
+
+  it('reads config.json from the local Hugging Face cache', () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-hf-'));
+    const snap = join(dir, 'models--acme--tiny-coder', 'snapshots', 'abc123');
+    mkdirSync(snap, { recursive: true });
+    writeFileSync(join(snap, 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'], num_hidden_layers: 4, hidden_size: 512, num_attention_heads: 8, num_key_value_heads: 2, max_position_embeddings: 4096, vocab_size: 1000, intermediate_size: 1024 }));
+    process.env.HF_HUB_CACHE = dir;
+    try {
+      const out = new PredictionService(silentLogger).annotate({ backends: [vllm('acme/tiny-coder')], collectors: [], gpus, criticalPct: 90 });
+      expect(out[0]!.models[0]!.kvBytesPerToken).toBe(4 * 2 * 64 * 2 * 2);
+      expect(out[0]!.models[0]!.kvSource).toContain('HF config');
+    } finally {
+      delete process.env.HF_HUB_CACHE;
+    }
   });
 });

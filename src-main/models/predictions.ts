@@ -13,6 +13,9 @@ import { quantNameFromFileType, weightsBytesFromParams } from '../../shared/esti
 import type { BackendReading, GpuReading, LoadedModel, ModelPredictionView } from '../../shared/model/snapshot';
 import type { BackendCollector } from '../collectors/types';
 import type { Logger } from '../util/logger';
+import { readFileSync } from 'node:fs';
+import { vllmKvCapacity } from '../../shared/estimator/vllm';
+import { findHfConfigPath } from './hf-cache';
 import { ModelResolver, type ResolvedModel } from './resolver';
 
 interface ArchEntry {
@@ -48,6 +51,7 @@ export class PredictionService {
   annotate(ctx: PredictionContext): BackendReading[] {
     if (!ctx.gpus.length) return ctx.backends;
     return ctx.backends.map((b) => {
+      if (b.kind === 'vllm' && b.models.length) return { ...b, models: b.models.map((m) => this.vllmKv(m, ctx.gpus)) };
       if (!b.models.length || b.kind === 'vllm' || b.kind === 'openai') return b;
       const collector = ctx.collectors.find((c) => c.id === b.id);
       const gpu = gpuFor(b, ctx.gpus);
@@ -125,6 +129,45 @@ export class PredictionService {
       architectureSource: entry.source,
     };
     return { prediction, error: null };
+  }
+
+  /**
+   * vLLM reports its KV pool in tokens (blocks × block size); with the architecture (the HF
+   * config.json in the local cache, else the catalog) the pool and the per-token cost get bytes.
+   */
+  private vllmKv(m: LoadedModel, gpus: GpuReading[]): LoadedModel {
+    if (m.kvBytesPerToken !== null || !gpus.length) return m;
+    const key = `hf:${m.name}`;
+    let entry = this.archCache.get(key);
+    if (!entry) {
+      const path = findHfConfigPath(m.name);
+      let resolved: ArchEntry | null = null;
+      if (path) {
+        try {
+          const r = this.resolver.fromHfConfig(m.name, JSON.parse(readFileSync(path, 'utf8')) as unknown);
+          if (r.ok) resolved = { arch: r.value.architecture, source: `HF config ${path}`, weightsBytes: null, error: null };
+        } catch (error) {
+          this.logger.warn(`cannot read ${path}: ${(error as Error).message}`);
+        }
+      }
+      if (!resolved) {
+        const c = this.resolver.fromCatalog(m.name);
+        resolved = c.ok ? { arch: c.value.architecture, source: 'built-in catalog', weightsBytes: null, error: null } : { arch: null, source: '', weightsBytes: null, error: null };
+      }
+      entry = resolved;
+      this.archCache.set(key, entry);
+    }
+    if (!entry.arch) return m;
+    const dtype = m.cacheConfig?.cacheDtype?.startsWith('fp8') ? 1 : 2;
+    const cap = vllmKvCapacity(entry.arch, { gpuMemoryTotalBytes: gpus[0]!.memoryTotalBytes, nonKvBytes: 0, kvDtypeBytes: dtype });
+    if (!cap.ok) return m;
+    const bpt = cap.value.bytesPerToken;
+    return {
+      ...m,
+      kvBytesPerToken: bpt,
+      kvCacheBytes: m.kvCacheCapacityTokens != null ? m.kvCacheCapacityTokens * bpt : null,
+      kvSource: `vLLM paged KV pool: ${m.kvCacheCapacityTokens?.toLocaleString('en-US') ?? '?'} tokens × ${bpt.toLocaleString('en-US')} B (${dtype === 1 ? 'fp8' : '16-bit'} KV; architecture from ${entry.source})`,
+    };
   }
 
   /** The architecture for a model, or null while it is still being resolved. */
