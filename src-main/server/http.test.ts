@@ -68,6 +68,7 @@ describe('headless server', () => {
     expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ ok: true, latestSnapshotAtMs: 1000 });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('headroom_gpu_memory_used_bytes{gpu="gpu:0",name="Test GPU",uuid=""} 1024');
+    expect(metrics).toContain('# TYPE headroom_model_largest_context_tokens gauge');
   });
 
   it('answers the contract over POST, validating params', async () => {

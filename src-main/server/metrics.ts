@@ -25,8 +25,11 @@ export function createMetrics(latest: () => Snapshot | null): MetricsView {
   const modelKv = gauge('headroom_model_kv_cache_bytes', 'KV-cache bytes at the loaded context', ['backend', 'model']);
   const modelKvUsage = gauge('headroom_model_kv_cache_usage_ratio', 'Fraction of KV-cache blocks in use (vLLM), 0-1', ['backend', 'model']);
   const alerts = gauge('headroom_alerts_active', 'Active alerts', ['severity', 'kind']);
+  const owner = gauge('headroom_gpu_owner_bytes', 'GPU memory held per owner (LLM server, other apps, unlisted), bytes', ['gpu', 'owner', 'kind']);
+  const largestCtx = gauge('headroom_model_largest_context_tokens', 'Largest context under the critical threshold per KV cache type (memory model), tokens', ['backend', 'model', 'cache_type']);
+  const slotFill = gauge('headroom_slot_context_fill_ratio', 'Context fill of each llama.cpp slot, 0-1', ['backend', 'model', 'slot']);
   const snapshotAge = gauge('headroom_snapshot_timestamp_seconds', 'Time of the latest Snapshot, Unix seconds', []);
-  const all = [used, total, free, util, backendUp, modelCtx, modelVram, modelKv, modelKvUsage, alerts];
+  const all = [used, total, free, util, backendUp, modelCtx, modelVram, modelKv, modelKvUsage, alerts, owner, largestCtx, slotFill];
 
   const refresh = () => {
     for (const g of all) g.reset();
@@ -39,6 +42,7 @@ export function createMetrics(latest: () => Snapshot | null): MetricsView {
       total.set(labels, g.memoryTotalBytes);
       free.set(labels, g.memoryFreeBytes);
       if (g.utilizationPct !== null) util.set(labels, g.utilizationPct / 100);
+      if (g.processes?.length) for (const o of g.owners ?? []) if (o.bytes !== null) owner.set({ gpu: g.id, owner: o.label, kind: o.kind }, o.bytes);
     }
     if (s.system) {
       sysTotal.set(s.system.memoryTotalBytes);
@@ -53,6 +57,10 @@ export function createMetrics(latest: () => Snapshot | null): MetricsView {
         if (m.vramBytes !== null) modelVram.set(labels, m.vramBytes);
         if (m.kvCacheBytes !== null) modelKv.set(labels, m.kvCacheBytes);
         if (m.kvCacheUsageRatio != null) modelKvUsage.set(labels, m.kvCacheUsageRatio);
+        for (const c of m.prediction?.curves ?? []) if (c.largestContextTokens !== null) largestCtx.set({ ...labels, cache_type: c.cacheType }, c.largestContextTokens);
+        for (const slot of m.slots ?? []) {
+          if (slot.usedTokens !== null && slot.contextTokens > 0) slotFill.set({ ...labels, slot: String(slot.id) }, slot.usedTokens / slot.contextTokens);
+        }
       }
     }
     const counts = new Map<string, number>();
