@@ -44,6 +44,16 @@ export default tseslint.config(
     },
   },
   {
+    // Style guide §4: IPC objects only in the IPC wiring (ipc.ts) and the preload.
+    files: ['src-main/electron/**/*.ts'],
+    ignores: ['src-main/electron/ipc.ts', 'src-main/electron/preload.ts', 'src-main/electron/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'electron', importNames: ['ipcMain', 'ipcRenderer'], message: 'Only electron/ipc.ts and electron/preload.ts touch IPC.' }],
+      }],
+    },
+  },
+  {
     files: ['src-renderer/**/*.{ts,tsx}'],
     ignores: ['src-renderer/vite.config.ts'],
     rules: {
