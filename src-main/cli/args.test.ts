@@ -45,3 +45,16 @@ describe('parseMonitorFlags', () => {
     if (!r.ok) expect(r.message).toMatch(msg);
   });
 });
+
+describe('withSavedSettings', () => {
+  it('saved values apply where no flag was given; flags win', async () => {
+    const { withSavedSettings } = await import('./effective-flags');
+    const { defaultSettings } = await import('../settings/settings-schema');
+    const saved = { ...defaultSettings(), monitor: { warningPct: 70, criticalPct: 85, intervalMs: 2000 }, backends: [{ url: 'http://h:1', apiKey: 'k' }] };
+    const flags = parseMonitorFlags(['--critical-pct', '95', '--backend', 'vllm=http://h:2']);
+    if (!flags.ok) throw new Error(flags.message);
+    const e = withSavedSettings(flags.value, saved);
+    expect(e).toMatchObject({ warningPct: 70, criticalPct: 95, intervalMs: 2000 });
+    expect(e.backends).toEqual([{ kind: 'vllm', url: 'http://h:2', apiKey: null }, { url: 'http://h:1', apiKey: 'k' }]);
+  });
+});

@@ -8,6 +8,7 @@ import { createCore } from '../create-core';
 import { startServer } from '../server/http';
 import { createConsoleLogger } from '../util/logger';
 import { parseMonitorFlags } from './args';
+import { withSavedSettings } from './effective-flags';
 import { estimateCommand } from './commands/estimate';
 import { exportCommand } from './commands/export';
 import { planCommand } from './commands/plan';
@@ -80,19 +81,19 @@ async function serve(argv: string[]): Promise<number> {
   // Saved settings (the dashboard's settings page) apply where no flag was given.
   const settingsStore = createSettingsStore({ dir: dataDir, encryptor: noEncryption, logger });
   const loaded = await settingsStore.load();
-  const s = loaded.settings;
-  const given = (flag: string) => f.explicit.includes(flag);
+  const e = withSavedSettings(f, loaded.settings);
   const core = await createCore({
-    intervalMs: given('interval-ms') ? f.intervalMs : (s.monitor.intervalMs ?? f.intervalMs),
-    demo: f.demo,
-    discover: given('no-discover') ? f.discover : (s.monitor.discover ?? f.discover),
-    backends: [...f.backends, ...s.backends.filter((b) => !f.backends.some((c) => c.url === b.url)).map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey }))],
-    nvidiaSmiPath: f.nvidiaSmiPath ?? s.monitor.nvidiaSmiPath ?? null,
-    warningPct: given('warning-pct') ? f.warningPct : (s.monitor.warningPct ?? f.warningPct),
-    criticalPct: given('critical-pct') ? f.criticalPct : (s.monitor.criticalPct ?? f.criticalPct),
+    intervalMs: e.intervalMs,
+    demo: e.demo,
+    discover: e.discover,
+    backends: e.backends,
+    nvidiaSmiPath: e.nvidiaSmiPath,
+    warningPct: e.warningPct,
+    criticalPct: e.criticalPct,
     logger,
     dataDir,
-    retentionDays: given('retention-days') ? f.retentionDays : (s.history?.retentionDays ?? f.retentionDays),
+    retentionDays: e.retentionDays,
+    // A --webhook flag is used for this run; the saved one comes through the settings store.
     alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
     settingsStore,
     keyStorage: 'plain-text',

@@ -10,7 +10,11 @@ import { BackendDiscovery } from '../monitor/backend-discovery';
 import { Monitor } from '../monitor/monitor';
 import { createConsoleLogger } from '../util/logger';
 import { parseAlertSettings } from '../../shared/alerts/settings';
+import { join } from 'node:path';
+import { readSettingsReadOnly } from '../settings/settings-store';
+import { defaultDataDir } from '../util/data-dir';
 import { parseMonitorFlags } from './args';
+import { withSavedSettings } from './effective-flags';
 
 export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): Promise<number> {
   const flags = parseMonitorFlags(argv);
@@ -18,8 +22,11 @@ export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, s
     stderr.write(`headroom status: ${flags.message}\n`);
     return 2;
   }
-  const f = flags.value;
   const logger = createConsoleLogger('headroom', 'error');
+  // The saved settings (servers, thresholds) apply where no flag was given; only read here.
+  const saved = readSettingsReadOnly(join(flags.value.dataDir ?? defaultDataDir(), 'settings.json'));
+  if (saved.notice) stderr.write(`headroom status: ${saved.notice}\n`);
+  const f = withSavedSettings(flags.value, saved.settings);
   const timeoutMs = 5000;
   // One tick: report the state now (a single sample is enough; no forecast without history).
   const parsed = parseAlertSettings({ vram: { warningPct: f.warningPct, criticalPct: f.criticalPct, forSamples: 1 }, backend: { downForSamples: 1 } });

@@ -198,6 +198,19 @@ describe('API keys', () => {
     expect(notices[0]).toContain(says);
     expect(notices[0]).toContain('http://h:1');
   });
+
+  it('saving other settings keeps an undecryptable key as it was stored (never loses it)', async () => {
+    const data = Buffer.from('enc:1k').toString('base64');
+    await writeFile(file(), JSON.stringify({ version: 1, backends: [{ url: 'http://h:1', apiKey: { scheme: 'safeStorage', data } }] }));
+    const s = store({ encryptor: noEncryption }); // e.g. `headroom serve` beside the desktop app's folder
+    await s.load();
+    await s.update((c) => ({ ...c, monitor: { ...c.monitor, warningPct: 70 } }));
+    const onDisk = await readJson();
+    expect((onDisk.backends as { apiKey: unknown }[])[0]!.apiKey).toEqual({ scheme: 'safeStorage', data });
+    expect((onDisk.monitor as { warningPct: number }).warningPct).toBe(70);
+    // Back where encryption works, the key reads again.
+    expect((await store().load()).settings.backends[0]?.apiKey).toBe('k1');
+  });
 });
 
 describe('whenIdle', () => {

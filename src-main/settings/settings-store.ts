@@ -10,6 +10,7 @@
  *
  * No Electron import here: the encryptor is passed in, so this runs (and is tested) in plain Node.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeZodError } from '../../shared/contract/schemas';
 import { err, ok, type Result } from '../../shared/contract/result';
@@ -92,6 +93,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
   /** Set when the file on disk must not be replaced this session (unreadable, not movable). */
   let readOnlyReason: string | null = null;
   let queue: Promise<unknown> = Promise.resolve();
+  /** Encrypted keys that could not be decrypted here, by backend URL, kept as stored. */
+  const locked = new Map<string, StoredSecret>();
 
   const note = (message: string) => {
     notices.push(message);
@@ -117,12 +120,14 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       }
       if (!encryptor.isAvailable()) {
         note(`The API key for ${b.url} is encrypted, but OS encryption is not available now. Unlock the keychain and restart, or enter the key again.`);
+        locked.set(b.url, b.apiKey);
         return { ...base, apiKey: null };
       }
       try {
         return { ...base, apiKey: encryptor.decrypt(Buffer.from(b.apiKey.data, 'base64')) };
       } catch (e) {
         note(`The API key for ${b.url} could not be decrypted (${errorCode(e)}); the OS keychain may have changed. Enter the key again.`);
+        locked.set(b.url, b.apiKey);
         return { ...base, apiKey: null };
       }
     });
@@ -134,7 +139,12 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     `API keys are stored in plain text in ${filePath} because this system offers no OS encryption. On Linux, install and unlock a keyring (GNOME Keyring or KWallet) and save the keys again.`;
 
   function serialize(s: AppSettings): string {
-    const persisted: PersistedSettings = { ...s, backends: s.backends.map((b) => ({ ...b, apiKey: encryptSecret(b.apiKey) })) };
+    // A key this process could not decrypt (another OS user, the desktop app's keychain seen from
+    // `headroom serve`) is written back as it was: saving other settings never loses it.
+    const persisted: PersistedSettings = {
+      ...s,
+      backends: s.backends.map((b) => ({ ...b, apiKey: b.apiKey === null && locked.has(b.url) ? locked.get(b.url)! : encryptSecret(b.apiKey) })),
+    };
     return `${JSON.stringify(persisted, null, 2)}\n`;
   }
 
@@ -235,4 +245,28 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     notices: () => [...notices],
     whenIdle: () => queue.then(() => undefined),
   };
+}
+
+/**
+ * Reads a settings file without changing anything (for one-shot commands such as
+ * `headroom status`): defaults when it is missing or invalid (with a notice), plain-text keys
+ * as stored, encrypted keys left out (they need the desktop app's OS keychain).
+ */
+export function readSettingsReadOnly(path: string): { settings: AppSettings; notice: string | null } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return { settings: defaultSettings(), notice: null };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { settings: defaultSettings(), notice: `${path} is not valid JSON; using defaults.` };
+  }
+  const parsed = persistedSettingsSchema.safeParse(json);
+  if (!parsed.success) return { settings: defaultSettings(), notice: `${path} does not match the settings schema; using defaults.` };
+  const backends = parsed.data.backends.map((b): BackendSetting => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey?.scheme === 'plain' ? b.apiKey.value : null }));
+  return { settings: { ...parsed.data, backends }, notice: null };
 }

@@ -1,0 +1,24 @@
+/**
+ * `serve` and `status` read the saved settings (the dashboard's Settings page) from the data
+ * folder; a flag given on the command line wins over the saved value.
+ */
+import type { AppSettings } from '../settings/settings-schema';
+import type { MonitorFlags } from './args';
+
+export function withSavedSettings(f: MonitorFlags, s: AppSettings): MonitorFlags {
+  const given = (flag: string) => f.explicit.includes(flag);
+  const saved = s.backends
+    .filter((b) => !f.backends.some((c) => c.url === b.url))
+    .map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey }));
+  return {
+    ...f,
+    intervalMs: given('interval-ms') ? f.intervalMs : (s.monitor.intervalMs ?? f.intervalMs),
+    discover: given('no-discover') ? f.discover : (s.monitor.discover ?? f.discover),
+    backends: [...f.backends, ...saved],
+    nvidiaSmiPath: f.nvidiaSmiPath ?? s.monitor.nvidiaSmiPath ?? null,
+    warningPct: given('warning-pct') ? f.warningPct : (s.monitor.warningPct ?? f.warningPct),
+    criticalPct: given('critical-pct') ? f.criticalPct : (s.monitor.criticalPct ?? f.criticalPct),
+    retentionDays: given('retention-days') ? f.retentionDays : (s.history?.retentionDays ?? f.retentionDays),
+    webhookUrl: f.webhookUrl ?? s.alerts.webhookUrl ?? null,
+  };
+}
