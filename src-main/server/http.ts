@@ -40,6 +40,8 @@ export interface RunningServer {
 }
 
 const MAX_BODY = 64 * 1024;
+/** Bytes queued for one SSE client before it is considered gone. */
+const MAX_SSE_BACKLOG = 4 * 1024 * 1024;
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
@@ -57,7 +59,17 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
   const subscription = core.onSnapshot((s) => {
     if (sseClients.size === 0) return;
     const frame = `event: snapshotPublished\ndata: ${JSON.stringify(s)}\n\n`;
-    for (const res of sseClients) res.write(frame);
+    for (const res of sseClients) {
+      // A client that stopped reading must not make the server buffer without bound: drop it
+      // (EventSource reconnects and gets the latest Snapshot first).
+      if (res.writableLength > MAX_SSE_BACKLOG) {
+        logger.warn('server: dropping an event-stream client that stopped reading');
+        sseClients.delete(res);
+        res.destroy();
+        continue;
+      }
+      res.write(frame);
+    }
   });
   const heartbeat = setInterval(() => {
     for (const res of sseClients) res.write(`: heartbeat ${Date.now()}\n\n`);
