@@ -116,3 +116,16 @@ test('demo mode shows the Demo badge and a loaded model', async ({ page }) => {
   await expect(dash.modelCards().first()).toContainText('qwen2.5-coder:14b', { timeout: 30_000 });
   await dash.screenshot('dashboard-demo-1440');
 });
+
+test('compact view (the tray window) at 420 px: gauge and models, no timeline, no horizontal overflow', async ({ page }) => {
+  ollama = await fakeOllama();
+  headroom = await startHeadroom(['--nvidia-smi', join(repoRoot, 'e2e/fakes/nvidia-smi'), '--no-discover', '--backend', `ollama=${ollama.url}`], { gpuLines: [gpuLine(0, 16384)] });
+  await page.setViewportSize({ width: 420, height: 700 });
+  const dash = new DashboardPage(page);
+  await dash.open(`${headroom.url}/?view=compact`);
+  await expect(dash.gauge()).toHaveAttribute('aria-valuenow', '67');
+  await expect(dash.gpuCard().getByTestId('timeline')).toHaveCount(0);
+  await expect(dash.modelCards().first()).toContainText('qwen2.5-coder:14b');
+  await page.waitForFunction(() => document.documentElement.scrollWidth <= 420);
+  await dash.screenshot('dashboard-compact-420');
+});
