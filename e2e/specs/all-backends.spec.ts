@@ -41,6 +41,9 @@ test('Ollama, vLLM, llama.cpp and LM Studio in one view, with who holds the VRAM
   await expect(owners.getByTestId('owner').filter({ hasText: 'Ollama' })).toContainText('9.78 GiB');
   await expect(owners.getByTestId('owner').filter({ hasText: 'vLLM' })).toContainText('5.86 GiB');
   await expect(owners.getByTestId('owner').filter({ hasText: 'Other apps' })).toContainText('2.00 GiB');
+  // The GPU card names the models whose servers hold memory on it.
+  await expect(dash.gpuCard().getByTestId('gpu-models')).toContainText('(Ollama)');
+  await expect(dash.gpuCard().getByTestId('gpu-models')).toContainText('(vLLM)');
   // The timeline stacks the used memory by owner once processes are listed.
   await expect(page.getByTestId('timeline').first().getByRole('img')).toHaveAttribute('aria-label', /stacked by who holds the memory/);
   // vLLM holds this GPU: the card reads its KV-cache usage, and no raw VRAM threshold alert fires.

@@ -25,6 +25,7 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
   const kvRatios = (vllm?.models ?? []).map((m) => m.kvCacheUsageRatio).filter((r): r is number => typeof r === 'number');
   const kvPct = kvRatios.length ? Math.max(...kvRatios) * 100 : null;
   const level = vllm ? levelFor(kvPct, warningPct, criticalPct) : levelFor(pct, warningPct, criticalPct);
+  const models = modelsOnGpu(gpu, snapshot);
   const free = headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes);
   const untilCritical = Math.round((gpu.memoryTotalBytes * criticalPct) / 100) - gpu.memoryUsedBytes;
   return (
@@ -44,6 +45,11 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
         </p>
       )}
       {gpu.stale && <p className="stale" role="status">Reading is stale: the GPU source has stopped updating.</p>}
+      {models.length > 0 && (
+        <p className="muted small" data-testid="gpu-models">
+          On this GPU: {models.join(', ')}
+        </p>
+      )}
       <div className="gpu-body">
         <Gauge pct={pct} level={level} label={`${gpu.name} memory used`} />
         <dl className="stats">
@@ -80,4 +86,15 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
       {!compact && <TimelinePanel gpu={gpu} live={history} version={version} warningPct={warningPct} criticalPct={criticalPct} snapshot={snapshot} />}
     </section>
   );
+}
+
+/**
+ * The loaded models this GPU holds part of: from the process list (a server's process on this
+ * GPU), or every loaded model when there is one GPU. A model split across GPUs shows on each.
+ */
+export function modelsOnGpu(gpu: GpuReading, snapshot: Snapshot | undefined): string[] {
+  if (!snapshot) return [];
+  const ids = new Set((gpu.processes ?? []).map((p) => p.backendId).filter((id): id is string => id !== null));
+  const onThis = ids.size > 0 ? snapshot.backends.filter((b) => ids.has(b.id)) : snapshot.gpus.length === 1 ? snapshot.backends : [];
+  return onThis.flatMap((b) => b.models.map((m) => `${m.name} (${b.kind === 'llamacpp' ? 'llama.cpp' : b.kind === 'lmstudio' ? 'LM Studio' : b.kind === 'vllm' ? 'vLLM' : b.kind === 'ollama' ? 'Ollama' : 'server'})`));
 }
