@@ -39,7 +39,7 @@ export async function runStatus(argv: string[], stdout: NodeJS.WritableStream, s
   let discovery: BackendDiscovery | null = null;
   let gpuSources: GpuSource[] = [];
   if (f.demo) {
-    const clock = createDemoClock(() => Date.now() + 130_000);
+    const clock = createDemoClock(Date.now, 130_000); // a moment past 80 %: status shows the interesting part
     monitor = new Monitor({ gpuSources: [new DemoGpuSource(clock)], systemSource: new SystemMemorySource(), backends: [new DemoOllamaCollector(clock)], intervalMs: 1000, alertSettings, demo: true, logger });
   } else {
     const gpu = await createGpuSources({

@@ -62,8 +62,9 @@ export interface DemoClock {
   elapsedMs(): number;
 }
 
-export function createDemoClock(now: () => number = Date.now): DemoClock {
-  const start = now();
+/** The script starts a few seconds before the model loads, so a first look shows something happen. */
+export function createDemoClock(now: () => number = Date.now, startAtMs = 10_000): DemoClock {
+  const start = now() - startAtMs;
   return { elapsedMs: () => now() - start };
 }
 
