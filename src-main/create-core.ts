@@ -81,10 +81,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const { logger } = options;
   const startedAtMs = Date.now();
   const stored = options.settingsStore?.current() ?? null;
-  const alertSettingsFor = (warningPct: number, criticalPct: number, webhookUrl: string | null, mutedRules: string[]) => {
+  const alertSettingsFor = (warningPct: number, criticalPct: number, webhookUrl: string | null, mutedRules: string[], perGpu: Record<string, unknown> = {}) => {
     const parsed = parseAlertSettings({
       ...(options.alertSettings ?? {}),
       vram: { ...(options.alertSettings?.vram ?? {}), warningPct, criticalPct },
+      perGpu,
       mutedRules,
       delivery: { ...((options.alertSettings?.delivery as Record<string, unknown> | undefined) ?? {}), webhookUrl },
     });
@@ -93,7 +94,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   const initialWebhook =
     ((options.alertSettings?.delivery as { webhookUrl?: string } | undefined)?.webhookUrl ?? stored?.alerts.webhookUrl ?? null) || null;
-  let alertSettings = alertSettingsFor(options.warningPct, options.criticalPct, initialWebhook, stored?.alerts.mutedRules ?? []);
+  let alertSettings = alertSettingsFor(options.warningPct, options.criticalPct, initialWebhook, stored?.alerts.mutedRules ?? [], stored?.monitor.perGpu ?? {});
 
   // Delivery: every transition is logged; channels go through the snooze/mute/quiet-start policy.
   const policy = new DeliveryPolicy({ startedAtMs, quietStartMs: alertSettings.delivery.quietStartMs, mutedRules: alertSettings.mutedRules, nowMs: Date.now });
@@ -183,7 +184,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const criticalPct = s.monitor.criticalPct ?? options.criticalPct;
     const webhookUrl = s.alerts.webhookUrl ?? null;
     const webhookChanged = webhookUrl !== alertSettings.delivery.webhookUrl;
-    alertSettings = alertSettingsFor(warningPct, criticalPct, webhookUrl, s.alerts.mutedRules ?? []);
+    alertSettings = alertSettingsFor(warningPct, criticalPct, webhookUrl, s.alerts.mutedRules ?? [], s.monitor.perGpu ?? {});
     monitor.setAlertSettings(alertSettings);
     policy.setMutedRules(alertSettings.mutedRules);
     if (webhookChanged) setWebhook(webhookUrl);

@@ -10,6 +10,12 @@ export class SettingsPage {
     await expect(this.saveButton()).toBeVisible();
   }
 
+  gpuWarningPct(gpuId: string) {
+    return this.page.getByLabel(`Warning for ${gpuId}`);
+  }
+  gpuCriticalPct(gpuId: string) {
+    return this.page.getByLabel(`Critical for ${gpuId}`);
+  }
   warningPct() {
     return this.page.getByLabel('Warning threshold');
   }

@@ -5,12 +5,27 @@ import { backendKindSchema } from '../model/snapshot';
  * Settings as the renderer sees them. API keys never travel to the renderer: a backend says
  * only whether it has one; a patch sets a key (string), removes it (null) or keeps it (absent).
  */
+/** Per-GPU alert thresholds (by GPU id, e.g. `gpu:1`); absent fields use the global ones. */
+export const perGpuThresholdsSchema = z.record(
+  z.string().regex(/^gpu:\d+$/, 'must be a GPU id like gpu:0'),
+  z
+    .object({
+      warningPct: z.number().min(1, 'must be 1–100').max(100, 'must be 1–100').optional(),
+      criticalPct: z.number().min(1, 'must be 1–100').max(100, 'must be 1–100').optional(),
+      /** No VRAM threshold or forecast alerts for this GPU (e.g. a display-only card). */
+      ignoreVram: z.boolean().optional(),
+    })
+    .strict(),
+);
+export type PerGpuThresholds = z.infer<typeof perGpuThresholdsSchema>;
+
 export const settingsViewSchema = z.object({
   monitor: z.object({
     intervalMs: z.number().int(),
     warningPct: z.number(),
     criticalPct: z.number(),
     discover: z.boolean(),
+    perGpu: perGpuThresholdsSchema,
   }),
   backends: z.array(z.object({ kind: backendKindSchema.nullable(), url: z.string(), hasApiKey: z.boolean() })),
   alerts: z.object({
@@ -53,6 +68,8 @@ export const settingsPatchSchema = z
         warningPct: z.number().min(1, 'must be 1–100').max(100, 'must be 1–100'),
         criticalPct: z.number().min(1, 'must be 1–100').max(100, 'must be 1–100'),
         discover: z.boolean(),
+        /** Replaces the per-GPU overrides as a whole. */
+        perGpu: perGpuThresholdsSchema,
       })
       .partial()
       .strict()
@@ -86,6 +103,11 @@ export const settingsPatchSchema = z
     const m = p.monitor;
     if (m?.warningPct !== undefined && m.criticalPct !== undefined && m.warningPct > m.criticalPct) {
       ctx.addIssue({ code: 'custom', path: ['monitor', 'warningPct'], message: 'must not be above the critical threshold' });
+    }
+    for (const [gpuId, o] of Object.entries(m?.perGpu ?? {})) {
+      const w = o.warningPct ?? m?.warningPct;
+      const c = o.criticalPct ?? m?.criticalPct;
+      if (w !== undefined && c !== undefined && w >= c) ctx.addIssue({ code: 'custom', path: ['monitor', 'perGpu', gpuId], message: `warning (${w}%) must be below critical (${c}%)` });
     }
     const urls = (p.backends ?? []).map((b) => b.url.replace(/\/+$/, ''));
     urls.forEach((u, i) => {

@@ -241,7 +241,14 @@ export const snapshotSchema = z.object({
   sources: z.array(sourceSchema),
   alerts: z.array(alertSchema),
   /** The thresholds the alerts were computed with, as percentages of GPU memory. */
-  thresholds: z.object({ warningPct: z.number(), criticalPct: z.number() }).optional(),
+  thresholds: z
+    .object({
+      warningPct: z.number(),
+      criticalPct: z.number(),
+      /** Per-GPU tiers where they differ from the global ones (and GPUs whose VRAM alerts are off). */
+      perGpu: z.record(z.string(), z.object({ warningPct: z.number(), criticalPct: z.number(), ignoreVram: z.boolean() })).optional(),
+    })
+    .optional(),
   /** Monitor tick interval in ms. */
   intervalMs: z.number().int().positive().optional(),
   /** Notification snoozes in force: `untilMs` null = until restart. Alerts still show in the Snapshot. */

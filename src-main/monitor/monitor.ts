@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger';
 import { RingBuffer } from './ring-buffer';
 import { initialAlertState, stepAlerts } from '../../shared/alerts/engine';
 import type { AlertTransition } from '../../shared/alerts/rules';
-import type { AlertSettings } from '../../shared/alerts/settings';
+import { tiersForGpu, type AlertSettings } from '../../shared/alerts/settings';
 import type { AlertEngineState } from '../../shared/alerts/types';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
 import type { PredictionService } from '../models/predictions';
@@ -187,7 +187,7 @@ export class Monitor implements Disposable {
       backends,
       sources,
       alerts,
-      thresholds: { warningPct: this.alertSettings.vram.warningPct, criticalPct: this.alertSettings.vram.criticalPct },
+      thresholds: this.thresholdsView(gpus),
       intervalMs: this.intervalMs,
       delivery: this.options.deliveryState?.(),
     };
@@ -207,6 +207,17 @@ export class Monitor implements Disposable {
       }
     }
     return snapshot;
+  }
+
+  private thresholdsView(gpus: GpuReading[]): NonNullable<Snapshot['thresholds']> {
+    const { warningPct, criticalPct } = this.alertSettings.vram;
+    const perGpu: NonNullable<NonNullable<Snapshot['thresholds']>['perGpu']> = {};
+    for (const g of gpus) {
+      if (!this.alertSettings.perGpu[g.id]) continue;
+      const t = tiersForGpu(this.alertSettings, g.id);
+      perGpu[g.id] = { warningPct: t.warningPct, criticalPct: t.criticalPct, ignoreVram: t.ignoreVram };
+    }
+    return Object.keys(perGpu).length ? { warningPct, criticalPct, perGpu } : { warningPct, criticalPct };
   }
 
   /** Splits each GPU's used memory between the LLM servers (by process) and other apps. */

@@ -39,6 +39,7 @@ export class SettingsController {
         warningPct: s.monitor.warningPct ?? this.defaults.warningPct,
         criticalPct: s.monitor.criticalPct ?? this.defaults.criticalPct,
         discover: s.monitor.discover ?? this.defaults.discover,
+        perGpu: s.monitor.perGpu ?? {},
       },
       backends: s.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, hasApiKey: b.apiKey !== null && b.apiKey !== '' })),
       alerts: {
@@ -61,6 +62,11 @@ export class SettingsController {
     const warning = merged.monitor.warningPct ?? this.defaults.warningPct;
     const critical = merged.monitor.criticalPct ?? this.defaults.criticalPct;
     if (warning > critical) return err('bad-request', `monitor.warningPct: the warning threshold (${warning}%) must not be above the critical one (${critical}%)`);
+    for (const [gpuId, o] of Object.entries(merged.monitor.perGpu ?? {})) {
+      if ((o.warningPct ?? warning) >= (o.criticalPct ?? critical)) {
+        return err('bad-request', `monitor.perGpu: ${gpuId}: the warning threshold (${o.warningPct ?? warning}%) must be below the critical one (${o.criticalPct ?? critical}%)`);
+      }
+    }
     if (this.store) {
       const r = await this.store.update(change);
       if (!r.ok) return r;

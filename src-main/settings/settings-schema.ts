@@ -5,6 +5,7 @@
  * live in one place.
  */
 import { z } from 'zod';
+import { perGpuThresholdsSchema } from '../../shared/contract/settings';
 import { backendKindSchema } from '../../shared/model/snapshot';
 
 export const SETTINGS_VERSION = 1;
@@ -41,6 +42,8 @@ const monitorSchema = z
     criticalPct: z.number().min(1).max(100).optional(),
     discover: z.boolean().optional(),
     nvidiaSmiPath: z.string().min(1).nullable().optional(),
+    /** Per-GPU alert thresholds, by GPU id. */
+    perGpu: perGpuThresholdsSchema.optional(),
   })
   .refine((m) => m.warningPct == null || m.criticalPct == null || m.warningPct <= m.criticalPct, {
     message: 'warningPct must not exceed criticalPct',

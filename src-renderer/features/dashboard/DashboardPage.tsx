@@ -73,7 +73,15 @@ export function DashboardPage({ snapshot, history, version, compact = false }: D
         ) : (
           snapshot.gpus.map((g) => (
             <div key={g.id} className="gpu-stack">
-              <GpuCard gpu={g} history={history.get(g.id) ?? []} warningPct={warningPct} criticalPct={criticalPct} version={version} snapshot={snapshot} compact={compact} />
+              <GpuCard
+                gpu={g}
+                history={history.get(g.id) ?? []}
+                warningPct={snapshot.thresholds?.perGpu?.[g.id]?.warningPct ?? warningPct}
+                criticalPct={snapshot.thresholds?.perGpu?.[g.id]?.criticalPct ?? criticalPct}
+                version={version}
+                snapshot={snapshot}
+                compact={compact}
+              />
               <OwnersBar gpu={g} />
             </div>
           ))

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Snapshot } from '../../../shared/model/snapshot';
 import { useSettings } from '../../hooks/useSettings';
 import { BackendsEditor } from './BackendsEditor';
+import { PerGpuEditor } from './PerGpuEditor';
 import { CheckField, TextField } from './Field';
 import { RULE_KEYS } from './rule-keys';
 import { draftFrom, fieldId, fieldPaths, serverErrors, validateDraft, type FieldErrors, type SettingsDraft } from './settings-form';
@@ -117,8 +118,22 @@ export function SettingsPage({ snapshot }: { snapshot: Snapshot }) {
           </div>
           {inEffect && (
             <p className="muted small" data-testid="thresholds-in-effect">
-              In effect now: warning {inEffect.warningPct}%, critical {inEffect.criticalPct}% of GPU memory.
+              In effect now: warning {inEffect.warningPct}%, critical {inEffect.criticalPct}% of GPU memory
+              {Object.entries(inEffect.perGpu ?? {})
+                .map(([id, t]) => (t.ignoreVram ? `; ${id}: no VRAM alerts` : `; ${id}: ${t.warningPct}% / ${t.criticalPct}%`))
+                .join('')}
+              .
             </p>
+          )}
+          {snapshot.gpus.length > 0 && (
+            <PerGpuEditor
+              gpus={snapshot.gpus}
+              perGpu={draft.perGpu}
+              errors={errors}
+              globalWarning={draft.warningPct}
+              globalCritical={draft.criticalPct}
+              onChange={(perGpu) => set({ perGpu })}
+            />
           )}
         </fieldset>
 

@@ -12,12 +12,21 @@ export interface BackendDraft {
   removeKey: boolean;
 }
 
+/** One GPU's threshold overrides as edited. */
+export interface GpuDraft {
+  warningPct: string;
+  criticalPct: string;
+  ignoreVram: boolean;
+}
+
 /** The form's state: numbers stay strings until validated so a half-typed value is not lost. */
 export interface SettingsDraft {
   intervalMs: string;
   warningPct: string;
   criticalPct: string;
   discover: boolean;
+  /** Per-GPU overrides by GPU id; empty strings = use the global threshold. */
+  perGpu: Record<string, GpuDraft>;
   backends: BackendDraft[];
   notifications: boolean;
   webhookUrl: string;
@@ -37,6 +46,9 @@ export function draftFrom(v: SettingsView): SettingsDraft {
     warningPct: String(v.monitor.warningPct),
     criticalPct: String(v.monitor.criticalPct),
     discover: v.monitor.discover,
+    perGpu: Object.fromEntries(
+      Object.entries(v.monitor.perGpu ?? {}).map(([id, o]) => [id, { warningPct: o.warningPct === undefined ? '' : String(o.warningPct), criticalPct: o.criticalPct === undefined ? '' : String(o.criticalPct), ignoreVram: o.ignoreVram === true }]),
+    ),
     backends: v.backends.map((b) => ({ rowId: newRowId(), kind: b.kind ?? '', url: b.url, hasApiKey: b.hasApiKey, apiKey: '', removeKey: false })),
     notifications: v.alerts.notifications,
     webhookUrl: v.alerts.webhookUrl ?? '',
@@ -74,6 +86,20 @@ export function validateDraft(d: SettingsDraft): { errors: FieldErrors; patch: S
   const criticalPct = numberIn(d.criticalPct, 1, 100, false);
   if (criticalPct === null) errors['monitor.criticalPct'] = 'must be 1–100';
   if (warningPct !== null && criticalPct !== null && warningPct > criticalPct) errors['monitor.warningPct'] = 'must not be above the critical threshold';
+  const perGpu: Record<string, { warningPct?: number; criticalPct?: number; ignoreVram?: boolean }> = {};
+  for (const [id, g] of Object.entries(d.perGpu)) {
+    const path = `monitor.perGpu.${id.replace('gpu:', '')}`;
+    const w = g.warningPct.trim() === '' ? undefined : numberIn(g.warningPct, 1, 100, false);
+    const c = g.criticalPct.trim() === '' ? undefined : numberIn(g.criticalPct, 1, 100, false);
+    if (w === null) errors[`${path}.warningPct`] = 'must be 1–100, or empty for the global threshold';
+    if (c === null) errors[`${path}.criticalPct`] = 'must be 1–100, or empty for the global threshold';
+    const ew = w ?? warningPct;
+    const ec = c ?? criticalPct;
+    if (w !== null && c !== null && ew !== null && ec !== null && ew >= ec) errors[`${path}.warningPct`] = `must be below this GPU's critical threshold (${ec}%)`;
+    if (w !== null && c !== null && (w !== undefined || c !== undefined || g.ignoreVram)) {
+      perGpu[id] = { ...(w !== undefined ? { warningPct: w } : {}), ...(c !== undefined ? { criticalPct: c } : {}), ...(g.ignoreVram ? { ignoreVram: true } : {}) };
+    }
+  }
   const seen = new Map<string, number>();
   d.backends.forEach((b, i) => {
     const url = b.url.trim();
@@ -90,7 +116,7 @@ export function validateDraft(d: SettingsDraft): { errors: FieldErrors; patch: S
   return {
     errors,
     patch: {
-      monitor: { intervalMs, warningPct, criticalPct, discover: d.discover },
+      monitor: { intervalMs, warningPct, criticalPct, discover: d.discover, perGpu },
       backends: d.backends.map((b) => ({
         url: b.url.trim(),
         kind: b.kind === '' ? null : b.kind,
@@ -130,6 +156,7 @@ export function fieldPaths(d: SettingsDraft): string[] {
     'monitor.warningPct',
     'monitor.criticalPct',
     'monitor.discover',
+    ...Object.keys(d.perGpu).flatMap((id) => [`monitor.perGpu.${id.replace('gpu:', '')}.warningPct`, `monitor.perGpu.${id.replace('gpu:', '')}.criticalPct`]),
     ...d.backends.flatMap((_, i) => [`backends.${i}.url`, `backends.${i}.apiKey`, `backends.${i}.kind`]),
     'alerts.notifications',
     'alerts.webhookUrl',
