@@ -19,6 +19,11 @@ export interface OwnerShare {
   bytes: number;
 }
 
+/** A GPU's owners with known bytes, where processes were listed (else none: all would read "unlisted"). */
+export function gpuOwnerShares(gpu: { processes?: readonly unknown[]; owners?: readonly { label: string; bytes: number | null }[] }): OwnerShare[] | undefined {
+  return gpu.processes?.length ? ownerShares(gpu.owners) : undefined;
+}
+
 /** The owners of a GPU reading with known bytes, for history points. */
 export function ownerShares(owners: readonly { label: string; bytes: number | null }[] | undefined): OwnerShare[] | undefined {
   if (!owners?.length) return undefined;

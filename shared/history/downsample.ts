@@ -47,3 +47,16 @@ export function downsampleMinMax<T>(points: readonly T[], maxPoints: number, atM
   }
   return out;
 }
+
+/** `downsampleMinMax` of each GPU's series (by `gpuId`, on used bytes), merged back in time order. */
+export function downsamplePerGpu<T extends { atMs: number; gpuId: string; memoryUsedBytes: number }>(points: readonly T[], maxPoints: number): T[] {
+  const byGpu = new Map<string, T[]>();
+  for (const p of points) {
+    let list = byGpu.get(p.gpuId);
+    if (!list) byGpu.set(p.gpuId, (list = []));
+    list.push(p);
+  }
+  const out: T[] = [];
+  for (const list of byGpu.values()) out.push(...downsampleMinMax(list, maxPoints, (p) => p.atMs, (p) => p.memoryUsedBytes));
+  return out.sort((a, b) => a.atMs - b.atMs);
+}

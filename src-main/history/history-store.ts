@@ -7,9 +7,9 @@
 import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ownerShares, type OwnerShare } from '../../shared/contract/requests';
+import { gpuOwnerShares, type OwnerShare } from '../../shared/contract/requests';
 import type { Snapshot } from '../../shared/model/snapshot';
-import { downsampleMinMax } from '../../shared/history/downsample';
+import { downsamplePerGpu } from '../../shared/history/downsample';
 import type { Logger } from '../util/logger';
 
 /** One sample of one GPU. */
@@ -66,7 +66,7 @@ export function parseHistoryLine(line: string): GpuSample[] | null {
 export function formatHistoryLine(s: Snapshot): string {
   const line: Line = { t: s.atMs, g: s.gpus.map((g) => [g.id, g.name, g.memoryUsedBytes, g.memoryTotalBytes]) };
   for (const g of s.gpus) {
-    const shares = g.processes?.length ? ownerShares(g.owners) : undefined;
+    const shares = gpuOwnerShares(g);
     if (shares) (line.o ??= {})[g.id] = shares.map((o) => [o.label, o.bytes]);
   }
   return `${JSON.stringify(line)}\n`;
@@ -156,15 +156,7 @@ export class HistoryStore {
     }
     const cutoff = dayOf(this.now() - this.retentionDays * DAY_MS);
     for (const day of this.dayCache.keys()) if (day < cutoff) this.dayCache.delete(day);
-    const byGpu = new Map<string, GpuSample[]>();
-    for (const s of out) {
-      let list = byGpu.get(s.gpuId);
-      if (!list) byGpu.set(s.gpuId, (list = []));
-      list.push(s);
-    }
-    const reduced: GpuSample[] = [];
-    for (const list of byGpu.values()) reduced.push(...downsampleMinMax(list, maxPoints, (p) => p.atMs, (p) => p.memoryUsedBytes));
-    return reduced.sort((a, b) => a.atMs - b.atMs);
+    return downsamplePerGpu(out, maxPoints);
   }
 
   /** Reads what is new in a day file since the last call (from the byte offset reached) and reduces it. */

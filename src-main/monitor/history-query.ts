@@ -1,6 +1,6 @@
 /** Answers getHistory from the in-memory ring (recent) or the persisted store (older), downsampled per GPU. */
 import type { HistoryPoint } from '../../shared/contract/requests';
-import { downsampleMinMax } from '../../shared/history/downsample';
+import { downsamplePerGpu } from '../../shared/history/downsample';
 import type { HistoryStore } from '../history/history-store';
 import type { Monitor } from './monitor';
 
@@ -24,14 +24,5 @@ export async function queryHistory(
       ...memory,
     ];
   }
-  if (!params.maxPoints) return points;
-  const byGpu = new Map<string, HistoryPoint[]>();
-  for (const p of points) {
-    let list = byGpu.get(p.gpuId);
-    if (!list) byGpu.set(p.gpuId, (list = []));
-    list.push(p);
-  }
-  const out: HistoryPoint[] = [];
-  for (const list of byGpu.values()) out.push(...downsampleMinMax(list, params.maxPoints, (p) => p.atMs, (p) => p.memoryUsedBytes));
-  return out.sort((a, b) => a.atMs - b.atMs);
+  return params.maxPoints ? downsamplePerGpu(points, params.maxPoints) : points;
 }

@@ -2,7 +2,7 @@
  * The monitor: ticks the sources without overlap, assembles one Snapshot per tick, keeps the
  * recent history in a ring buffer and publishes to listeners. It alone owns the buffers.
  */
-import { ownerShares, type HistoryPoint } from '../../shared/contract/requests';
+import { gpuOwnerShares, type HistoryPoint } from '../../shared/contract/requests';
 import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
 import type { Alert, BackendReading, GpuReading, Snapshot, SourceStatus, SystemMemory } from '../../shared/model/snapshot';
 import type { BackendCollector, GpuSource, SourceSample, SystemSource } from '../collectors/types';
@@ -127,7 +127,7 @@ export class Monitor implements Disposable {
     const out: HistoryPoint[] = [];
     for (const s of this.buffer.since(sinceMs)) {
       for (const g of s.gpus) {
-        const owners = g.processes?.length ? ownerShares(g.owners) : undefined;
+        const owners = gpuOwnerShares(g);
         out.push({ atMs: s.atMs, gpuId: g.id, memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes, ...(owners ? { owners } : {}) });
       }
     }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { ownerShares, type HistoryPoint } from '../../shared/contract/requests';
+import { gpuOwnerShares, type HistoryPoint } from '../../shared/contract/requests';
 import type { Snapshot } from '../../shared/model/snapshot';
 import { useClient } from '../transport/ClientProvider';
 
@@ -43,7 +43,7 @@ export function useLiveSnapshot(windowMs = WINDOW_MS): LiveState {
         if (!list) history.set(g.id, (list = []));
         const last = list[list.length - 1];
         if (last && last.atMs >= s.atMs) continue;
-        const owners = g.processes?.length ? ownerShares(g.owners) : undefined;
+        const owners = gpuOwnerShares(g);
         list.push({ atMs: s.atMs, gpuId: g.id, memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes, ...(owners ? { owners } : {}) });
         const cutoff = s.atMs - windowMs;
         let drop = 0;

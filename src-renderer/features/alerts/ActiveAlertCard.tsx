@@ -1,3 +1,4 @@
+import { backendKindLabels } from '../../../shared/model/backend-labels';
 import type { Alert, Snapshot } from '../../../shared/model/snapshot';
 import { ruleKeyOf } from '../settings/rule-keys';
 import { CopyCommand } from './CopyCommand';
@@ -13,7 +14,7 @@ const kindNames: Record<Alert['kind'], string> = {
   preemption: 'Preemption',
   'context-full': 'Context full',
 };
-const backendNames = { ollama: 'Ollama', llamacpp: 'llama.cpp', vllm: 'vLLM', lmstudio: 'LM Studio', openai: 'OpenAI-compatible' } as const;
+const backendNames = backendKindLabels;
 
 export interface ActiveAlertCardProps {
   alert: Alert;

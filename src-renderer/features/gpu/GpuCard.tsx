@@ -1,3 +1,4 @@
+import { backendKindLabels } from '../../../shared/model/backend-labels';
 import type { HistoryPoint } from '../../../shared/contract/requests';
 import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { formatGiB, headroomBytes, usedPct } from '../../../shared/units/bytes';
@@ -96,5 +97,5 @@ export function modelsOnGpu(gpu: GpuReading, snapshot: Snapshot | undefined): st
   if (!snapshot) return [];
   const ids = new Set((gpu.processes ?? []).map((p) => p.backendId).filter((id): id is string => id !== null));
   const onThis = ids.size > 0 ? snapshot.backends.filter((b) => ids.has(b.id)) : snapshot.gpus.length === 1 ? snapshot.backends : [];
-  return onThis.flatMap((b) => b.models.map((m) => `${m.name} (${b.kind === 'llamacpp' ? 'llama.cpp' : b.kind === 'lmstudio' ? 'LM Studio' : b.kind === 'vllm' ? 'vLLM' : b.kind === 'ollama' ? 'Ollama' : 'server'})`));
+  return onThis.flatMap((b) => b.models.map((m) => `${m.name} (${backendKindLabels[b.kind]})`));
 }

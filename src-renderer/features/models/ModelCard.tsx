@@ -1,3 +1,4 @@
+import { backendKindLabels } from '../../../shared/model/backend-labels';
 import type { BackendReading, GpuReading, LoadedModel } from '../../../shared/model/snapshot';
 import { formatBytes, formatGiB } from '../../../shared/units/bytes';
 import { LlamaCppSlots, VllmDetails } from './BackendDetails';
@@ -6,7 +7,7 @@ import { PredictionPanel } from './PredictionPanel';
 /** Ends a message with one full stop (messages may or may not carry their own). */
 const sentence = (text: string) => (/[.?!]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`);
 
-const kindName = { ollama: 'Ollama', vllm: 'vLLM', llamacpp: 'llama.cpp', lmstudio: 'LM Studio', openai: 'OpenAI-compatible' } as const;
+const kindName = backendKindLabels;
 
 export interface ModelCardProps {
   backend: BackendReading;

@@ -3,8 +3,9 @@ import { backendKindSchema, type BackendKind } from '../../../shared/model/snaps
 import { useClient } from '../../transport/ClientProvider';
 import { describedBy, FieldError } from './Field';
 import { fieldId, newRowId, type BackendDraft, type FieldErrors } from './settings-form';
+import { backendKindLabels } from '../../../shared/model/backend-labels';
 
-const kindLabels: Record<BackendKind, string> = { ollama: 'Ollama', vllm: 'vLLM', llamacpp: 'llama.cpp', lmstudio: 'LM Studio', openai: 'OpenAI-compatible' };
+const kindLabels = backendKindLabels;
 
 export interface BackendsEditorProps {
   backends: BackendDraft[];

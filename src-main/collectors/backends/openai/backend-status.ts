@@ -1,3 +1,4 @@
+import { backendKindLabels } from '../../../../shared/model/backend-labels';
 /**
  * Sentences and reading shapes shared by the backend collectors. A message names the server,
  * the cause and the next step ("vLLM at 127.0.0.1:8000: connection refused. Is it running?").
@@ -6,13 +7,7 @@ import type { BackendKind, BackendReading, BackendStatusValue, LoadedModel } fro
 import { hostPort } from '../../../util/http';
 import type { EndpointFailure } from './backend-http';
 
-export const backendLabels: Record<BackendKind, string> = {
-  ollama: 'Ollama',
-  vllm: 'vLLM',
-  llamacpp: 'llama.cpp',
-  lmstudio: 'LM Studio',
-  openai: 'OpenAI-compatible server',
-};
+export const backendLabels: Record<BackendKind, string> = { ...backendKindLabels, openai: 'OpenAI-compatible server' };
 
 /** "vLLM at 127.0.0.1:8000" */
 export function serverName(kind: BackendKind, url: string): string {
