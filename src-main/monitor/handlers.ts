@@ -9,7 +9,7 @@ import { predictForModel } from '../../shared/estimator/predict';
 import type { DeliveryPolicy } from '../alerts/delivery-policy';
 import type { AlertLog } from '../alerts/alert-log';
 import { unloadOllamaModel } from '../alerts/ollama-unload';
-import { computePlan } from '../cli/commands/plan';
+import { computePlan } from '../models/plan';
 import { identifyBackend } from '../collectors/backends/discovery';
 import { toCsv, toJson } from '../history/export';
 import type { HistoryStore } from '../history/history-store';

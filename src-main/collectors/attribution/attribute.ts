@@ -5,7 +5,7 @@
  * backends, and returns the split the dashboard stacks.
  */
 import type { BackendKind, GpuProcess } from '../../../shared/model/snapshot';
-import { backendLabels } from '../backends/openai/backend-status';
+import { backendLabels } from '../backends/http/backend-status';
 import type { ComputeApp } from './compute-apps.parse';
 
 /** Per-process bytes from Windows counters, for one adapter (the shape of gpu/windows-counters.parse's AdapterUsage). */

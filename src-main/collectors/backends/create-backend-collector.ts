@@ -6,7 +6,7 @@ import type { BackendCollector, BackendCollectorOptions } from '../types';
 import { createLlamaCppCollector } from './llamacpp/llamacpp.collector';
 import { createLmStudioCollector } from './lmstudio/lmstudio.collector';
 import { createOllamaCollector } from './ollama/ollama.collector';
-import type { CollectorExtras } from './openai/backend-status';
+import type { CollectorExtras } from './http/backend-status';
 import { createOpenAiCollector } from './openai/openai.collector';
 import { createVllmCollector } from './vllm/vllm.collector';
 

@@ -6,8 +6,8 @@
  */
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
-import { AuthGate } from '../openai/auth-gate';
-import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../openai/backend-http';
+import { AuthGate } from '../http/auth-gate';
+import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
 import {
   describeFailure,
   emptyModel,
@@ -17,9 +17,9 @@ import {
   serverName,
   toCount,
   type CollectorExtras,
-} from '../openai/backend-status';
-import { CounterRate } from '../openai/counter-rate';
-import { CollectorLifetime } from '../openai/lifecycle';
+} from '../http/backend-status';
+import { CounterRate } from '../http/counter-rate';
+import { CollectorLifetime } from '../http/lifecycle';
 import {
   kvLayout,
   llamaCppHealthSchema,

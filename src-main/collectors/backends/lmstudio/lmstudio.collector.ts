@@ -5,10 +5,10 @@
  */
 import type { BackendReading } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
-import { AuthGate } from '../openai/auth-gate';
-import { getJson, type EndpointClient, type EndpointFailure } from '../openai/backend-http';
-import { failedReading, newReading, serverName, type CollectorExtras } from '../openai/backend-status';
-import { CollectorLifetime } from '../openai/lifecycle';
+import { AuthGate } from '../http/auth-gate';
+import { getJson, type EndpointClient, type EndpointFailure } from '../http/backend-http';
+import { failedReading, newReading, serverName, type CollectorExtras } from '../http/backend-status';
+import { CollectorLifetime } from '../http/lifecycle';
 import { lmStudioV0ListSchema, lmStudioV1ListSchema, loadedModelsFromV0, loadedModelsFromV1 } from './lmstudio.parse';
 
 export type LmStudioCollectorOptions = BackendCollectorOptions & CollectorExtras;

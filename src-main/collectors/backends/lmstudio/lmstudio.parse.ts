@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { LoadedModel } from '../../../../shared/model/snapshot';
-import { emptyModel } from '../openai/backend-status';
+import { emptyModel } from '../http/backend-status';
 
 const tokens = z.number().int().nonnegative();
 

@@ -4,10 +4,10 @@
  */
 import type { BackendReading } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
-import { AuthGate } from './auth-gate';
-import { getJson, type EndpointClient } from './backend-http';
-import { emptyModel, failedReading, newReading, serverName, type CollectorExtras } from './backend-status';
-import { CollectorLifetime } from './lifecycle';
+import { AuthGate } from '../http/auth-gate';
+import { getJson, type EndpointClient } from '../http/backend-http';
+import { emptyModel, failedReading, newReading, serverName, type CollectorExtras } from '../http/backend-status';
+import { CollectorLifetime } from '../http/lifecycle';
 import { modelIds, openAiModelListSchema } from './openai.parse';
 
 export type OpenAiCollectorOptions = BackendCollectorOptions & CollectorExtras;

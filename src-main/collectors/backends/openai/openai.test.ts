@@ -5,7 +5,7 @@ import { faultCases, FAULT_MAX_BODY_BYTES, FAULT_TIMEOUT_MS, refusedUrl } from '
 import { readJsonFixture } from '../../../../e2e/fakes/backends/fixtures';
 import { backendSchema } from '../../../../shared/model/snapshot';
 import { silentLogger } from '../../../util/logger';
-import { CounterRate } from './counter-rate';
+import { CounterRate } from '../http/counter-rate';
 import { createOpenAiCollector, type OpenAiCollectorOptions } from './openai.collector';
 import { modelIds, openAiModelListSchema } from './openai.parse';
 
