@@ -80,6 +80,25 @@ describe('VRAM forecast', () => {
     expect(runTimeline(gpuTicks(pcts), settings).transitions).toEqual([]);
   });
 
+  it('a fast climb (60 %/min at a 250 ms interval) is forecast at least 5 s before the crossing', () => {
+    // Flat at 50% for a minute, then +1% per second: the 90% crossing is 40 s into the climb.
+    const pcts = Array.from({ length: 240 + 200 }, (_, i) => (i < 240 ? 50 : 50 + (i - 240) * 0.25) + (i % 2 === 0 ? 0.3 : -0.3));
+    const r = runTimeline(gpuTicks(pcts, 250, START), settings);
+    const forecast = r.transitions.find((t) => t.type === 'raised' && t.alert.kind === 'forecast');
+    const crossAt = START + pcts.findIndex((p) => p >= 90) * 250;
+    expect(forecast).toBeDefined();
+    expect(crossAt - forecast!.atMs).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('a sawtooth (60 → 80% over 150 s, then back) forecasts nothing after its first tooth', () => {
+    const pcts = Array.from({ length: 20 * 60 }, (_, s) => {
+      const t = s % 155;
+      return (t < 150 ? 60 + (20 * t) / 150 : 80 - (20 * (t - 150)) / 5) + (s % 3 === 0 ? 0.4 : -0.2);
+    });
+    const r = runTimeline(gpuTicks(pcts), settings);
+    expect(r.transitions.filter((t) => t.type === 'raised' && t.alert.kind === 'forecast' && t.atMs >= START + 155_000)).toEqual([]);
+  });
+
   it('forecast disabled: no forecast', () => {
     const s = alertSettingsSchema.parse({ forecast: { enabled: false } });
     const r = runTimeline(gpuTicks(ramp(60, 1, 25)), s);

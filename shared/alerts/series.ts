@@ -1,6 +1,6 @@
 import type { HistoryPoint } from '../contract/requests';
 import { usedPct } from '../units/bytes';
-import type { SeriesPoint } from './forecast';
+import { MIN_SERIES_POINTS, type SeriesPoint } from './forecast';
 import type { AlertSettings } from './settings';
 import type { AlertEngineState, AlertSeries, AlertTickInput } from './types';
 
@@ -19,23 +19,29 @@ export function slotKey(backendId: string, modelName: string, slotId: number): s
   return `${modelKey(backendId, modelName)}#${slotId}`;
 }
 
-/** Appends points, collapses equal times (the later wins), sorts, trims to [nowMs − windowMs, nowMs]. */
-export function appendPoints(prev: readonly SeriesPoint[] | undefined, added: readonly SeriesPoint[], nowMs: number, windowMs: number): SeriesPoint[] {
+/**
+ * Appends points, collapses equal times (the later wins), sorts, trims to [nowMs − windowMs, nowMs]
+ * but keeps at least the last `minKeep` points (forecast series at slow poll intervals).
+ */
+export function appendPoints(prev: readonly SeriesPoint[] | undefined, added: readonly SeriesPoint[], nowMs: number, windowMs: number, minKeep = 0): SeriesPoint[] {
   const from = nowMs - windowMs;
   // Common case, one tick: a single new point after the last one. O(n) copy, no sort.
   const last = prev?.[prev.length - 1];
   const only = added.length === 1 ? added[0]! : null;
   if (prev && last && only && only.atMs > last.atMs && only.atMs <= nowMs && Number.isFinite(only.value) && prev[0]!.atMs <= last.atMs) {
     let start = 0;
-    while (start < prev.length && prev[start]!.atMs < from) start++;
+    while (start < prev.length && prev[start]!.atMs < from && prev.length - start >= minKeep) start++;
     const points = prev.slice(start);
     points.push({ atMs: only.atMs, value: only.value });
     return points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points;
   }
   const byTime = new Map<number, number>();
-  for (const p of prev ?? []) if (p.atMs >= from && p.atMs <= nowMs) byTime.set(p.atMs, p.value);
-  for (const p of added) if (p.atMs >= from && p.atMs <= nowMs && Number.isFinite(p.value)) byTime.set(p.atMs, p.value);
-  const points = [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([atMs, value]) => ({ atMs, value }));
+  for (const p of prev ?? []) if (p.atMs <= nowMs) byTime.set(p.atMs, p.value);
+  for (const p of added) if (p.atMs <= nowMs && Number.isFinite(p.value)) byTime.set(p.atMs, p.value);
+  const sorted = [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([atMs, value]) => ({ atMs, value }));
+  let first = 0;
+  while (first < sorted.length && sorted[first]!.atMs < from && sorted.length - first > minKeep) first++;
+  const points = sorted.slice(first);
   return points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points;
 }
 
@@ -50,7 +56,7 @@ function vramSeries(state: AlertEngineState, input: AlertTickInput, history: rea
     }
     const pct = gpu.stale ? null : usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
     if (pct !== null) added.push({ atMs: nowMs, value: pct });
-    out[gpu.id] = appendPoints(state.series.vramPct[gpu.id], added, nowMs, settings.forecast.windowMs);
+    out[gpu.id] = appendPoints(state.series.vramPct[gpu.id], added, nowMs, settings.forecast.windowMs, MIN_SERIES_POINTS);
   }
   return out;
 }
@@ -99,7 +105,7 @@ function backendSeries(state: AlertEngineState, input: AlertTickInput, settings:
     for (const model of backend.models) {
       const mk = modelKey(backend.id, model.name);
       if (model.kvCacheUsageRatio != null) {
-        kvRatio[mk] = appendPoints(state.series.kvRatio[mk], [{ atMs: nowMs, value: model.kvCacheUsageRatio }], nowMs, settings.forecast.windowMs);
+        kvRatio[mk] = appendPoints(state.series.kvRatio[mk], [{ atMs: nowMs, value: model.kvCacheUsageRatio }], nowMs, settings.forecast.windowMs, MIN_SERIES_POINTS);
       }
       if (model.preemptionsTotal != null) {
         const prev = state.series.preemptions[mk];

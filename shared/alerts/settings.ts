@@ -50,16 +50,18 @@ export const alertSettingsSchema = z
     forecast: z
       .object({
         enabled: z.boolean().default(true),
-        /** History the slope is fitted over. */
-        windowMs: durationMs.min(10_000).default(300_000),
-        /** Samples are reduced to per-bucket medians first, so a single spike has no effect. */
-        bucketMs: durationMs.min(1).default(10_000),
-        /** No forecast until the history spans this long. */
-        minSpanMs: durationMs.default(120_000),
+        /**
+         * The longest history a trend is looked for in (at least the last 16 samples are kept
+         * at slow intervals). The forecast itself decides from the evidence: a fast climb is
+         * forecast from a few seconds of samples, a slow one once enough samples show it.
+         */
+        windowMs: durationMs.min(10_000).default(600_000),
+        /** Optional floor on the evidence span; 0 lets the evidence decide (the default). */
+        minSpanMs: durationMs.default(0),
         /** Fire when the critical level is forecast within this time. */
         horizonMs: durationMs.min(1).default(900_000),
         /** Slopes below this (percentage points per minute) count as flat. */
-        minSlopePctPerMin: z.number().finite().nonnegative().default(0.2),
+        minSlopePctPerMin: z.number().finite().nonnegative().default(0.05),
         /** The slope must be this many standard errors above zero (noise is not a trend). */
         minSignificance: z.number().finite().nonnegative().default(4),
         forSamples: samples.default(3),
