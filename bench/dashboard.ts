@@ -7,6 +7,7 @@
  *  - the page's JS heap, reported
  */
 import { chromium } from '@playwright/test';
+import { findBrowser } from '../e2e/browser';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ export async function benchDashboard(): Promise<{ lines: string[] }> {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const browser = await chromium.launch({
-    executablePath: process.env.HEADROOM_CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: browserPath(),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   try {
@@ -126,4 +127,10 @@ export async function benchDashboard(): Promise<{ lines: string[] }> {
     await exited;
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function browserPath(): string {
+  const found = findBrowser({ playwrightPath: () => chromium.executablePath() });
+  if (!found.ok) throw new Error(found.message);
+  return found.path;
 }

@@ -1,11 +1,15 @@
-import { defineConfig } from '@playwright/test';
+import { chromium, defineConfig } from '@playwright/test';
+import { findBrowser } from './browser';
 
 /**
  * Two projects: "web" drives Debian's Chromium against `headroom serve`; "electron" launches
  * the desktop app where its binary exists (it reports itself skipped where it does not).
  * Never `npx playwright install`: the browser is the system one.
  */
-const chromiumPath = process.env.HEADROOM_CHROMIUM ?? '/usr/bin/chromium';
+// CHROMIUM_PATH, Playwright's own Chromium, or the system's (e2e/browser.ts); `npm test` runs
+// scripts/ensure-browser.ts first, which installs Debian's chromium where it can.
+const found = findBrowser({ playwrightPath: () => chromium.executablePath() });
+const chromiumPath = found.ok ? found.path : '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: './specs',
