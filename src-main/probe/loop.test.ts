@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProbeReport } from '../../shared/contract/probe';
 import type { GpuReading } from '../../shared/model/snapshot';
-import { GiB, MiB } from '../../shared/units/bytes';
+import { GiB } from '../../shared/units/bytes';
 import { startFakeOllamaProbe, scriptedLoad, scriptedSpeed, type FakeOllamaProbe, type OllamaProbeScript } from '../../e2e/fakes/backends/ollama-probe';
 import { OllamaProbeDriver } from './drivers/ollama.driver';
 import { GpuWatchHub } from './gpu-watch';
