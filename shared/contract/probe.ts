@@ -109,6 +109,8 @@ export interface ProbeReport {
   settings: { fromTokens: number; toTokens: number; stopAtPct: number; minTokensPerSecond: number; generateTokens: number; kvTypes: string[] };
   gpu: { id: string; name: string; totalBytes: number } | null;
   thresholdBytes: number | null;
+  /** GPU memory in use without the probed model when the run started (other apps, other models), bytes. */
+  baselineBytes: number | null;
   /** The contexts the run meant to try, in order. */
   plannedContexts: number[];
   steps: ProbeStep[];

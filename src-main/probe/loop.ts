@@ -55,6 +55,7 @@ export async function runProbe(deps: ProbeRunDeps): Promise<ProbeReport> {
     settings: { fromTokens: settings.fromTokens, toTokens: settings.toTokens ?? 0, stopAtPct: settings.stopAtPct, minTokensPerSecond: settings.minTokensPerSecond, generateTokens: settings.generateTokens, kvTypes: settings.kvTypes },
     gpu: null,
     thresholdBytes: null,
+    baselineBytes: null,
     plannedContexts: [],
     steps: [],
     stopReason: null,
@@ -128,6 +129,7 @@ export async function runProbe(deps: ProbeRunDeps): Promise<ProbeReport> {
 
   // Baseline: GPU memory not held by the probed model (used now minus what the model holds if loaded).
   const baselineAtStart = gpuReading ? Math.max(0, gpuReading.memoryUsedBytes - (info.loadedVramBytes ?? 0)) : null;
+  report.baselineBytes = baselineAtStart;
 
   try {
     for (let i = 0; i < report.plannedContexts.length; i++) {
