@@ -9,12 +9,14 @@ function cssVar(name: string, fallback: string): string {
   return v || fallback;
 }
 
-const COLORS: Record<Series['role'], string[]> = {
-  measured: ['--accent', '#2563eb'],
-  predicted: ['--hr-kv-q8', '#7c3aed'],
-  compare: ['--hr-kv-q4', '#15803d'],
-  threshold: ['--critical', '#dc2626'],
-};
+/** Line colours in order of the datasets (the threshold is always the critical colour). */
+const PALETTE: [string, string][] = [
+  ['--accent', '#2563eb'],
+  ['--hr-kv-q8', '#7c3aed'],
+  ['--hr-kv-q4', '#15803d'],
+  ['--warning', '#b45309'],
+  ['--text-muted', '#666'],
+];
 
 export interface ProbeChartProps {
   series: readonly Series[];
@@ -65,12 +67,10 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
     const c = chart.current;
     if (!c) return;
     const parsed = JSON.parse(signature) as Series[];
-    const used = new Map<Series['role'], number>();
+    let n = 0;
     c.data.datasets = parsed.map((s): ChartDataset<'line', SeriesPoint[]> => {
-      const n = used.get(s.role) ?? 0;
-      used.set(s.role, n + 1);
-      const [v, fallback] = COLORS[s.role];
-      const color = n === 0 ? cssVar(v!, fallback!) : cssVar(['--hr-kv-f16', '--warning', '--text-muted'][n % 3]!, '#888');
+      const [v, fallback] = s.role === 'threshold' ? ['--critical', '#dc2626'] : PALETTE[n++ % PALETTE.length]!;
+      const color = cssVar(v, fallback);
       return {
         label: s.label, data: s.points, yAxisID: s.axis, borderColor: color, backgroundColor: color, borderWidth: s.role === 'threshold' ? 1.5 : 2,
         borderDash: s.dashed ? [6, 4] : [], pointRadius: s.role === 'threshold' ? 0 : 3.5, pointHoverRadius: 6, tension: 0, fill: false,

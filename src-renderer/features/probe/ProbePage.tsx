@@ -96,6 +96,7 @@ export function ProbePage({ snapshot }: { snapshot: Snapshot }) {
   const view = useCallback(
     async (id: string) => {
       viewing.current = id;
+      setStatus(null);
       const r = await client.call('getProbe', { id });
       if (viewing.current !== id) return;
       if (r.ok) setReport(r.value);
@@ -153,6 +154,7 @@ export function ProbePage({ snapshot }: { snapshot: Snapshot }) {
     setAsking(null);
     if (r.ok) {
       viewing.current = r.value.id;
+      setStatus(null);
       setCompare(null);
       setReport(r.value);
       void refreshRuns();
