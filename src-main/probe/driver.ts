@@ -16,6 +16,8 @@ export interface DriverInfo {
   weightsBasis: string | null;
   /** VRAM the probed model held before the probe (loaded already), so the GPU level without it is known. */
   loadedVramBytes: number | null;
+  /** False where the model runs without a GPU runtime (CPU): the prediction then leaves out the GPU overhead. Default true. */
+  hasGpuRuntime?: boolean;
   notes: string[];
 }
 

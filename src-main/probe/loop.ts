@@ -116,8 +116,11 @@ export async function runProbe(deps: ProbeRunDeps): Promise<ProbeReport> {
       maxContextTokens: to,
     });
     if (p.ok) {
-      report.predicted = p.value.curves.filter((c) => !c.error).map((c) => ({ cacheType: c.cacheType, points: c.points.map((pt) => ({ contextTokens: pt.contextTokens, totalBytes: pt.totalBytes })) }));
-      const mine = p.value.curves.find((c) => c.cacheType === report.cacheType);
+      // No CUDA/ROCm context where the model runs on the CPU.
+      const less = info.hasGpuRuntime === false ? p.value.overheadBytes : 0;
+      if (less) report.notes.push('The model runs without a GPU runtime: the prediction leaves out the GPU overhead estimate.');
+      report.predicted = p.value.curves.filter((c) => !c.error).map((c) => ({ cacheType: c.cacheType, points: c.points.map((pt) => ({ contextTokens: pt.contextTokens, totalBytes: pt.totalBytes - less })) }));
+      const mine = report.predicted.find((c) => c.cacheType === report.cacheType);
       predictedAt = (ctx) => mine?.points.find((pt) => pt.contextTokens === ctx)?.totalBytes ?? null;
       if (info.weightsBasis) report.notes.push(`Predicted VRAM: weights ${info.weightsBasis}; KV cache exact; compute buffer and GPU overhead estimated.`);
     } else report.notes.push(`No prediction: ${p.error.message}`);
