@@ -77,6 +77,9 @@ export class NodeLlamaProbeDriver implements ProbeDriver {
       return emptyMeasure('oom', (e as Error).message.split('\n')[0] ?? 'context creation failed');
     }
     const loadMs = performance.now() - t0;
+    // node-llama-cpp forwards llama.cpp's log asynchronously: wait for the allocation lines.
+    const logged = () => parseContextLog(this.o.log).kv.length > 0 && this.o.log.some((l) => /compute buffer size =/.test(l));
+    for (let i = 0; i < 200 && !logged(); i++) await new Promise((r) => setTimeout(r, 10));
     const parsed = parseContextLog(this.o.log);
     const kvBytes = Math.round(parsed.kv.reduce((a, c) => a + c.totalMiB, 0) * MiB);
     const compute = [...this.o.log].reverse().map((l) => /compute buffer size =\s*([\d.]+) MiB/.exec(l)).find(Boolean);

@@ -197,8 +197,9 @@ async function runOneStep(deps: ProbeRunDeps, index: number, ctx: number, predic
     m = emptyMeasure('error', (error as Error).message);
   }
   if (deps.signal.aborted && m.outcome !== 'ok') m = { ...m, outcome: 'cancelled', message: 'cancelled by the user' };
-  // The GPU stream samples on its own clock: the step ends once it has read the GPU after the answer.
-  if (gpu && gpuId && !deps.signal.aborted) await gpu.nextReading(gpuId, deps.settleMs ?? 3000, deps.signal);
+  // The GPU stream samples on its own clock and a reading may be the stream's last line, taken
+  // before the answer: the step ends after two more readings, so one was sampled after it.
+  for (let i = 0; i < 2 && gpu && gpuId && !deps.signal.aborted; i++) await gpu.nextReading(gpuId, deps.settleMs ?? 3000, deps.signal);
   const peak = window?.peakBytes() ?? null;
   window?.close();
   const spilled = m.sizeBytes !== null && m.sizeVramBytes !== null && m.sizeVramBytes < m.sizeBytes;

@@ -145,14 +145,14 @@ export function formatProbeReport(r: ProbeReport): string {
   const x = r.isContextVaried ? 'context' : 'prompt';
   lines.push(`${r.model} on ${r.backend.kind} (${r.backend.url}), KV ${r.cacheType}${r.gpu ? `, ${r.gpu.name} ${formatBytes(r.gpu.totalBytes)}` : ''}`);
   lines.push('');
-  lines.push(`${x.padStart(9)} | prompt tok | peak VRAM  | in VRAM    | predicted  | error  | TTFT ms  | tok/s  | outcome`);
+  lines.push(`${x.padStart(9)} | prompt tok | peak VRAM     | in VRAM    | predicted  | error  | TTFT ms  | tok/s  | outcome`);
   for (const s of r.steps) {
     const gpuPct = s.peakVramBytes !== null && r.gpu ? ` ${Math.round((s.peakVramBytes / r.gpu.totalBytes) * 100)}%` : '';
     lines.push(
       [
         fmt(s.contextTokens).padStart(9),
         fmt(s.promptTokens).padStart(10),
-        `${formatBytes(s.peakVramBytes)}${gpuPct}`.padEnd(10),
+        `${formatBytes(s.peakVramBytes)}${gpuPct}`.padEnd(13),
         `${formatBytes(s.sizeVramBytes)}${s.isSpilled ? ' SPILL' : ''}`.padEnd(10),
         formatBytes(s.predictedBytes).padEnd(10),
         (s.predictionErrorPct === null ? '—' : `${s.predictionErrorPct > 0 ? '+' : ''}${s.predictionErrorPct.toFixed(1)}%`).padStart(6),
