@@ -60,7 +60,7 @@ export const emptyMeasure = (outcome: ProbeOutcome, message: string | null): Ste
 /** Sorts a server's error text into an outcome (Ollama and llama.cpp wording). */
 export function classifyServerError(text: string): ProbeOutcome {
   if (/out of memory|cudaMalloc|failed to allocate|insufficient memory|requires more system memory|OOM|ErrorOutOfDeviceMemory/i.test(text)) return 'oom';
-  if (/exceeds? (the )?(maximum )?context|context length|too long|context_length_exceeded|n_ctx/i.test(text)) return 'context-too-long';
+  if (/exceeds? (the )?(maximum |available )?context|context (length|size)|too long|context_length_exceeded|exceed_context_size|n_ctx/i.test(text)) return 'context-too-long';
   if (/runner process (has )?(terminated|exited)|unexpectedly|signal: |exit status|segmentation|crash|EOF/i.test(text)) return 'crash';
   return 'error';
 }
