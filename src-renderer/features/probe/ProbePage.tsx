@@ -257,7 +257,7 @@ export function ProbePage({ snapshot }: { snapshot: Snapshot }) {
           <div className="field">
             <label htmlFor="probe-kv">KV cache type the server runs</label>
             <select id="probe-kv" value={form.kv} onChange={set('kv')} disabled={running}>
-              <option value="">As Headroom assumes (OLLAMA_KV_CACHE_TYPE)</option>
+              <option value="">Assumed (OLLAMA_KV_CACHE_TYPE)</option>
               <option value="f16">f16</option>
               <option value="q8_0">q8_0</option>
               <option value="q4_0">q4_0</option>
@@ -283,10 +283,17 @@ export function ProbePage({ snapshot }: { snapshot: Snapshot }) {
 
       {asking && (
         <ConfirmDialog title={`Probe ${asking.model}?`} confirmLabel="Start probe" busy={starting} onConfirm={() => void start()} onCancel={() => setAsking(null)}>
-          <p>
-            This loads <strong>{asking.model}</strong> on the server at {asking.backendUrl} at contexts from {asking.fromTokens?.toLocaleString('en-US')} to{' '}
-            {asking.toTokens ? asking.toTokens.toLocaleString('en-US') : "the model's maximum"} tokens. It uses the GPU heavily while it runs and may evict other models.
-          </p>
+          {asking.kind && asking.kind !== 'ollama' ? (
+            <p>
+              This sends prompts of growing size to <strong>{asking.model}</strong> at {asking.backendUrl}, up to the context the server was started with. It keeps the
+              server busy while it runs.
+            </p>
+          ) : (
+            <p>
+              This loads <strong>{asking.model}</strong> on the server at {asking.backendUrl} at contexts from {asking.fromTokens?.toLocaleString('en-US')} tokens to{' '}
+              {asking.toTokens ? `${asking.toTokens.toLocaleString('en-US')} tokens` : "the model's maximum"}. It uses the GPU heavily while it runs and may evict other models.
+            </p>
+          )}
           <p>
             It stops at {asking.stopAtPct}% VRAM, the first spill or out-of-memory, or below {asking.minTokensPerSecond} tokens/s, then puts the server back as it was.
           </p>
