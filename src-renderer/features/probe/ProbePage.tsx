@@ -1,74 +1,13 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ProbeReport, ProbeRequest, ProbeSummary } from '../../../shared/contract/probe';
-import type { BackendKind, Snapshot } from '../../../shared/model/snapshot';
+import type { Snapshot } from '../../../shared/model/snapshot';
 import { useClient } from '../../transport/ClientProvider';
 import { ConfirmDialog } from '../alerts/ConfirmDialog';
 import { downloadText } from '../gpu/download';
 import { ProbeReportView } from './ProbeReportView';
 import { ProbeRuns } from './ProbeRuns';
+import { eta, initialForm, KINDS, POLL_MS, SERVER_FIELDS, toRequest, type Field, type Form } from './probe-form';
 import './probe.css';
-
-interface Form {
-  url: string;
-  kind: BackendKind | '';
-  model: string;
-  from: string;
-  to: string;
-  stopAt: string;
-  minTps: string;
-  kv: string;
-}
-
-type Field = 'url' | 'model' | 'from' | 'to' | 'stopAt' | 'minTps';
-const POLL_MS = 500;
-const KINDS: { value: BackendKind | ''; label: string }[] = [
-  { value: '', label: 'Detect' },
-  { value: 'ollama', label: 'Ollama' },
-  { value: 'llamacpp', label: 'llama.cpp server' },
-  { value: 'vllm', label: 'vLLM' },
-  { value: 'lmstudio', label: 'LM Studio' },
-  { value: 'openai', label: 'OpenAI-compatible' },
-];
-
-function initialForm(s: Snapshot): Form {
-  const b = s.backends.find((x) => x.kind === 'ollama' && x.models.length) ?? s.backends.find((x) => x.models.length) ?? s.backends[0];
-  return { url: b?.url ?? 'http://127.0.0.1:11434', kind: b?.kind ?? '', model: b?.models[0]?.name ?? '', from: '4096', to: '', stopAt: '90', minTps: '5', kv: '' };
-}
-
-/** Field names in server messages ("toTokens: must…") → the form's fields. */
-const SERVER_FIELDS: Record<string, Field> = { backendUrl: 'url', model: 'model', fromTokens: 'from', toTokens: 'to', stopAtPct: 'stopAt', minTokensPerSecond: 'minTps' };
-
-function toRequest(f: Form): { request: ProbeRequest | null; errors: Partial<Record<Field, string>> } {
-  const e: Partial<Record<Field, string>> = {};
-  const int = (v: string) => (/^\d+$/.test(v.trim()) ? Number(v) : NaN);
-  if (!f.url.trim()) e.url = 'enter the server address, e.g. http://127.0.0.1:11434';
-  if (!f.model.trim()) e.model = 'enter the model name';
-  const from = int(f.from);
-  if (!(from >= 256)) e.from = 'enter a whole number of tokens, 256 or more';
-  const to = f.to.trim() === '' ? null : int(f.to);
-  if (to !== null && !(to >= 256)) e.to = 'enter a whole number of tokens, or leave empty for the model maximum';
-  else if (to !== null && to < from) e.to = 'must not be below the first context';
-  const stop = Number(f.stopAt);
-  if (f.stopAt.trim() === '' || !(stop >= 10 && stop <= 100)) e.stopAt = 'enter a percentage from 10 to 100';
-  const tps = Number(f.minTps);
-  if (f.minTps.trim() === '' || !(tps >= 0)) e.minTps = 'enter a number of tokens per second, 0 or more';
-  if (Object.keys(e).length) return { request: null, errors: e };
-  return {
-    request: {
-      backendUrl: f.url.trim(),
-      ...(f.kind ? { kind: f.kind } : {}),
-      model: f.model.trim(),
-      fromTokens: from,
-      toTokens: to,
-      stopAtPct: stop,
-      minTokensPerSecond: tps,
-      ...(f.kv ? { kvTypes: [f.kv as 'f16'] } : {}),
-    },
-    errors: {},
-  };
-}
-
-const eta = (ms: number | null) => (ms === null ? '' : ms < 90_000 ? `about ${Math.max(1, Math.round(ms / 1000))} s left` : `about ${Math.round(ms / 60_000)} min left`);
 
 /**
  * The Probe page: measures the largest context that really fits by loading the model at growing

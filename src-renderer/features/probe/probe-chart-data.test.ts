@@ -37,3 +37,24 @@ describe('probe chart data', () => {
     expect(s[2]!.label).toMatch(/^Measured peak \(q8_0, \d\d:\d\d\)$/);
   });
 });
+
+describe('probe form', () => {
+  it('defaults to the first Ollama server with a model', async () => {
+    const { initialForm } = await import('./probe-form');
+    const f = initialForm({ backends: [{ kind: 'vllm', url: 'http://v', models: [{ name: 'x' }] }, { kind: 'ollama', url: 'http://o', models: [{ name: 'qwen' }] }] } as never);
+    expect(f).toEqual(expect.objectContaining({ url: 'http://o', kind: 'ollama', model: 'qwen', from: '4096', to: '', stopAt: '90', minTps: '5' }));
+  });
+  it.each([
+    { name: 'valid, to = model maximum', over: {}, want: { ok: true } },
+    { name: 'no model', over: { model: ' ' }, want: { model: 'enter the model name' } },
+    { name: 'from too small', over: { from: '100' }, want: { from: 'enter a whole number of tokens, 256 or more' } },
+    { name: 'to below from', over: { to: '2048' }, want: { to: 'must not be below the first context' } },
+    { name: 'stop over 100', over: { stopAt: '120' }, want: { stopAt: 'enter a percentage from 10 to 100' } },
+    { name: 'negative floor', over: { minTps: '-1' }, want: { minTps: 'enter a number of tokens per second, 0 or more' } },
+  ])('$name', async ({ over, want }) => {
+    const { toRequest } = await import('./probe-form');
+    const r = toRequest({ url: 'http://o:1', kind: 'ollama', model: 'qwen', from: '4096', to: '', stopAt: '90', minTps: '5', kv: '', ...over });
+    if ('ok' in want) expect(r.request).toEqual({ backendUrl: 'http://o:1', kind: 'ollama', model: 'qwen', fromTokens: 4096, toTokens: null, stopAtPct: 90, minTokensPerSecond: 5 });
+    else expect(r.errors).toEqual(want);
+  });
+});
