@@ -104,7 +104,11 @@ test('probe page: asks first, shows progress, stops at the threshold, restores t
   await expect(ui.runs()).toHaveCount(2);
   await page.getByRole('button', { name: /^Compare with the qwen2\.5-coder:14b f16 run/ }).click();
   await expect(page.getByTestId('probe-chart-vram').locator('..')).toContainText(/q8_0, \d\d:\d\d against f16, \d\d:\d\d/);
+  await expect(page.getByTestId('probe-compare-summary')).toContainText(/q8_0, \d\d:\d\d — largest usable 8,192 tokens.*f16, \d\d:\d\d — largest usable 32,768 tokens/);
   await ui.screenshot('probe-compare-1440');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await ui.screenshot('probe-compare-dark-1440');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 420, height: 900 });
   await ui.screenshot('probe-compare-420');
 });

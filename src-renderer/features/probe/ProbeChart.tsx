@@ -1,5 +1,5 @@
 import type { Chart, ChartDataset } from 'chart.js';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { shortTokens } from '../../charts/HeadroomChart';
 import { registerCharts } from '../../charts/register-chart';
 import type { Series, SeriesPoint } from './probe-chart-data';
@@ -18,6 +18,20 @@ const PALETTE: [string, string][] = [
   ['--text-muted', '#666'],
 ];
 
+/** Follows the OS light/dark scheme, so the chart re-reads its colours when it changes. */
+function useColorScheme(): string {
+  const query = '(prefers-color-scheme: dark)';
+  const [scheme, setScheme] = useState(() => (typeof matchMedia === 'function' && matchMedia(query).matches ? 'dark' : 'light'));
+  useEffect(() => {
+    if (typeof matchMedia !== 'function') return;
+    const mq = matchMedia(query);
+    const on = () => setScheme(mq.matches ? 'dark' : 'light');
+    mq.addEventListener('change', on);
+    return () => mq.removeEventListener('change', on);
+  }, []);
+  return scheme;
+}
+
 export interface ProbeChartProps {
   series: readonly Series[];
   xTitle: string;
@@ -33,6 +47,7 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
   const canvas = useRef<HTMLCanvasElement | null>(null);
   const chart = useRef<Chart<'line', SeriesPoint[]> | null>(null);
   const signature = JSON.stringify(series);
+  const scheme = useColorScheme();
 
   useEffect(() => {
     const ChartJs = registerCharts();
@@ -61,7 +76,7 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
       chart.current?.destroy();
       chart.current = null;
     };
-  }, [xTitle, yTitle, y2Title]);
+  }, [xTitle, yTitle, y2Title, scheme]);
 
   useEffect(() => {
     const c = chart.current;
@@ -82,7 +97,7 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
       c.options.scales!.x!.max = Math.ceil(Math.max(...xs));
     }
     c.update('none');
-  }, [signature]);
+  }, [signature, scheme]);
 
   return (
     <div className="chart-box probe-chart" data-testid={testId}>

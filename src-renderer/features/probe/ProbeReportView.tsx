@@ -54,6 +54,12 @@ export function ProbeReportView({ report: r, compare }: { report: ProbeReport; c
           )}
         </p>
       )}
+      {compare && (
+        <p className="small" data-testid="probe-compare-summary">
+          Compared: {runLabel(r)} — largest usable {tokens(r.largestUsableContextTokens)}, knee {tokens(r.kneeContextTokens)}; {runLabel(compare)} — largest usable{' '}
+          {tokens(compare.largestUsableContextTokens)}, knee {tokens(compare.kneeContextTokens)}.
+        </p>
+      )}
       <div className="probe-charts">
         <figure>
           <figcaption className="small-title">{x} vs VRAM{compare ? `: ${runLabel(r)} against ${runLabel(compare)}` : ', measured and predicted'}</figcaption>
