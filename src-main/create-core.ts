@@ -214,6 +214,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // Context probes: the GPU stream comes from the monitor's Snapshots; reports go to <data>/probes/.
   let probes: ProbeService | null = null;
   if (!options.demo) {
+    // A server configured with an API key (settings or --api-key) is probed with it.
+    const origin = (u: string) => {
+      try {
+        return new URL(u).origin;
+      } catch {
+        return u;
+      }
+    };
+    const keyFor = (url: string): string | null =>
+      [...settings.current().backends, ...options.backends].find((b) => origin(b.url) === origin(url) && b.apiKey)?.apiKey ?? null;
     const gpuWatch = watchSnapshots((l) => monitor.onSnapshot(l));
     store.add(toDisposable(() => gpuWatch.dispose()));
     const p = new ProbeService({
@@ -221,7 +231,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       gpu: gpuWatch.watch,
       logger,
       defaultKvType: ollamaKvAssumptions().kvCacheType,
-      identify: (url) => identifyBackend(url, { timeoutMs: 3000, apiKey: null }),
+      identify: (url) => identifyBackend(url, { timeoutMs: 3000, apiKey: keyFor(url) }),
+      apiKeyFor: keyFor,
     });
     probes = p;
   }
