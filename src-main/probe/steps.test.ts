@@ -4,6 +4,7 @@ import { GiB } from '../../shared/units/bytes';
 import { estimateRemainingMs, largestUsableContext, latencyKnee, planContexts, predictionErrorPct, stopAfterStep, stopBeforeStep } from './steps';
 import { fillerText, PromptSizer } from './filler';
 import { probeToCsv } from './store';
+import { classifyServerError } from './driver';
 
 const step = (over: Partial<ProbeStep>): ProbeStep => ({
   index: 0, contextTokens: 4096, promptTokens: 3800, targetPromptTokens: 3800, peakVramBytes: 10 * GiB, baselineVramBytes: 1 * GiB, sizeBytes: null, sizeVramBytes: null,
@@ -89,4 +90,17 @@ describe('CSV', () => {
     expect(lines[1]).toMatch(/,"a, ""b"""$/);
     expect(lines[2]).toMatch(/,"=cmd\(\)"$/);
   });
+});
+
+describe('classifyServerError', () => {
+  it.each([
+    { text: 'llama runner process has terminated: cudaMalloc failed: out of memory', want: 'oom' },
+    { text: 'model requires more system memory (34.1 GiB) than is available (30.2 GiB)', want: 'oom' },
+    { text: 'the request exceeds the available context size, try increasing it', want: 'context-too-long' },
+    { text: "This model's maximum context length is 32768 tokens. However, you requested 40000 tokens", want: 'context-too-long' },
+    { text: 'llama runner process has terminated: exit status 2', want: 'crash' },
+    { text: 'POST predict: Post "http://127.0.0.1:41234/completion": EOF', want: 'crash' },
+    { text: 'invalid option: num_ctx must be positive', want: 'error' },
+    { text: 'something else', want: 'error' },
+  ])('$want: $text', ({ text, want }) => expect(classifyServerError(text)).toBe(want));
 });
