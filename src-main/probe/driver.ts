@@ -18,6 +18,8 @@ export interface DriverInfo {
   loadedVramBytes: number | null;
   /** False where the model runs without a GPU runtime (CPU): the prediction then leaves out the GPU overhead. Default true. */
   hasGpuRuntime?: boolean;
+  /** Sequences the KV cache is sized for (Ollama: OLLAMA_NUM_PARALLEL). Default 1. */
+  parallel?: number;
   notes: string[];
 }
 

@@ -111,6 +111,7 @@ export async function runProbe(deps: ProbeRunDeps): Promise<ProbeReport> {
       thresholdRatio: settings.stopAtPct / 100,
       weightsBytes: info.weightsBytes,
       weightsIsEstimate: true,
+      parallel: info.parallel ?? 1,
       cacheTypes: settings.kvTypes,
       contextPoints: report.plannedContexts,
       maxContextTokens: to,

@@ -26,6 +26,8 @@ export interface OllamaDriverOptions {
   /** Per-request limit for loads and generations (large contexts on slow GPUs take minutes). */
   timeoutMs?: number;
   keepAlive?: string;
+  /** OLLAMA_NUM_PARALLEL as Headroom knows it (the API does not report it). Default 1. */
+  numParallel?: number;
 }
 
 const NS = 1e6;
@@ -80,6 +82,7 @@ export class OllamaProbeDriver implements ProbeDriver {
       weightsBytes,
       weightsBasis,
       loadedVramBytes: mine?.sizeVram ?? null,
+      parallel: this.options.numParallel ?? 1,
       notes,
     });
   }
