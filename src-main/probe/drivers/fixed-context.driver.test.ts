@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { llamaCppRoutes } from '../../../e2e/fakes/backends/fake-backends';
 import { startFakeServer, type FakeReply, type FakeServer } from '../../../e2e/fakes/fake-http';
@@ -69,5 +71,54 @@ describe('probe on a server whose context is fixed at start (llama.cpp)', () => 
     expect(good.restartCommand).toBe('vllm serve qwen-coder --max-model-len 32768');
     // No completions endpoint on this fake: the step fails with the server's answer, and the run stops.
     expect(good.steps[0]!.outcome).toBe('error');
+  });
+});
+
+describe('streamed answers (vLLM, LM Studio)', () => {
+  it('times the first token and the rate of the chunks after it; prompt tokens from the usage chunk', async () => {
+    const models = readJsonFixture('vllm/models.json');
+    const srv = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.method === 'GET' && req.url === '/v1/models') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(models));
+          return;
+        }
+        const { prompt, max_tokens: max } = JSON.parse(body) as { prompt: string; max_tokens: number };
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let i = 0;
+        const next = () => {
+          if (i < max) {
+            res.write(`data: ${JSON.stringify({ choices: [{ index: 0, text: ` t${i}` }] })}\n\n`);
+            i++;
+            setTimeout(next, 4);
+            return;
+          }
+          res.write(`data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: Math.ceil(prompt.length / 4), completion_tokens: max } })}\n\ndata: [DONE]\n\n`);
+          res.end();
+        };
+        setTimeout(next, 60); // prefill
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    try {
+      const model = 'Qwen/Qwen2.5-Coder-14B-Instruct';
+      const r = await runProbe({ id: 's', driver: new FixedContextProbeDriver({ kind: 'vllm', url, model }), backend: { kind: 'vllm', url }, model, settings: { ...settings, toTokens: 2048 }, gpu: null, signal: new AbortController().signal });
+      expect(r.status).toBe('done');
+      expect(r.steps.map((x) => x.contextTokens)).toEqual([1024, 2048]);
+      for (const step of r.steps) {
+        expect(step.promptTokens! / step.targetPromptTokens).toBeGreaterThan(0.9);
+        expect(step.ttftMs!).toBeGreaterThanOrEqual(55);
+        // 16 chunks 4 ms apart (timers on a busy machine only stretch that): well under 250 tokens/s.
+        expect(step.tokensPerSecond!).toBeGreaterThan(5);
+        expect(step.tokensPerSecond!).toBeLessThan(260);
+      }
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });

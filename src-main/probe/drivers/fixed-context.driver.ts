@@ -2,7 +2,8 @@
  * Probe driver for servers whose context is fixed at start (llama.cpp server, vLLM, LM Studio,
  * other OpenAI-compatible servers): the prompt grows up to the served context through
  * `POST /v1/completions`; the context itself is not varied, and `restartCommand` says how to
- * serve the next size. Timings: llama.cpp's own `timings` where present, else the wall clock.
+ * serve the next size. Timings: llama.cpp's own `timings`; elsewhere the answer is streamed and
+ * timed by the wall clock (first token, then the rate of the chunks after it).
  */
 import { err, ok, type Result } from '../../../shared/contract/result';
 import type { BackendKind } from '../../../shared/model/snapshot';
@@ -10,6 +11,7 @@ import { hostPort } from '../../util/http';
 import { classifyServerError, emptyMeasure, type DriverInfo, type ProbeDriver, type StepMeasure, type StepPlan } from '../driver';
 import { PromptSizer } from '../filler';
 import { errorText, num, requestJson } from './json-post';
+import { streamPost } from './stream-post';
 
 export interface FixedContextDriverOptions {
   kind: Exclude<BackendKind, 'ollama'>;
@@ -70,6 +72,7 @@ export class FixedContextProbeDriver implements ProbeDriver {
 
   async runStep(step: StepPlan, signal: AbortSignal): Promise<StepMeasure> {
     const prompt = this.sizer.build(step.targetPromptTokens, step.nonce);
+    if (this.options.kind !== 'llamacpp') return this.streamedStep(step, prompt, signal);
     const t0 = performance.now();
     const r = await requestJson(`${this.base}/v1/completions`, {
       method: 'POST',
@@ -103,6 +106,55 @@ export class FixedContextProbeDriver implements ProbeDriver {
       loadMs: null,
       outcome: 'ok',
       message: null,
+    };
+  }
+
+  /** vLLM, LM Studio, others: `stream: true`; TTFT = first text chunk, speed = the chunks after it. */
+  private async streamedStep(step: StepPlan, prompt: string, signal: AbortSignal): Promise<StepMeasure> {
+    const t0 = performance.now();
+    const r = await streamPost(
+      `${this.base}/v1/completions`,
+      { model: this.options.model, prompt, max_tokens: step.generateTokens, temperature: 0, stream: true, stream_options: { include_usage: true } },
+      { timeoutMs: this.options.timeoutMs ?? 600_000, signal, apiKey: this.options.apiKey ?? null },
+    );
+    if (!r.ok) return emptyMeasure(r.aborted ? 'cancelled' : 'crash', `${this.where}: ${r.message}`);
+    if (r.status >= 400) {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(r.text);
+      } catch {
+        body = null;
+      }
+      const text = errorText(body, r.text);
+      return emptyMeasure(classifyServerError(text), text);
+    }
+    let promptTokens: number | null = null;
+    let completion: number | null = null;
+    const tokenTimes: number[] = [];
+    for (const e of r.events) {
+      if (e.data === '[DONE]') continue;
+      let chunk: { choices?: { text?: unknown }[]; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null };
+      try {
+        chunk = JSON.parse(e.data) as typeof chunk;
+      } catch {
+        continue;
+      }
+      if (chunk.usage) {
+        promptTokens = num(chunk.usage.prompt_tokens) ?? promptTokens;
+        completion = num(chunk.usage.completion_tokens) ?? completion;
+      }
+      if (typeof chunk.choices?.[0]?.text === 'string' && chunk.choices[0].text !== '') tokenTimes.push(e.atMs);
+    }
+    this.sizer.learn(prompt.length, promptTokens);
+    const first = tokenTimes[0];
+    const last = tokenTimes[tokenTimes.length - 1];
+    const generated = completion ?? tokenTimes.length;
+    const spanS = first !== undefined && last !== undefined ? (last - first) / 1000 : 0;
+    return {
+      promptTokens, sizeBytes: null, sizeVramBytes: null,
+      ttftMs: first !== undefined ? first - t0 : null,
+      tokensPerSecond: generated > 1 && spanS > 0 ? (generated - 1) / spanS : null,
+      promptTokensPerSecond: null, loadMs: null, outcome: 'ok', message: null,
     };
   }
 
