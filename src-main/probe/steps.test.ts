@@ -5,6 +5,7 @@ import { estimateRemainingMs, largestUsableContext, latencyKnee, planContexts, p
 import { fillerText, PromptSizer } from './filler';
 import { probeToCsv } from './store';
 import { classifyServerError } from './driver';
+import { keepAliveFor } from './drivers/ollama.driver';
 
 const step = (over: Partial<ProbeStep>): ProbeStep => ({
   index: 0, contextTokens: 4096, promptTokens: 3800, targetPromptTokens: 3800, peakVramBytes: 10 * GiB, baselineVramBytes: 1 * GiB, sizeBytes: null, sizeVramBytes: null,
@@ -103,4 +104,14 @@ describe('classifyServerError', () => {
     { text: 'invalid option: num_ctx must be positive', want: 'error' },
     { text: 'something else', want: 'error' },
   ])('$want: $text', ({ text, want }) => expect(classifyServerError(text)).toBe(want));
+});
+
+describe('keepAliveFor (restoring a model’s residency)', () => {
+  const now = Date.UTC(2026, 10, 30, 12);
+  it.each([
+    { name: 'unknown', expires: null, want: undefined },
+    { name: 'forever (negative keep_alive)', expires: Date.UTC(2318, 0, 1), want: -1 },
+    { name: 'four minutes left', expires: now + 240_000, want: '240s' },
+    { name: 'already due', expires: now - 5000, want: '60s' },
+  ])('$name', ({ expires, want }) => expect(keepAliveFor(expires, now)).toBe(want));
 });

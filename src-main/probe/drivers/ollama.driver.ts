@@ -18,6 +18,18 @@ interface PsEntry {
   size: number | null;
   sizeVram: number | null;
   contextLength: number | null;
+  /** `expires_at` as epoch ms; null when absent or unreadable. */
+  expiresAtMs: number | null;
+}
+
+/**
+ * The keep_alive that gives a reloaded model the residency it had: forever (Ollama stores a
+ * negative keep_alive as a date centuries ahead), else the time it had left (at least a minute).
+ */
+export function keepAliveFor(expiresAtMs: number | null, nowMs: number): string | number | undefined {
+  if (expiresAtMs === null) return undefined;
+  if (expiresAtMs - nowMs > 100 * 365 * 86_400_000) return -1;
+  return `${Math.max(60, Math.round((expiresAtMs - nowMs) / 1000))}s`;
 }
 
 export interface OllamaDriverOptions {
@@ -147,7 +159,8 @@ export class OllamaProbeDriver implements ProbeDriver {
       const cur = loadedNow.find((m) => m.name === prev.name);
       if (cur && cur.contextLength === prev.contextLength) continue;
       const options = prev.contextLength ? { num_ctx: prev.contextLength } : {};
-      const r = await requestJson(`${this.base}/api/generate`, { method: 'POST', body: { model: prev.name, prompt: '', stream: false, options }, timeoutMs: this.timeoutMs, signal });
+      const keepAlive = keepAliveFor(prev.expiresAtMs, Date.now());
+      const r = await requestJson(`${this.base}/api/generate`, { method: 'POST', body: { model: prev.name, prompt: '', stream: false, options, ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}) }, timeoutMs: this.timeoutMs, signal });
       const what = `${prev.name}${prev.contextLength ? ` at ${prev.contextLength.toLocaleString('en-US')} tokens` : ''}`;
       if (r.ok && r.status < 400) done.push(`reloaded ${what}`);
       else failed.push(`could not reload ${what} (${r.ok ? errorText(r.body, r.text) : r.message})`);
@@ -193,6 +206,7 @@ export class OllamaProbeDriver implements ProbeDriver {
         size: num(m.size),
         sizeVram: num(m.size_vram),
         contextLength: num(m.context_length),
+        expiresAtMs: typeof m.expires_at === 'string' && Number.isFinite(Date.parse(m.expires_at)) ? Date.parse(m.expires_at) : null,
       })),
     );
   }
