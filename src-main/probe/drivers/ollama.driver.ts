@@ -85,6 +85,8 @@ export class OllamaProbeDriver implements ProbeDriver {
     }
     if (!arch.ok) notes.push(`The memory model cannot read this model: ${arch.error.message}`);
     const mine = this.before.find((m) => m.name === this.options.model);
+    const others = this.before.filter((m) => m.name !== this.options.model).map((m) => m.name);
+    if (others.length) notes.push(`Also loaded before the probe: ${others.join(', ')}. Ollama may evict them to fit larger contexts (the GPU peak then understates what all of them need together); the probe reloads them at the end.`);
     return ok({
       kind: 'ollama',
       version: typeof (version.body as { version?: unknown } | null)?.version === 'string' ? (version.body as { version: string }).version : null,
