@@ -27,6 +27,10 @@ import { Monitor } from './monitor/monitor';
 import { PredictionService } from './models/predictions';
 import { ollamaKvAssumptions } from './collectors/backends/ollama/ollama.collector';
 import type { Logger } from './util/logger';
+import { ProbeService } from './probe/service';
+import { ProbeStore } from './probe/store';
+import { watchSnapshots } from './probe/gpu-watch';
+import { identifyBackend } from './collectors/backends/discovery';
 
 export interface CoreOptions {
   intervalMs: number;
@@ -207,7 +211,32 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   );
   monitor.start();
 
-  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger });
+  // Context probes: the GPU stream comes from the monitor's Snapshots; reports go to <data>/probes/.
+  let probes: ProbeService | null = null;
+  if (!options.demo) {
+    // A server configured with an API key (settings or --api-key) is probed with it.
+    const origin = (u: string) => {
+      try {
+        return new URL(u).origin;
+      } catch {
+        return u;
+      }
+    };
+    const keyFor = (url: string): string | null =>
+      [...settings.current().backends, ...options.backends].find((b) => origin(b.url) === origin(url) && b.apiKey)?.apiKey ?? null;
+    const gpuWatch = watchSnapshots((l) => monitor.onSnapshot(l));
+    store.add(toDisposable(() => gpuWatch.dispose()));
+    const p = new ProbeService({
+      store: options.dataDir ? new ProbeStore(options.dataDir, logger) : null,
+      gpu: gpuWatch.watch,
+      logger,
+      defaultKvType: ollamaKvAssumptions().kvCacheType,
+      identify: (url) => identifyBackend(url, { timeoutMs: 3000, apiKey: keyFor(url) }),
+      apiKeyFor: keyFor,
+    });
+    probes = p;
+  }
+  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger, probes });
 
   return {
     handlers,
@@ -221,6 +250,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       return !monitor.isRunning;
     },
     async dispose() {
+      // A running probe is cancelled and the server restored before the rest stops.
+      await probes?.dispose();
       store.dispose();
     },
   };

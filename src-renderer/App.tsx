@@ -2,13 +2,15 @@ import { useEffect, useState } from 'react';
 import { AlertsPage } from './features/alerts/AlertsPage';
 import { DashboardPage } from './features/dashboard/DashboardPage';
 import { PlannerPage } from './features/planner/PlannerPage';
+import { ProbePage } from './features/probe/ProbePage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { useLiveSnapshot } from './hooks/useSnapshot';
 
-export type PageId = 'dashboard' | 'planner' | 'alerts' | 'settings';
+export type PageId = 'dashboard' | 'planner' | 'probe' | 'alerts' | 'settings';
 const PAGES: { id: PageId; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'planner', label: 'Planner' },
+  { id: 'probe', label: 'Probe' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'settings', label: 'Settings' },
 ];
@@ -64,6 +66,7 @@ export function App() {
         <main>
           {page === 'dashboard' && <DashboardPage snapshot={snapshot} history={history} version={version} compact={compact} />}
           {page === 'planner' && <PlannerPage snapshot={snapshot} />}
+          {page === 'probe' && <ProbePage snapshot={snapshot} />}
           {page === 'alerts' && <AlertsPage snapshot={snapshot} />}
           {page === 'settings' && <SettingsPage snapshot={snapshot} />}
         </main>

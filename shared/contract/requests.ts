@@ -1,5 +1,6 @@
 import type { AlertTransition } from '../alerts/rules';
 import type { BackendKind, Snapshot } from '../model/snapshot';
+import type { ProbeReport, ProbeRequest, ProbeSummary } from './probe';
 import type { Result } from './result';
 import type { SettingsPatch, SettingsView } from './settings';
 
@@ -60,6 +61,20 @@ export interface Requests {
   getAlertLog: { params: { limit?: number }; result: AlertTransition[] };
   /** The planner: what fits for a model (from the built-in catalog) on a GPU. */
   planModel: { params: PlanRequest; result: PlanResponse };
+  /**
+   * Context probe (issue 16), state-changing: loads the model at growing contexts on the server,
+   * then restores it. Starts a run and returns its first report (status `running`); poll `getProbe`.
+   * `unavailable` when another probe is running or probes are off (demo mode).
+   */
+  startProbe: { params: ProbeRequest; result: ProbeReport };
+  /** State-changing: stops a running probe after its current request; the server is restored as after any stop. */
+  cancelProbe: { params: { id: string }; result: { message: string } };
+  /** Saved and running probes, newest first. */
+  listProbes: { params: void; result: ProbeSummary[] };
+  /** One probe's report; while running, with live progress (current step, estimated time left). */
+  getProbe: { params: { id: string }; result: ProbeReport };
+  /** One probe's report as a file: CSV (one row per step) or JSON (the whole report). */
+  exportProbe: { params: { id: string; format: 'csv' | 'json' }; result: ExportFile };
 }
 
 export interface ExportFile {
@@ -118,6 +133,11 @@ export const requestNames = [
   'snoozeAlerts',
   'getAlertLog',
   'planModel',
+  'startProbe',
+  'cancelProbe',
+  'listProbes',
+  'getProbe',
+  'exportProbe',
 ] as const satisfies readonly RequestName[];
 
 /** Compile-time check that `requestNames` lists every request. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { snapshotSchema } from '../model/snapshot';
 import type { RequestName } from './requests';
+import { probeIdSchema, probeRequestSchema } from './probe';
 import { settingsPatchSchema } from './settings';
 import { err, ok, type Result } from './result';
 
@@ -33,6 +34,11 @@ export const requestSchemas = {
       thresholdPct: z.number().min(1).max(100).optional(),
     })
     .strict(),
+  startProbe: probeRequestSchema,
+  cancelProbe: z.object({ id: probeIdSchema }).strict(),
+  listProbes: z.undefined().or(z.null()).or(z.object({}).strict()).transform(() => undefined),
+  getProbe: z.object({ id: probeIdSchema }).strict(),
+  exportProbe: z.object({ id: probeIdSchema, format: z.enum(['csv', 'json']) }).strict(),
 } satisfies Record<RequestName, z.ZodType>;
 
 /** Schemas for event payloads (validated by clients in tests and on untrusted transports). */

@@ -12,6 +12,7 @@ import { withSavedSettings } from './effective-flags';
 import { estimateCommand } from './commands/estimate';
 import { exportCommand } from './commands/export';
 import { planCommand } from './commands/plan';
+import { probeCommand } from './commands/probe';
 import { runStatus } from './status';
 import { defaultDataDir } from '../util/data-dir';
 import { createSettingsStore, noEncryption } from '../settings/settings-store';
@@ -28,6 +29,9 @@ const USAGE = `Usage:
   headroom plan [--gpu 24GiB] [--model NAME|--gguf FILE] [--quant Q4_K_M] [--ctx 32k]
                 [--kv f16,q8_0,q4_0] [--users N] [--json]
   headroom export --since 24h [--until 1h] --format csv|json [--gpu gpu:0] [--data-dir DIR] [--out FILE]
+  headroom probe --backend [KIND=]URL --model NAME [--from 4k] [--to model-max] [--kv f16,q8_0]
+                 [--stop-at 90%] [--min-tokens-per-s 5] [--generate 32] [--yes] [--json]
+                 [--nvidia-smi PATH] [--data-dir DIR]   (measures the largest context that really fits)
   headroom help
 
 KIND is one of ollama, vllm, llamacpp, lmstudio, openai.`;
@@ -45,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       return planCommand(rest, io);
     case 'export':
       return exportCommand(rest, io);
+    case 'probe':
+      return probeCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':

@@ -17,6 +17,8 @@ import type { ModelResolver } from '../models/resolver';
 import type { SettingsController } from '../settings/settings-controller';
 import { hostPort } from '../util/http';
 import type { Logger } from '../util/logger';
+import { createProbeHandlers } from '../probe/handlers';
+import type { ProbeService } from '../probe/service';
 import { queryHistory } from './history-query';
 import type { Monitor } from './monitor';
 
@@ -28,6 +30,8 @@ export interface HandlerDeps {
   alertLog: AlertLog;
   resolver: ModelResolver;
   logger: Logger;
+  /** Context probes (issue 16); null in demo mode. */
+  probes?: ProbeService | null;
   now?: () => number;
 }
 
@@ -36,6 +40,7 @@ const kindNames = { ollama: 'Ollama', vllm: 'vLLM', llamacpp: 'llama.cpp server'
 export function createHandlers(deps: HandlerDeps): Handlers {
   const now = deps.now ?? Date.now;
   return {
+    ...createProbeHandlers(deps.probes ?? null),
     async getSnapshot() {
       const s = deps.monitor.latest();
       return s ? ok(s) : err('unavailable', 'No Snapshot yet: the first tick has not finished. Try again in a second.');
