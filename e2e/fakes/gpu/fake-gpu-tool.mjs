@@ -21,6 +21,7 @@
  * Lines end with "\n" unless `crlf` is set on the rule. Plain JS so that it runs without tsx.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 function intervalFromArgs(argv) {
   for (let i = 0; i < argv.length; i += 1) {
@@ -90,7 +91,7 @@ export function run(behaviour) {
 }
 
 const fixtures = new URL('../../fixtures/backends/', import.meta.url);
-const fx = (rel) => new URL(rel, fixtures).pathname;
+const fx = (rel) => fileURLToPath(new URL(rel, fixtures));
 
 /** What each fake in `bin/` does when no behaviour file is given: print the recorded output. */
 const defaults = {
