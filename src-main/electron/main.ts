@@ -21,7 +21,7 @@ import type { AppSettings } from '../settings/settings-schema';
 import { createConsoleLogger } from '../util/logger';
 import { createAppProtocolHandler } from './app-protocol';
 import { coreOptionsFromSettings } from './core-options';
-import { loginItemState, safeStorageEncryptor, setLoginItem } from './os-integration';
+import { loginItemStatus, safeStorageEncryptor, setLoginItem, type LoginItemContext } from './os-integration';
 import { createVisibleOnlyPublisher, registerIpcHandlers } from './ipc';
 import { createAlertNotifier } from './notifications';
 import { APP_ORIGIN, APP_SCHEME, denyAllPermissions, hardenWebContents, type OriginPolicy } from './security';
@@ -155,9 +155,18 @@ async function start(): Promise<void> {
   const ui: TrayUiState = {
     paused: false,
     snoozedUntilMs: store.current().alerts.snoozedUntilMs,
-    openAtLogin: loginItemState(app, process.platform),
+    openAtLogin: null,
     compact: store.current().window.compact,
   };
+
+  // `npm start` runs `electron <folder>`: the login item must pass that folder too.
+  const loginCtx: LoginItemContext = { env: process.env, defaultAppPath: process.defaultApp ? app.getAppPath() : null };
+  const readLoginItem = () => {
+    const s = loginItemStatus(app, process.platform, loginCtx);
+    ui.openAtLogin = s.openAtLogin;
+    ui.loginItemDisabledByUser = s.disabledByUser;
+  };
+  readLoginItem();
 
   const publisher = createVisibleOnlyPublisher({ target: () => windowController?.webContents() ?? null, isVisible: () => windowController?.isVisible() ?? false });
   const wc = createWindowController({
@@ -220,8 +229,8 @@ async function start(): Promise<void> {
         break;
       case 'toggle-login':
         if (ui.openAtLogin == null) break;
-        setLoginItem(app, process.platform, !ui.openAtLogin, process.env);
-        ui.openAtLogin = loginItemState(app, process.platform);
+        setLoginItem(app, process.platform, !ui.openAtLogin, loginCtx);
+        readLoginItem();
         break;
       case 'quit':
         app.quit();
@@ -244,6 +253,12 @@ async function start(): Promise<void> {
     onAction,
   });
   tray.on('click', () => wc.show());
+  // The Task Manager Startup toggle can change while Headroom runs: re-read before the menu opens.
+  tray.on('mouse-enter', () => {
+    const before = `${ui.openAtLogin}|${ui.loginItemDisabledByUser}`;
+    readLoginItem();
+    if (`${ui.openAtLogin}|${ui.loginItemDisabledByUser}` !== before) refreshTray();
+  });
   refreshTray();
 
   let lastShellError = '';

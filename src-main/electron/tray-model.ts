@@ -22,6 +22,8 @@ export interface TrayUiState {
   snoozedUntilMs: number | null;
   /** Start at login; null where the OS login-item API is not available (Linux). */
   openAtLogin: boolean | null;
+  /** Windows: the login item exists but the user switched it off in Task Manager's Startup tab. */
+  loginItemDisabledByUser?: boolean;
   compact: boolean;
 }
 
@@ -128,7 +130,7 @@ export function trayMenu(ui: TrayUiState, nowMs: number): TrayMenuItemModel[] {
     { label: 'Pause monitoring', type: 'checkbox', action: 'toggle-pause', checked: ui.paused },
     ui.openAtLogin == null
       ? { label: 'Start at login (not supported here)', type: 'checkbox', action: 'toggle-login', checked: false, enabled: false }
-      : { label: 'Start at login', type: 'checkbox', action: 'toggle-login', checked: ui.openAtLogin },
+      : { label: ui.loginItemDisabledByUser ? 'Start at login (off in Task Manager)' : 'Start at login', type: 'checkbox', action: 'toggle-login', checked: ui.openAtLogin },
     { label: '', type: 'separator' },
     { label: 'Quit Headroom', type: 'normal', action: 'quit' },
   ];
