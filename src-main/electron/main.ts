@@ -9,7 +9,8 @@
  *   HEADROOM_DEV_SERVER_URL  load the renderer from the Vite dev server (unpackaged builds only)
  *   --hidden                 start in the tray (used by the login item)
  */
-import { app, BrowserWindow, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray, type WebContents } from 'electron';
+import { app, BrowserWindow, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray, type MenuItemConstructorOptions, type NativeImage, type WebContents } from 'electron';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Handlers } from '../../shared/contract/requests';
@@ -24,10 +25,11 @@ import { coreOptionsFromSettings } from './core-options';
 import { loginItemStatus, safeStorageEncryptor, setLoginItem, type LoginItemContext } from './os-integration';
 import { createVisibleOnlyPublisher, registerIpcHandlers } from './ipc';
 import { createAlertNotifier } from './notifications';
+import { createToastPresenter, ensureStartMenuShortcut } from './toasts';
 import { APP_ORIGIN, APP_SCHEME, denyAllPermissions, hardenWebContents, type OriginPolicy } from './security';
 import { withSettingsNotices } from './settings-notice';
-import { createTrayPresenter, trayImageRepresentations } from './tray';
-import { SNOOZE_MS, type TrayAction, type TrayUiState } from './tray-model';
+import { appIconRepresentations, createTrayPresenter, trayImageRepresentations } from './tray';
+import { SNOOZE_MS, type TrayAction, type TrayMenuItemModel, type TrayUiState } from './tray-model';
 import { createWindowController, type WindowController } from './window';
 import type { TrayIconSpec } from '../tray-icon/tray-icon';
 
@@ -55,6 +57,7 @@ if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 let windowController: WindowController | null = null;
 let core: Core | null = null;
 let settingsStore: SettingsStore | null = null;
+let trayRef: Tray | null = null;
 let isQuitting = false;
 let isShutDown = false;
 const root = new DisposableStore();
@@ -90,6 +93,22 @@ if (!app.requestSingleInstanceLock()) {
       logger.error(`Headroom could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       app.exit(1);
     });
+}
+
+/** Electron menu template for the tray model (recursive for the "Tray icon shows" submenu). */
+function menuTemplate(items: readonly TrayMenuItemModel[], act: (a: TrayAction) => void): MenuItemConstructorOptions[] {
+  return items.map((i): MenuItemConstructorOptions => {
+    if (i.type === 'separator') return { type: 'separator' };
+    if (i.type === 'submenu') return { label: i.label, submenu: menuTemplate(i.submenu ?? [], act) };
+    return { label: i.label, type: i.type, checked: i.checked ?? false, enabled: i.enabled ?? true, click: () => i.action && act(i.action) };
+  });
+}
+
+/** The window's own icon (title bar, taskbar, Alt+Tab), drawn at each Windows scale. */
+function appWindowIcon(): NativeImage {
+  const image = nativeImage.createEmpty();
+  for (const r of appIconRepresentations()) image.addRepresentation(r);
+  return image;
 }
 
 /** Tray, window (saves its bounds), IPC handlers, then the core and pending settings writes. */
@@ -157,6 +176,7 @@ async function start(): Promise<void> {
     snoozedUntilMs: store.current().alerts.snoozedUntilMs,
     openAtLogin: null,
     compact: store.current().window.compact,
+    iconGpu: store.current().tray.iconGpu,
   };
 
   // `npm start` runs `electron <folder>`: the login item must pass that folder too.
@@ -172,6 +192,8 @@ async function start(): Promise<void> {
   const wc = createWindowController({
     createWindow: (options) => new BrowserWindow(options),
     displays: () => ({ workAreas: screen.getAllDisplays().map((d) => d.workArea), primary: screen.getPrimaryDisplay().workArea }),
+    trayBounds: () => (trayRef && !trayRef.isDestroyed() ? trayRef.getBounds() : null),
+    icon: appWindowIcon(),
     preloadPath,
     url: (compact) => (devServerUrl ?? `${APP_ORIGIN}/index.html`) + (compact ? '?view=compact' : ''),
     loadSettings: () => store.current().window,
@@ -185,18 +207,29 @@ async function start(): Promise<void> {
   });
   windowController = root.add(wc);
 
-  const notifier = createAlertNotifier({
-    show: (n) => {
-      if (!Notification.isSupported()) return;
-      const notification = new Notification({ title: n.title, body: n.body, urgency: n.urgency });
-      notification.on('click', () => windowController?.show());
-      notification.show();
-    },
+  // Windows shows toasts only for an AppUserModelID with a Start-menu shortcut (portable, npm start).
+  ensureStartMenuShortcut({
+    platform: process.platform,
+    shell,
+    programsDir: join(app.getPath('appData'), 'Microsoft', 'Windows', 'Start Menu', 'Programs'),
+    target: process.env.PORTABLE_EXECUTABLE_FILE ?? process.execPath,
+    args: process.defaultApp ? `"${app.getAppPath()}"` : '',
+    appUserModelId: APP_USER_MODEL_ID,
+    logger,
+    exists: existsSync,
   });
+  const toasts = createToastPresenter({
+    create: (options) => new Notification(options),
+    isSupported: () => Notification.isSupported(),
+    onClick: (alertId) => wc.showPage(alertId ? `alerts?alert=${encodeURIComponent(alertId)}` : 'alerts'),
+    platform: process.platform,
+    logger,
+  });
+  const notifier = createAlertNotifier({ show: (n) => toasts.show(n) });
 
   const createTrayImage = (spec: TrayIconSpec) => {
     const image = nativeImage.createEmpty();
-    for (const r of trayImageRepresentations(spec)) image.addRepresentation(r);
+    for (const r of trayImageRepresentations(spec, process.platform)) image.addRepresentation(r);
     if (spec.template) image.setTemplateImage(true);
     return image;
   };
@@ -235,6 +268,12 @@ async function start(): Promise<void> {
       case 'quit':
         app.quit();
         return;
+      default: {
+        // 'icon-gpu:fullest' | 'icon-gpu:gpu:<n>': which GPU the tray icon shows.
+        const gpu = action.slice('icon-gpu:'.length);
+        ui.iconGpu = gpu === 'fullest' ? null : gpu;
+        saveSettings((s) => ({ ...s, tray: { ...s.tray, iconGpu: ui.iconGpu ?? null } }));
+      }
     }
     refreshTray();
   };
@@ -242,17 +281,19 @@ async function start(): Promise<void> {
     tray,
     platform: process.platform,
     createImage: createTrayImage,
-    buildMenu: (items, act) =>
-      Menu.buildFromTemplate(
-        items.map((i) =>
-          i.type === 'separator'
-            ? { type: 'separator' as const }
-            : { label: i.label, type: i.type, checked: i.checked ?? false, enabled: i.enabled ?? true, click: () => i.action && act(i.action) },
-        ),
-      ),
+    buildMenu: (items, act) => Menu.buildFromTemplate(menuTemplate(items, act)),
     onAction,
   });
   tray.on('click', () => wc.show());
+  trayRef = tray;
+  // Moved to a display with another scale (or scaling changed): set the image again so that
+  // Electron picks the representation drawn for the new size.
+  const onDisplayMetrics = () => {
+    presenter.invalidateIcon();
+    refreshTray();
+  };
+  screen.on('display-metrics-changed', onDisplayMetrics);
+  root.add(toDisposable(() => screen.off('display-metrics-changed', onDisplayMetrics)));
   // The Task Manager Startup toggle can change while Headroom runs: re-read before the menu opens.
   tray.on('mouse-enter', () => {
     const before = `${ui.openAtLogin}|${ui.loginItemDisabledByUser}`;
