@@ -13,6 +13,7 @@ import { appleGpuBudget, parseSysctl } from './apple.parse';
 import { APPLE_SYSCTL_ARGS, createAppleSource } from './apple.collector';
 import { createCommandGpuSource } from './command-source';
 import { defaultLocateDeps, locateNvidiaSmi, locateRocmTool, locateSysctl, locateTypeperf, type LocateDeps } from './locate';
+import { NvidiaSourceWatch, type NvidiaWatchOptions } from './nvidia-reprobe';
 import { NvidiaSmiStream, queryNvidiaSmiOnce } from './nvidia-smi.collector';
 import { runCommand } from './run-command';
 import { createSiGraphicsSource, loadSiControllers } from './si-graphics.collector';
@@ -51,6 +52,11 @@ export interface GpuSourcesOptions {
   /** Time limit for each probe run (ms). Default 5000. */
   probeTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * Probe nvidia-smi again with backoff when it exists but fails (driver not ready at login).
+   * Default true; `NvidiaSourceWatch` backoff and give-up options for tests.
+   */
+  nvidiaReprobe?: boolean | Pick<NvidiaWatchOptions, 'backoffMs' | 'giveUpAfterMs' | 'relocateCheckMs'>;
   /** Injected for tests; default starts `NvidiaSmiStream`. */
   createNvidiaSource?: (path: string) => GpuSource;
   /** Injected for tests; default `si.graphics().controllers`. */
@@ -186,6 +192,7 @@ export function probeToSourceStatus(p: GpuSourceProbe): SourceStatus {
  */
 export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ sources: GpuSource[]; probes: GpuSourceProbe[] }> {
   const probes = await probeGpuSources(opts);
+  const ctx = context(opts);
   const intervalMs = opts.intervalMs ?? 1000;
   const logger = opts.logger;
   const byId = (id: GpuSourceId) => probes.find((p) => p.id === id && p.isAvailable);
@@ -203,15 +210,39 @@ export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ 
       ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
       ...(logger ? { logger } : {}),
     });
+  const createStream = opts.createNvidiaSource ?? ((path: string) => new NvidiaSmiStream({ path, intervalMs, logger: logger ?? silentLogger }));
+  const createNvidia = (path: string) => (typeperf ? withWindowsCounters(createStream(path), windowsCounters()) : createStream(path));
+  // Found but failing (driver not ready at login, mid-update): probe again with backoff.
+  const nvidiaProbe = probes.find((p) => p.id === 'nvidia-smi');
+  const reprobe = opts.nvidiaReprobe ?? true;
+  const waiting = !nvidia && nvidiaProbe?.path && reprobe !== false && !(opts.disabled ?? []).includes('nvidia-smi') ? nvidiaProbe : null;
+  const watch = (initial: { path: string } | { reason: string }, fallback: GpuSource | null) =>
+    new NvidiaSourceWatch({
+      initial,
+      fallback,
+      create: createNvidia,
+      probe: async () => {
+        const p = await probeNvidia(ctx);
+        return p.isAvailable && p.path ? { ok: true, path: p.path } : { ok: false, reason: p.reason ?? 'nvidia-smi is not ready.' };
+      },
+      relocate: async () => opts.paths?.['nvidia-smi'] ?? (await locateNvidiaSmi(ctx.deps)),
+      isExecutable: (path) => ctx.deps.isExecutable(path),
+      ...(typeof reprobe === 'object' ? reprobe : {}),
+      ...(logger ? { logger } : {}),
+    });
   if (nvidia?.path) {
-    const create = opts.createNvidiaSource ?? ((path: string) => new NvidiaSmiStream({ path, intervalMs, logger: logger ?? silentLogger }));
-    const source = create(nvidia.path);
     select(nvidia);
     if (typeperf) {
       select(typeperf);
       typeperf.reason = 'Adds shared-memory (spill) and per-process figures to the NVIDIA readings.';
-      sources.push(withWindowsCounters(source, windowsCounters()));
-    } else sources.push(source);
+    }
+    sources.push(watch({ path: nvidia.path }, null));
+  } else if (waiting) {
+    // The watch reports NVIDIA's state itself; no path yet (nothing may run the failing tool).
+    select(waiting);
+    waiting.path = null;
+    if (typeperf) select(typeperf);
+    sources.push(watch({ reason: waiting.reason ?? 'nvidia-smi failed.' }, typeperf ? windowsCounters() : null));
   } else if (typeperf) {
     select(typeperf);
     sources.push(windowsCounters());
