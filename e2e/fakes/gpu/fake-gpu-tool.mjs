@@ -102,8 +102,15 @@ const defaults = {
       { stdoutFile: fx('nvidia-smi/query-gpu.single.csv') },
     ],
   },
-  'rocm-smi': { rules: [{ whenArgs: ['--json'], stdoutFile: fx('rocm-smi/meminfo.json') }, { stdoutFile: fx('rocm-smi/meminfo.txt') }] },
-  'amd-smi': { rules: [{ stdoutFile: fx('amd-smi/metric-mem-usage.json') }] },
+  'rocm-smi': {
+    rules: [
+      { whenArgs: ['--showproductname', '--json'], stdoutFile: fx('rocm-smi/productname.json') },
+      { whenArgs: ['--showproductname'], stdoutFile: fx('rocm-smi/productname.txt') },
+      { whenArgs: ['--json'], stdoutFile: fx('rocm-smi/meminfo.json') },
+      { stdoutFile: fx('rocm-smi/meminfo.txt') },
+    ],
+  },
+  'amd-smi': { rules: [{ whenArgs: ['static'], stdoutFile: fx('amd-smi/static.json') }, { stdoutFile: fx('amd-smi/metric-mem-usage.json') }] },
   sysctl: {
     rules: [
       { whenArgs: ['iogpu.wired_limit_mb', 'hw.memsize'], stdout: `${readFileSync(fx('macos/sysctl.iogpu.wired_limit_mb.txt'), 'utf8')}${readFileSync(fx('macos/sysctl.hw.memsize.txt'), 'utf8')}` },

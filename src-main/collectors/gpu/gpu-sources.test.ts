@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GiB } from '../../../shared/units/bytes';
@@ -59,6 +60,24 @@ describe('probeGpuSources / createGpuSources', () => {
     expect(summary(probes)['amd-smi']).toEqual({ ok: true, reason: '1 GPU found.', selected: true });
     const r = await started[0]?.read(AbortSignal.timeout(5_000));
     expect(r?.status === 'ok' && r.value[0]?.vendor).toBe('amd');
+  });
+
+  it('Linux AMD: the product name is asked once and shown on every reading', async () => {
+    const log = path.join(bin.dir, 'amd-smi.calls.log');
+    await writeFakeTool(bin.dir, 'amd-smi', {
+      logFile: log,
+      rules: [
+        { whenArgs: ['static', '--asic', '--board', '--json'], stdoutFile: gpuFixture('amd-smi/static.json') },
+        { whenArgs: ['metric', '--mem-usage', '--json'], stdoutFile: gpuFixture('amd-smi/metric-mem-usage.json') },
+      ],
+    });
+    const { sources: started } = await create(linux());
+    for (let i = 0; i < 3; i++) {
+      const r = await started[0]!.read(AbortSignal.timeout(5_000));
+      expect(r.status === 'ok' && r.value.map((g) => g.name)).toEqual(['Radeon RX 7900 XTX']);
+    }
+    const calls = (await readFile(log, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { argv: string[] }).argv[0]);
+    expect(calls.filter((a) => a === 'static')).toHaveLength(1);
   });
 
   it('Linux AMD: rocm-smi alone when amd-smi is broken', async () => {

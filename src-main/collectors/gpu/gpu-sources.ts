@@ -8,7 +8,7 @@
 import type { SourceStatus } from '../../../shared/model/snapshot';
 import { silentLogger, type Logger } from '../../util/logger';
 import type { GpuSource } from '../types';
-import { parseAmdSmiMemUsage, parseRocmSmiMeminfo } from './amd.parse';
+import { parseAmdSmiMemUsage, parseAmdSmiProductNames, parseRocmSmiMeminfo, parseRocmSmiProductNames, withProductNames } from './amd.parse';
 import { appleGpuBudget, parseSysctl } from './apple.parse';
 import { APPLE_SYSCTL_ARGS, createAppleSource } from './apple.collector';
 import { createCommandGpuSource } from './command-source';
@@ -78,6 +78,9 @@ const LABELS: Record<GpuSourceId, string> = {
 
 export const ROCM_SMI_ARGS = ['--showmeminfo', 'vram', '--json'] as const;
 export const AMD_SMI_ARGS = ['metric', '--mem-usage', '--json'] as const;
+/** Product names, asked once at start (issue 17 item 4): shown as nvidia-smi's name is. */
+export const ROCM_SMI_NAME_ARGS = ['--showproductname', '--json'] as const;
+export const AMD_SMI_NAME_ARGS = ['static', '--asic', '--board', '--json'] as const;
 
 interface Ctx {
   platform: NodeJS.Platform;
@@ -259,6 +262,12 @@ export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ 
         file: amd.path,
         args: isAmdSmi ? AMD_SMI_ARGS : ROCM_SMI_ARGS,
         parse: isAmdSmi ? parseAmdSmiMemUsage : parseRocmSmiMeminfo,
+        loadOnce: async () => {
+          const r = await runCommand(amd.path!, isAmdSmi ? AMD_SMI_NAME_ARGS : ROCM_SMI_NAME_ARGS, { timeoutMs: ctx.timeoutMs });
+          const names = r.ok ? (isAmdSmi ? parseAmdSmiProductNames : parseRocmSmiProductNames)(r.stdout) : new Map<number, string>();
+          if (!r.ok) logger?.warn(`${amd.id}: could not read the GPU product names (${r.message}); showing "AMD GPU <n>".`);
+          return (readings) => withProductNames(readings, names);
+        },
       }),
     );
     const other = probes.find((p) => p.id === (isAmdSmi ? 'rocm-smi' : 'amd-smi'));
