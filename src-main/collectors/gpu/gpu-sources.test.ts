@@ -128,6 +128,14 @@ describe('probeGpuSources / createGpuSources', () => {
     expect(summary(probes)['rocm-smi']?.reason).toMatch(/^Linux only/);
   });
 
+  it('Windows: the counters are read through WMI (any display language) when Windows PowerShell exists', async () => {
+    const ps = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+    const locate = { platform: 'win32' as const, env: { WINDIR: 'C:\\Windows' }, isExecutable: async (f: string) => f === ps, listDirs: async () => [], mtimeMs: async () => null };
+    const { sources: started, probes } = await create(linux({ platform: 'win32', locate, env: { WINDIR: 'C:\\Windows' }, loadWindowsAdapters: async () => [] }));
+    expect(started.map((s) => [s.id, s.label])).toEqual([['windows-counters', 'Windows GPU counters (WMI)']]);
+    expect(probes.find((p) => p.id === 'windows-counters')).toMatchObject({ isAvailable: true, path: ps, reason: 'Read through WMI (any display language).' });
+  });
+
   it('Windows with NVIDIA: the counters enrich the nvidia-smi source', async () => {
     const typeperf = await writeFakeTool(bin.dir, 'typeperf', { rules: [{ stream: { frames: ['x'], intervalMs: 1000 } }] });
     const nvsmi = await writeFakeTool(bin.dir, 'nvidia-smi', { rules: [{ stdoutFile: gpuFixture('nvidia-smi/query-gpu.single.windows.csv') }] });

@@ -20,6 +20,7 @@ import { createSiGraphicsSource, loadSiControllers } from './si-graphics.collect
 import { parseSiGraphics, type SiGraphicsController } from './si-graphics.parse';
 import { createWindowsCountersSource, withWindowsCounters } from './windows-counters.collector';
 import type { WindowsAdapterInfo } from './windows-counters.pair';
+import { createWmiCountersSource, locateWindowsPowerShell } from './windows-wmi.collector';
 
 export type GpuSourceId = 'nvidia-smi' | 'amd-smi' | 'rocm-smi' | 'windows-counters' | 'apple-unified' | 'systeminformation';
 
@@ -44,7 +45,7 @@ export interface GpuSourcesOptions {
   /** File-system access for locating tools (tests pass a fake). */
   locate?: LocateDeps;
   /** Explicit executables from settings; skip the search for those. */
-  paths?: Partial<Record<'nvidia-smi' | 'rocm-smi' | 'amd-smi' | 'typeperf' | 'sysctl', string>>;
+  paths?: Partial<Record<'nvidia-smi' | 'rocm-smi' | 'amd-smi' | 'typeperf' | 'sysctl' | 'powershell', string>>;
   /** Source ids the user switched off. */
   disabled?: readonly GpuSourceId[];
   /** Sampling interval (ms) for the streams. Default 1000. */
@@ -71,7 +72,7 @@ const LABELS: Record<GpuSourceId, string> = {
   'nvidia-smi': 'NVIDIA (nvidia-smi)',
   'amd-smi': 'AMD (amd-smi)',
   'rocm-smi': 'AMD (rocm-smi)',
-  'windows-counters': 'Windows GPU counters (typeperf)',
+  'windows-counters': 'Windows GPU counters',
   'apple-unified': 'Apple Silicon (unified memory)',
   systeminformation: 'GPU (systeminformation fallback)',
 };
@@ -123,6 +124,10 @@ async function probeAmdTool(ctx: Ctx, id: 'amd-smi' | 'rocm-smi'): Promise<GpuSo
 
 async function probeTypeperf(ctx: Ctx): Promise<GpuSourceProbe> {
   if (ctx.platform !== 'win32') return probe('windows-counters', 'Windows', false, 'Windows only.');
+  // Preferred: the WMI raw counter classes through one PowerShell reader (works in every
+  // display language); typeperf's English counter paths fail on localized Windows.
+  const powershell = ctx.opts.paths?.powershell ?? (ctx.opts.paths?.typeperf ? null : await locateWindowsPowerShell(ctx.deps));
+  if (powershell) return probe('windows-counters', 'Windows', true, 'Read through WMI (any display language).', powershell);
   const path = ctx.opts.paths?.typeperf ?? (await locateTypeperf(ctx.deps));
   if (!path) return probe('windows-counters', 'Windows', false, 'typeperf.exe not found in System32 or on PATH.');
   return probe('windows-counters', 'Windows', true, null, path);
@@ -207,12 +212,19 @@ export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ 
   const nvidia = byId('nvidia-smi');
   const typeperf = byId('windows-counters');
   const windowsCounters = () =>
-    createWindowsCountersSource({
-      typeperfPath: typeperf?.path ?? 'typeperf',
-      intervalMs,
-      ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
-      ...(logger ? { logger } : {}),
-    });
+    typeperf?.path && /powershell(\.exe)?$/i.test(typeperf.path)
+      ? createWmiCountersSource({
+          powershellPath: typeperf.path,
+          intervalMs,
+          ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
+          ...(logger ? { logger } : {}),
+        })
+      : createWindowsCountersSource({
+          typeperfPath: typeperf?.path ?? 'typeperf',
+          intervalMs,
+          ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
+          ...(logger ? { logger } : {}),
+        });
   const createStream = opts.createNvidiaSource ?? ((path: string) => new NvidiaSmiStream({ path, intervalMs, logger: logger ?? silentLogger }));
   const createNvidia = (path: string) => (typeperf ? withWindowsCounters(createStream(path), windowsCounters()) : createStream(path));
   // Found but failing (driver not ready at login, mid-update): probe again with backoff.
