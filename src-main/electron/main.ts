@@ -9,7 +9,7 @@
  *   HEADROOM_DEV_SERVER_URL  load the renderer from the Vite dev server (unpackaged builds only)
  *   --hidden                 start in the tray (used by the login item)
  */
-import { app, BrowserWindow, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray, type MenuItemConstructorOptions, type NativeImage, type WebContents } from 'electron';
+import { app, BrowserWindow, Menu, nativeImage, Notification, powerMonitor, protocol, safeStorage, screen, session, shell, Tray, type MenuItemConstructorOptions, type NativeImage, type WebContents } from 'electron';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,8 @@ import { loginItemStatus, safeStorageEncryptor, setLoginItem, type LoginItemCont
 import { createVisibleOnlyPublisher, registerIpcHandlers } from './ipc';
 import { createAlertNotifier } from './notifications';
 import { createToastPresenter, ensureStartMenuShortcut } from './toasts';
-import { APP_ORIGIN, APP_SCHEME, denyAllPermissions, hardenWebContents, type OriginPolicy } from './security';
+import { createPowerPolicy, onQuitSignals } from './power';
+import { APP_ORIGIN, APP_SCHEME, appOnlyPermissions, hardenWebContents, lockDownPackaged, type OriginPolicy } from './security';
 import { withSettingsNotices } from './settings-notice';
 import { appIconRepresentations, createTrayPresenter, trayImageRepresentations } from './tray';
 import { SNOOZE_MS, type TrayAction, type TrayMenuItemModel, type TrayUiState } from './tray-model';
@@ -69,6 +70,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => windowController?.show());
   app.on('web-contents-created', (_event, contents) => {
     hardenWebContents(contents, { policy, openExternal: (url) => shell.openExternal(url), logger });
+    if (app.isPackaged) lockDownPackaged(contents, logger);
   });
   // A tray app keeps running with no window; without a listener Electron would quit.
   app.on('window-all-closed', () => undefined);
@@ -86,8 +88,22 @@ if (!app.requestSingleInstanceLock()) {
       app.quit();
     });
   });
+  // SIGTERM / SIGINT / SIGHUP (Windows: console closed) quit like the tray's Quit: flushed.
+  onQuitSignals(process, (signal) => {
+    logger.info(`${signal} received: quitting.`);
+    app.quit();
+  });
   app
     .whenReady()
+    .then(() => {
+      // Linux/macOS: delay the system shutdown until history and settings are written.
+      // The typings omit the event the docs describe ("If the event handler invokes e.preventDefault() …").
+      const onShutdown = (e?: { preventDefault(): void }) => {
+        e?.preventDefault();
+        app.quit();
+      };
+      powerMonitor.on('shutdown', onShutdown as () => void);
+    })
     .then(start)
     .catch((e: unknown) => {
       logger.error(`Headroom could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
@@ -128,6 +144,8 @@ function effectiveSnooze(trayUntilMs: number | null, snapshot: Snapshot): number
 }
 
 async function start(): Promise<void> {
+  // No default menu (and with it no Reload / Toggle DevTools accelerators) in a packaged build.
+  if (app.isPackaged) Menu.setApplicationMenu(null);
   const store = createSettingsStore({ dir: app.getPath('userData'), encryptor: safeStorageEncryptor(safeStorage, process.platform), logger });
   settingsStore = store;
   const loaded = await store.load();
@@ -146,7 +164,7 @@ async function start(): Promise<void> {
 
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir }));
   root.add(toDisposable(() => protocol.unhandle(APP_SCHEME)));
-  denyAllPermissions(session.defaultSession);
+  appOnlyPermissions(session.defaultSession, policy, logger);
 
   const decorate = (s: Snapshot) => withSettingsNotices(s, store.notices());
   const handlers: Handlers = {
@@ -258,7 +276,7 @@ async function start(): Promise<void> {
       }
       case 'toggle-pause':
         ui.paused = !ui.paused;
-        c.setPaused(ui.paused);
+        if (!power.isSuspended) c.setPaused(ui.paused);
         break;
       case 'toggle-login':
         if (ui.openAtLogin == null) break;
@@ -301,6 +319,18 @@ async function start(): Promise<void> {
     if (`${ui.openAtLogin}|${ui.loginItemDisabledByUser}` !== before) refreshTray();
   });
   refreshTray();
+
+  // Sleep: stop sampling before, start again a few seconds after (no watchdog storm on wake).
+  const power = createPowerPolicy({ setSampling: (on) => c.setPaused(!on), isUserPaused: () => ui.paused, log: (m) => logger.info(m) });
+  const onSuspend = () => power.onSuspend();
+  const onResume = () => power.onResume();
+  powerMonitor.on('suspend', onSuspend);
+  powerMonitor.on('resume', onResume);
+  root.add(toDisposable(() => {
+    powerMonitor.off('suspend', onSuspend);
+    powerMonitor.off('resume', onResume);
+    power.dispose();
+  }));
 
   let lastShellError = '';
   root.add(
