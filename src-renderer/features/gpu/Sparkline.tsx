@@ -8,6 +8,7 @@ const HEIGHT = 40;
 export function Sparkline({ history, nowMs, windowMs = 5 * 60_000, warningPct, criticalPct, level }: { history: readonly HistoryPoint[]; nowMs: number; windowMs?: number; warningPct: number; criticalPct: number; level: string }) {
   const m = sparklineModel(history, { nowMs, windowMs, width: WIDTH, height: HEIGHT, warningPct, criticalPct });
   const minutes = Math.round(windowMs / 60_000);
+  const span = m.spanMs >= windowMs - 1000 ? `${minutes} min` : m.spanMs >= 60_000 ? `${Math.round(m.spanMs / 60_000)} min` : `${Math.max(1, Math.round(m.spanMs / 1000))} s`;
   const label =
     m.fromPct === null
       ? `Memory used, last ${minutes} minutes: no readings yet`
@@ -21,7 +22,7 @@ export function Sparkline({ history, nowMs, windowMs = 5 * 60_000, warningPct, c
         {m.path && <path className={`sparkline-line level-${level}`} d={m.path} />}
       </svg>
       <figcaption className="muted small">
-        Last {minutes} min{m.maxPct !== null ? ` · peak ${Math.round(m.maxPct)}%` : ''}
+        Last {span}{m.maxPct !== null ? ` · peak ${Math.round(m.maxPct)}%` : ''}
       </figcaption>
     </figure>
   );

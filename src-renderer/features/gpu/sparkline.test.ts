@@ -12,7 +12,13 @@ describe('sparklineModel (compact popover)', () => {
     expect(m.path).toBe('M0 20 L150 10 L300 0'); // the point before the window is left out
     expect(m.area).toBe('M0 20 L150 10 L300 0 L300 40 L0 40 Z');
     expect([m.warningY, m.criticalY]).toEqual([8, 4]);
-    expect([m.fromPct, m.toPct, m.maxPct, m.points]).toEqual([50, 100, 100, 3]);
+    expect([m.fromPct, m.toPct, m.maxPct, m.points, m.spanMs]).toEqual([50, 100, 100, 3, 300_000]);
+  });
+
+  it('a history younger than the window spans the whole width', () => {
+    const m = sparklineModel([pt(290_000, 12), pt(295_000, 18), pt(300_000, 24)], opts);
+    expect(m.path).toBe('M0 20 L150 10 L300 0');
+    expect(m.spanMs).toBe(10_000);
   });
 
   it('no data → an empty line and null figures; a long history is thinned but keeps the last point', () => {

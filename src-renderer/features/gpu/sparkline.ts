@@ -14,11 +14,14 @@ export interface SparklineModel {
   toPct: number | null;
   maxPct: number | null;
   points: number;
+  /** The time the line spans (ms): the window, or less while history is still filling it. */
+  spanMs: number;
 }
 
 /**
  * Percent fill over the last `windowMs` before `nowMs`, scaled to the box (x by time, so a gap
- * in the data stays a gap in time). Pure; at most `maxPoints` points (evenly thinned).
+ * in the data stays a gap in time; a history shorter than the window spans the whole width).
+ * Pure; at most `maxPoints` points (evenly thinned).
  */
 export function sparklineModel(
   history: readonly HistoryPoint[],
@@ -30,9 +33,12 @@ export function sparklineModel(
   const max = opts.maxPoints ?? 120;
   const step = Math.max(1, Math.ceil(inWindow.length / max));
   const thinned = inWindow.filter((_, i) => i % step === 0 || i === inWindow.length - 1);
+  // While history is younger than the window, the line spans what there is (full width).
+  const startMs = Math.max(nowMs - windowMs, thinned[0]?.atMs ?? nowMs);
+  const spanMs = Math.max(1, nowMs - startMs);
   const pts = thinned.map((p) => {
     const pct = (p.memoryUsedBytes / p.memoryTotalBytes) * 100;
-    const x = Math.round(((p.atMs - (nowMs - windowMs)) / windowMs) * width * 10) / 10;
+    const x = Math.round(((p.atMs - startMs) / spanMs) * width * 10) / 10;
     return { x, y: y(pct), pct };
   });
   const path = pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x} ${p.y}`).join(' ');
@@ -46,5 +52,6 @@ export function sparklineModel(
     toPct: pts[pts.length - 1]?.pct ?? null,
     maxPct: pts.length ? Math.max(...pts.map((p) => p.pct)) : null,
     points: pts.length,
+    spanMs: pts.length > 1 ? spanMs : 0,
   };
 }
