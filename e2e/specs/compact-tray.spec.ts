@@ -25,20 +25,21 @@ test('compact popover: a sparkline per GPU that fills with the last minutes', as
 });
 
 test('a clicked notification opens the Alerts page at its alert', async ({ page }) => {
-  headroom = await startHeadroom(['--nvidia-smi', fakeNvidiaSmi, '--no-discover', '--interval-ms', '250'], { gpuLines: [gpuLine(0, 23500)] });
-  await page.goto(`${headroom.url}/#/dashboard`);
+  const h = await startHeadroom(['--nvidia-smi', fakeNvidiaSmi, '--no-discover', '--interval-ms', '250'], { gpuLines: [gpuLine(0, 23500)] });
+  headroom = h;
+  await page.goto(`${h.url}/#/dashboard`);
   let alertId = '';
   await expect
     .poll(
       async () => {
-        const body = (await (await page.request.post(`${headroom.url}/api/getSnapshot`, { data: {} })).json()) as { value?: { alerts: { id: string }[] }; alerts?: { id: string }[] };
+        const body = (await (await page.request.post(`${h.url}/api/getSnapshot`, { data: {} })).json()) as { value?: { alerts: { id: string }[] }; alerts?: { id: string }[] };
         alertId = (body.value?.alerts ?? body.alerts ?? [])[0]?.id ?? '';
         return alertId;
       },
       { timeout: 15_000 },
     )
     .not.toBe('');
-  await page.goto(`${headroom.url}/#/alerts?alert=${encodeURIComponent(alertId)}`);
+  await page.goto(`${h.url}/#/alerts?alert=${encodeURIComponent(alertId)}`);
   await expect(page.getByRole('link', { name: /^Alerts/ })).toHaveAttribute('aria-current', 'page');
   const card = page.locator(`[data-alert-id="${alertId}"]`);
   await expect(card).toHaveClass(/alert-card-focused/);

@@ -295,8 +295,20 @@ async function start(): Promise<void> {
     }
     refreshTray();
   };
+  let lastTooltip = '';
+  let lastMenu: Electron.Menu | null = null;
   const presenter = createTrayPresenter({
-    tray,
+    tray: {
+      setImage: (image: NativeImage) => tray.setImage(image),
+      setToolTip: (text: string) => {
+        lastTooltip = text;
+        tray.setToolTip(text);
+      },
+      setContextMenu: (menu: Electron.Menu | null) => {
+        lastMenu = menu;
+        tray.setContextMenu(menu);
+      },
+    },
     platform: process.platform,
     createImage: createTrayImage,
     buildMenu: (items, act) => Menu.buildFromTemplate(menuTemplate(items, act)),
@@ -356,5 +368,19 @@ async function start(): Promise<void> {
     wc.show();
   }
   if (!store.current().firstRunCompleted) saveSettings((s) => ({ ...s, firstRunCompleted: true }));
+  if (!app.isPackaged && process.env.HEADROOM_E2E === '1') {
+    // Read-only view for e2e/specs/electron.spec.ts (unpackaged builds only): what the tray
+    // shows, its menu (clickable as a user would), the toasts held, the login-item state.
+    const menuItems = () => (lastMenu?.items ?? []).map((i) => ({ label: i.label, type: i.type, checked: i.checked, enabled: i.enabled }));
+    (globalThis as { __headroomE2E?: unknown }).__headroomE2E = {
+      tooltip: () => lastTooltip,
+      menu: menuItems,
+      clickMenu: (label: string) => lastMenu?.items.find((i) => i.label === label)?.click(),
+      toastsHeld: () => toasts.held(),
+      notify: (critical: boolean) => toasts.show({ title: 'Headroom: test', body: 'A test notification.', urgency: critical ? 'critical' : 'normal', alertId: 'vram-critical:gpu:0' }),
+      loginItem: () => loginItemStatus(app, process.platform, loginCtx),
+      windowUrl: () => wc.webContents()?.getURL() ?? null,
+    };
+  }
   logger.info(`Headroom ${app.getVersion()} started${isDemo ? ' (demo data)' : ''}; settings in ${store.filePath}.`);
 }
