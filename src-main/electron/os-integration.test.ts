@@ -60,7 +60,7 @@ describe('login item', () => {
     const [value] = [...win.run.values()];
     expect(value).toMatchObject({ path: exe ?? win.execPath, enabled: true });
     expect(value!.args.at(-1)).toBe('--hidden');
-    if (c.defaultAppPath) expect(value!.args[0]).toBe(c.defaultAppPath);
+    if (c.defaultAppPath) expect(value!.args[0]).toBe(`"${c.defaultAppPath}"`); // quoted: the path has a space
     expect(loginItemStatus(app, 'win32', c)).toEqual({ openAtLogin: true, disabledByUser: false });
     setLoginItem(app, 'win32', false, c);
     expect(win.run.size).toBe(0);

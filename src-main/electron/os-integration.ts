@@ -37,7 +37,8 @@ export interface LoginItemContext {
 export function loginItemTarget(ctx: LoginItemContext): { path?: string; args: string[] } {
   // The portable build runs from a temp folder; register the .exe the user launched instead.
   const portable = ctx.env.PORTABLE_EXECUTABLE_FILE;
-  const args = [...(ctx.defaultAppPath ? [ctx.defaultAppPath] : []), '--hidden'];
+  // Electron docs (Settings.args): "Take care to wrap paths in quotes" (the Run value is one command line).
+  const args = [...(ctx.defaultAppPath ? [`"${ctx.defaultAppPath.replace(/"/g, '')}"`] : []), '--hidden'];
   return portable ? { path: portable, args } : { args };
 }
 
