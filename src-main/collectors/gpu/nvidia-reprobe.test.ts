@@ -131,4 +131,38 @@ describe('NvidiaSourceWatch', () => {
     expect(await w.read(AbortSignal.timeout(1000))).toEqual({ status: 'ok', value: [] });
     w.dispose();
   });
+
+  it('sleep: suspend stops nvidia-smi (no stale stream to restart on wake), resume starts a fresh one', async () => {
+    const made: (GpuSource & { disposed: boolean })[] = [];
+    const w = new NvidiaSourceWatch({
+      initial: { path: '/usr/bin/nvidia-smi' },
+      probe: async () => ({ ok: false, reason: 'unused' }),
+      relocate: async () => null,
+      isExecutable: async () => true,
+      create: (p) => {
+        const s = stub(p);
+        made.push(s);
+        return s;
+      },
+    });
+    w.suspend();
+    expect(made[0]!.disposed).toBe(true);
+    expect(await w.read(AbortSignal.timeout(1000))).toMatchObject({ status: 'unavailable', message: expect.stringMatching(/^Paused/) });
+    w.resume();
+    expect(made).toHaveLength(2);
+    expect(made[1]!.disposed).toBe(false);
+    expect(await w.read(AbortSignal.timeout(1000))).toEqual({ status: 'ok', value: [] });
+    w.dispose();
+  });
+
+  it('no probing while suspended; probing goes on after resume', async () => {
+    const { w, probes } = base();
+    w.suspend();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(probes).toHaveLength(0);
+    w.resume();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(probes).toHaveLength(1);
+    w.dispose();
+  });
 });

@@ -58,6 +58,7 @@ export class NvidiaSourceWatch implements GpuSource {
   private lastRelocateCheckMs = -Infinity;
   private relocating = false;
   private disposed = false;
+  private suspended = false;
   private readonly startedAtMs: number;
   private readonly now: () => number;
   private readonly logger: Logger;
@@ -102,6 +103,7 @@ export class NvidiaSourceWatch implements GpuSource {
   }
 
   async read(signal: AbortSignal): Promise<SourceSample<GpuReading[]>> {
+    if (this.suspended) return { status: 'unavailable', message: 'Paused (the machine is asleep or monitoring is paused).' };
     if (this.inner) {
       const r = await this.inner.read(signal);
       if (r.status !== 'ok' || r.value.some((g) => g.stale)) void this.checkMoved();
@@ -113,6 +115,25 @@ export class NvidiaSourceWatch implements GpuSource {
       return r.status === 'ok' ? { ...r, message: r.message ? `${r.message} ${waiting}` : waiting } : { status: r.status, message: `${r.message} ${waiting}` };
     }
     return { status: 'unavailable', message: this.waitingMessage() };
+  }
+
+  /** Sleep or pause: stop nvidia-smi (and the counters) now; `resume` starts them afresh. */
+  suspend(): void {
+    if (this.disposed || this.suspended) return;
+    this.suspended = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.inner?.dispose();
+    this.inner = null;
+    this.fallback?.suspend?.();
+  }
+
+  resume(): void {
+    if (this.disposed || !this.suspended) return;
+    this.suspended = false;
+    this.fallback?.resume?.();
+    if (this.path) this.inner = this.opts.create(this.path);
+    else if (!this.gaveUp) this.schedule();
   }
 
   dispose(): void {
@@ -144,7 +165,7 @@ export class NvidiaSourceWatch implements GpuSource {
     this.timer = null;
     this.attempt++;
     const r = await this.opts.probe();
-    if (this.disposed) return;
+    if (this.disposed || this.suspended) return;
     if (r.ok) {
       this.logger.info(`NVIDIA: nvidia-smi answers now (${r.path}, after ${seconds(this.now() - this.startedAtMs)}); starting it.`);
       this.fallback?.dispose();

@@ -96,6 +96,7 @@ export function createWmiCountersSource(options: WmiCountersOptions): WindowsCou
   let adapters: { atMs: number; list: WindowsAdapterInfo[] } | null = null;
   let stream: LineStream | null = null;
   let disposed = false;
+  let suspended = false;
   let gaveUp: string | null = null;
   let startsWithoutFrame = 0;
   let gotFrameThisStart = false;
@@ -127,7 +128,7 @@ export function createWmiCountersSource(options: WmiCountersOptions): WindowsCou
   });
 
   function ensureStream(): LineStream | null {
-    if (stream || gaveUp || disposed) return stream;
+    if (stream || gaveUp || disposed || suspended) return stream;
     stream = startLineStream({
       file: options.powershellPath,
       args: wmiReaderArgs(intervalMs, options.parentPid ?? process.pid),
@@ -198,6 +199,17 @@ export function createWmiCountersSource(options: WmiCountersOptions): WindowsCou
       if (usage.isStale) notes.unshift(`No counter sample for ${Math.round((now() - usage.atMs) / 1000)} s${lastError ? ` (${lastError})` : ''}; showing the last one.`);
       if (value.length === 0) return { status: 'error', message: `Windows GPU counters: ${notes.join('; ') || 'no adapter could be matched to a VRAM size'}.` };
       return { status: 'ok', value, message: notes.length > 0 ? notes.join('; ') : null };
+    },
+    suspend() {
+      suspended = true;
+      stream?.dispose();
+      stream = null;
+    },
+    resume() {
+      if (!suspended) return;
+      suspended = false;
+      latest = null; // a frame from before the sleep is not "now"
+      startsWithoutFrame = 0;
     },
     dispose() {
       disposed = true;

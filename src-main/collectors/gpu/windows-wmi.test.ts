@@ -90,6 +90,13 @@ describe('createWmiCountersSource against a fake powershell.exe', () => {
     expect(gpu?.sharedUsedBytes).toBeGreaterThan(0);
     expect((await readInvocations(log)).length).toBe(1);
     expect(src.starts).toBe(1);
+    // Sleep: the reader is stopped, and a fresh one starts on wake (no stale-stream restart).
+    src.suspend!();
+    expect(src.latestUsage()).not.toBeNull(); // the last frame is kept while asleep…
+    src.resume!();
+    expect(src.latestUsage()).toBeNull(); // …but not shown as current after waking
+    await vi.waitFor(() => expect(src.latestUsage()).not.toBeNull(), { timeout: 10_000, interval: 20 });
+    expect(src.starts).toBe(2);
   });
 
   it('the WMI classes are missing: gives up after 3 failed rounds with a sentence, and stops', async () => {
