@@ -107,6 +107,7 @@ async function main() {
       ['bench/gpu-stream.ts', 'benchGpuStream'],
       ['bench/forecast.ts', 'benchForecast'],
       ['bench/electron-cost.ts', 'benchElectronCost'],
+      ['bench/windows-counters.ts', 'benchWindowsCounters'],
       ['bench/dashboard.ts', 'benchDashboard'],
       ['bench/context-probe.ts', 'benchProbe'],
     ] as const) {

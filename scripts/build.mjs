@@ -5,9 +5,11 @@
 //   dist/renderer/            the React dashboard (Vite)
 import { build as esbuild } from 'esbuild';
 import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build as viteBuild } from 'vite';
 
-const root = new URL('..', import.meta.url).pathname;
+// fileURLToPath, never URL.pathname: that gives `/C:/Users/...` on Windows and `%20` for a space.
+const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 mkdirSync('dist', { recursive: true });
 

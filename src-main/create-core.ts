@@ -118,6 +118,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const deliveryState = () => ({ snoozes: policy.activeSnoozes(), mutedRules: [...alertSettings.mutedRules] });
 
   let monitor: Monitor;
+  /** GPU sources with long-running readers: stopped while paused (sleep, tray pause). */
+  let suspendable: GpuSource[] = [];
   let discovery: BackendDiscovery | null = null;
   if (options.demo) {
     const clock = createDemoClock();
@@ -140,6 +142,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       paths: options.nvidiaSmiPath ? { 'nvidia-smi': options.nvidiaSmiPath } : undefined,
     });
     const gpuSources: GpuSource[] = gpu.sources.map((s) => store.add(s));
+    suspendable = gpuSources;
     // Sources not started still get a line saying why (platform, tool not found).
     const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
     const ollamaKv = ollamaKvAssumptions();
@@ -243,8 +246,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     onSnapshot: (l) => monitor.onSnapshot(l),
     latest: () => monitor.latest(),
     setPaused(paused) {
-      if (paused) monitor.stop();
-      else monitor.start();
+      if (paused) {
+        monitor.stop();
+        for (const s of suspendable) s.suspend?.();
+      } else {
+        for (const s of suspendable) s.resume?.();
+        monitor.start();
+      }
     },
     get isPaused() {
       return !monitor.isRunning;

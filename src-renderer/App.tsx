@@ -16,7 +16,8 @@ const PAGES: { id: PageId; label: string }[] = [
 ];
 
 function pageFromHash(): PageId {
-  const id = location.hash.replace(/^#\/?/, '');
+  // `#/alerts?alert=<id>` (a clicked desktop notification): the page is the part before `?`.
+  const id = location.hash.replace(/^#\/?/, '').split(/[?/]/)[0] ?? '';
   return PAGES.some((p) => p.id === id) ? (id as PageId) : 'dashboard';
 }
 

@@ -33,7 +33,23 @@ test.describe('desktop app', () => {
 
   let app: ElectronApplication | null = null;
   let userData = '';
-  const env = () => ({ ...process.env, HEADROOM_USER_DATA_DIR: userData, HEADROOM_DEMO: '1', ELECTRON_ENABLE_LOGGING: '1' }) as Record<string, string>;
+  const env = () => ({ ...process.env, HEADROOM_USER_DATA_DIR: userData, HEADROOM_DEMO: '1', HEADROOM_E2E: '1', ELECTRON_ENABLE_LOGGING: '1' }) as Record<string, string>;
+
+  /** main.ts's read-only e2e view (unpackaged builds with HEADROOM_E2E=1). */
+  interface E2EView {
+    tooltip(): string;
+    menu(): { label: string; type: string; checked: boolean; enabled: boolean }[];
+    clickMenu(label: string): void;
+    toastsHeld(): number;
+    notify(critical: boolean): void;
+    loginItem(): { openAtLogin: boolean | null; disabledByUser: boolean };
+    windowUrl(): string | null;
+  }
+  const view = <T>(a: ElectronApplication, fn: (v: E2EView) => T) =>
+    a.evaluate((_electron, src) => {
+      const v = (globalThis as unknown as { __headroomE2E: E2EView }).__headroomE2E;
+      return (new Function('v', `return (${src})(v)`) as (v: E2EView) => T)(v);
+    }, fn.toString());
 
   test.beforeEach(() => {
     if (!existsSync(mainJs)) throw new Error(`${mainJs} is missing: run npm run build first.`);
@@ -88,5 +104,47 @@ test.describe('desktop app', () => {
     });
     await expect.poll(() => app!.windows().length).toBe(1);
     expect(page.url()).toMatch(/^app:\/\/headroom\//);
+  });
+
+  test('tray: tooltip within 127 characters with the GPU line, menu entries, snooze from the menu', async () => {
+    app = await electron.launch({ executablePath: executablePath!, args: [...rootArgs, mainJs], env: env() });
+    const page = await app.firstWindow();
+    await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
+    await expect.poll(() => view(app!, (v) => v.tooltip())).toMatch(/^Headroom \(demo\)\nGPU/);
+    const tip = await view(app, (v) => v.tooltip());
+    expect(tip.length).toBeLessThanOrEqual(127);
+    const labels = (await view(app, (v) => v.menu())).map((i) => i.label);
+    expect(labels).toEqual(expect.arrayContaining(['Open dashboard', 'Compact window', 'Snooze alerts (1 h)', 'Pause monitoring', 'Quit Headroom']));
+    await view(app, (v) => v.clickMenu('Snooze alerts (1 h)'));
+    await expect.poll(async () => (await view(app!, (v) => v.menu())).some((i) => /^Alerts snoozed until/.test(i.label))).toBe(true);
+  });
+
+  test('notifications: each one is held (not garbage-collected) while it is shown', async () => {
+    app = await electron.launch({ executablePath: executablePath!, args: [...rootArgs, mainJs], env: env() });
+    const page = await app.firstWindow();
+    await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
+    const supported = await app.evaluate(({ Notification }) => Notification.isSupported());
+    test.skip(!supported, 'skipped: this desktop has no notification service');
+    const before = await view(app, (v) => v.toastsHeld());
+    await view(app, (v) => v.notify(true));
+    expect(await view(app, (v) => v.toastsHeld())).toBe(before + 1);
+  });
+
+  test('start at login: the checkbox reads back what was set (or says it is not supported here)', async () => {
+    app = await electron.launch({ executablePath: executablePath!, args: [...rootArgs, mainJs], env: env() });
+    const page = await app.firstWindow();
+    await expect(page.locator('[data-app-state="ready"]')).toBeVisible();
+    const item = async () => (await view(app!, (v) => v.menu())).find((i) => i.label.startsWith('Start at login'));
+    await expect.poll(item).toBeTruthy();
+    if (process.platform !== 'win32' && process.platform !== 'darwin') {
+      expect(await item()).toMatchObject({ label: 'Start at login (not supported here)', enabled: false });
+      return;
+    }
+    const before = (await item())!.checked;
+    await view(app, (v) => v.clickMenu('Start at login'));
+    await expect.poll(async () => (await item())!.checked).toBe(!before);
+    expect((await view(app, (v) => v.loginItem())).openAtLogin).toBe(!before);
+    await view(app, (v) => v.clickMenu('Start at login')); // and back: leave the machine as it was
+    await expect.poll(async () => (await item())!.checked).toBe(before);
   });
 });

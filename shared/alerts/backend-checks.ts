@@ -50,7 +50,7 @@ function spillCheck(b: Backend, m: Model, ctx: CheckContext): Check | null {
     value: spilled,
     message:
       `${b.id}: ${m.name} spilled ${formatGiB(spilled)} of its ${formatGiB(m.sizeBytes)} to system RAM (${formatPct(cpuPct)} on the CPU), ` +
-      `so it generates several times slower. ${spillRemedy(b.kind, m.name, m.contextLength)}`,
+      `so it generates several times slower. ${spillRemedy(b.kind, m.name, m.contextLength, ctx.input.commandShell)}`,
   };
 }
 
@@ -129,7 +129,7 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
         kind: 'context-full', severity: 'warning', sourceId: b.id, group, rank: 1,
       },
       value: ratio,
-      message: `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name)}`,
+      message: `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`,
     });
     // Tokens arrive in bursts, so the rate is fitted over raw points (no spike filter).
     // Only a slot that is already fairly full gets a forecast: skip the fit for the others.
@@ -145,7 +145,7 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
       value: used === null ? null : etaMs,
       message:
         `${where}: this conversation reaches the context limit in ~${formatCount(remaining)} tokens / ${formatApproxDuration(etaMs)} ` +
-        `at the current rate (${usage}). ${contextRemedy(b.kind, m.name)}`,
+        `at the current rate (${usage}). ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`,
     });
   }
   return checks;
@@ -178,7 +178,7 @@ function predictionCheck(b: Backend, m: Model, ctx: CheckContext): Check | null 
     message:
       `${m.name} at ${m.contextLength.toLocaleString('en-US')} tokens needs about ${formatGiB(needBytes)} on ${p.gpuId} (predicted, ${current.cacheType} KV): ` +
       `above the ${formatGiB(p.thresholdBytes)} threshold, so it spills or fails on the next load. Largest context that fits: ${fits || 'none at these settings'}. ` +
-      `${contextRemedy(b.kind, m.name)}`,
+      `${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`,
   };
 }
 

@@ -51,7 +51,7 @@ export function isVllmGpu(gpu: GpuReading, backends: readonly AlertBackendInput[
 
 function remedyFor(gpu: GpuReading, ctx: CheckContext): string {
   const t = gpuTenant(gpu, ctx.input.backends);
-  return freeVramRemedy(t?.kind ?? null, t?.model ?? null, t?.contextTokens);
+  return freeVramRemedy(t?.kind ?? null, t?.model ?? null, t?.contextTokens, ctx.input.commandShell);
 }
 
 function tierChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext): Check[] {
@@ -187,6 +187,6 @@ function sharedSpillCheck(gpu: GpuReading, ctx: CheckContext): Check | null {
     value: gpu.sharedUsedBytes,
     message:
       `${gpuLabel(gpu.index, gpu.name)}: the driver is spilling ${formatGiB(gpu.sharedUsedBytes)} of GPU memory into shared system RAM while ${tenant.model ?? 'a model'} is loaded, ` +
-      `so generation runs 5–10× slower. ${freeVramRemedy(tenant.kind, tenant.model, tenant.contextTokens)}`,
+      `so generation runs 5–10× slower. ${freeVramRemedy(tenant.kind, tenant.model, tenant.contextTokens, ctx.input.commandShell)}`,
   };
 }

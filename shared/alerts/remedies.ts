@@ -6,6 +6,48 @@ import type { BackendKind } from '../model/snapshot';
  * Flags and variables: ../shared/reference/backends.md (Ollama env table, llama-server flags).
  */
 
+/**
+ * The shell a command is written for. Windows users get PowerShell (`setx` for the variables the
+ * Ollama tray app reads at start, `$env:` for the current session), never a POSIX `VAR=x cmd`.
+ */
+export type CommandShell = 'posix' | 'powershell';
+
+/** The shell for the OS Headroom (and the LLM servers it watches) runs on. */
+export function commandShellFor(platform: string): CommandShell {
+  return platform === 'win32' ? 'powershell' : 'posix';
+}
+
+/** The shell for a browser's OS, from its user agent (the dashboard shows commands for it). */
+export function commandShellFromUserAgent(userAgent: string): CommandShell {
+  return /\bWindows\b|\bWin(?:32|64)\b/.test(userAgent) ? 'powershell' : 'posix';
+}
+
+/**
+ * Lines that restart Ollama with a q8_0 KV cache and flash attention (which q8_0 needs).
+ * Windows: Ollama runs as a tray app that reads user environment variables when it starts, so
+ * `setx` stores them, `$env:` sets them for this PowerShell (a process it starts inherits them,
+ * setx does not change the running shell), and the tray app is restarted
+ * (`%LOCALAPPDATA%\Programs\Ollama\ollama app.exe`, Ollama's Windows install location).
+ */
+export function ollamaKvCacheRestart(shell: CommandShell): string[] {
+  if (shell === 'powershell') {
+    return [
+      "setx OLLAMA_KV_CACHE_TYPE q8_0; $env:OLLAMA_KV_CACHE_TYPE = 'q8_0'",
+      "setx OLLAMA_FLASH_ATTENTION 1; $env:OLLAMA_FLASH_ATTENTION = '1'",
+      "Stop-Process -Name 'ollama app', 'ollama' -ErrorAction SilentlyContinue",
+      'Start-Process "$env:LOCALAPPDATA\\Programs\\Ollama\\ollama app.exe"',
+    ];
+  }
+  return ['OLLAMA_KV_CACHE_TYPE=q8_0 OLLAMA_FLASH_ATTENTION=1 ollama serve'];
+}
+
+/** The same advice in a sentence: "set … and reload" (POSIX) or "`setx` …, then restart the Ollama tray app" (Windows). */
+function ollamaKvCacheAdvice(shell: CommandShell, then: string): string {
+  return shell === 'powershell'
+    ? `run \`setx OLLAMA_KV_CACHE_TYPE q8_0\` and \`setx OLLAMA_FLASH_ATTENTION 1\`, then quit and restart the Ollama tray app and ${then}`
+    : `set OLLAMA_KV_CACHE_TYPE=q8_0 with OLLAMA_FLASH_ATTENTION=1 and ${then}`;
+}
+
 /** A smaller context to suggest: half the current one, at least 2048 tokens. */
 export function smallerContext(contextTokens: number | null | undefined): number | null {
   if (!contextTokens || contextTokens <= 2048) return null;
@@ -13,12 +55,12 @@ export function smallerContext(contextTokens: number | null | undefined): number
 }
 
 /** What to do when VRAM is nearly full and `kind` serves `model` on that GPU. */
-export function freeVramRemedy(kind: BackendKind | null, model: string | null, contextTokens?: number | null): string {
+export function freeVramRemedy(kind: BackendKind | null, model: string | null, contextTokens?: number | null, shell: CommandShell = 'posix'): string {
   const m = model ?? '<model>';
   const smaller = smallerContext(contextTokens);
   switch (kind) {
     case 'ollama':
-      return `Unload a model (\`ollama stop ${m}\`), or set OLLAMA_KV_CACHE_TYPE=q8_0 with OLLAMA_FLASH_ATTENTION=1 and reload to halve its KV cache.`;
+      return `Unload a model (\`ollama stop ${m}\`), or ${ollamaKvCacheAdvice(shell, 'reload to halve its KV cache.')}`;
     case 'llamacpp':
       return `Restart llama-server with a smaller context (\`-c ${smaller ?? '<smaller>'}\`) or a quantized KV cache (\`--cache-type-k q8_0 --cache-type-v q8_0 -fa on\`).`;
     case 'vllm':
@@ -33,19 +75,25 @@ export function freeVramRemedy(kind: BackendKind | null, model: string | null, c
 }
 
 /** What to do when a model spilled part of itself to system RAM. */
-export function spillRemedy(kind: BackendKind, model: string, contextTokens?: number | null): string {
+export function spillRemedy(kind: BackendKind, model: string, contextTokens?: number | null, shell: CommandShell = 'posix'): string {
   if (kind === 'ollama') {
     const ctx = smallerContext(contextTokens);
-    return `Free VRAM (\`ollama stop <other model>\`, close GPU apps), reload with a smaller num_ctx${ctx ? ` (e.g. ${ctx})` : ''}, or set OLLAMA_KV_CACHE_TYPE=q8_0 with OLLAMA_FLASH_ATTENTION=1, then \`ollama stop ${model}\` and run it again.`;
+    return `Free VRAM (\`ollama stop <other model>\`, close GPU apps), reload with a smaller num_ctx${ctx ? ` (e.g. ${ctx})` : ''}, or ${
+      shell === 'powershell'
+        ? ollamaKvCacheAdvice(shell, `run ${model} again.`)
+        : `set OLLAMA_KV_CACHE_TYPE=q8_0 with OLLAMA_FLASH_ATTENTION=1, then \`ollama stop ${model}\` and run it again.`
+    }`;
   }
-  return freeVramRemedy(kind, model, contextTokens);
+  return freeVramRemedy(kind, model, contextTokens, shell);
 }
 
 /** What to do when a conversation fills (or will fill) a slot's context window. */
-export function contextRemedy(kind: BackendKind, model: string | null): string {
+export function contextRemedy(kind: BackendKind, model: string | null, shell: CommandShell = 'posix'): string {
   switch (kind) {
     case 'ollama':
-      return 'Start a new conversation, or raise num_ctx; OLLAMA_KV_CACHE_TYPE=q8_0 with OLLAMA_FLASH_ATTENTION=1 fits twice the context in the same VRAM.';
+      return shell === 'powershell'
+        ? 'Start a new conversation, or raise num_ctx; a q8_0 KV cache (`setx OLLAMA_KV_CACHE_TYPE q8_0` and `setx OLLAMA_FLASH_ATTENTION 1`, then restart the Ollama tray app) fits twice the context in the same VRAM.'
+        : 'Start a new conversation, or raise num_ctx; OLLAMA_KV_CACHE_TYPE=q8_0 with OLLAMA_FLASH_ATTENTION=1 fits twice the context in the same VRAM.';
     case 'llamacpp':
       return 'Start a new conversation, or restart llama-server with a larger `-c` and `--cache-type-k q8_0 --cache-type-v q8_0 -fa on` to fit it in the same VRAM.';
     case 'vllm':

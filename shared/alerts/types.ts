@@ -1,6 +1,7 @@
 import type { HistoryPoint } from '../contract/requests';
 import type { Alert, BackendReading, GpuReading, LoadedModel } from '../model/snapshot';
 import type { SeriesPoint } from './forecast';
+import type { CommandShell } from './remedies';
 import type { AlertRule, AlertTransition, RuleState } from './rules';
 import type { AlertSettings } from './settings';
 
@@ -17,6 +18,8 @@ export type AlertBackendInput = Omit<BackendReading, 'models'> & { models: reado
 export interface AlertTickInput {
   gpus: readonly GpuReading[];
   backends: readonly AlertBackendInput[];
+  /** The shell remedies write commands for (PowerShell on Windows); default POSIX. */
+  commandShell?: CommandShell;
 }
 
 /** An active alert plus what the engine needs to order and mute it. */

@@ -16,6 +16,12 @@ export interface GpuSource extends Disposable {
   readonly label: string;
   /** The latest readings. Resolves, never rejects; honours `signal` (aborted on timeout). */
   read(signal: AbortSignal): Promise<SourceSample<GpuReading[]>>;
+  /**
+   * Optional: stop any long-running child (machine going to sleep, monitoring paused) and start
+   * afresh on `resume`, so no watchdog judges a stream that slept "silent" and restarts it.
+   */
+  suspend?(): void;
+  resume?(): void;
 }
 
 /** System RAM and swap. */

@@ -55,7 +55,22 @@ describe('electron-builder.yml', () => {
       onlyLoadAppFromAsar: true,
       enableEmbeddedAsarIntegrityValidation: true,
     });
-    expect(config.electronFuses.enableNodeCliInspectArguments).not.toBe(false);
+    // Issue 11 item 9: the main process holds decrypted API keys; no --inspect into a packaged build.
+    expect(config.electronFuses.enableNodeCliInspectArguments).toBe(false);
+  });
+
+  it('installs strictly per user, without elevation', () => {
+    expect(config.nsis).toMatchObject({ perMachine: false, allowElevation: false, packElevateHelper: false });
+    expect(config.portable).toMatchObject({ requestExecutionLevel: 'user' });
+  });
+
+  it('the uninstaller removes the start-at-login values Electron wrote (Run and StartupApproved, named after the appId)', () => {
+    const include = (config.nsis as { include?: string }).include;
+    expect(include).toBe('build/installer.nsh');
+    const nsh = readFileSync(join(repo, include!), 'utf8');
+    const macro = /!macro customUnInstall([\s\S]*?)!macroend/.exec(nsh)?.[1] ?? '';
+    expect(macro).toContain(`DeleteRegValue HKCU "Software\\Microsoft\\Windows\\CurrentVersion\\Run" "${config.appId as string}"`);
+    expect(macro).toContain(`DeleteRegValue HKCU "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\StartupApproved\\Run" "${config.appId as string}"`);
   });
 
   it.each([

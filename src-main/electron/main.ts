@@ -9,7 +9,8 @@
  *   HEADROOM_DEV_SERVER_URL  load the renderer from the Vite dev server (unpackaged builds only)
  *   --hidden                 start in the tray (used by the login item)
  */
-import { app, BrowserWindow, Menu, nativeImage, Notification, protocol, safeStorage, screen, session, shell, Tray, type WebContents } from 'electron';
+import { app, BrowserWindow, Menu, nativeImage, Notification, powerMonitor, protocol, safeStorage, screen, session, shell, Tray, type MenuItemConstructorOptions, type NativeImage, type WebContents } from 'electron';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Handlers } from '../../shared/contract/requests';
@@ -21,13 +22,15 @@ import type { AppSettings } from '../settings/settings-schema';
 import { createConsoleLogger } from '../util/logger';
 import { createAppProtocolHandler } from './app-protocol';
 import { coreOptionsFromSettings } from './core-options';
-import { loginItemState, safeStorageEncryptor, setLoginItem } from './os-integration';
+import { loginItemStatus, safeStorageEncryptor, setLoginItem, type LoginItemContext } from './os-integration';
 import { createVisibleOnlyPublisher, registerIpcHandlers } from './ipc';
 import { createAlertNotifier } from './notifications';
-import { APP_ORIGIN, APP_SCHEME, denyAllPermissions, hardenWebContents, type OriginPolicy } from './security';
+import { createToastPresenter, ensureStartMenuShortcut } from './toasts';
+import { createPowerPolicy, onQuitSignals } from './power';
+import { APP_ORIGIN, APP_SCHEME, appOnlyPermissions, hardenWebContents, lockDownPackaged, type OriginPolicy } from './security';
 import { withSettingsNotices } from './settings-notice';
-import { createTrayPresenter, trayImageRepresentations } from './tray';
-import { SNOOZE_MS, type TrayAction, type TrayUiState } from './tray-model';
+import { appIconRepresentations, createTrayPresenter, trayImageRepresentations } from './tray';
+import { SNOOZE_MS, type TrayAction, type TrayMenuItemModel, type TrayUiState } from './tray-model';
 import { createWindowController, type WindowController } from './window';
 import type { TrayIconSpec } from '../tray-icon/tray-icon';
 
@@ -55,6 +58,7 @@ if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 let windowController: WindowController | null = null;
 let core: Core | null = null;
 let settingsStore: SettingsStore | null = null;
+let trayRef: Tray | null = null;
 let isQuitting = false;
 let isShutDown = false;
 const root = new DisposableStore();
@@ -66,6 +70,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => windowController?.show());
   app.on('web-contents-created', (_event, contents) => {
     hardenWebContents(contents, { policy, openExternal: (url) => shell.openExternal(url), logger });
+    if (app.isPackaged) lockDownPackaged(contents, logger);
   });
   // A tray app keeps running with no window; without a listener Electron would quit.
   app.on('window-all-closed', () => undefined);
@@ -83,13 +88,43 @@ if (!app.requestSingleInstanceLock()) {
       app.quit();
     });
   });
+  // SIGTERM / SIGINT / SIGHUP (Windows: console closed) quit like the tray's Quit: flushed.
+  onQuitSignals(process, (signal) => {
+    logger.info(`${signal} received: quitting.`);
+    app.quit();
+  });
   app
     .whenReady()
+    .then(() => {
+      // Linux/macOS: delay the system shutdown until history and settings are written.
+      // The typings omit the event the docs describe ("If the event handler invokes e.preventDefault() …").
+      const onShutdown = (e?: { preventDefault(): void }) => {
+        e?.preventDefault();
+        app.quit();
+      };
+      powerMonitor.on('shutdown', onShutdown as () => void);
+    })
     .then(start)
     .catch((e: unknown) => {
       logger.error(`Headroom could not start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       app.exit(1);
     });
+}
+
+/** Electron menu template for the tray model (recursive for the "Tray icon shows" submenu). */
+function menuTemplate(items: readonly TrayMenuItemModel[], act: (a: TrayAction) => void): MenuItemConstructorOptions[] {
+  return items.map((i): MenuItemConstructorOptions => {
+    if (i.type === 'separator') return { type: 'separator' };
+    if (i.type === 'submenu') return { label: i.label, submenu: menuTemplate(i.submenu ?? [], act) };
+    return { label: i.label, type: i.type, checked: i.checked ?? false, enabled: i.enabled ?? true, click: () => i.action && act(i.action) };
+  });
+}
+
+/** The window's own icon (title bar, taskbar, Alt+Tab), drawn at each Windows scale. */
+function appWindowIcon(): NativeImage {
+  const image = nativeImage.createEmpty();
+  for (const r of appIconRepresentations()) image.addRepresentation(r);
+  return image;
 }
 
 /** Tray, window (saves its bounds), IPC handlers, then the core and pending settings writes. */
@@ -109,6 +144,8 @@ function effectiveSnooze(trayUntilMs: number | null, snapshot: Snapshot): number
 }
 
 async function start(): Promise<void> {
+  // No default menu (and with it no Reload / Toggle DevTools accelerators) in a packaged build.
+  if (app.isPackaged) Menu.setApplicationMenu(null);
   const store = createSettingsStore({ dir: app.getPath('userData'), encryptor: safeStorageEncryptor(safeStorage, process.platform), logger });
   settingsStore = store;
   const loaded = await store.load();
@@ -127,7 +164,7 @@ async function start(): Promise<void> {
 
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ rootDir: rendererDir }));
   root.add(toDisposable(() => protocol.unhandle(APP_SCHEME)));
-  denyAllPermissions(session.defaultSession);
+  appOnlyPermissions(session.defaultSession, policy, logger);
 
   const decorate = (s: Snapshot) => withSettingsNotices(s, store.notices());
   const handlers: Handlers = {
@@ -155,14 +192,26 @@ async function start(): Promise<void> {
   const ui: TrayUiState = {
     paused: false,
     snoozedUntilMs: store.current().alerts.snoozedUntilMs,
-    openAtLogin: loginItemState(app, process.platform),
+    openAtLogin: null,
     compact: store.current().window.compact,
+    iconGpu: store.current().tray.iconGpu,
   };
+
+  // `npm start` runs `electron <folder>`: the login item must pass that folder too.
+  const loginCtx: LoginItemContext = { env: process.env, defaultAppPath: process.defaultApp ? app.getAppPath() : null };
+  const readLoginItem = () => {
+    const s = loginItemStatus(app, process.platform, loginCtx);
+    ui.openAtLogin = s.openAtLogin;
+    ui.loginItemDisabledByUser = s.disabledByUser;
+  };
+  readLoginItem();
 
   const publisher = createVisibleOnlyPublisher({ target: () => windowController?.webContents() ?? null, isVisible: () => windowController?.isVisible() ?? false });
   const wc = createWindowController({
     createWindow: (options) => new BrowserWindow(options),
     displays: () => ({ workAreas: screen.getAllDisplays().map((d) => d.workArea), primary: screen.getPrimaryDisplay().workArea }),
+    trayBounds: () => (trayRef && !trayRef.isDestroyed() ? trayRef.getBounds() : null),
+    icon: appWindowIcon(),
     preloadPath,
     url: (compact) => (devServerUrl ?? `${APP_ORIGIN}/index.html`) + (compact ? '?view=compact' : ''),
     loadSettings: () => store.current().window,
@@ -176,18 +225,29 @@ async function start(): Promise<void> {
   });
   windowController = root.add(wc);
 
-  const notifier = createAlertNotifier({
-    show: (n) => {
-      if (!Notification.isSupported()) return;
-      const notification = new Notification({ title: n.title, body: n.body, urgency: n.urgency });
-      notification.on('click', () => windowController?.show());
-      notification.show();
-    },
+  // Windows shows toasts only for an AppUserModelID with a Start-menu shortcut (portable, npm start).
+  ensureStartMenuShortcut({
+    platform: process.platform,
+    shell,
+    programsDir: join(app.getPath('appData'), 'Microsoft', 'Windows', 'Start Menu', 'Programs'),
+    target: process.env.PORTABLE_EXECUTABLE_FILE ?? process.execPath,
+    args: process.defaultApp ? `"${app.getAppPath()}"` : '',
+    appUserModelId: APP_USER_MODEL_ID,
+    logger,
+    exists: existsSync,
   });
+  const toasts = createToastPresenter({
+    create: (options) => new Notification(options),
+    isSupported: () => Notification.isSupported(),
+    onClick: (alertId) => wc.showPage(alertId ? `alerts?alert=${encodeURIComponent(alertId)}` : 'alerts'),
+    platform: process.platform,
+    logger,
+  });
+  const notifier = createAlertNotifier({ show: (n) => toasts.show(n) });
 
   const createTrayImage = (spec: TrayIconSpec) => {
     const image = nativeImage.createEmpty();
-    for (const r of trayImageRepresentations(spec)) image.addRepresentation(r);
+    for (const r of trayImageRepresentations(spec, process.platform)) image.addRepresentation(r);
     if (spec.template) image.setTemplateImage(true);
     return image;
   };
@@ -216,35 +276,73 @@ async function start(): Promise<void> {
       }
       case 'toggle-pause':
         ui.paused = !ui.paused;
-        c.setPaused(ui.paused);
+        if (!power.isSuspended) c.setPaused(ui.paused);
         break;
       case 'toggle-login':
         if (ui.openAtLogin == null) break;
-        setLoginItem(app, process.platform, !ui.openAtLogin, process.env);
-        ui.openAtLogin = loginItemState(app, process.platform);
+        setLoginItem(app, process.platform, !ui.openAtLogin, loginCtx);
+        readLoginItem();
         break;
       case 'quit':
         app.quit();
         return;
+      default: {
+        // 'icon-gpu:fullest' | 'icon-gpu:gpu:<n>': which GPU the tray icon shows.
+        const gpu = action.slice('icon-gpu:'.length);
+        ui.iconGpu = gpu === 'fullest' ? null : gpu;
+        saveSettings((s) => ({ ...s, tray: { ...s.tray, iconGpu: ui.iconGpu ?? null } }));
+      }
     }
     refreshTray();
   };
+  let lastTooltip = '';
+  let lastMenu: Electron.Menu | null = null;
   const presenter = createTrayPresenter({
-    tray,
+    tray: {
+      setImage: (image: NativeImage) => tray.setImage(image),
+      setToolTip: (text: string) => {
+        lastTooltip = text;
+        tray.setToolTip(text);
+      },
+      setContextMenu: (menu: Electron.Menu | null) => {
+        lastMenu = menu;
+        tray.setContextMenu(menu);
+      },
+    },
     platform: process.platform,
     createImage: createTrayImage,
-    buildMenu: (items, act) =>
-      Menu.buildFromTemplate(
-        items.map((i) =>
-          i.type === 'separator'
-            ? { type: 'separator' as const }
-            : { label: i.label, type: i.type, checked: i.checked ?? false, enabled: i.enabled ?? true, click: () => i.action && act(i.action) },
-        ),
-      ),
+    buildMenu: (items, act) => Menu.buildFromTemplate(menuTemplate(items, act)),
     onAction,
   });
   tray.on('click', () => wc.show());
+  trayRef = tray;
+  // Moved to a display with another scale (or scaling changed): set the image again so that
+  // Electron picks the representation drawn for the new size.
+  const onDisplayMetrics = () => {
+    presenter.invalidateIcon();
+    refreshTray();
+  };
+  screen.on('display-metrics-changed', onDisplayMetrics);
+  root.add(toDisposable(() => screen.off('display-metrics-changed', onDisplayMetrics)));
+  // The Task Manager Startup toggle can change while Headroom runs: re-read before the menu opens.
+  tray.on('mouse-enter', () => {
+    const before = `${ui.openAtLogin}|${ui.loginItemDisabledByUser}`;
+    readLoginItem();
+    if (`${ui.openAtLogin}|${ui.loginItemDisabledByUser}` !== before) refreshTray();
+  });
   refreshTray();
+
+  // Sleep: stop sampling before, start again a few seconds after (no watchdog storm on wake).
+  const power = createPowerPolicy({ setSampling: (on) => c.setPaused(!on), isUserPaused: () => ui.paused, log: (m) => logger.info(m) });
+  const onSuspend = () => power.onSuspend();
+  const onResume = () => power.onResume();
+  powerMonitor.on('suspend', onSuspend);
+  powerMonitor.on('resume', onResume);
+  root.add(toDisposable(() => {
+    powerMonitor.off('suspend', onSuspend);
+    powerMonitor.off('resume', onResume);
+    power.dispose();
+  }));
 
   let lastShellError = '';
   root.add(
@@ -270,5 +368,19 @@ async function start(): Promise<void> {
     wc.show();
   }
   if (!store.current().firstRunCompleted) saveSettings((s) => ({ ...s, firstRunCompleted: true }));
+  if (!app.isPackaged && process.env.HEADROOM_E2E === '1') {
+    // Read-only view for e2e/specs/electron.spec.ts (unpackaged builds only): what the tray
+    // shows, its menu (clickable as a user would), the toasts held, the login-item state.
+    const menuItems = () => (lastMenu?.items ?? []).map((i) => ({ label: i.label, type: i.type, checked: i.checked, enabled: i.enabled }));
+    (globalThis as { __headroomE2E?: unknown }).__headroomE2E = {
+      tooltip: () => lastTooltip,
+      menu: menuItems,
+      clickMenu: (label: string) => lastMenu?.items.find((i) => i.label === label)?.click(),
+      toastsHeld: () => toasts.held(),
+      notify: (critical: boolean) => toasts.show({ title: 'Headroom: test', body: 'A test notification.', urgency: critical ? 'critical' : 'normal', alertId: 'vram-critical:gpu:0' }),
+      loginItem: () => loginItemStatus(app, process.platform, loginCtx),
+      windowUrl: () => wc.webContents()?.getURL() ?? null,
+    };
+  }
   logger.info(`Headroom ${app.getVersion()} started${isDemo ? ' (demo data)' : ''}; settings in ${store.filePath}.`);
 }

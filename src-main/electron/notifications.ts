@@ -9,6 +9,8 @@ export interface AlertNotification {
   title: string;
   body: string;
   urgency: 'normal' | 'critical';
+  /** The alert a click opens the dashboard at; null for the "N more alerts" summary. */
+  alertId: string | null;
 }
 
 export interface AlertNotifier {
@@ -38,10 +40,11 @@ export function createAlertNotifier(deps: { show: (n: AlertNotification) => void
         title: `Headroom: ${a.severity === 'critical' ? 'critical' : 'warning'} on ${a.sourceId}`,
         body: a.message,
         urgency: a.severity === 'critical' ? 'critical' : 'normal',
+        alertId: a.id,
       }));
       if (raised.length > max) {
         const rest = raised.length - max;
-        shown.push({ title: 'Headroom', body: `${rest} more alert${rest === 1 ? '' : 's'}: open the dashboard for details.`, urgency: 'normal' });
+        shown.push({ title: 'Headroom', body: `${rest} more alert${rest === 1 ? '' : 's'}: open the dashboard for details.`, urgency: 'normal', alertId: null });
       }
       for (const n of shown) deps.show(n);
       return shown;

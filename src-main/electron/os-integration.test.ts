@@ -3,7 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { defaultSettings } from '../settings/settings-schema';
 import { silentLogger } from '../util/logger';
 import { coreOptionsFromSettings } from './core-options';
-import { loginItemState, safeStorageEncryptor, setLoginItem } from './os-integration';
+import { loginItemStatus, safeStorageEncryptor, setLoginItem } from './os-integration';
+import { FakeWindowsLoginItems } from './test-fakes/windows-login-items';
+import { trayMenu } from './tray-model';
 
 function fakeSafeStorage(available: boolean, backend: string) {
   return {
@@ -29,33 +31,53 @@ describe('safeStorageEncryptor', () => {
 });
 
 describe('login item', () => {
-  const fakeApp = (openAtLogin: boolean) => {
+  const ctx = { env: {}, defaultAppPath: null };
+  const macApp = (openAtLogin: boolean) => {
     const set = vi.fn();
     return { app: { getLoginItemSettings: () => ({ openAtLogin }), setLoginItemSettings: set } as unknown as App, set };
   };
 
-  it.each([
-    { platform: 'win32', want: true },
-    { platform: 'darwin', want: true },
-    { platform: 'linux', want: null },
-  ] as const)('state on $platform', ({ platform, want }) => {
-    expect(loginItemState(fakeApp(true).app, platform)).toBe(want);
+  it('macOS reads openAtLogin; Linux has no login-item API', () => {
+    expect(loginItemStatus(macApp(true).app, 'darwin', ctx)).toEqual({ openAtLogin: true, disabledByUser: false });
+    expect(loginItemStatus(macApp(true).app, 'linux', ctx)).toEqual({ openAtLogin: null, disabledByUser: false });
+    const f = macApp(false);
+    setLoginItem(f.app, 'darwin', true, ctx);
+    expect(f.set.mock.calls).toEqual([[{ openAtLogin: true }]]);
+    setLoginItem(f.app, 'linux', true, ctx);
+    expect(f.set).toHaveBeenCalledTimes(1);
   });
 
+  // Windows semantics (Electron docs): get must be asked with the same path/args as set.
   it.each([
-    { name: 'Windows starts hidden', platform: 'win32', env: {}, want: [{ openAtLogin: true, args: ['--hidden'] }] },
-    { name: 'Windows portable registers the launched exe', platform: 'win32', env: { PORTABLE_EXECUTABLE_FILE: 'D:\\Headroom.exe' }, want: [{ openAtLogin: true, args: ['--hidden'], path: 'D:\\Headroom.exe' }] },
-    { name: 'macOS', platform: 'darwin', env: {}, want: [{ openAtLogin: true }] },
-  ] as const)('$name', ({ platform, env, want }) => {
-    const f = fakeApp(false);
-    setLoginItem(f.app, platform, true, env);
-    expect(f.set.mock.calls).toEqual([want]);
+    { name: 'installed exe', c: ctx, exe: undefined },
+    { name: 'portable exe (registers the launched exe, not the temp copy)', c: { env: { PORTABLE_EXECUTABLE_FILE: 'D:\\Tools\\Headroom 0.1.0-portable.exe' }, defaultAppPath: null }, exe: 'D:\\Tools\\Headroom 0.1.0-portable.exe' },
+    { name: 'npm start (electron.exe + app folder)', c: { env: {}, defaultAppPath: 'C:\\src\\head room' }, exe: undefined },
+  ])('Windows, $name: the checkbox reads ticked after turning it on, and a second click turns it off', ({ c, exe }) => {
+    const win = new FakeWindowsLoginItems();
+    const app = win as unknown as App;
+    expect(loginItemStatus(app, 'win32', c).openAtLogin).toBe(false);
+    setLoginItem(app, 'win32', true, c);
+    const [value] = [...win.run.values()];
+    expect(value).toMatchObject({ path: exe ?? win.execPath, enabled: true });
+    expect(value!.args.at(-1)).toBe('--hidden');
+    if (c.defaultAppPath) expect(value!.args[0]).toBe(`"${c.defaultAppPath}"`); // quoted: the path has a space
+    expect(loginItemStatus(app, 'win32', c)).toEqual({ openAtLogin: true, disabledByUser: false });
+    setLoginItem(app, 'win32', false, c);
+    expect(win.run.size).toBe(0);
+    expect(loginItemStatus(app, 'win32', c).openAtLogin).toBe(false);
   });
 
-  it('does nothing on Linux (no login-item API)', () => {
-    const f = fakeApp(false);
-    setLoginItem(f.app, 'linux', true, {});
-    expect(f.set).not.toHaveBeenCalled();
+  it('Windows: an item switched off in Task Manager shows unticked (and says so); ticking re-approves it', () => {
+    const win = new FakeWindowsLoginItems();
+    const app = win as unknown as App;
+    setLoginItem(app, 'win32', true, ctx);
+    win.disableInTaskManager();
+    expect(loginItemStatus(app, 'win32', ctx)).toEqual({ openAtLogin: false, disabledByUser: true });
+    expect(trayMenu({ paused: false, snoozedUntilMs: null, openAtLogin: false, loginItemDisabledByUser: true, compact: false }, 0).find((i) => i.action === 'toggle-login')?.label).toBe(
+      'Start at login (off in Task Manager)',
+    );
+    setLoginItem(app, 'win32', true, ctx);
+    expect(loginItemStatus(app, 'win32', ctx)).toEqual({ openAtLogin: true, disabledByUser: false });
   });
 });
 

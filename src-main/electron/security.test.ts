@@ -5,7 +5,7 @@ import type { Session, WebContents } from 'electron';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../util/logger';
 import { createAppProtocolHandler, resolveAppAsset } from './app-protocol';
-import { CONTENT_SECURITY_POLICY, denyAllPermissions, hardenWebContents, isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './security';
+import { appOnlyPermissions, CONTENT_SECURITY_POLICY, denyAllPermissions, hardenWebContents, lockDownPackaged, isAllowedExternalUrl, isAppUrl, secureWebPreferences } from './security';
 
 describe('isAppUrl', () => {
   it.each([
@@ -121,6 +121,59 @@ describe('denyAllPermissions', () => {
     expect(cb).toHaveBeenCalledWith(false);
     expect(check!()).toBe(false);
     expect(device!()).toBe(false);
+  });
+});
+
+describe('appOnlyPermissions (Copy buttons)', () => {
+  // Electron docs: setPermissionRequestHandler(handler(webContents, permission, callback, details{requestingUrl}))
+  // and setPermissionCheckHandler(handler(webContents, permission, requestingOrigin)).
+  function fakeSession() {
+    const h: { request?: (wc: unknown, p: string, cb: (ok: boolean) => void, d: unknown) => void; check?: (wc: unknown, p: string, o: string) => boolean; device?: () => boolean } = {};
+    const session = {
+      setPermissionRequestHandler: (f: typeof h.request) => (h.request = f),
+      setPermissionCheckHandler: (f: typeof h.check) => (h.check = f),
+      setDevicePermissionHandler: (f: typeof h.device) => (h.device = f),
+    } as unknown as Session;
+    return { session, h };
+  }
+
+  it.each([
+    { name: 'app origin may write the clipboard', permission: 'clipboard-sanitized-write', url: 'app://headroom/index.html#/alerts', want: true },
+    { name: 'app origin may not read it', permission: 'clipboard-read', url: 'app://headroom/index.html', want: false },
+    { name: 'another origin may not write it', permission: 'clipboard-sanitized-write', url: 'https://evil.example/', want: false },
+    { name: 'a look-alike app host may not', permission: 'clipboard-sanitized-write', url: 'app://headroom.evil/', want: false },
+    { name: 'no camera', permission: 'media', url: 'app://headroom/index.html', want: false },
+    { name: 'no notifications from web content', permission: 'notifications', url: 'app://headroom/index.html', want: false },
+  ])('$name', ({ permission, url, want }) => {
+    const { session, h } = fakeSession();
+    appOnlyPermissions(session, { devServerOrigin: null });
+    const cb = vi.fn();
+    h.request!({ getURL: () => url }, permission, cb, { requestingUrl: url });
+    expect(cb).toHaveBeenCalledWith(want);
+    const u = new URL(url);
+    expect(h.check!(null, permission, `${u.protocol}//${u.host}`)).toBe(want);
+    expect(h.device!()).toBe(false);
+  });
+});
+
+describe('lockDownPackaged', () => {
+  it('closes DevTools and swallows reload / DevTools shortcuts, nothing else', () => {
+    const listeners = new Map<string, (...a: unknown[]) => void>();
+    const contents = { on: (e: string, l: (...a: unknown[]) => void) => listeners.set(e, l), closeDevTools: vi.fn() };
+    lockDownPackaged(contents as never);
+    listeners.get('devtools-opened')!();
+    expect(contents.closeDevTools).toHaveBeenCalled();
+    const press = (input: Record<string, unknown>) => {
+      const event = { preventDefault: vi.fn() };
+      listeners.get('before-input-event')!(event, { type: 'keyDown', control: false, meta: false, shift: false, alt: false, ...input });
+      return event.preventDefault.mock.calls.length > 0;
+    };
+    expect(press({ key: 'F5' })).toBe(true);
+    expect(press({ key: 'r', control: true })).toBe(true);
+    expect(press({ key: 'I', control: true, shift: true })).toBe(true);
+    expect(press({ key: 'F12' })).toBe(true);
+    expect(press({ key: 'c', control: true })).toBe(false); // Copy still works
+    expect(press({ key: 'a', control: true })).toBe(false);
   });
 });
 

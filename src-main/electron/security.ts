@@ -112,6 +112,51 @@ export function hardenWebContents(contents: WebContents, options: HardenOptions)
   });
 }
 
+/**
+ * Permissions: the app's own pages may write to the clipboard (the Copy buttons use
+ * `navigator.clipboard.writeText`, which Chromium gates behind 'clipboard-sanitized-write');
+ * everything else (camera, notifications from web content, USB, clipboard *read* …) and every
+ * other origin is refused. Electron docs, session.setPermissionRequestHandler /
+ * setPermissionCheckHandler: the check handler gets the requesting origin, the request handler
+ * `details.requestingUrl`.
+ */
+export function appOnlyPermissions(
+  session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'>,
+  policy: OriginPolicy,
+  logger?: Logger,
+): void {
+  const allowed = (permission: string, url: string | null | undefined) => permission === 'clipboard-sanitized-write' && isAppUrl(url, policy);
+  session.setPermissionRequestHandler((webContents, permission, callback, details) => {
+    const url = (details as { requestingUrl?: string } | undefined)?.requestingUrl ?? webContents?.getURL?.();
+    const ok = allowed(permission, url);
+    if (!ok) logger?.warn(`Refused the '${permission}' permission to ${url ?? 'an unknown page'}.`);
+    callback(ok);
+  });
+  session.setPermissionCheckHandler((_webContents, permission, requestingOrigin) => allowed(permission, requestingOrigin));
+  session.setDevicePermissionHandler(() => false);
+}
+
+/**
+ * A packaged build has no reload, no DevTools and no default menu (the main process holds
+ * decrypted API keys; a renderer must not be inspected or reloaded into another state). Menu:
+ * main.ts calls Menu.setApplicationMenu(null). Here: DevTools closed when opened, and the
+ * reload / DevTools shortcuts swallowed.
+ */
+export function lockDownPackaged(contents: Pick<WebContents, 'on' | 'closeDevTools'>, logger?: Logger): void {
+  contents.on('devtools-opened', () => {
+    contents.closeDevTools();
+    logger?.warn('DevTools are not available in a packaged Headroom.');
+  });
+  contents.on('before-input-event', (event, input) => {
+    if (input.type !== 'keyDown') return;
+    const key = input.key.toLowerCase();
+    const mod = input.control || input.meta;
+    const reload = key === 'f5' || (mod && key === 'r');
+    const devtools = key === 'f12' || (mod && input.shift && (key === 'i' || key === 'j' || key === 'c')) || (input.meta && input.alt && key === 'i');
+    if (reload || devtools) event.preventDefault();
+  });
+}
+
 /** Every permission request (camera, notifications from web content, USB, …) is refused. */
 export function denyAllPermissions(session: Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'>): void {
   session.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));

@@ -96,7 +96,7 @@ describe('alert notifier', () => {
     update([]);
     update([fixtureAlert()]);
     update([fixtureAlert()]);
-    expect(shown).toEqual([{ title: 'Headroom: warning on gpu:0', body: fixtureAlert().message, urgency: 'normal' }]);
+    expect(shown).toEqual([{ title: 'Headroom: warning on gpu:0', body: fixtureAlert().message, urgency: 'normal', alertId: fixtureAlert().id }]);
   });
 
   it('notifies again on escalation to critical, and after clearing and re-raising', () => {

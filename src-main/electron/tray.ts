@@ -5,12 +5,28 @@
  * with fakes and benchmarked without the binary.
  */
 import type { Snapshot } from '../../shared/model/snapshot';
-import { renderTrayIconPng, trayIconKey, type TrayIconSpec } from '../tray-icon/tray-icon';
+import { renderAppIconPng } from '../tray-icon/app-icon';
+import { renderTrayIconPng, renderTrayIconPngAt, trayIconKey, WINDOWS_TRAY_SIZES, type TrayIconSpec } from '../tray-icon/tray-icon';
 import { buildTrayModel, type TrayAction, type TrayMenuItemModel, type TrayUiState } from './tray-model';
 
-/** PNG representations for `nativeImage.addRepresentation`: 16 px at 1×, 32 px at 2×. */
-export function trayImageRepresentations(spec: TrayIconSpec): { scaleFactor: number; width: number; height: number; buffer: Buffer }[] {
+/**
+ * PNG representations for `nativeImage.addRepresentation`. Windows: one drawn bitmap for each
+ * notification-area size (16/20/24/32/40/48 px = 100–300 % scaling), since Electron picks the
+ * representation for the display's scale factor and otherwise resamples the nearest one
+ * (blurry). macOS and Linux: 16 px at 1× and 32 px at 2×.
+ */
+export function trayImageRepresentations(spec: TrayIconSpec, platform: NodeJS.Platform = 'linux'): { scaleFactor: number; width: number; height: number; buffer: Buffer }[] {
+  if (platform === 'win32') return WINDOWS_TRAY_SIZES.map((px) => ({ scaleFactor: px / 16, width: px, height: px, buffer: renderTrayIconPngAt(spec, px) }));
   return [1, 2].map((scale) => ({ scaleFactor: scale, width: 16 * scale, height: 16 * scale, buffer: renderTrayIconPng(spec, scale) }));
+}
+
+/** The app window's icon: 32 DIP drawn at 100–300 % (32, 40, 48, 64, 80, 96 px) and 256 px. */
+export function appIconRepresentations(): { scaleFactor: number; width: number; height: number; buffer: Buffer }[] {
+  return [32, 40, 48, 64, 80, 96, 128].map((px) => ({ scaleFactor: px / 32, width: px, height: px, buffer: renderAppIconPng(px) }));
+}
+
+function menuKeyOf(items: readonly TrayMenuItemModel[]): string {
+  return items.map((i) => `${i.type}|${i.label}|${i.checked ? 1 : 0}|${i.enabled === false ? 0 : 1}${i.submenu ? `[${menuKeyOf(i.submenu)}]` : ''}`).join('\n');
 }
 
 export interface TrayTarget<Image, Menu> {
@@ -31,6 +47,8 @@ export interface TrayPresenterDeps<Image, Menu> {
 
 export interface TrayPresenter {
   update(snapshot: Snapshot | null, ui: TrayUiState, nowMs: number): void;
+  /** The display scale changed (`display-metrics-changed`): set the image again on the next update. */
+  invalidateIcon(): void;
   /** How often each part was pushed to the OS (tests, benchmark). */
   readonly counts: { readonly icon: number; readonly tooltip: number; readonly menu: number };
 }
@@ -54,12 +72,15 @@ export function createTrayPresenter<Image, Menu>(deps: TrayPresenterDeps<Image, 
         tooltip = model.tooltip;
         counts.tooltip++;
       }
-      const nextMenuKey = model.menu.map((i) => `${i.type}|${i.label}|${i.checked ? 1 : 0}|${i.enabled === false ? 0 : 1}`).join('\n');
+      const nextMenuKey = menuKeyOf(model.menu);
       if (nextMenuKey !== menuKey) {
         deps.tray.setContextMenu(deps.buildMenu(model.menu, deps.onAction));
         menuKey = nextMenuKey;
         counts.menu++;
       }
+    },
+    invalidateIcon() {
+      iconKey = null;
     },
     counts,
   };

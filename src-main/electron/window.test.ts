@@ -2,7 +2,7 @@ import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Rect } from '../settings/settings-schema';
 import { silentLogger } from '../util/logger';
-import { closeAction, COMPACT_SIZE, createWindowController, dashboardWindowOptions, NORMAL_SIZE, placeWindow, type WindowSettings } from './window';
+import { closeAction, COMPACT_SIZE, createWindowController, dashboardWindowOptions, NORMAL_SIZE, placeAtTray, placeWindow, type WindowSettings } from './window';
 
 const primary: Rect = { x: 0, y: 0, width: 1920, height: 1040 };
 const second: Rect = { x: 1920, y: 0, width: 2560, height: 1400 };
@@ -131,7 +131,7 @@ class FakeWindow {
   setMinimumSize() {}
 }
 
-function setup(initial: Partial<WindowSettings> = {}) {
+function setup(initial: Partial<WindowSettings> = {}, extra: { trayBounds?: () => Rect | null; releaseHiddenAfterMs?: number } = {}) {
   const windows: FakeWindow[] = [];
   const saved: WindowSettings[] = [];
   const trusted = new Set<number>();
@@ -157,13 +157,69 @@ function setup(initial: Partial<WindowSettings> = {}) {
     onVisibilityChange: (v) => visibility.push(v),
     logger: silentLogger,
     saveDelayMs: 100,
+    ...extra,
   });
   return { controller, windows, saved, trusted, visibility, quit: () => (quitting = true), settings: () => settings };
 }
 
+describe('placeAtTray (compact popover at the tray icon)', () => {
+  // Windows 11 at 1920×1080, taskbar at the bottom: work area 1920×1032, icon at y 1040.
+  const work: Rect = { x: 0, y: 0, width: 1920, height: 1032 };
+  it.each([
+    { name: 'taskbar at the bottom: above the icon', tray: { x: 1700, y: 1040, width: 24, height: 32 }, areas: [work], want: { x: 1532, y: 552, width: 360, height: 480 } },
+    { name: 'icon near the right edge: kept on screen', tray: { x: 1900, y: 1040, width: 24, height: 32 }, areas: [work], want: { x: 1560, y: 552, width: 360, height: 480 } },
+    { name: 'taskbar at the top', tray: { x: 1700, y: 0, width: 24, height: 32 }, areas: [{ x: 0, y: 48, width: 1920, height: 1032 }], want: { x: 1532, y: 48, width: 360, height: 480 } },
+    { name: 'taskbar on the right', tray: { x: 1880, y: 900, width: 32, height: 24 }, areas: [{ x: 0, y: 0, width: 1872, height: 1080 }], want: { x: 1512, y: 600, width: 360, height: 480 } },
+    { name: 'on the second display', tray: { x: 3900, y: 1400, width: 24, height: 32 }, areas: [work, { x: 1920, y: 0, width: 2560, height: 1392 }], want: { x: 3732, y: 912, width: 360, height: 480 } },
+  ])('$name', ({ tray, areas, want }) => {
+    expect(placeAtTray(tray, areas, COMPACT_SIZE)).toEqual(want);
+  });
+  it('no bounds (Linux) → null', () => {
+    expect(placeAtTray({ x: 0, y: 0, width: 0, height: 0 }, [work], COMPACT_SIZE)).toBeNull();
+    expect(placeAtTray(null, [work], COMPACT_SIZE)).toBeNull();
+  });
+});
+
 describe('window controller', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
+
+  it('opens at a page: a new window loads it, an open one navigates its fragment without a second window', () => {
+    const t = setup();
+    t.controller.showPage('alerts?alert=vram-critical%3Agpu%3A0');
+    const w = t.windows[0]!;
+    expect(w.urls).toEqual(['app://headroom/index.html#/alerts?alert=vram-critical%3Agpu%3A0']);
+    w.emit('ready-to-show');
+    t.controller.showPage('alerts');
+    expect(t.windows).toHaveLength(1);
+    expect(w.urls.at(-1)).toBe('app://headroom/index.html#/alerts');
+    expect(w.visible).toBe(true);
+  });
+
+  it('releases a window hidden for long (renderer memory back) and creates a fresh one on open', () => {
+    const t = setup({}, { releaseHiddenAfterMs: 60_000 });
+    t.controller.show();
+    const w = t.windows[0]!;
+    w.emit('ready-to-show');
+    w.userClose(); // hides
+    vi.advanceTimersByTime(59_000);
+    t.controller.show(); // shown again in time: kept
+    vi.advanceTimersByTime(120_000);
+    expect(w.destroyed).toBe(false);
+    w.userClose();
+    vi.advanceTimersByTime(60_000);
+    expect(w.destroyed).toBe(true);
+    expect(t.trusted.has(w.webContents.id)).toBe(false);
+    t.controller.show();
+    expect(t.windows).toHaveLength(2);
+    expect(t.saved.length).toBeGreaterThan(0);
+  });
+
+  it('the compact popover opens at the tray icon', () => {
+    const t = setup({ compact: true, compactBounds: { x: 10, y: 10, width: 360, height: 480 } }, { trayBounds: () => ({ x: 1700, y: 1040, width: 24, height: 32 }) });
+    t.controller.show();
+    expect(t.windows[0]!.bounds).toEqual({ x: 1532, y: 560, width: 360, height: 480 });
+  });
 
   it('creates no window until first shown, then shows it once ready', () => {
     const t = setup();

@@ -9,6 +9,7 @@ import type { BackendCollector, GpuSource, SourceSample, SystemSource } from '..
 import type { Logger } from '../util/logger';
 import { RingBuffer } from './ring-buffer';
 import { initialAlertState, stepAlerts } from '../../shared/alerts/engine';
+import { commandShellFor } from '../../shared/alerts/remedies';
 import type { AlertTransition } from '../../shared/alerts/rules';
 import { tiersForGpu, type AlertSettings } from '../../shared/alerts/settings';
 import type { AlertEngineState } from '../../shared/alerts/types';
@@ -17,6 +18,9 @@ import type { PredictionService } from '../models/predictions';
 import { attributeGpuMemory } from '../collectors/attribution/attribute';
 import type { ComputeApp } from '../collectors/attribution/compute-apps.parse';
 import { startLoop } from './scheduler';
+
+/** Remedies in alerts name commands for this machine's shell (PowerShell on Windows). */
+const COMMAND_SHELL = commandShellFor(process.platform);
 
 export interface MonitorOptions {
   gpuSources: GpuSource[];
@@ -176,7 +180,7 @@ export class Monitor implements Disposable {
     const backends = this.options.predictions
       ? this.options.predictions.annotate({ backends: backendReadings, collectors: this.backends, gpus, criticalPct: this.alertSettings.vram.criticalPct, cacheTypeOf: this.options.cacheTypeOf })
       : backendReadings;
-    const step = stepAlerts({ state: this.alertState, input: { gpus, backends }, settings: this.alertSettings, nowMs: atMs });
+    const step = stepAlerts({ state: this.alertState, input: { gpus, backends, commandShell: COMMAND_SHELL }, settings: this.alertSettings, nowMs: atMs });
     this.alertState = step.state;
     const alerts: Alert[] = step.alerts;
     const snapshot: Snapshot = {

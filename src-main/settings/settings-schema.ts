@@ -58,6 +58,11 @@ const windowSchema = z.object({
   compact: z.boolean().default(false),
 });
 
+const traySchema = z.object({
+  /** The GPU the tray icon shows (`gpu:<index>`); null = the fullest GPU. */
+  iconGpu: z.string().regex(/^gpu:\d+$/, 'must be a GPU id such as gpu:0').nullable().default(null),
+});
+
 const alertsSchema = z.object({
   notifications: z.boolean().default(true),
   /** Epoch ms until which desktop notifications are held back; null = not snoozed. */
@@ -83,6 +88,7 @@ export const persistedSettingsSchema = z.object({
   window: windowSchema.default({ bounds: null, compactBounds: null, maximized: false, compact: false }),
   alerts: alertsSchema.default({ notifications: true, snoozedUntilMs: null, webhookUrl: null, mutedRules: [] }),
   history: historySchema.default({ retentionDays: 7 }),
+  tray: traySchema.default({ iconGpu: null }),
 });
 export type PersistedSettings = z.infer<typeof persistedSettingsSchema>;
 

@@ -95,3 +95,62 @@ export function renderTrayIconPng(spec: TrayIconSpec, scale = 1): Buffer {
   const r = renderTrayIcon(spec, scale);
   return encodePng(r.width, r.height, r.data);
 }
+
+/**
+ * Windows tray sizes: the notification area draws a 16 px icon at 100 % and 20, 24, 32, 40 and
+ * 48 px at 125, 150, 200, 250 and 300 % scaling (Windows "Icons" guidelines; SM_CXSMICON).
+ */
+export const WINDOWS_TRAY_SIZES = [16, 20, 24, 32, 40, 48] as const;
+
+/**
+ * Renders the icon at any pixel size. Multiples of 16 use the 16 px design scaled by a whole
+ * number; other sizes lay the gauge out in real pixels and draw the digits with the largest
+ * whole-number font scale that fits, so no size is a resampled (blurry) copy of another.
+ */
+export function renderTrayIconAt(spec: TrayIconSpec, px: number): Raster {
+  if (!Number.isInteger(px) || px < 16 || px > 256) throw new RangeError(`renderTrayIconAt: size must be 16–256 px, got ${px}`);
+  if (px % TRAY_GRID === 0) return renderTrayIcon(spec, px / TRAY_GRID);
+  const r = createRaster(px, px);
+  const text = trayIconText(spec.pct);
+  const level = Number(text);
+  const font = fontFor(text);
+  const s = Math.max(1, Math.floor(px / TRAY_GRID));
+  const tw = textWidth(font, text) * s;
+  const th = font.height * s;
+  const x0 = Math.floor((px - tw) / 2);
+  const dot = (x: number, y: number, c: Rgba) => fillRect(r, x0 + x * s, y, s, s, c);
+
+  if (spec.template) {
+    const barH = Math.max(3, Math.round((3 * px) / TRAY_GRID));
+    const barY = px - barH - Math.max(1, Math.round(px / TRAY_GRID));
+    const ty = Math.max(0, Math.floor((barY - th) / 2));
+    forEachInk(font, text, 0, 0, (x, y) => dot(x, ty + y * s, INK));
+    const inset = Math.max(1, Math.round(px / TRAY_GRID));
+    fillRect(r, inset, barY, px - 2 * inset, barH, INK_FAINT);
+    const filled = Number.isFinite(level) ? Math.round(((px - 2 * inset) * level) / 100) : 0;
+    if (filled > 0) fillRect(r, inset, barY, filled, barH, INK);
+    return r;
+  }
+
+  const colors = PALETTE[spec.level];
+  fillRect(r, 0, 0, px, px, colors.empty);
+  const filledRows = Number.isFinite(level) ? Math.round((px * level) / 100) : px;
+  if (filledRows > 0) fillRect(r, 0, px - filledRows, px, filledRows, colors.fill);
+  const clear: Rgba = [0, 0, 0, 0];
+  const c = Math.max(1, Math.round(px / TRAY_GRID));
+  for (const [x, y] of [[0, 0], [1, 0], [0, 1]] as const) {
+    fillRect(r, x * c, y * c, c, c, clear);
+    fillRect(r, px - (x + 1) * c, y * c, c, c, clear);
+    fillRect(r, x * c, px - (y + 1) * c, c, c, clear);
+    fillRect(r, px - (x + 1) * c, px - (y + 1) * c, c, c, clear);
+  }
+  const ty = Math.floor((px - th) / 2);
+  forEachInk(font, text, 0, 0, (x, y) => fillRect(r, x0 + x * s - s, ty + y * s - s, 3 * s, 3 * s, OUTLINE));
+  forEachInk(font, text, 0, 0, (x, y) => dot(x, ty + y * s, TEXT));
+  return r;
+}
+
+export function renderTrayIconPngAt(spec: TrayIconSpec, px: number): Buffer {
+  const r = renderTrayIconAt(spec, px);
+  return encodePng(r.width, r.height, r.data);
+}

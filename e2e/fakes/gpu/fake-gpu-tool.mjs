@@ -21,6 +21,7 @@
  * Lines end with "\n" unless `crlf` is set on the rule. Plain JS so that it runs without tsx.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 function intervalFromArgs(argv) {
   for (let i = 0; i < argv.length; i += 1) {
@@ -90,7 +91,7 @@ export function run(behaviour) {
 }
 
 const fixtures = new URL('../../fixtures/backends/', import.meta.url);
-const fx = (rel) => new URL(rel, fixtures).pathname;
+const fx = (rel) => fileURLToPath(new URL(rel, fixtures));
 
 /** What each fake in `bin/` does when no behaviour file is given: print the recorded output. */
 const defaults = {
@@ -101,8 +102,15 @@ const defaults = {
       { stdoutFile: fx('nvidia-smi/query-gpu.single.csv') },
     ],
   },
-  'rocm-smi': { rules: [{ whenArgs: ['--json'], stdoutFile: fx('rocm-smi/meminfo.json') }, { stdoutFile: fx('rocm-smi/meminfo.txt') }] },
-  'amd-smi': { rules: [{ stdoutFile: fx('amd-smi/metric-mem-usage.json') }] },
+  'rocm-smi': {
+    rules: [
+      { whenArgs: ['--showproductname', '--json'], stdoutFile: fx('rocm-smi/productname.json') },
+      { whenArgs: ['--showproductname'], stdoutFile: fx('rocm-smi/productname.txt') },
+      { whenArgs: ['--json'], stdoutFile: fx('rocm-smi/meminfo.json') },
+      { stdoutFile: fx('rocm-smi/meminfo.txt') },
+    ],
+  },
+  'amd-smi': { rules: [{ whenArgs: ['static'], stdoutFile: fx('amd-smi/static.json') }, { stdoutFile: fx('amd-smi/metric-mem-usage.json') }] },
   sysctl: {
     rules: [
       { whenArgs: ['iogpu.wired_limit_mb', 'hw.memsize'], stdout: `${readFileSync(fx('macos/sysctl.iogpu.wired_limit_mb.txt'), 'utf8')}${readFileSync(fx('macos/sysctl.hw.memsize.txt'), 'utf8')}` },

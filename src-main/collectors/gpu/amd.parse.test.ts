@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MiB } from '../../../shared/units/bytes';
 import { gpuFixture } from '../../../e2e/fakes/gpu/make-fake-tool';
-import { parseAmdSmiMemUsage, parseRocmSmiMeminfo } from './amd.parse';
+import { parseAmdSmiMemUsage, parseAmdSmiProductNames, parseRocmSmiMeminfo, parseRocmSmiProductNames, withProductNames } from './amd.parse';
 
 const fixture = (rel: string) => readFileSync(gpuFixture(rel), 'utf8');
 
@@ -64,5 +64,33 @@ describe('parseAmdSmiMemUsage', () => {
     const { readings } = parseAmdSmiMemUsage(text);
     expect(readings.map((r) => ({ index: r.index, total: r.memoryTotalBytes, used: r.memoryUsedBytes, free: r.memoryFreeBytes }))).toEqual(want);
     for (const r of readings) expect(r).toMatchObject({ vendor: 'amd', sourceId: 'amd-smi', id: `gpu:${r.index}` });
+  });
+});
+
+describe('AMD product names (shown as nvidia-smi names are)', () => {
+  it('rocm-smi --showproductname --json: "Card series", old and ROCm 6 key spelling', () => {
+    expect([...parseRocmSmiProductNames(fixture('rocm-smi/productname.json'))]).toEqual([
+      [0, 'Navi 31 [Radeon RX 7900 XT/7900 XTX/7900M]'],
+      [1, 'AMD Instinct MI210'],
+    ]);
+  });
+
+  it('rocm-smi text mode', () => {
+    expect([...parseRocmSmiProductNames(fixture('rocm-smi/productname.txt'))]).toEqual([[0, 'Navi 31 [Radeon RX 7900 XT/7900 XTX/7900M]']]);
+  });
+
+  it('amd-smi static: asic.market_name, else board.product_name; N/A and junk dropped', () => {
+    expect([...parseAmdSmiProductNames(fixture('amd-smi/static.json'))]).toEqual([[0, 'Radeon RX 7900 XTX']]);
+    expect([...parseAmdSmiProductNames('{"gpu_data": [{"gpu": 1, "asic": {"market_name": "N/A"}, "board": {"product_name": "AMD Radeon PRO W7900"}}]}')]).toEqual([[1, 'AMD Radeon PRO W7900']]);
+    expect([...parseAmdSmiProductNames('{"gpu": 0, "asic": {"market_name": 42}}')]).toEqual([]);
+    expect([...parseAmdSmiProductNames('')]).toEqual([]);
+    expect([...parseRocmSmiProductNames('{"card0": {"Card series": ""}}')]).toEqual([]);
+  });
+
+  it('applies the names to the memory readings by GPU index', () => {
+    const { readings } = parseRocmSmiMeminfo(fixture('rocm-smi/meminfo.dual.json'));
+    const named = withProductNames(readings, parseRocmSmiProductNames(fixture('rocm-smi/productname.json')));
+    expect(named.map((r) => r.name)).toEqual(['Navi 31 [Radeon RX 7900 XT/7900 XTX/7900M]', 'AMD Instinct MI210']);
+    expect(withProductNames(readings, new Map()).map((r) => r.name)).toEqual(['AMD GPU 0', 'AMD GPU 1']);
   });
 });

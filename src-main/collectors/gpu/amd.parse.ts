@@ -144,3 +144,65 @@ export function parseAmdSmiMemUsage(text: string): AmdParseResult {
   });
   return { readings: sortByIndex(readings), skipped };
 }
+
+/** GPU index → product name, from a one-time query at start (names do not change). */
+export type AmdProductNames = Map<number, string>;
+
+/** A product name as shown: trimmed, "N/A"/empty dropped, capped for the UI. */
+function productName(v: unknown): string | null {
+  if (typeof v !== 'string') return null;
+  const s = v.replace(/\s+/g, ' ').trim();
+  if (s === '' || /^(n\/a|unknown|unsupported)$/i.test(s)) return null;
+  return s.length > 96 ? `${s.slice(0, 95)}…` : s;
+}
+
+/** A value by key, ignoring case (rocm-smi wrote "Card series", ROCm 6 writes "Card Series"). */
+function field(record: Record<string, unknown>, key: string): unknown {
+  const k = Object.keys(record).find((x) => x.toLowerCase() === key.toLowerCase());
+  return k === undefined ? undefined : record[k];
+}
+
+/** Parses `rocm-smi --showproductname --json` (or its text mode): "Card series" per card. */
+export function parseRocmSmiProductNames(text: string): AmdProductNames {
+  const names: AmdProductNames = new Map();
+  const json = extractJson(text);
+  if (isRecord(json)) {
+    for (const [key, value] of Object.entries(json)) {
+      const m = /^card(\d+)$/.exec(key);
+      const name = m && isRecord(value) ? productName(field(value, 'Card series')) : null;
+      if (m && name) names.set(Number(m[1]), name);
+    }
+    return names;
+  }
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^GPU\[(\d+)\]\s*:\s*Card series:\s*(.+)$/i.exec(line);
+    const name = m ? productName(m[2]) : null;
+    if (m && name) names.set(Number(m[1]), name);
+  }
+  return names;
+}
+
+/** Parses `amd-smi static --asic --board --json`: `asic.market_name`, else `board.product_name`. */
+export function parseAmdSmiProductNames(text: string): AmdProductNames {
+  const names: AmdProductNames = new Map();
+  const json = extractJson(text);
+  const entries = Array.isArray(json)
+    ? json.filter(isRecord)
+    : isRecord(json)
+      ? 'asic' in json
+        ? [json]
+        : (Object.values(json).find((v): v is unknown[] => Array.isArray(v) && v.some((e) => isRecord(e) && 'asic' in e)) ?? []).filter(isRecord)
+      : [];
+  entries.forEach((entry, position) => {
+    const gpu = parseLooseNumber(typeof entry.gpu === 'number' || typeof entry.gpu === 'string' ? entry.gpu : null);
+    const index = gpu !== null && Number.isInteger(gpu) && gpu >= 0 ? gpu : position;
+    const name = (isRecord(entry.asic) ? productName(entry.asic.market_name) : null) ?? (isRecord(entry.board) ? productName(entry.board.product_name) : null);
+    if (name) names.set(index, name);
+  });
+  return names;
+}
+
+/** Readings with the product names where known ("AMD GPU 0" stays where the tool gave none). */
+export function withProductNames(readings: GpuReading[], names: AmdProductNames): GpuReading[] {
+  return names.size === 0 ? readings : readings.map((r) => (names.has(r.index) ? { ...r, name: names.get(r.index)! } : r));
+}

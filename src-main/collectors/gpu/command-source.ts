@@ -16,6 +16,11 @@ export interface CommandGpuSourceOptions {
   parse(stdout: string): { readings: GpuReading[]; skipped: string[] };
   timeoutMs?: number;
   maxBufferBytes?: number;
+  /**
+   * Static facts asked once (AMD product names: `rocm-smi --showproductname`, `amd-smi
+   * static`), applied to every reading. Runs on the first read only, never per tick.
+   */
+  loadOnce?: () => Promise<(readings: GpuReading[]) => GpuReading[]>;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
@@ -23,6 +28,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 export function createCommandGpuSource(options: CommandGpuSourceOptions): GpuSource {
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   let disposed = false;
+  let decorate: Promise<(readings: GpuReading[]) => GpuReading[]> | null = null;
   return {
     id: options.id,
     label: options.label,
@@ -38,7 +44,13 @@ export function createCommandGpuSource(options: CommandGpuSourceOptions): GpuSou
         const hint = result.timedOut ? ' Is the GPU driver hung?' : '';
         return { status: 'error', message: `${result.message}${hint}` };
       }
-      const { readings, skipped } = options.parse(result.stdout);
+      const parsed = options.parse(result.stdout);
+      const { skipped } = parsed;
+      let readings = parsed.readings;
+      if (options.loadOnce) {
+        decorate ??= options.loadOnce().catch(() => (r: GpuReading[]) => r);
+        readings = (await decorate)(readings);
+      }
       if (readings.length === 0) {
         const why = skipped.length > 0 ? skipped.join('; ') : 'no GPU in its output';
         return { status: 'error', message: `${options.id}: ${why}.` };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GiB } from '../../../shared/units/bytes';
@@ -61,6 +62,24 @@ describe('probeGpuSources / createGpuSources', () => {
     expect(r?.status === 'ok' && r.value[0]?.vendor).toBe('amd');
   });
 
+  it('Linux AMD: the product name is asked once and shown on every reading', async () => {
+    const log = path.join(bin.dir, 'amd-smi.calls.log');
+    await writeFakeTool(bin.dir, 'amd-smi', {
+      logFile: log,
+      rules: [
+        { whenArgs: ['static', '--asic', '--board', '--json'], stdoutFile: gpuFixture('amd-smi/static.json') },
+        { whenArgs: ['metric', '--mem-usage', '--json'], stdoutFile: gpuFixture('amd-smi/metric-mem-usage.json') },
+      ],
+    });
+    const { sources: started } = await create(linux());
+    for (let i = 0; i < 3; i++) {
+      const r = await started[0]!.read(AbortSignal.timeout(5_000));
+      expect(r.status === 'ok' && r.value.map((g) => g.name)).toEqual(['Radeon RX 7900 XTX']);
+    }
+    const calls = (await readFile(log, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { argv: string[] }).argv[0]);
+    expect(calls.filter((a) => a === 'static')).toHaveLength(1);
+  });
+
   it('Linux AMD: rocm-smi alone when amd-smi is broken', async () => {
     await writeFakeTool(bin.dir, 'rocm-smi', { rules: [{ stdoutFile: gpuFixture('rocm-smi/meminfo.dual.json') }] });
     await writeFakeTool(bin.dir, 'amd-smi', { rules: [{ stderr: 'amdsmi.AmdSmiLibraryException: Error code: 34\n', exitCode: 1 }] });
@@ -107,6 +126,14 @@ describe('probeGpuSources / createGpuSources', () => {
     expect(started.map((s) => s.id)).toEqual(['windows-counters']);
     expect(summary(probes)['nvidia-smi']?.reason).toBe('nvidia-smi not found in System32, the DriverStore, NVSMI or on PATH.');
     expect(summary(probes)['rocm-smi']?.reason).toMatch(/^Linux only/);
+  });
+
+  it('Windows: the counters are read through WMI (any display language) when Windows PowerShell exists', async () => {
+    const ps = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+    const locate = { platform: 'win32' as const, env: { WINDIR: 'C:\\Windows' }, isExecutable: async (f: string) => f === ps, listDirs: async () => [], mtimeMs: async () => null };
+    const { sources: started, probes } = await create(linux({ platform: 'win32', locate, env: { WINDIR: 'C:\\Windows' }, loadWindowsAdapters: async () => [] }));
+    expect(started.map((s) => [s.id, s.label])).toEqual([['windows-counters', 'Windows GPU counters (WMI)']]);
+    expect(probes.find((p) => p.id === 'windows-counters')).toMatchObject({ isAvailable: true, path: ps, reason: 'Read through WMI (any display language).' });
   });
 
   it('Windows with NVIDIA: the counters enrich the nvidia-smi source', async () => {

@@ -8,17 +8,19 @@
 import type { SourceStatus } from '../../../shared/model/snapshot';
 import { silentLogger, type Logger } from '../../util/logger';
 import type { GpuSource } from '../types';
-import { parseAmdSmiMemUsage, parseRocmSmiMeminfo } from './amd.parse';
+import { parseAmdSmiMemUsage, parseAmdSmiProductNames, parseRocmSmiMeminfo, parseRocmSmiProductNames, withProductNames } from './amd.parse';
 import { appleGpuBudget, parseSysctl } from './apple.parse';
 import { APPLE_SYSCTL_ARGS, createAppleSource } from './apple.collector';
 import { createCommandGpuSource } from './command-source';
 import { defaultLocateDeps, locateNvidiaSmi, locateRocmTool, locateSysctl, locateTypeperf, type LocateDeps } from './locate';
+import { NvidiaSourceWatch, type NvidiaWatchOptions } from './nvidia-reprobe';
 import { NvidiaSmiStream, queryNvidiaSmiOnce } from './nvidia-smi.collector';
 import { runCommand } from './run-command';
 import { createSiGraphicsSource, loadSiControllers } from './si-graphics.collector';
 import { parseSiGraphics, type SiGraphicsController } from './si-graphics.parse';
 import { createWindowsCountersSource, withWindowsCounters } from './windows-counters.collector';
 import type { WindowsAdapterInfo } from './windows-counters.pair';
+import { createWmiCountersSource, locateWindowsPowerShell } from './windows-wmi.collector';
 
 export type GpuSourceId = 'nvidia-smi' | 'amd-smi' | 'rocm-smi' | 'windows-counters' | 'apple-unified' | 'systeminformation';
 
@@ -43,7 +45,7 @@ export interface GpuSourcesOptions {
   /** File-system access for locating tools (tests pass a fake). */
   locate?: LocateDeps;
   /** Explicit executables from settings; skip the search for those. */
-  paths?: Partial<Record<'nvidia-smi' | 'rocm-smi' | 'amd-smi' | 'typeperf' | 'sysctl', string>>;
+  paths?: Partial<Record<'nvidia-smi' | 'rocm-smi' | 'amd-smi' | 'typeperf' | 'sysctl' | 'powershell', string>>;
   /** Source ids the user switched off. */
   disabled?: readonly GpuSourceId[];
   /** Sampling interval (ms) for the streams. Default 1000. */
@@ -51,6 +53,11 @@ export interface GpuSourcesOptions {
   /** Time limit for each probe run (ms). Default 5000. */
   probeTimeoutMs?: number;
   logger?: Logger;
+  /**
+   * Probe nvidia-smi again with backoff when it exists but fails (driver not ready at login).
+   * Default true; `NvidiaSourceWatch` backoff and give-up options for tests.
+   */
+  nvidiaReprobe?: boolean | Pick<NvidiaWatchOptions, 'backoffMs' | 'giveUpAfterMs' | 'relocateCheckMs'>;
   /** Injected for tests; default starts `NvidiaSmiStream`. */
   createNvidiaSource?: (path: string) => GpuSource;
   /** Injected for tests; default `si.graphics().controllers`. */
@@ -65,13 +72,16 @@ const LABELS: Record<GpuSourceId, string> = {
   'nvidia-smi': 'NVIDIA (nvidia-smi)',
   'amd-smi': 'AMD (amd-smi)',
   'rocm-smi': 'AMD (rocm-smi)',
-  'windows-counters': 'Windows GPU counters (typeperf)',
+  'windows-counters': 'Windows GPU counters',
   'apple-unified': 'Apple Silicon (unified memory)',
   systeminformation: 'GPU (systeminformation fallback)',
 };
 
 export const ROCM_SMI_ARGS = ['--showmeminfo', 'vram', '--json'] as const;
 export const AMD_SMI_ARGS = ['metric', '--mem-usage', '--json'] as const;
+/** Product names, asked once at start (issue 17 item 4): shown as nvidia-smi's name is. */
+export const ROCM_SMI_NAME_ARGS = ['--showproductname', '--json'] as const;
+export const AMD_SMI_NAME_ARGS = ['static', '--asic', '--board', '--json'] as const;
 
 interface Ctx {
   platform: NodeJS.Platform;
@@ -114,6 +124,10 @@ async function probeAmdTool(ctx: Ctx, id: 'amd-smi' | 'rocm-smi'): Promise<GpuSo
 
 async function probeTypeperf(ctx: Ctx): Promise<GpuSourceProbe> {
   if (ctx.platform !== 'win32') return probe('windows-counters', 'Windows', false, 'Windows only.');
+  // Preferred: the WMI raw counter classes through one PowerShell reader (works in every
+  // display language); typeperf's English counter paths fail on localized Windows.
+  const powershell = ctx.opts.paths?.powershell ?? (ctx.opts.paths?.typeperf ? null : await locateWindowsPowerShell(ctx.deps));
+  if (powershell) return probe('windows-counters', 'Windows', true, 'Read through WMI (any display language).', powershell);
   const path = ctx.opts.paths?.typeperf ?? (await locateTypeperf(ctx.deps));
   if (!path) return probe('windows-counters', 'Windows', false, 'typeperf.exe not found in System32 or on PATH.');
   return probe('windows-counters', 'Windows', true, null, path);
@@ -186,6 +200,7 @@ export function probeToSourceStatus(p: GpuSourceProbe): SourceStatus {
  */
 export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ sources: GpuSource[]; probes: GpuSourceProbe[] }> {
   const probes = await probeGpuSources(opts);
+  const ctx = context(opts);
   const intervalMs = opts.intervalMs ?? 1000;
   const logger = opts.logger;
   const byId = (id: GpuSourceId) => probes.find((p) => p.id === id && p.isAvailable);
@@ -197,21 +212,52 @@ export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ 
   const nvidia = byId('nvidia-smi');
   const typeperf = byId('windows-counters');
   const windowsCounters = () =>
-    createWindowsCountersSource({
-      typeperfPath: typeperf?.path ?? 'typeperf',
-      intervalMs,
-      ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
+    typeperf?.path && /powershell(\.exe)?$/i.test(typeperf.path)
+      ? createWmiCountersSource({
+          powershellPath: typeperf.path,
+          intervalMs,
+          ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
+          ...(logger ? { logger } : {}),
+        })
+      : createWindowsCountersSource({
+          typeperfPath: typeperf?.path ?? 'typeperf',
+          intervalMs,
+          ...(opts.loadWindowsAdapters ? { loadAdapters: opts.loadWindowsAdapters } : {}),
+          ...(logger ? { logger } : {}),
+        });
+  const createStream = opts.createNvidiaSource ?? ((path: string) => new NvidiaSmiStream({ path, intervalMs, logger: logger ?? silentLogger }));
+  const createNvidia = (path: string) => (typeperf ? withWindowsCounters(createStream(path), windowsCounters()) : createStream(path));
+  // Found but failing (driver not ready at login, mid-update): probe again with backoff.
+  const nvidiaProbe = probes.find((p) => p.id === 'nvidia-smi');
+  const reprobe = opts.nvidiaReprobe ?? true;
+  const waiting = !nvidia && nvidiaProbe?.path && reprobe !== false && !(opts.disabled ?? []).includes('nvidia-smi') ? nvidiaProbe : null;
+  const watch = (initial: { path: string } | { reason: string }, fallback: GpuSource | null) =>
+    new NvidiaSourceWatch({
+      initial,
+      fallback,
+      create: createNvidia,
+      probe: async () => {
+        const p = await probeNvidia(ctx);
+        return p.isAvailable && p.path ? { ok: true, path: p.path } : { ok: false, reason: p.reason ?? 'nvidia-smi is not ready.' };
+      },
+      relocate: async () => opts.paths?.['nvidia-smi'] ?? (await locateNvidiaSmi(ctx.deps)),
+      isExecutable: (path) => ctx.deps.isExecutable(path),
+      ...(typeof reprobe === 'object' ? reprobe : {}),
       ...(logger ? { logger } : {}),
     });
   if (nvidia?.path) {
-    const create = opts.createNvidiaSource ?? ((path: string) => new NvidiaSmiStream({ path, intervalMs, logger: logger ?? silentLogger }));
-    const source = create(nvidia.path);
     select(nvidia);
     if (typeperf) {
       select(typeperf);
       typeperf.reason = 'Adds shared-memory (spill) and per-process figures to the NVIDIA readings.';
-      sources.push(withWindowsCounters(source, windowsCounters()));
-    } else sources.push(source);
+    }
+    sources.push(watch({ path: nvidia.path }, null));
+  } else if (waiting) {
+    // The watch reports NVIDIA's state itself; no path yet (nothing may run the failing tool).
+    select(waiting);
+    waiting.path = null;
+    if (typeperf) select(typeperf);
+    sources.push(watch({ reason: waiting.reason ?? 'nvidia-smi failed.' }, typeperf ? windowsCounters() : null));
   } else if (typeperf) {
     select(typeperf);
     sources.push(windowsCounters());
@@ -228,6 +274,12 @@ export async function createGpuSources(opts: GpuSourcesOptions = {}): Promise<{ 
         file: amd.path,
         args: isAmdSmi ? AMD_SMI_ARGS : ROCM_SMI_ARGS,
         parse: isAmdSmi ? parseAmdSmiMemUsage : parseRocmSmiMeminfo,
+        loadOnce: async () => {
+          const r = await runCommand(amd.path!, isAmdSmi ? AMD_SMI_NAME_ARGS : ROCM_SMI_NAME_ARGS, { timeoutMs: ctx.timeoutMs });
+          const names = r.ok ? (isAmdSmi ? parseAmdSmiProductNames : parseRocmSmiProductNames)(r.stdout) : new Map<number, string>();
+          if (!r.ok) logger?.warn(`${amd.id}: could not read the GPU product names (${r.message}); showing "AMD GPU <n>".`);
+          return (readings) => withProductNames(readings, names);
+        },
       }),
     );
     const other = probes.find((p) => p.id === (isAmdSmi ? 'rocm-smi' : 'amd-smi'));

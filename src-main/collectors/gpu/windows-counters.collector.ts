@@ -62,7 +62,7 @@ export function adaptersFromSi(controllers: readonly SiGraphicsController[]): Wi
 function describeTypeperfExit(file: string, code: number | string | null, tail: string): string {
   if (code === 'ENOENT') return `typeperf not found at ${file}.`;
   if (/no valid counters|counter.*not found|0xC0000BB8/i.test(tail)) {
-    return 'typeperf: the GPU counters are missing. They need Windows 10 1709+ with a WDDM 2 driver, and English counter names (localized Windows is not supported yet).';
+    return 'typeperf: the GPU counters are missing. They need Windows 10 1709+ with a WDDM 2 driver, and English counter names; on localized Windows Headroom reads them through WMI, which needs Windows PowerShell (System32\\WindowsPowerShell).';
   }
   const first = tail.trim().split(/\r?\n/).filter((l) => !/^"/.test(l))[0]?.slice(0, 200) ?? '';
   return `typeperf exited${code !== null ? ` (code ${code})` : ''}${first ? `: ${first}` : '.'}`;

@@ -47,7 +47,7 @@ export const WINDOWS_GPU_COUNTERS = [
 ] as const;
 
 const PATH_RE = /\\(gpu adapter memory|gpu process memory)\(([^)]*)\)\\(dedicated usage|shared usage)$/i;
-const INSTANCE_RE = /^(?:pid_(\d+)_)?(luid_0x[0-9a-f]+_0x[0-9a-f]+_phys_\d+)$/i;
+export const INSTANCE_RE = /^(?:pid_(\d+)_)?(luid_0x[0-9a-f]+_0x[0-9a-f]+_phys_\d+)$/i;
 
 /** `\\HOST\GPU Adapter Memory(luid_…)\Dedicated Usage` → column, or null for other counters. */
 export function parseCounterPath(path: string): CounterColumn | null {

@@ -1,3 +1,4 @@
+import { commandShellFromUserAgent } from '../../../shared/alerts/remedies';
 import { backendKindLabels } from '../../../shared/model/backend-labels';
 import type { Alert, Snapshot } from '../../../shared/model/snapshot';
 import { ruleKeyOf } from '../settings/rule-keys';
@@ -19,6 +20,8 @@ const backendNames = backendKindLabels;
 export interface ActiveAlertCardProps {
   alert: Alert;
   snapshot: Snapshot;
+  /** The alert a clicked notification opened the page at: highlighted and focusable. */
+  focused?: boolean;
   isMuted: boolean;
   muteBusy: boolean;
   onToggleMute(ruleKey: string, mute: boolean): void;
@@ -26,13 +29,15 @@ export interface ActiveAlertCardProps {
 }
 
 /** One active alert: severity, kind, message, since; mute; one-click unload; reload guidance. */
-export function ActiveAlertCard({ alert, snapshot, isMuted, muteBusy, onToggleMute, onUnload }: ActiveAlertCardProps) {
+export function ActiveAlertCard({ alert, snapshot, focused = false, isMuted, muteBusy, onToggleMute, onUnload }: ActiveAlertCardProps) {
   const ruleKey = ruleKeyOf(alert.id);
   const unloads = unloadTargets(alert, snapshot);
-  const guidance = wantsReloadGuidance(alert) ? modelsFor(alert, snapshot).map(reloadGuidance).filter((g) => g !== null) : [];
+  // Commands for the viewer's OS and shell (PowerShell on Windows).
+  const shell = commandShellFromUserAgent(navigator.userAgent);
+  const guidance = wantsReloadGuidance(alert) ? modelsFor(alert, snapshot).map((m) => reloadGuidance(m, shell)).filter((g) => g !== null) : [];
   const titleId = `alert-${alert.id.replace(/[^\w-]/g, '_')}`;
   return (
-    <li className={`card alert-card alert-card-${alert.severity}`} data-testid={`active-alert-${alert.kind}`} data-severity={alert.severity} aria-labelledby={titleId}>
+    <li className={`card alert-card alert-card-${alert.severity}${focused ? ' alert-card-focused' : ''}`} data-alert-id={alert.id} tabIndex={focused ? -1 : undefined} data-testid={`active-alert-${alert.kind}`} data-severity={alert.severity} aria-labelledby={titleId}>
       <div className="alert-card-head">
         <h3 id={titleId}>
           <span className={`badge badge-${alert.severity}`}>{alert.severity === 'critical' ? 'Critical' : 'Warning'}</span> {kindNames[alert.kind]}{' '}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { Snapshot } from '../../../shared/model/snapshot';
 import { useAlertLog } from '../../hooks/useAlertLog';
 import { useSettings } from '../../hooks/useSettings';
@@ -53,6 +53,16 @@ export function AlertsPage({ snapshot }: { snapshot: Snapshot }) {
     setOutcome(r.ok ? { ok: true, message: r.value.message } : { ok: false, message: r.error.message });
   };
 
+  // Opened from a desktop notification (`#/alerts?alert=<id>`): bring that alert into view once.
+  const focusId = new URLSearchParams(location.hash.split('?')[1] ?? '').get('alert');
+  const focusPresent = focusId !== null && snapshot.alerts.some((a) => a.id === focusId);
+  useEffect(() => {
+    if (!focusId || !focusPresent) return;
+    const card = document.querySelector<HTMLElement>(`[data-alert-id="${CSS.escape(focusId)}"]`);
+    card?.scrollIntoView({ block: 'center' });
+    card?.focus();
+  }, [focusId, focusPresent]);
+
   const labelOf = (key: string) => RULE_KEYS.find((r) => r.key === key)?.label ?? key;
 
   return (
@@ -105,7 +115,7 @@ export function AlertsPage({ snapshot }: { snapshot: Snapshot }) {
         ) : (
           <ul className="alert-cards">
             {snapshot.alerts.map((a) => (
-              <ActiveAlertCard key={a.id} alert={a} snapshot={snapshot} isMuted={muted.includes(a.id.split(':')[0]!)} muteBusy={muteBusy} onToggleMute={(k, m) => void toggleMute(k, m)} onUnload={setPending} />
+              <ActiveAlertCard key={a.id} alert={a} snapshot={snapshot} focused={a.id === focusId} isMuted={muted.includes(a.id.split(':')[0]!)} muteBusy={muteBusy} onToggleMute={(k, m) => void toggleMute(k, m)} onUnload={setPending} />
             ))}
           </ul>
         )}

@@ -1,4 +1,4 @@
-import { smallerContext } from '../../../shared/alerts/remedies';
+import { ollamaKvCacheRestart, smallerContext, type CommandShell } from '../../../shared/alerts/remedies';
 import type { Alert, BackendKind, BackendReading, LoadedModel, Snapshot } from '../../../shared/model/snapshot';
 import { formatGiB } from '../../../shared/units/bytes';
 import { ruleKeyOf } from '../settings/rule-keys';
@@ -71,7 +71,7 @@ export interface ReloadGuidance {
  * "Reload with a smaller context / quantized KV" for a model: the exact command for its server
  * (flags from shared/alerts/remedies.ts). Context: half the current one (at least 2048 tokens).
  */
-export function reloadGuidance({ backend, model }: AlertModel): ReloadGuidance | null {
+export function reloadGuidance({ backend, model }: AlertModel, shell: CommandShell = 'posix'): ReloadGuidance | null {
   const current = model.contextLength ?? null;
   const ctx = smallerContext(current) ?? current ?? 4096;
   const why = current === null ? 'context unknown; 4,096 tokens is a safe start' : ctx < current ? `half of the ${current.toLocaleString()} tokens it runs with` : `the ${current.toLocaleString()} tokens it runs with, with a quantized KV cache`;
@@ -83,7 +83,9 @@ export function reloadGuidance({ backend, model }: AlertModel): ReloadGuidance |
         model: m,
         contextTokens: ctx,
         why,
-        command: [`ollama stop ${m}`, 'OLLAMA_KV_CACHE_TYPE=q8_0 OLLAMA_FLASH_ATTENTION=1 ollama serve', `ollama run ${m}`, `/set parameter num_ctx ${ctx}`].join('\n'),
+        // POSIX: stop the model, restart `ollama serve` with the variables. Windows (PowerShell):
+        // setx + restart the Ollama tray app (shared/alerts/remedies.ts), never `VAR=x cmd`.
+        command: [`ollama stop ${m}`, ...ollamaKvCacheRestart(shell), `ollama run ${m}`, `/set parameter num_ctx ${ctx}`].join('\n'),
       };
     case 'llamacpp':
       return { kind: 'llamacpp', model: m, contextTokens: ctx, why, command: `llama-server -m <${m}.gguf> -c ${ctx} --cache-type-k q8_0 --cache-type-v q8_0 -fa on` };

@@ -3,6 +3,7 @@ import type { HistoryPoint } from '../../../shared/contract/requests';
 import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { formatGiB, headroomBytes, usedPct } from '../../../shared/units/bytes';
 import { Gauge, levelFor } from './Gauge';
+import { Sparkline } from './Sparkline';
 import { TimelinePanel } from './TimelinePanel';
 
 export interface GpuCardProps {
@@ -13,7 +14,7 @@ export interface GpuCardProps {
   version: number;
   /** The whole Snapshot (owners of the GPU's memory, models on it). */
   snapshot?: Snapshot;
-  /** Compact window: no timeline. */
+  /** Compact window (tray popover): a sparkline of the last minutes instead of the timeline. */
   compact?: boolean;
 }
 
@@ -84,6 +85,7 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
           </div>
         </dl>
       </div>
+      {compact && <Sparkline history={history} nowMs={snapshot?.atMs ?? Date.now()} warningPct={warningPct} criticalPct={criticalPct} level={level} />}
       {!compact && <TimelinePanel gpu={gpu} live={history} version={version} warningPct={warningPct} criticalPct={criticalPct} snapshot={snapshot} />}
     </section>
   );
