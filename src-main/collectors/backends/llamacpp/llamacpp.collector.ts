@@ -19,6 +19,7 @@ import {
   type CollectorExtras,
 } from '../http/backend-status';
 import { CounterRate } from '../http/counter-rate';
+import { BodyCache } from '../http/body-cache';
 import { CollectorLifetime } from '../http/lifecycle';
 import {
   kvLayout,
@@ -61,6 +62,8 @@ class LlamaCppCollector implements BackendCollector {
   private readonly now: () => number;
   private readonly auth: AuthGate;
   private readonly lifetime = new CollectorLifetime();
+  /** Decoded bodies, reused while a body is byte-identical to the last one. */
+  private readonly bodies = new BodyCache();
   private readonly promptTokens = new CounterRate();
   private readonly predictedTokens = new CounterRate();
   /** Kept while protected paths are behind the 401 back-off. */
@@ -77,7 +80,7 @@ class LlamaCppCollector implements BackendCollector {
     this.id = backendId('llamacpp', this.url);
     this.now = options.now ?? Date.now;
     this.auth = new AuthGate(this.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), now: this.now };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), bodies: this.bodies, now: this.now };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
@@ -113,7 +116,7 @@ class LlamaCppCollector implements BackendCollector {
     const slots = this.optional(rest.slots, problems, notes, 'the slots endpoint is off (--no-slots): no per-slot context fill');
     const metricsText = this.optional(rest.metrics, problems, notes, 'start llama-server with --metrics for queue length and token rates');
     const models = this.take(rest.models, problems);
-    const metrics = metricsText === null ? null : parseLlamaCppMetrics(metricsText);
+    const metrics = metricsText === null ? null : this.bodies.decode('metrics', metricsText, parseLlamaCppMetrics);
     if (metrics && !metrics.isLlamaCpp) {
       problems.push({ status: 'error', message: `${serverName('llamacpp', this.url)}: /metrics has no llamacpp: series. Is another kind of server on this port now?` });
     }

@@ -17,6 +17,7 @@ import {
   type CollectorExtras,
 } from '../http/backend-status';
 import { CounterRate } from '../http/counter-rate';
+import { BodyCache } from '../http/body-cache';
 import { CollectorLifetime } from '../http/lifecycle';
 import {
   maxConcurrencyFor,
@@ -42,6 +43,8 @@ class VllmCollector implements BackendCollector {
   private readonly now: () => number;
   private readonly auth: AuthGate;
   private readonly lifetime = new CollectorLifetime();
+  /** Decoded bodies, reused while a body is byte-identical to the last one. */
+  private readonly bodies = new BodyCache();
   private readonly preemptions = new CounterRate();
   private readonly promptTokens = new CounterRate();
   private readonly generationTokens = new CounterRate();
@@ -54,7 +57,7 @@ class VllmCollector implements BackendCollector {
     this.id = backendId('vllm', this.url);
     this.now = options.now ?? Date.now;
     this.auth = new AuthGate(this.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), now: this.now };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), bodies: this.bodies, now: this.now };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
@@ -83,7 +86,7 @@ class VllmCollector implements BackendCollector {
 
     let parsed: VllmMetrics | null = null;
     if (metrics.ok) {
-      parsed = parseVllmMetrics(metrics.value);
+      parsed = this.bodies.decode('metrics', metrics.value, parseVllmMetrics);
       if (!parsed.isVllm) {
         parsed = null;
         problems.push({
