@@ -53,6 +53,8 @@ interface Protected {
 
 /** How long answers of endpoints that change only on a model reload are reused. */
 const SLOW_ENDPOINT_MS = 10_000;
+/** How long a successful /health is trusted while the other endpoints keep answering. */
+const HEALTH_EVERY_MS = 5_000;
 
 class LlamaCppCollector implements BackendCollector {
   readonly kind = 'llamacpp' as const;
@@ -87,10 +89,14 @@ class LlamaCppCollector implements BackendCollector {
     if (this.lifetime.isDisposed) return this.stopped();
     const call = { signal: this.lifetime.signalFor(signal), withKey: true };
     const tryProtected = this.auth.canTry();
-    const [health, rest] = await Promise.all([
-      getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false }),
-      tryProtected ? this.readProtected(call) : Promise.resolve(null),
-    ]);
+    // /health only says "ok" while /slots and /metrics answer: read it every few seconds, and
+    // again at once whenever another endpoint fails (loading, restarting, gone).
+    const readHealth = () => getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS });
+    let [health, rest] = await Promise.all([readHealth(), tryProtected ? this.readProtected(call) : Promise.resolve(null)]);
+    if (rest && (!rest.slots.ok || !rest.metrics.ok || !rest.props.ok) && !this.lifetime.isDisposed) {
+      this.client.cache?.delete('/health');
+      health = await readHealth();
+    }
     if (this.lifetime.isDisposed) return this.stopped();
 
     if (!health.ok) {

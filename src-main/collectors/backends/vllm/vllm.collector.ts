@@ -31,6 +31,9 @@ import {
 
 export type VllmCollectorOptions = BackendCollectorOptions & CollectorExtras;
 
+/** How long a successful /health is trusted while /metrics keeps answering. */
+const HEALTH_EVERY_MS = 5_000;
+
 export function createVllmCollector(options: VllmCollectorOptions): BackendCollector {
   return new VllmCollector(options);
 }
@@ -64,13 +67,20 @@ class VllmCollector implements BackendCollector {
     if (this.lifetime.isDisposed) return this.stopped();
     const call = { signal: this.lifetime.signalFor(signal) };
     const tryModels = this.auth.canTry();
-    const [health, metrics, models, version] = await Promise.all([
-      getText(this.client, '/health', { ...call, withKey: false }),
+    const [firstHealth, metrics, models, version] = await Promise.all([
+      // A dead engine still serves /metrics, so /health is what says so: every few seconds while
+      // /metrics answers, and at once when it does not.
+      getText(this.client, '/health', { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS }),
       getText(this.client, '/metrics', { ...call, withKey: false }),
       // The served models change only on a restart: read them every 10 s (cleared when /health fails).
       tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true, maxAgeMs: 10_000 }) : Promise.resolve(null),
       this.version === null ? getJson(this.client, '/version', vllmVersionSchema, { ...call, withKey: false }) : Promise.resolve(null),
     ]);
+    let health = firstHealth;
+    if (!metrics.ok && !this.lifetime.isDisposed) {
+      this.client.cache?.delete('/health');
+      health = await getText(this.client, '/health', { ...call, withKey: false });
+    }
     if (this.lifetime.isDisposed) return this.stopped();
     const atMs = this.now();
     if (version?.ok) this.version = version.value.version;
