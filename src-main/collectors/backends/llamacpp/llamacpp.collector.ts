@@ -92,7 +92,8 @@ class LlamaCppCollector implements BackendCollector {
     // /health only says "ok" while /slots and /metrics answer: read it every few seconds, and
     // again at once whenever another endpoint fails (loading, restarting, gone).
     const readHealth = () => getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS });
-    let [health, rest] = await Promise.all([readHealth(), tryProtected ? this.readProtected(call) : Promise.resolve(null)]);
+    const [firstHealth, rest] = await Promise.all([readHealth(), tryProtected ? this.readProtected(call) : Promise.resolve(null)]);
+    let health = firstHealth;
     if (rest && (!rest.slots.ok || !rest.metrics.ok || !rest.props.ok) && !this.lifetime.isDisposed) {
       this.client.cache?.delete('/health');
       health = await readHealth();
