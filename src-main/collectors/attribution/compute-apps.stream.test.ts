@@ -87,3 +87,23 @@ describe('ComputeAppsStream (one long-running nvidia-smi --query-compute-apps -l
     expect(s.latest()).toBeNull();
   });
 });
+
+describe('ComputeAppsStream on a driver without loop mode for compute apps', () => {
+  it('keeps the list of the last run (exit 0) until the next one, instead of none', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'headroom-apps-once-'));
+    const st = join(d, 'smi');
+    writeFileSync(`${st}.apps`, `#once\n${recorded}`);
+    const saved = process.env.FAKE_NVIDIA_SMI_STATE;
+    process.env.FAKE_NVIDIA_SMI_STATE = st;
+    const s = new ComputeAppsStream({ path: fakeSmi, intervalMs: 100, logger: silentLogger, initialBackoffMs: 5_000 });
+    try {
+      await until(() => s.lastError(), (e) => e !== null);
+      await new Promise((r) => setTimeout(r, 400)); // well past one iteration: the run is over
+      expect(s.latest()?.apps.map((a) => a.pid)).toEqual([48211, 48377]);
+    } finally {
+      s.dispose();
+      process.env.FAKE_NVIDIA_SMI_STATE = saved;
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

@@ -45,6 +45,8 @@ export class ComputeAppsStream implements ComputeAppsSource {
   private parsed: { lines: string[]; text: string; result: ComputeAppsResult } | null = null;
   private startedAtMs: number;
   private reported: string | null = null;
+  /** The last run ended by itself with exit 0 (a driver without loop mode for this query). */
+  private exitedCleanly = false;
 
   constructor(private readonly options: ComputeAppsStreamOptions) {
     this.now = options.now ?? Date.now;
@@ -56,6 +58,7 @@ export class ComputeAppsStream implements ComputeAppsSource {
       // No process → no line: silence is normal here, so no stall watchdog.
       staleAfterMs: null,
       onStart: () => {
+        this.exitedCleanly = false;
         this.burst = [];
         this.lastLineAtMs = null;
         this.startedAtMs = this.now();
@@ -67,6 +70,7 @@ export class ComputeAppsStream implements ComputeAppsSource {
         this.reported = text;
       },
       describeExit: (code, tail) => {
+        this.exitedCleanly = code === 0;
         const first = tail.trim().split(/\r?\n/)[0]?.slice(0, 200) ?? '';
         if (code === 'ENOENT') return `${options.path} not found.`;
         return `exited${code !== null ? ` (code ${code})` : ''}${first ? `: ${first}` : '.'}`;
@@ -87,6 +91,8 @@ export class ComputeAppsStream implements ComputeAppsSource {
     // One iteration plus slack without a line: the last iteration printed nothing (no process).
     const quietMs = this.intervalMs * 1.5 + 500;
     if (this.lastLineAtMs !== null && now - this.lastLineAtMs <= quietMs) return this.parseBurst();
+    // Without loop mode the tool prints one list and exits 0: that list holds until the next run.
+    if (this.exitedCleanly && !this.stream.isRunning) return this.lastLineAtMs === null ? NO_APPS : this.parseBurst();
     if (this.stream.lastProblem !== null || !this.stream.isRunning) return null;
     // Running and silent: no process, once a whole iteration has passed since the start.
     return now - this.startedAtMs > quietMs ? NO_APPS : null;
