@@ -62,9 +62,9 @@ describe('ComputeAppsStream (one long-running nvidia-smi --query-compute-apps -l
 
   it('reuses the parsed list while iterations are identical', async () => {
     writeFileSync(`${state}.apps`, recorded);
-    const s = start(100);
+    const s = start(300);
     const a = await until(() => s.latest(), (r) => (r?.apps.length ?? 0) > 0);
-    await new Promise((r) => setTimeout(r, 350)); // a few more identical iterations
+    await new Promise((r) => setTimeout(r, 700)); // two more identical iterations
     expect(s.latest()).toBe(a);
   });
 
