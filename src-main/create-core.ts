@@ -18,7 +18,7 @@ import type { SettingsStore } from './settings/settings-store';
 import { HistoryStore } from './history/history-store';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
-import { ComputeAppsPoller } from './collectors/attribution/compute-apps.poller';
+import { ComputeAppsStream } from './collectors/attribution/compute-apps.stream';
 import { createGpuSources, probeToSourceStatus } from './collectors/gpu/gpu-sources';
 import { SystemMemorySource } from './collectors/system/system.collector';
 import type { GpuSource } from './collectors/types';
@@ -147,7 +147,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     const probeLines = gpu.probes.filter((p) => !p.isSelected).map(probeToSourceStatus);
     const ollamaKv = ollamaKvAssumptions();
     const nvidia = gpu.probes.find((p) => p.id === 'nvidia-smi' && p.isSelected && p.path);
-    const apps = nvidia ? store.add(new ComputeAppsPoller({ path: nvidia.path!, logger })) : null;
+    const apps = nvidia ? store.add(new ComputeAppsStream({ path: nvidia.path!, logger })) : null;
     const specs: BackendSpec[] = options.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey ?? null }));
     const d = store.add(new BackendDiscovery({ configured: specs, discover: options.discover, timeoutMs: Math.max(1000, Math.min(options.intervalMs, 3000)), logger }));
     discovery = d;

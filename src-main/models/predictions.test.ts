@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeGguf } from '../../bench/accuracy/gguf-writer';
 import { buildTinyModel, plainMetadata } from '../../bench/accuracy/tiny-models';
 import { startFakeServer, type FakeServer } from '../../e2e/fakes/fake-http';
-import type { GpuReading } from '../../shared/model/snapshot';
+import type { ModelArchitecture } from '../../shared/estimator/architecture';
+import type { BackendReading, GpuReading, LoadedModel } from '../../shared/model/snapshot';
+import type { BackendCollector } from '../collectors/types';
+import { ModelResolver } from './resolver';
 import { GiB } from '../../shared/units/bytes';
 import { OllamaCollector } from '../collectors/backends/ollama/ollama.collector';
 import { blobPathFromModelfile } from '../collectors/backends/ollama/ollama.parse';
@@ -96,5 +99,70 @@ describe('vLLM KV bytes', () => {
     } finally {
       delete process.env.HF_HUB_CACHE;
     }
+  });
+});
+
+describe('per-model prediction cache', () => {
+  const gpu = (totalGiB: number): GpuReading[] => [
+    { id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'G', uuid: null, memoryTotalBytes: totalGiB * GiB, memoryUsedBytes: GiB, memoryFreeBytes: (totalGiB - 1) * GiB, utilizationPct: null, temperatureC: null, powerWatts: null },
+  ];
+  const reading = (contextLength: number, extra: Partial<LoadedModel> = {}): BackendReading => ({
+    id: 'ollama@127.0.0.1:11434', kind: 'ollama', url: 'http://127.0.0.1:11434', status: 'up', message: null, version: '0.12.6',
+    models: [{ name: 'qwen2.5-coder:14b', contextLength, sizeBytes: 12 * GiB, vramBytes: 12 * GiB, kvBytesPerToken: null, kvCacheBytes: null, ...extra }],
+  });
+  const arch = () => {
+    const r = new ModelResolver().fromCatalog('qwen2.5-coder:14b');
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value.architecture;
+  };
+  /** A collector that reports the architecture the way Ollama's /api/show does. */
+  const collector = (a: ModelArchitecture): BackendCollector => ({
+    id: 'ollama@127.0.0.1:11434', kind: 'ollama', url: 'http://127.0.0.1:11434',
+    sample: () => Promise.reject(new Error('not used')), dispose: () => undefined,
+    architectureOf: () => a,
+  });
+
+  it('reuses the annotation while nothing it depends on changes (rates may change)', () => {
+    const service = new PredictionService(silentLogger);
+    const c = collector(arch());
+    const first = service.annotate({ backends: [reading(8192)], collectors: [c], gpus: gpu(24), criticalPct: 90 });
+    const second = service.annotate({ backends: [reading(8192, { requestsRunning: 3, generationTokensPerSecond: 41 })], collectors: [c], gpus: gpu(24), criticalPct: 90 });
+    expect(service.computations).toBe(1);
+    expect(second[0]!.models[0]!.prediction).toBe(first[0]!.models[0]!.prediction);
+    expect(second[0]!.models[0]!.kvCacheBytes).toBe(first[0]!.models[0]!.kvCacheBytes);
+    expect(second[0]!.models[0]!.requestsRunning).toBe(3);
+  });
+
+  it.each([
+    { name: 'a changed body (another context length)', change: { context: 16384 }, check: (m: LoadedModel) => expect(m.prediction?.currentContextTokens).toBe(16384) },
+    { name: 'a settings change (critical threshold)', change: { criticalPct: 80 }, check: (m: LoadedModel) => expect(m.prediction?.thresholdBytes).toBe(Math.floor(24 * GiB * 0.8)) },
+    { name: 'a settings change (KV cache type)', change: { cacheType: 'q8_0' as const }, check: (m: LoadedModel) => expect(m.prediction?.currentCacheType).toBe('q8_0') },
+    { name: 'another GPU size', change: { gpuGiB: 48 }, check: (m: LoadedModel) => expect(m.prediction?.gpuTotalBytes).toBe(48 * GiB) },
+    { name: 'a reloaded model (new architecture object)', change: { reload: true }, check: (m: LoadedModel) => expect(m.prediction).not.toBeNull() },
+  ])('recomputes after $name', ({ change, check }) => {
+    const service = new PredictionService(silentLogger);
+    const c = collector(arch());
+    const base = { backends: [reading(8192)], collectors: [c], gpus: gpu(24), criticalPct: 90, cacheTypeOf: () => 'f16' as const };
+    const before = service.annotate(base)[0]!.models[0]!;
+    const next = {
+      backends: [reading(change.context ?? 8192)],
+      collectors: [change.reload ? collector(arch()) : c],
+      gpus: gpu(change.gpuGiB ?? 24),
+      criticalPct: change.criticalPct ?? 90,
+      cacheTypeOf: () => change.cacheType ?? ('f16' as const),
+    };
+    const after = service.annotate(next)[0]!.models[0]!;
+    expect(service.computations).toBe(2);
+    expect(after.prediction).not.toBe(before.prediction);
+    check(after);
+  });
+
+  it('forgets an unloaded model: loading it again computes afresh', () => {
+    const service = new PredictionService(silentLogger);
+    const c = collector(arch());
+    service.annotate({ backends: [reading(8192)], collectors: [c], gpus: gpu(24), criticalPct: 90 });
+    service.annotate({ backends: [{ ...reading(8192), models: [] }], collectors: [c], gpus: gpu(24), criticalPct: 90 });
+    service.annotate({ backends: [reading(8192)], collectors: [c], gpus: gpu(24), criticalPct: 90 });
+    expect(service.computations).toBe(2);
   });
 });

@@ -37,10 +37,34 @@ export interface PredictionContext {
 
 const MAX_CACHE = 64;
 
+/** The fields `annotate` sets on a model. */
+const ANNOTATED_FIELDS = ['kvBytesPerToken', 'kvCacheBytes', 'kvSource', 'prediction', 'predictionError'] as const satisfies readonly (keyof LoadedModel)[];
+
+/** The model fields a prediction depends on (not the per-tick rates and queue lengths). */
+function modelInputs(m: LoadedModel): string {
+  return [
+    m.name,
+    m.contextLength,
+    m.sizeBytes,
+    m.kvCacheBytes,
+    m.kvBytesPerToken,
+    m.kvSource ?? '',
+    m.quantization ?? '',
+    m.slots?.length ?? '',
+    m.kvUnified ?? '',
+    m.kvCacheCapacityTokens ?? '',
+    m.cacheConfig?.cacheDtype ?? '',
+  ].join('|');
+}
+
 export class PredictionService {
   private readonly archCache = new Map<string, ArchEntry>();
   private readonly pending = new Set<string>();
-  private readonly predictions = new Map<string, { prediction: ModelPredictionView | null; error: string | null }>();
+  /** Per architecture object (a reloaded model brings a new one), then per context, GPU size and threshold. */
+  private readonly predictions = new WeakMap<ModelArchitecture, Map<string, { prediction: ModelPredictionView | null; error: string | null }>>();
+  /** Per loaded model (backend id + name): the inputs last seen and the fields the annotation set. */
+  private readonly annotated = new Map<string, { sig: string; arch: object | null; patch: Partial<LoadedModel> }>();
+  private computeCount = 0;
 
   constructor(
     private readonly logger: Logger,
@@ -50,29 +74,76 @@ export class PredictionService {
   /** Returns the backends with `prediction` / `predictionError` filled on each model. */
   annotate(ctx: PredictionContext): BackendReading[] {
     if (!ctx.gpus.length) return ctx.backends;
-    return ctx.backends.map((b) => {
-      if (b.kind === 'vllm' && b.models.length) return { ...b, models: b.models.map((m) => this.vllmKv(m, ctx.gpus)) };
+    const seen = new Set<string>();
+    const out = ctx.backends.map((b) => {
+      if (b.kind === 'vllm' && b.models.length) {
+        const gpuTotal = ctx.gpus[0]!.memoryTotalBytes;
+        return {
+          ...b,
+          models: b.models.map((m) => {
+            const sig = `${modelInputs(m)}|${gpuTotal}`;
+            return this.memo(`${b.id}\u0000${m.name}`, seen, sig, this.archCache.get(`hf:${m.name}`) ?? null, m, () => this.vllmKv(m, ctx.gpus));
+          }),
+        };
+      }
       if (!b.models.length || b.kind === 'vllm' || b.kind === 'openai') return b;
       const collector = ctx.collectors.find((c) => c.id === b.id);
       const gpu = gpuFor(b, ctx.gpus);
-      return { ...b, models: b.models.map((m) => this.annotateModel(b, m, collector, gpu, ctx)) };
+      const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
+      return {
+        ...b,
+        models: b.models.map((m) => {
+          const entry = this.architecture(b, m, collector);
+          const sig = [modelInputs(m), gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
+          return this.memo(`${b.id}\u0000${m.name}`, seen, sig, entry?.arch ?? null, m, () => this.annotateModel(b, m, entry, gpu, ctx.criticalPct, cacheType));
+        }),
+      };
     });
+    // Models no longer loaded: forget them (bounded memory, and a reload starts afresh).
+    for (const key of this.annotated.keys()) if (!seen.has(key)) this.annotated.delete(key);
+    return out;
   }
 
-  private annotateModel(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined, gpu: GpuReading, ctx: PredictionContext): LoadedModel {
-    const entry = this.architecture(b, m, collector);
+  /**
+   * The annotation of a model whose inputs are unchanged since the last tick is reused: a steady
+   * state costs one string comparison per model, not the KV and curve formulas. Inputs: the
+   * model's memory-relevant fields, the GPU it is predicted on, the threshold, the KV type, and
+   * the architecture (by identity: a reloaded model brings a new one).
+   */
+  private memo(key: string, seen: Set<string>, sig: string, arch: object | null, m: LoadedModel, compute: () => LoadedModel): LoadedModel {
+    seen.add(key);
+    const hit = this.annotated.get(key);
+    if (hit && hit.sig === sig && hit.arch === arch) return { ...m, ...hit.patch };
+    this.computeCount += 1;
+    const out = compute();
+    const patch: Partial<LoadedModel> = {};
+    for (const field of ANNOTATED_FIELDS) if (field in out) (patch as Record<string, unknown>)[field] = out[field];
+    this.annotated.set(key, { sig, arch, patch });
+    return out;
+  }
+
+  private annotateModel(b: BackendReading, m: LoadedModel, entry: ArchEntry | null, gpu: GpuReading, criticalPct: number, cacheType: KvCacheType): LoadedModel {
     if (!entry) return { ...m, prediction: null, predictionError: null };
     if (!entry.arch) return { ...m, prediction: null, predictionError: entry.error };
     m = withExactKv(m, entry.arch, b);
-    const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
-    const key = [b.id, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry.source].join('|');
-    let cached = this.predictions.get(key);
+    const key = [b.id, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, criticalPct, cacheType, entry.source].join('|');
+    let forArch = this.predictions.get(entry.arch);
+    if (!forArch) {
+      forArch = new Map();
+      this.predictions.set(entry.arch, forArch);
+    }
+    let cached = forArch.get(key);
     if (!cached) {
-      cached = this.predict(b, m, entry, gpu, ctx.criticalPct, cacheType);
-      if (this.predictions.size >= MAX_CACHE) this.predictions.clear();
-      this.predictions.set(key, cached);
+      cached = this.predict(b, m, entry, gpu, criticalPct, cacheType);
+      if (forArch.size >= MAX_CACHE) forArch.clear();
+      forArch.set(key, cached);
     }
     return { ...m, prediction: cached.prediction, predictionError: cached.error };
+  }
+
+  /** How many times a model's annotation was computed rather than reused (tests, diagnostics). */
+  get computations(): number {
+    return this.computeCount;
   }
 
   private predict(b: BackendReading, m: LoadedModel, entry: ArchEntry, gpu: GpuReading, criticalPct: number, cacheType: KvCacheType) {

@@ -93,10 +93,23 @@ export function run(behaviour) {
 const fixtures = new URL('../../fixtures/backends/', import.meta.url);
 const fx = (rel) => fileURLToPath(new URL(rel, fixtures));
 
+/** The recorded compute-apps lines (pid, name, MiB) with the `gpu_uuid` column Headroom's query adds. */
+function computeAppsWithUuid() {
+  const uuid = readFileSync(fx('nvidia-smi/query-gpu.single.csv'), 'utf8').split(',')[1].trim();
+  return readFileSync(fx('nvidia-smi/compute-apps.linux.llm.noheader-nounits.csv'), 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => `${l}, ${uuid}`)
+    .join('\n');
+}
+
 /** What each fake in `bin/` does when no behaviour file is given: print the recorded output. */
 const defaults = {
   'nvidia-smi': {
     rules: [
+      // `--query-compute-apps=pid,process_name,used_gpu_memory,gpu_uuid … -lms N`: one iteration per
+      // tick, the recorded processes with the uuid of the recorded GPU (nothing when a list is empty).
+      { whenArgs: ['--query-compute-apps', '-lms'], stream: { frames: [computeAppsWithUuid()] } },
       { whenArgs: ['-lms'], stream: { framesFile: fx('nvidia-smi/query-gpu.single.csv') } },
       { whenArgs: ['--query-compute-apps'], stdoutFile: fx('nvidia-smi/compute-apps.linux.llm.noheader-nounits.csv') },
       { stdoutFile: fx('nvidia-smi/query-gpu.single.csv') },

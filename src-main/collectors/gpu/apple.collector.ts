@@ -1,7 +1,8 @@
 /**
  * Apple Silicon GPU source: the unified-memory budget from `sysctl` (re-read every
  * `budgetTtlMs`, it changes only with `sudo sysctl`) and memory in use system-wide (the GPU
- * has no memory of its own to count).
+ * has no memory of its own to count). systeminformation's `mem()` runs `sysctl` and `vm_stat`
+ * (three processes) on macOS, so memory in use is re-read every `usedTtlMs`, never per tick.
  */
 import si from 'systeminformation';
 import type { GpuReading } from '../../../shared/model/snapshot';
@@ -16,6 +17,8 @@ export interface AppleSourceOptions {
   /** Bytes of memory in use system-wide; defaults to systeminformation's `mem().active`. */
   readUsedBytes?: () => Promise<number | null>;
   budgetTtlMs?: number;
+  /** Reuse the memory-in-use figure this long (ms); default 15 s. */
+  usedTtlMs?: number;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -29,7 +32,9 @@ export function createAppleSource(options: AppleSourceOptions): GpuSource {
   const readUsed = options.readUsedBytes ?? activeMemoryBytes;
   const ttl = options.budgetTtlMs ?? 30_000;
   const now = options.now ?? Date.now;
+  const usedTtlMs = options.usedTtlMs ?? 15_000;
   let cached: { atMs: number; budget: AppleGpuBudget; chip: string | null } | null = null;
+  let used: { atMs: number; bytes: number | null } | null = null;
   let disposed = false;
 
   async function budget(signal: AbortSignal): Promise<{ budget: AppleGpuBudget; chip: string | null } | string> {
@@ -50,13 +55,16 @@ export function createAppleSource(options: AppleSourceOptions): GpuSource {
       if (disposed) return { status: 'unavailable', message: 'apple-unified: source disposed.' };
       const b = await budget(signal);
       if (typeof b === 'string') return { status: 'error', message: `Apple GPU budget: ${b}` };
-      let used: number | null;
-      try {
-        used = await readUsed();
-      } catch {
-        used = null;
+      if (!used || now() - used.atMs >= usedTtlMs) {
+        let bytes: number | null;
+        try {
+          bytes = await readUsed();
+        } catch {
+          bytes = null;
+        }
+        used = { atMs: now(), bytes };
       }
-      const reading = appleGpuReading(b.budget, used, b.chip);
+      const reading = appleGpuReading(b.budget, used.bytes, b.chip);
       if (!reading) return { status: 'error', message: 'Apple GPU: memory in use could not be read.' };
       return { status: 'ok', value: [reading], message: reading.note ?? null };
     },

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Disposable } from '../../../shared/lifecycle/disposable';
+import { stopChild as stopGracefully, trackChild } from '../child-processes';
 
 export interface LineStreamOptions {
   file: string;
@@ -21,8 +22,8 @@ export interface LineStreamOptions {
   describeExit?(code: number | string | null, outputTail: string): string;
   /** Called when the stream ends or stalls, with the sentence (log it once at the boundary). */
   onProblem?(message: string): void;
-  /** No line for this long → kill and restart (ms). */
-  staleAfterMs: number;
+  /** No line for this long → kill and restart (ms); null where silence is normal (no watchdog). */
+  staleAfterMs: number | null;
   /** First restart delay; doubles up to `maxBackoffMs`. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -70,15 +71,19 @@ export function startLineStream(options: LineStreamOptions): LineStream {
   let starts = 0;
   let startedAtMs = 0;
 
-  const watchdog = setInterval(() => {
-    if (!child || disposed) return;
-    const since = Math.max(lastLineAtMs ?? 0, startedAtMs);
-    if (now() - since > options.staleAfterMs) {
-      report(`${options.file} printed nothing for ${options.staleAfterMs} ms; restarting it.`);
-      stopChild(child);
-    }
-  }, Math.max(10, Math.floor(options.staleAfterMs / 4)));
-  watchdog.unref?.();
+  const staleAfterMs = options.staleAfterMs;
+  const watchdog =
+    staleAfterMs === null
+      ? null
+      : setInterval(() => {
+          if (!child || disposed) return;
+          const since = Math.max(lastLineAtMs ?? 0, startedAtMs);
+          if (now() - since > staleAfterMs) {
+            report(`${options.file} printed nothing for ${staleAfterMs} ms; restarting it.`);
+            stopChild(child);
+          }
+        }, Math.max(10, Math.floor(staleAfterMs / 4)));
+  watchdog?.unref?.();
 
   function report(message: string) {
     lastProblem = message;
@@ -86,14 +91,8 @@ export function startLineStream(options: LineStreamOptions): LineStream {
   }
 
   function stopChild(c: ChildProcess) {
-    if (c.exitCode !== null || c.signalCode !== null) return;
-    c.kill();
-    // A child that ignores SIGTERM gets SIGKILL; the timer must not keep Node alive.
-    const force = setTimeout(() => {
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    }, 2_000);
-    force.unref?.();
-    c.once('exit', () => clearTimeout(force));
+    // SIGTERM, then SIGKILL after a grace period (a child that ignores SIGTERM); kill() on Windows.
+    void stopGracefully(c);
   }
 
   function scheduleRestart(delayMs: number) {
@@ -114,11 +113,13 @@ export function startLineStream(options: LineStreamOptions): LineStream {
     let skipping = false;
     let settled = false;
     let planned = false;
-    const c = spawn(options.file, [...options.args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-      ...(options.env ? { env: options.env } : {}),
-    });
+    const c = trackChild(
+      spawn(options.file, [...options.args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        windowsHide: true,
+        ...(options.env ? { env: options.env } : {}),
+      }),
+    );
     child = c;
     const keepTail = (s: string) => {
       tail = (tail + s).slice(-2048);
@@ -197,7 +198,7 @@ export function startLineStream(options: LineStreamOptions): LineStream {
     dispose() {
       if (disposed) return;
       disposed = true;
-      clearInterval(watchdog);
+      if (watchdog) clearInterval(watchdog);
       if (restartTimer) clearTimeout(restartTimer);
       if (plannedTimer) clearTimeout(plannedTimer);
       if (child) stopChild(child);

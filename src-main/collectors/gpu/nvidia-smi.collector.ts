@@ -3,7 +3,9 @@
  * line (never one process per tick). Restarted with backoff when it dies or stalls; killed on
  * dispose. `queryNvidiaSmiOnce` is the one-shot used by `headroom status`.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { stopChild, trackChild } from '../child-processes';
+import { runCommand } from './run-command';
 import type { GpuReading } from '../../../shared/model/snapshot';
 import type { Logger } from '../../util/logger';
 import type { GpuSource, SourceSample } from '../types';
@@ -120,10 +122,12 @@ export class NvidiaSmiStream implements GpuSource {
     this.lastLineAtMs = this.startedAtMs;
     let child: ChildProcess;
     try {
-      child = spawn(path, [...nvidiaQueryArgs(this.fields), `-lms`, String(Math.max(100, Math.round(intervalMs)))], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
+      child = trackChild(
+        spawn(path, [...nvidiaQueryArgs(this.fields), `-lms`, String(Math.max(100, Math.round(intervalMs)))], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+        }),
+      );
     } catch (error) {
       this.onFailure((error as NodeJS.ErrnoException).code ?? null, String((error as Error).message));
       return;
@@ -219,7 +223,8 @@ export class NvidiaSmiStream implements GpuSource {
   private kill(): void {
     const child = this.child;
     this.child = null;
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    // SIGTERM, then SIGKILL after a grace period; never left behind.
+    if (child) void stopChild(child);
   }
 }
 
@@ -231,23 +236,20 @@ export async function queryNvidiaSmiOnce(path: string, timeoutMs: number): Promi
   return second === 'unknown-field' ? { status: 'error', message: 'nvidia-smi rejected even the basic query fields. Is the driver very old?' } : second;
 }
 
-function queryFields(path: string, timeoutMs: number, fields: readonly string[]): Promise<SourceSample<GpuReading[]> | 'unknown-field'> {
-  return new Promise((resolve) => {
-    execFile(path, nvidiaQueryArgs(fields), { timeout: timeoutMs, maxBuffer: 1024 * 1024, windowsHide: true, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) {
-        const e = error as { killed?: boolean; code?: unknown };
-        if (e.killed) return resolve({ status: 'error', message: `nvidia-smi timed out after ${timeoutMs} ms. Is the driver hung?` });
-        const code: number | string | null = typeof e.code === 'number' || typeof e.code === 'string' ? e.code : null;
-        if (fields !== NVIDIA_FALLBACK_FIELDS && isUnknownFieldError(`${stdout ?? ''}${stderr ?? ''}`)) return resolve('unknown-field');
-        const message = describeNvidiaSmiFailure(code, `${stdout ?? ''}${stderr ?? ''}`, path);
-        const unavailable = code === 'ENOENT' || code === 9 || /no devices were found/i.test(`${stdout}${stderr}`);
-        return resolve({ status: unavailable ? 'unavailable' : 'error', message });
-      }
-      const readings = parseNvidiaSmiCsv(stdout, fields);
-      if (readings.length === 0) {
-        return resolve({ status: 'error', message: `nvidia-smi printed no readable GPU line: ${stdout.trim().slice(0, 120) || '(empty output)'}` });
-      }
-      resolve({ status: 'ok', value: readings });
-    });
-  });
+async function queryFields(path: string, timeoutMs: number, fields: readonly string[]): Promise<SourceSample<GpuReading[]> | 'unknown-field'> {
+  // runCommand: a timed-out nvidia-smi gets SIGTERM, then SIGKILL (a hung driver call must not leave it behind).
+  const r = await runCommand(path, nvidiaQueryArgs(fields), { timeoutMs, maxBufferBytes: 1024 * 1024 });
+  if (!r.ok) {
+    if (r.timedOut) return { status: 'error', message: `nvidia-smi timed out after ${timeoutMs} ms. Is the driver hung?` };
+    const output = `${r.stdout}${r.stderr}`;
+    if (fields !== NVIDIA_FALLBACK_FIELDS && isUnknownFieldError(output)) return 'unknown-field';
+    const message = describeNvidiaSmiFailure(r.code, output, path);
+    const unavailable = r.code === 'ENOENT' || r.code === 9 || /no devices were found/i.test(output);
+    return { status: unavailable ? 'unavailable' : 'error', message };
+  }
+  const readings = parseNvidiaSmiCsv(r.stdout, fields);
+  if (readings.length === 0) {
+    return { status: 'error', message: `nvidia-smi printed no readable GPU line: ${r.stdout.trim().slice(0, 120) || '(empty output)'}` };
+  }
+  return { status: 'ok', value: readings };
 }

@@ -1,4 +1,13 @@
-/** System RAM and swap through `systeminformation` (bytes). */
+/**
+ * System RAM and swap (bytes), with no process per tick on any platform (issue 11 §2):
+ * - RAM every tick from `os.totalmem()` / `os.freemem()` (libuv: MemAvailable on Linux,
+ *   ullAvailPhys on Windows, free pages on macOS). No child process, no file.
+ * - Swap / page file at most once a minute, in the background so that a slow read never holds
+ *   the tick: Linux reads `/proc/meminfo` (a file, not a process); elsewhere systeminformation's
+ *   `mem()` (PowerShell `Win32_PageFileUsage` on Windows, `sysctl vm.swapusage` on macOS).
+ */
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import si from 'systeminformation';
 import type { SystemMemory } from '../../../shared/model/snapshot';
 import type { SourceSample, SystemSource } from '../types';
@@ -20,20 +29,111 @@ export function toSystemMemory(mem: MemData): SystemMemory | null {
   };
 }
 
+export interface SwapReading {
+  swaptotal: number;
+  swapused: number;
+}
+
+/** `SwapTotal` / `SwapFree` (kB) of `/proc/meminfo`; null when the text has neither. */
+export function parseProcMeminfoSwap(text: string): SwapReading | null {
+  const kb = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+)\\s*kB`, 'm').exec(text);
+    return m?.[1] ? Number(m[1]) * 1024 : null;
+  };
+  const total = kb('SwapTotal');
+  const free = kb('SwapFree');
+  if (total === null || free === null) return null;
+  return { swaptotal: total, swapused: Math.max(0, total - free) };
+}
+
+async function defaultReadSwap(): Promise<SwapReading> {
+  if (process.platform === 'linux') {
+    const parsed = parseProcMeminfoSwap(await readFile('/proc/meminfo', 'utf8'));
+    if (parsed) return parsed;
+  }
+  const m = await si.mem();
+  return { swaptotal: m.swaptotal, swapused: m.swapused };
+}
+
+export interface SystemMemoryDeps {
+  totalBytes(): number;
+  availableBytes(): number;
+  readSwap(): Promise<SwapReading>;
+  now(): number;
+  /** How often swap is read again (ms). Default one minute. */
+  swapEveryMs: number;
+}
+
+export const SWAP_EVERY_MS = 60_000;
+
 export class SystemMemorySource implements SystemSource {
   readonly id = 'system';
-  constructor(private readonly readMem: () => Promise<MemData> = () => si.mem()) {}
+  private readonly deps: SystemMemoryDeps;
+  private swap: SwapReading | null = null;
+  private swapError: string | null = null;
+  private swapAtMs = Number.NEGATIVE_INFINITY;
+  private swapRead: Promise<void> | null = null;
+
+  constructor(deps: Partial<SystemMemoryDeps> = {}) {
+    this.deps = {
+      totalBytes: () => os.totalmem(),
+      availableBytes: () => os.freemem(),
+      readSwap: defaultReadSwap,
+      now: Date.now,
+      swapEveryMs: SWAP_EVERY_MS,
+      ...deps,
+    };
+  }
 
   async read(signal: AbortSignal): Promise<SourceSample<SystemMemory>> {
+    let total: number;
+    let available: number;
     try {
-      const mem = await Promise.race([
-        this.readMem(),
-        new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('timed out')), { once: true })),
-      ]);
-      const value = toSystemMemory(mem);
-      return value ? { status: 'ok', value } : { status: 'error', message: 'System memory: the OS reported a total of 0 bytes.' };
+      total = this.deps.totalBytes();
+      available = this.deps.availableBytes();
     } catch (error) {
       return { status: 'error', message: `System memory: ${(error as Error).message}.` };
     }
+    const first = this.refreshSwap();
+    // Only the very first read waits for swap (bounded by the tick's signal); later ones use the last value.
+    if (first && this.swap === null && this.swapError === null) await raceAbort(first, signal);
+    const value = toSystemMemory({ total, available, swaptotal: this.swap?.swaptotal ?? 0, swapused: this.swap?.swapused ?? 0 });
+    if (!value) return { status: 'error', message: 'System memory: the OS reported a total of 0 bytes.' };
+    return this.swapError ? { status: 'ok', value, message: this.swapError } : { status: 'ok', value };
   }
+
+  /** Starts a swap read when the last one is older than `swapEveryMs`; returns it (or null). */
+  private refreshSwap(): Promise<void> | null {
+    const now = this.deps.now();
+    if (this.swapRead || now - this.swapAtMs < this.deps.swapEveryMs) return this.swapRead;
+    this.swapAtMs = now;
+    const read = this.deps
+      .readSwap()
+      .then(
+        (s) => {
+          this.swap = s;
+          this.swapError = null;
+        },
+        (error: unknown) => {
+          this.swapError = `Swap could not be read: ${(error as Error).message}.`;
+        },
+      )
+      .finally(() => {
+        this.swapRead = null;
+      });
+    this.swapRead = read;
+    return read;
+  }
+}
+
+function raceAbort(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    void p.then(done);
+  });
 }

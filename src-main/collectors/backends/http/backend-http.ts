@@ -5,6 +5,7 @@
  */
 import type { ZodType } from 'zod';
 import { httpRequest, parseJson, type HttpFailureKind } from '../../../util/http';
+import type { BodyCache } from './body-cache';
 
 export type EndpointFailureKind =
   | HttpFailureKind
@@ -37,6 +38,8 @@ export interface EndpointClient {
   maxBytes?: number;
   /** Successful answers of slow-changing endpoints, reused for `EndpointCall.maxAgeMs`. */
   cache?: Map<string, { atMs: number; text: string; status: number }>;
+  /** Decoded JSON of the last body per path, reused while the body is byte-identical (body-cache.ts). */
+  bodies?: BodyCache;
   now?: () => number;
 }
 
@@ -90,7 +93,8 @@ export async function getJson<T>(
 ): Promise<EndpointResult<T>> {
   const res = await getText(client, path, call);
   if (!res.ok) return res;
-  return decodeJson(path, res.status, res.value, schema);
+  if (!client.bodies) return decodeJson(path, res.status, res.value, schema);
+  return client.bodies.decode(`${res.status} ${path}`, res.value, (text) => decodeJson(path, res.status, text, schema), (r) => r.ok);
 }
 
 /** Parses and validates a JSON body already read. */

@@ -19,6 +19,7 @@ import {
   type CollectorExtras,
 } from '../http/backend-status';
 import { CounterRate } from '../http/counter-rate';
+import { BodyCache } from '../http/body-cache';
 import { CollectorLifetime } from '../http/lifecycle';
 import {
   kvLayout,
@@ -52,6 +53,8 @@ interface Protected {
 
 /** How long answers of endpoints that change only on a model reload are reused. */
 const SLOW_ENDPOINT_MS = 10_000;
+/** How long a successful /health is trusted while the other endpoints keep answering. */
+const HEALTH_EVERY_MS = 5_000;
 
 class LlamaCppCollector implements BackendCollector {
   readonly kind = 'llamacpp' as const;
@@ -61,6 +64,8 @@ class LlamaCppCollector implements BackendCollector {
   private readonly now: () => number;
   private readonly auth: AuthGate;
   private readonly lifetime = new CollectorLifetime();
+  /** Decoded bodies, reused while a body is byte-identical to the last one. */
+  private readonly bodies = new BodyCache();
   private readonly promptTokens = new CounterRate();
   private readonly predictedTokens = new CounterRate();
   /** Kept while protected paths are behind the 401 back-off. */
@@ -77,17 +82,22 @@ class LlamaCppCollector implements BackendCollector {
     this.id = backendId('llamacpp', this.url);
     this.now = options.now ?? Date.now;
     this.auth = new AuthGate(this.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), now: this.now };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), bodies: this.bodies, now: this.now };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
     if (this.lifetime.isDisposed) return this.stopped();
     const call = { signal: this.lifetime.signalFor(signal), withKey: true };
     const tryProtected = this.auth.canTry();
-    const [health, rest] = await Promise.all([
-      getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false }),
-      tryProtected ? this.readProtected(call) : Promise.resolve(null),
-    ]);
+    // /health only says "ok" while /slots and /metrics answer: read it every few seconds, and
+    // again at once whenever another endpoint fails (loading, restarting, gone).
+    const readHealth = () => getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS });
+    const [firstHealth, rest] = await Promise.all([readHealth(), tryProtected ? this.readProtected(call) : Promise.resolve(null)]);
+    let health = firstHealth;
+    if (rest && (!rest.slots.ok || !rest.metrics.ok || !rest.props.ok) && !this.lifetime.isDisposed) {
+      this.client.cache?.delete('/health');
+      health = await readHealth();
+    }
     if (this.lifetime.isDisposed) return this.stopped();
 
     if (!health.ok) {
@@ -113,7 +123,7 @@ class LlamaCppCollector implements BackendCollector {
     const slots = this.optional(rest.slots, problems, notes, 'the slots endpoint is off (--no-slots): no per-slot context fill');
     const metricsText = this.optional(rest.metrics, problems, notes, 'start llama-server with --metrics for queue length and token rates');
     const models = this.take(rest.models, problems);
-    const metrics = metricsText === null ? null : parseLlamaCppMetrics(metricsText);
+    const metrics = metricsText === null ? null : this.bodies.decode('metrics', metricsText, parseLlamaCppMetrics);
     if (metrics && !metrics.isLlamaCpp) {
       problems.push({ status: 'error', message: `${serverName('llamacpp', this.url)}: /metrics has no llamacpp: series. Is another kind of server on this port now?` });
     }

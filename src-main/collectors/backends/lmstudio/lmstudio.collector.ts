@@ -8,6 +8,7 @@ import { backendId, type BackendCollector, type BackendCollectorOptions } from '
 import { AuthGate } from '../http/auth-gate';
 import { getJson, type EndpointClient, type EndpointFailure } from '../http/backend-http';
 import { failedReading, newReading, serverName, type CollectorExtras } from '../http/backend-status';
+import { BodyCache } from '../http/body-cache';
 import { CollectorLifetime } from '../http/lifecycle';
 import { lmStudioV0ListSchema, lmStudioV1ListSchema, loadedModelsFromV0, loadedModelsFromV1 } from './lmstudio.parse';
 
@@ -26,6 +27,8 @@ class LmStudioCollector implements BackendCollector {
   private readonly client: EndpointClient;
   private readonly auth: AuthGate;
   private readonly lifetime = new CollectorLifetime();
+  /** Decoded bodies, reused while a body is byte-identical to the last one. */
+  private readonly bodies = new BodyCache();
   /** 'v0' once `/api/v1/models` answered 404 (LM Studio before 0.4); reset when the server goes away. */
   private api: 'v1' | 'v0' = 'v1';
 
@@ -33,7 +36,7 @@ class LmStudioCollector implements BackendCollector {
     this.url = options.url.replace(/\/+$/, '');
     this.id = backendId('lmstudio', this.url);
     this.auth = new AuthGate(options.now ?? Date.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, bodies: this.bodies };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {

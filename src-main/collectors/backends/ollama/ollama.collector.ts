@@ -11,7 +11,9 @@ import type { BackendReading, LoadedModel } from '../../../../shared/model/snaps
 import { hostPort, httpRequest, parseJson, type HttpResponse } from '../../../util/http';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { existsSync } from 'node:fs';
-import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
+import { BodyCache } from '../http/body-cache';
+import type { z } from 'zod';
+import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, type Parsed, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
 
 const VERSION_REFRESH_MS = 5 * 60_000;
 const SHOW_RETRY_MS = 60_000;
@@ -52,6 +54,11 @@ export class OllamaCollector implements BackendCollector {
   private readonly kv: OllamaKvAssumptions;
   private readonly archByName = new Map<string, ModelArchitecture>();
   private readonly fileByName = new Map<string, string>();
+  /** Parsed GET bodies, reused while a body is byte-identical to the last one (idle Ollama: every tick). */
+  private readonly bodies = new BodyCache();
+  /** The last validated /api/ps (by the identity of its parsed JSON), and the models built from each entry. */
+  private lastPs: { raw: unknown; parsed: Parsed<z.infer<typeof psSchema>> } | null = null;
+  private built = new Map<OllamaPsModel, { show: ShowEntry; model: LoadedModel }>();
 
   constructor(private readonly options: BackendCollectorOptions & { kv?: OllamaKvAssumptions }) {
     this.kv = options.kv ?? ollamaKvAssumptions();
@@ -87,19 +94,27 @@ export class OllamaCollector implements BackendCollector {
     }
     const ps = await this.get('/api/ps', signal);
     if (!ps.ok) return { ...base, status: ps.status, message: ps.message };
-    const parsed = parseWith(psSchema, ps.value);
+    // Same body as last tick → same parsed JSON object → no second zod walk.
+    const parsed = this.lastPs && this.lastPs.raw === ps.value ? this.lastPs.parsed : parseWith(psSchema, ps.value);
+    this.lastPs = { raw: ps.value, parsed };
     if (!parsed.ok) return { ...base, status: 'error', message: `${this.where}: /api/ps gave an ${parsed.message}.` };
     const models: LoadedModel[] = [];
     const notes: string[] = [];
     this.archByName.clear();
     this.fileByName.clear();
+    const built = new Map<OllamaPsModel, { show: ShowEntry; model: LoadedModel }>();
     for (const m of parsed.value.models ?? []) {
       const show = await this.show(m, signal);
       if (show.error) notes.push(show.error);
       if (show.architecture) this.archByName.set(m.name, show.architecture);
       if (show.blobPath) this.fileByName.set(m.name, show.blobPath);
-      models.push(toLoadedModel(m, show.info, show.architecture, this.kv));
+      // An unchanged entry with the same model details builds the same model: reuse it (KV figures included).
+      const last = this.built.get(m);
+      const model = last && last.show === show ? last.model : toLoadedModel(m, show.info, show.architecture, this.kv);
+      built.set(m, { show, model });
+      models.push(model);
     }
+    this.built = built;
     this.forgetUnloaded(parsed.value.models ?? []);
     return { ...base, status: 'up', message: notes.length ? notes.join(' ') : null, models };
   }
@@ -168,7 +183,8 @@ export class OllamaCollector implements BackendCollector {
     if (res.status === 401 || res.status === 403) {
       return { ok: false, status: 'unauthorized', message: `${this.where} needs an API key (HTTP ${res.status} on ${path}).` };
     }
-    const json = parseJson(res.text);
+    // GETs are polled every tick: an identical body reuses the parsed JSON (callers only read it).
+    const json = postBody === undefined ? this.bodies.decode(`${res.status} ${path}`, res.text, parseJson, (j) => j.ok) : parseJson(res.text);
     if (res.status >= 400) {
       const detail = json.ok && typeof (json.value as { error?: unknown })?.error === 'string' ? (json.value as { error: string }).error : res.text.slice(0, 120);
       return { ok: false, status: 'error', message: `${this.where}: ${path} answered HTTP ${res.status}${detail ? `: ${detail}` : ''}.` };

@@ -7,6 +7,7 @@ import { backendId, type BackendCollector, type BackendCollectorOptions } from '
 import { AuthGate } from '../http/auth-gate';
 import { getJson, type EndpointClient } from '../http/backend-http';
 import { emptyModel, failedReading, newReading, serverName, type CollectorExtras } from '../http/backend-status';
+import { BodyCache } from '../http/body-cache';
 import { CollectorLifetime } from '../http/lifecycle';
 import { modelIds, openAiModelListSchema } from './openai.parse';
 
@@ -25,12 +26,14 @@ class OpenAiCollector implements BackendCollector {
   private readonly client: EndpointClient;
   private readonly auth: AuthGate;
   private readonly lifetime = new CollectorLifetime();
+  /** Decoded bodies, reused while a body is byte-identical to the last one. */
+  private readonly bodies = new BodyCache();
 
   constructor(private readonly options: OpenAiCollectorOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.id = backendId('openai', this.url);
     this.auth = new AuthGate(options.now ?? Date.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, bodies: this.bodies };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {

@@ -17,6 +17,7 @@ import {
   type CollectorExtras,
 } from '../http/backend-status';
 import { CounterRate } from '../http/counter-rate';
+import { BodyCache } from '../http/body-cache';
 import { CollectorLifetime } from '../http/lifecycle';
 import {
   maxConcurrencyFor,
@@ -30,6 +31,9 @@ import {
 
 export type VllmCollectorOptions = BackendCollectorOptions & CollectorExtras;
 
+/** How long a successful /health is trusted while /metrics keeps answering. */
+const HEALTH_EVERY_MS = 5_000;
+
 export function createVllmCollector(options: VllmCollectorOptions): BackendCollector {
   return new VllmCollector(options);
 }
@@ -42,6 +46,8 @@ class VllmCollector implements BackendCollector {
   private readonly now: () => number;
   private readonly auth: AuthGate;
   private readonly lifetime = new CollectorLifetime();
+  /** Decoded bodies, reused while a body is byte-identical to the last one. */
+  private readonly bodies = new BodyCache();
   private readonly preemptions = new CounterRate();
   private readonly promptTokens = new CounterRate();
   private readonly generationTokens = new CounterRate();
@@ -54,20 +60,27 @@ class VllmCollector implements BackendCollector {
     this.id = backendId('vllm', this.url);
     this.now = options.now ?? Date.now;
     this.auth = new AuthGate(this.now, options.authRetryMs);
-    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), now: this.now };
+    this.client = { baseUrl: this.url, timeoutMs: options.timeoutMs, apiKey: options.apiKey, maxBytes: options.maxBodyBytes, cache: new Map(), bodies: this.bodies, now: this.now };
   }
 
   async sample(signal: AbortSignal): Promise<BackendReading> {
     if (this.lifetime.isDisposed) return this.stopped();
     const call = { signal: this.lifetime.signalFor(signal) };
     const tryModels = this.auth.canTry();
-    const [health, metrics, models, version] = await Promise.all([
-      getText(this.client, '/health', { ...call, withKey: false }),
+    const [firstHealth, metrics, models, version] = await Promise.all([
+      // A dead engine still serves /metrics, so /health is what says so: every few seconds while
+      // /metrics answers, and at once when it does not.
+      getText(this.client, '/health', { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS }),
       getText(this.client, '/metrics', { ...call, withKey: false }),
       // The served models change only on a restart: read them every 10 s (cleared when /health fails).
       tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true, maxAgeMs: 10_000 }) : Promise.resolve(null),
       this.version === null ? getJson(this.client, '/version', vllmVersionSchema, { ...call, withKey: false }) : Promise.resolve(null),
     ]);
+    let health = firstHealth;
+    if (!metrics.ok && !this.lifetime.isDisposed) {
+      this.client.cache?.delete('/health');
+      health = await getText(this.client, '/health', { ...call, withKey: false });
+    }
     if (this.lifetime.isDisposed) return this.stopped();
     const atMs = this.now();
     if (version?.ok) this.version = version.value.version;
@@ -83,7 +96,7 @@ class VllmCollector implements BackendCollector {
 
     let parsed: VllmMetrics | null = null;
     if (metrics.ok) {
-      parsed = parseVllmMetrics(metrics.value);
+      parsed = this.bodies.decode('metrics', metrics.value, parseVllmMetrics);
       if (!parsed.isVllm) {
         parsed = null;
         problems.push({
