@@ -7,7 +7,7 @@
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { AuthGate } from '../http/auth-gate';
-import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
+import { getJson, getPrometheusText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
 import {
   describeFailure,
   emptyModel,
@@ -147,7 +147,7 @@ class LlamaCppCollector implements BackendCollector {
       // /props and /v1/models change only when a model is (re)loaded: read them every 10 s.
       getJson(this.client, '/props', llamaCppPropsSchema, { ...call, maxAgeMs: SLOW_ENDPOINT_MS }),
       getJson(this.client, '/slots', llamaCppSlotsSchema, call),
-      getText(this.client, '/metrics', call),
+      getPrometheusText(this.client, '/metrics', call),
       getJson(this.client, '/v1/models', llamaCppModelListSchema, { ...call, maxAgeMs: SLOW_ENDPOINT_MS }),
     ]);
     return { props, slots, metrics, models };

@@ -11,10 +11,17 @@ import type { BackendReading, LoadedModel } from '../../../../shared/model/snaps
 import { hostPort, httpRequest, parseJson, type HttpResponse } from '../../../util/http';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { existsSync } from 'node:fs';
+import { DEFAULT_JSON_LIMITS, jsonLimitViolation, type JsonLimits } from '../http/json-limits';
 import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
 
 const VERSION_REFRESH_MS = 5 * 60_000;
 const SHOW_RETRY_MS = 60_000;
+/** `/api/show` reads started per tick: a list of thousands of new models must not hold the tick. */
+const SHOWS_PER_TICK = 4;
+/** Loaded models read per server (a real one holds a few; the Snapshot carries at most this many). */
+export const MAX_OLLAMA_MODELS = 64;
+/** `/api/show?verbose` carries the tokenizer: arrays of 100k+ entries, but shallow. */
+const VERBOSE_SHOW_LIMITS: JsonLimits = { maxDepth: 16, maxArrayItems: 2_000_000 };
 
 interface ShowEntry {
   info: ModelInfo | null;
@@ -93,14 +100,18 @@ export class OllamaCollector implements BackendCollector {
     const notes: string[] = [];
     this.archByName.clear();
     this.fileByName.clear();
-    for (const m of parsed.value.models ?? []) {
-      const show = await this.show(m, signal);
+    const all = parsed.value.models ?? [];
+    const listed = all.slice(0, MAX_OLLAMA_MODELS);
+    if (all.length > listed.length) notes.push(`${this.where}: /api/ps lists ${all.length} loaded models; Headroom shows the first ${listed.length}.`);
+    const budget = { shows: SHOWS_PER_TICK };
+    for (const m of listed) {
+      const show = await this.show(m, signal, budget);
       if (show.error) notes.push(show.error);
       if (show.architecture) this.archByName.set(m.name, show.architecture);
       if (show.blobPath) this.fileByName.set(m.name, show.blobPath);
       models.push(toLoadedModel(m, show.info, show.architecture, this.kv));
     }
-    this.forgetUnloaded(parsed.value.models ?? []);
+    this.forgetUnloaded(listed);
     return { ...base, status: 'up', message: notes.length ? notes.join(' ') : null, models };
   }
 
@@ -108,10 +119,13 @@ export class OllamaCollector implements BackendCollector {
     this.shows.clear();
   }
 
-  private async show(m: OllamaPsModel, signal: AbortSignal): Promise<ShowEntry> {
+  private async show(m: OllamaPsModel, signal: AbortSignal, budget: { shows: number }): Promise<ShowEntry> {
     const key = m.digest || m.name;
     const cached = this.shows.get(key);
     if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return cached;
+    // Out of reads this tick: the model shows without details now and gets them on a later tick.
+    if (budget.shows <= 0) return cached ?? { info: null, architecture: null, atMs: 0, error: null };
+    budget.shows--;
     let entry = await this.fetchShow(m.name, false, signal);
     // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask once more.
     if (entry.info && !entry.architecture && Object.values(entry.info).some((v) => v === null)) {
@@ -123,7 +137,7 @@ export class OllamaCollector implements BackendCollector {
   }
 
   private async fetchShow(model: string, verbose: boolean, signal: AbortSignal): Promise<ShowEntry> {
-    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 64 * 1024 * 1024 : undefined);
+    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 64 * 1024 * 1024 : undefined, verbose ? VERBOSE_SHOW_LIMITS : DEFAULT_JSON_LIMITS);
     if (!r.ok) return { info: null, architecture: null, atMs: Date.now(), error: `Model details for ${model} unavailable: ${r.message}` };
     const parsed = parseWith(showSchema, r.value);
     if (!parsed.ok) return { info: null, architecture: null, atMs: Date.now(), error: `${this.where}: /api/show for ${model} gave an ${parsed.message}.` };
@@ -148,6 +162,7 @@ export class OllamaCollector implements BackendCollector {
     signal: AbortSignal,
     postBody?: unknown,
     maxBytes?: number,
+    limits: JsonLimits = DEFAULT_JSON_LIMITS,
   ): Promise<{ ok: true; value: unknown } | { ok: false; status: 'down' | 'error' | 'unauthorized'; message: string }> {
     const res: HttpResponse = await httpRequest(`${this.url}${path}`, {
       timeoutMs: maxBytes ? Math.max(this.options.timeoutMs, 10_000) : this.options.timeoutMs,
@@ -163,19 +178,30 @@ export class OllamaCollector implements BackendCollector {
     });
     if (!res.ok) {
       const hint = res.kind === 'refused' ? ' Is it running?' : res.kind === 'timeout' ? ' Is it overloaded or hung?' : '';
-      return { ok: false, status: res.kind === 'too-large' ? 'error' : 'down', message: `${this.where}: ${path}: ${res.message}.${hint}` };
+      const status = res.kind === 'too-large' || res.kind === 'malformed' ? 'error' : 'down';
+      return { ok: false, status, message: `${this.where}: ${path}: ${res.message}.${hint}` };
     }
     if (res.status === 401 || res.status === 403) {
       return { ok: false, status: 'unauthorized', message: `${this.where} needs an API key (HTTP ${res.status} on ${path}).` };
     }
-    const json = parseJson(res.text);
+    const violation = jsonLimitViolation(res.text, limits);
     if (res.status >= 400) {
-      const detail = json.ok && typeof (json.value as { error?: unknown })?.error === 'string' ? (json.value as { error: string }).error : res.text.slice(0, 120);
+      const json = violation || res.text.length > 16 * 1024 ? null : parseJson(res.text);
+      const error = json?.ok ? (json.value as { error?: unknown } | null)?.error : undefined;
+      const detail = typeof error === 'string' ? error.slice(0, 200) : printable(res.text.slice(0, 120));
       return { ok: false, status: 'error', message: `${this.where}: ${path} answered HTTP ${res.status}${detail ? `: ${detail}` : ''}.` };
     }
+    if (violation) return { ok: false, status: 'error', message: `${this.where}: the ${path} answer ${violation}. Is this really Ollama?` };
+    const json = parseJson(res.text);
     if (!json.ok) return { ok: false, status: 'error', message: `${this.where}: ${path} gave ${json.message}. Is this really Ollama?` };
     return { ok: true, value: json.value };
   }
+}
+
+/** Control characters out, whitespace runs folded: a server's text fit for one line of a sentence. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { AuthGate } from '../http/auth-gate';
-import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
+import { getJson, getPrometheusText, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
 import {
   describeFailure,
   emptyModel,
@@ -63,7 +63,7 @@ class VllmCollector implements BackendCollector {
     const tryModels = this.auth.canTry();
     const [health, metrics, models, version] = await Promise.all([
       getText(this.client, '/health', { ...call, withKey: false }),
-      getText(this.client, '/metrics', { ...call, withKey: false }),
+      getPrometheusText(this.client, '/metrics', { ...call, withKey: false }),
       // The served models change only on a restart: read them every 10 s (cleared when /health fails).
       tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true, maxAgeMs: 10_000 }) : Promise.resolve(null),
       this.version === null ? getJson(this.client, '/version', vllmVersionSchema, { ...call, withKey: false }) : Promise.resolve(null),
