@@ -11,6 +11,7 @@ import type { BackendReading, LoadedModel } from '../../../../shared/model/snaps
 import { hostPort, httpRequest, parseJson, type HttpResponse } from '../../../util/http';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { existsSync } from 'node:fs';
+import { printable } from '../http/sanitize-reading';
 import { DEFAULT_JSON_LIMITS, jsonLimitViolation, type JsonLimits } from '../http/json-limits';
 import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
 
@@ -196,12 +197,6 @@ export class OllamaCollector implements BackendCollector {
     if (!json.ok) return { ok: false, status: 'error', message: `${this.where}: ${path} gave ${json.message}. Is this really Ollama?` };
     return { ok: true, value: json.value };
   }
-}
-
-/** Control characters out, whitespace runs folded: a server's text fit for one line of a sentence. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /**
