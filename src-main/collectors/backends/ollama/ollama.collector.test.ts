@@ -98,6 +98,15 @@ describe('OllamaCollector', () => {
     expect(await collector.sample(AbortSignal.timeout(2000))).toMatchObject({ status: 'up', models: [] });
   });
 
+  it('issue 17.5: /api/version answering 404 (a proxy) → models still read, with a note', async () => {
+    const { collector } = await serve({ ...healthy(), '/api/version': { status: 404, body: '404 page not found' } });
+    const r = await collector.sample(AbortSignal.timeout(2000));
+    expect(r).toMatchObject({ status: 'up', version: null });
+    expect(r.models.map((m) => m.name)).toEqual(['qwen2.5-coder:14b']);
+    expect(r.models[0]?.kvBytesPerToken).toBe(196_608);
+    expect(r.message).toMatch(/version unknown \(\/api\/version answered HTTP 404: 404 page not found\)\.$/);
+  });
+
   it('show 404 → model still listed, message explains', async () => {
     const { collector } = await serve({ ...healthy(), 'POST /api/show': { status: 404, body: fx('show.error.not-found.json') } });
     const r = await collector.sample(AbortSignal.timeout(2000));

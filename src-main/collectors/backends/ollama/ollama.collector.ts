@@ -85,20 +85,22 @@ export class OllamaCollector implements BackendCollector {
   async sample(signal: AbortSignal): Promise<BackendReading> {
     const base = { id: this.id, kind: this.kind, url: this.url, version: this.version, models: [] as LoadedModel[] };
     const now = Date.now();
+    const notes: string[] = [];
     if (!this.version || now - this.versionAtMs > VERSION_REFRESH_MS) {
       const v = await this.get('/api/version', signal);
-      if (!v.ok) return { ...base, status: v.status, message: v.message };
-      const parsed = parseWith(versionSchema, v.value);
-      this.version = parsed.ok ? parsed.value.version : null;
+      // The version is a nicety: only a server that is gone or refuses the key stops the reading here.
+      if (!v.ok && v.status !== 'error') return { ...base, status: v.status, message: v.message };
+      const parsed = v.ok ? parseWith(versionSchema, v.value) : null;
+      this.version = parsed?.ok ? parsed.value.version : null;
       this.versionAtMs = now;
       base.version = this.version;
+      if (!v.ok) notes.push(`${this.where}: version unknown (${v.message.replace(`${this.where}: `, '').replace(/\.$/, '')}).`);
     }
     const ps = await this.get('/api/ps', signal);
     if (!ps.ok) return { ...base, status: ps.status, message: ps.message };
     const parsed = parseWith(psSchema, ps.value);
     if (!parsed.ok) return { ...base, status: 'error', message: `${this.where}: /api/ps gave an ${parsed.message}.` };
     const models: LoadedModel[] = [];
-    const notes: string[] = [];
     this.archByName.clear();
     this.fileByName.clear();
     const all = parsed.value.models ?? [];
