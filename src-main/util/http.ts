@@ -173,8 +173,22 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    return { ok: false, message: `malformed JSON (${(error as Error).message})` };
+    return { ok: false, message: `malformed JSON (${describeJsonError(error, text.length)})` };
   }
+}
+
+/**
+ * Where JSON.parse stopped, in words: "it ends too early", "an unexpected "x"". Never the
+ * engine's own message, which quotes the body (control characters, hostile text) and reads as a
+ * JavaScript error rather than a sentence.
+ */
+function describeJsonError(error: unknown, length: number): string {
+  const message = error instanceof Error ? error.message : '';
+  if (/Unexpected end|end of JSON|Unterminated/i.test(message) || length === 0) return length === 0 ? 'the body is empty' : 'it ends too early';
+  const at = /position (\d+)/.exec(message);
+  if (at) return `at character ${Number(at[1]) + 1} of ${length}`;
+  const token = /Unexpected token '([!-~])'/.exec(message);
+  return token ? `an unexpected "${token[1]}"` : 'not valid JSON';
 }
 
 /** `127.0.0.1:11434` from `http://127.0.0.1:11434/`. */

@@ -126,7 +126,12 @@ function hugeString(value: unknown, random: () => number): string {
   const strings: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
   const visit = (v: unknown) => {
     if (Array.isArray(v)) v.forEach((x, i) => (typeof x === 'string' ? strings.push({ parent: v, key: i }) : visit(x)));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) typeof x === 'string' ? strings.push({ parent: v as Record<string, unknown>, key: k }) : visit(x);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (typeof x === 'string') strings.push({ parent: v as Record<string, unknown>, key: k });
+        else visit(x);
+      }
+    }
   };
   visit(value);
   if (strings.length === 0) return JSON.stringify({ error: big });
