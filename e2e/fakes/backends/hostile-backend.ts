@@ -158,6 +158,12 @@ function prometheusValues(text: string, random: () => number): string {
     .join('\n');
 }
 
+let huge: Buffer | null = null;
+function hugeBody(): Buffer {
+  huge ??= Buffer.alloc(20 * 1024 * 1024, 0x20);
+  return huge;
+}
+
 /** 64 MiB of zeros, gzipped once (~64 KB on the wire). */
 let gzipBomb: Buffer | null = null;
 function bomb(): Buffer {
@@ -237,7 +243,7 @@ export async function startHostileBackend(kind: BackendKind, options: HostileOpt
       }
       case 'huge-body':
         // 20 MB, declared up front.
-        return send(Buffer.alloc(20 * 1024 * 1024, 0x20));
+        return send(hugeBody());
       case 'huge-chunked': {
         const chunk = Buffer.alloc(256 * 1024, 0x5b); // "[[[[": no end
         return stream(() => chunk, 0, 80);

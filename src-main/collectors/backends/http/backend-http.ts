@@ -31,6 +31,13 @@ export interface EndpointFailure {
 
 export type EndpointResult<T> = { ok: true; value: T; status: number } | { ok: false; failure: EndpointFailure };
 
+/**
+ * Body cap per backend response, counted after decompression. The largest real answers
+ * (vLLM `/metrics` with many engines and adapters, an OpenAI-compatible proxy listing hundreds
+ * of models) stay well under it; Ollama's verbose `/api/show` has its own, larger cap.
+ */
+export const BACKEND_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
 export interface EndpointClient {
   /** Base URL without a trailing slash. */
   baseUrl: string;
@@ -73,7 +80,7 @@ export async function getText(client: EndpointClient, path: string, call: Endpoi
 async function fetchText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
   const res = await httpRequest(client.baseUrl + path, {
     timeoutMs: client.timeoutMs,
-    maxBytes: client.maxBytes,
+    maxBytes: client.maxBytes ?? BACKEND_MAX_BODY_BYTES,
     headers: headersFor(client, call.withKey),
     signal: call.signal,
   });

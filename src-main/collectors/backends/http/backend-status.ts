@@ -120,6 +120,6 @@ export interface CollectorExtras {
   now?: () => number;
   /** After a 401, protected paths are asked again only after this long. Default 30 s. */
   authRetryMs?: number;
-  /** Body cap per response. Defaults to util/http's 4 MiB. */
+  /** Body cap per response. Defaults to BACKEND_MAX_BODY_BYTES (2 MiB). */
   maxBodyBytes?: number;
 }

@@ -12,6 +12,7 @@ import { hostPort, httpRequest, parseJson, type HttpResponse } from '../../../ut
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { existsSync } from 'node:fs';
 import { printable } from '../http/sanitize-reading';
+import { BACKEND_MAX_BODY_BYTES } from '../http/backend-http';
 import { DEFAULT_JSON_LIMITS, jsonLimitViolation, type JsonLimits } from '../http/json-limits';
 import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
 
@@ -169,7 +170,7 @@ export class OllamaCollector implements BackendCollector {
   ): Promise<{ ok: true; value: unknown } | { ok: false; status: 'down' | 'error' | 'unauthorized'; message: string }> {
     const res: HttpResponse = await httpRequest(`${this.url}${path}`, {
       timeoutMs: maxBytes ? Math.max(this.options.timeoutMs, 10_000) : this.options.timeoutMs,
-      maxBytes,
+      maxBytes: maxBytes ?? BACKEND_MAX_BODY_BYTES,
       signal,
       method: postBody === undefined ? 'GET' : 'POST',
       body: postBody === undefined ? undefined : JSON.stringify(postBody),
