@@ -3,7 +3,7 @@
  * (bench/hostile-backends-server.ts, its own process) for several minutes — about 20,000
  * hostile responses — while this process reads the Snapshot every 500 ms from outside. Prints
  * responses, crashes, max Snapshot age, API latency, Snapshot size and RSS at start and end.
- *   HEADROOM_SOAK_S=<seconds> (default 300; HEADROOM_BENCH_QUICK=1 → 60), HEADROOM_SOAK_SERVERS=<per kind> (default 4).
+ *   HEADROOM_SOAK_S=<seconds> (default 300; HEADROOM_BENCH_QUICK=1 → 60), HEADROOM_SOAK_SERVERS=<per kind> (default 6).
  * Run alone: `npm run build && node --import tsx bench/hostile-soak.ts`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -85,7 +85,7 @@ async function readSnapshot(url: string): Promise<{ atMs: number; bytes: number;
 export async function benchHostileSoak(): Promise<{ lines: string[] }> {
   if (!existsSync(join(root, 'dist/cli.js'))) throw new Error('run "npm run build" first');
   const seconds = Number(process.env.HEADROOM_SOAK_S ?? (process.env.HEADROOM_BENCH_QUICK ? 60 : 300));
-  const perKind = Number(process.env.HEADROOM_SOAK_SERVERS ?? 4);
+  const perKind = Number(process.env.HEADROOM_SOAK_SERVERS ?? 6);
   const dir = mkdtempSync(join(tmpdir(), 'headroom-soak-'));
   const smiState = join(dir, 'smi');
   writeFileSync(smiState, gpuLine);
@@ -127,8 +127,13 @@ export async function benchHostileSoak(): Promise<{ lines: string[] }> {
     let maxBytes = 0;
     let failedReads = 0;
     let rssPeak = rssStart ?? 0;
+    // RSS rises to a plateau within the first minute (transient bodies, allocator high-water)
+    // and must stay there: growth is judged over the second half only.
+    let rssMid: number | null = null;
+    const mid = Date.now() + (seconds * 1000) / 2;
     const end = Date.now() + seconds * 1000;
     while (Date.now() < end) {
+      if (rssMid === null && Date.now() >= mid) rssMid = rssMb(serve.child.pid);
       await new Promise((r) => setTimeout(r, 500));
       const current = serve;
       const snap = await readSnapshot(current.url);
@@ -147,16 +152,16 @@ export async function benchHostileSoak(): Promise<{ lines: string[] }> {
     const rss = (mb: number | null) => (mb === null ? 'n/a' : `${mb.toFixed(0)} MB`);
     return {
       lines: [
-        line(`Hostile soak: responses served in ${seconds} s (${perKind} servers per kind)`, String(soaked), 'report (≈20,000 in the full run)', null),
+        line(`Hostile soak: responses in ${seconds} s (${perKind} servers per kind)`, String(soaked), 'report (≈20,000 in 300 s)', null),
         line('  of which hostile', String(Math.round((soaked * hostile) / Math.max(1, responses))), 'report', null),
         line('  headroom serve crashes', String(crashes), '0', crashes === 0),
         line('  Snapshot reads that failed', String(failedReads), '0', failedReads === 0),
         line('  max Snapshot age', `${maxAgeMs.toFixed(0)} ms`, '≤ 3000 ms', maxAgeMs <= 3000),
         line('  max getSnapshot latency', `${maxLatencyMs.toFixed(0)} ms`, '≤ 1000 ms', maxLatencyMs <= 1000),
         line('  largest Snapshot', `${(maxBytes / 1024).toFixed(1)} KB`, '≤ 512 KB', maxBytes <= 512 * 1024),
-        line('  RSS start → end', `${rss(rssStart)} → ${rss(rssEnd)}`, 'report', null),
+        line('  RSS start → middle → end', `${rss(rssStart)} → ${rss(rssMid)} → ${rss(rssEnd)}`, 'report', null),
         line('  RSS peak', rss(rssPeak), '≤ 400 MB', rssPeak <= 400),
-        line('  RSS growth over the soak', rssStart === null || rssEnd === null ? 'n/a' : `${(rssEnd - rssStart).toFixed(0)} MB`, '≤ 60 MB', rssStart === null || rssEnd === null ? null : rssEnd - rssStart <= 60),
+        line('  RSS growth over the second half', rssMid === null || rssEnd === null ? 'n/a' : `${(rssEnd - rssMid).toFixed(0)} MB`, '≤ 40 MB', rssMid === null || rssEnd === null ? null : rssEnd - rssMid <= 40),
       ],
     };
   } finally {

@@ -22,6 +22,7 @@ const SHOW_RETRY_MS = 60_000;
 const SHOWS_PER_TICK = 4;
 /** Loaded models read per server (a real one holds a few; the Snapshot carries at most this many). */
 export const MAX_OLLAMA_MODELS = 64;
+const MAX_MODEL_NAME_CHARS = 512;
 /** `/api/show?verbose` carries the tokenizer: arrays of 100k+ entries, but shallow. */
 const VERBOSE_SHOW_LIMITS: JsonLimits = { maxDepth: 16, maxArrayItems: 2_000_000 };
 
@@ -129,6 +130,8 @@ export class OllamaCollector implements BackendCollector {
     if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return cached;
     // Out of reads this tick: the model shows without details now and gets them on a later tick.
     if (budget.shows <= 0) return cached ?? { info: null, architecture: null, atMs: 0, error: null };
+    // No real model name is this long: do not echo a hostile one back in a request body.
+    if (m.name.length > MAX_MODEL_NAME_CHARS) return { info: null, architecture: null, atMs: Date.now(), error: null };
     budget.shows--;
     let entry = await this.fetchShow(m.name, false, signal);
     // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask once more.
