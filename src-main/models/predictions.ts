@@ -36,6 +36,8 @@ export interface PredictionContext {
 }
 
 const MAX_CACHE = 64;
+/** Architectures kept: a server that names a new model every tick must not grow memory for hours. */
+const MAX_ARCH_CACHE = 256;
 
 export class PredictionService {
   private readonly archCache = new Map<string, ArchEntry>();
@@ -46,6 +48,10 @@ export class PredictionService {
     private readonly logger: Logger,
     private readonly resolver: ModelResolver = new ModelResolver(),
   ) {}
+
+  private rememberArch(key: string): void {
+    if (!this.archCache.has(key) && this.archCache.size >= MAX_ARCH_CACHE) this.archCache.clear();
+  }
 
   /** Returns the backends with `prediction` / `predictionError` filled on each model. */
   annotate(ctx: PredictionContext): BackendReading[] {
@@ -155,6 +161,7 @@ export class PredictionService {
         resolved = c.ok ? { arch: c.value.architecture, source: 'built-in catalog', weightsBytes: null, error: null } : { arch: null, source: '', weightsBytes: null, error: null };
       }
       entry = resolved;
+      this.rememberArch(key);
       this.archCache.set(key, entry);
     }
     if (!entry.arch) return m;
@@ -187,6 +194,7 @@ export class PredictionService {
       const r = this.resolver.fromCatalog(m.name);
       const entry = toEntry(r.ok ? { ok: true, value: r.value } : r, `built-in catalog`);
       if (!r.ok) entry.error = `cannot predict: ${m.name} reports no architecture and is not in the built-in catalog.`;
+      this.rememberArch(key);
       this.archCache.set(key, entry);
       return entry;
     }
@@ -201,6 +209,7 @@ export class PredictionService {
     void this.resolver.fromGgufFile(file).then((r) => {
       this.pending.delete(key);
       if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
+      this.rememberArch(key);
       this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
     });
   }

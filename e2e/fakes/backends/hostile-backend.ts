@@ -34,7 +34,7 @@ export function hostileRoutes(kind: BackendKind): Record<string, Payload> {
   const t = (path: string): Payload => ({ text: readFixture(path), json: false });
   switch (kind) {
     case 'ollama':
-      return { 'GET /api/version': j('ollama/version.json'), 'GET /api/ps': j('ollama/ps.docs-gemma4.json'), 'POST /api/show': j('ollama/show.docs-gemma4.json') };
+      return { 'GET /api/version': j('ollama/version.json'), 'GET /api/ps': j('ollama/ps.qwen2.5-coder-14b.json'), 'POST /api/show': j('ollama/show.qwen2.5-coder-14b.json') };
     case 'vllm':
       return { 'GET /health': { text: '', json: false }, 'GET /version': j('vllm/version.json'), 'GET /metrics': t('vllm/metrics.v1.txt'), 'GET /v1/models': j('vllm/models.json') };
     case 'llamacpp':
@@ -193,6 +193,8 @@ export interface HostileOptions {
 export async function startHostileBackend(kind: BackendKind, options: HostileOptions): Promise<HostileServer> {
   const random = seededRandom(options.seed);
   const routes = hostileRoutes(kind);
+  bomb(); // built once, up front: compressing 64 MiB must not land inside a timed tick
+  hugeBody();
   const pool = options.only ?? HOSTILITIES;
   const counts: Record<string, number> = {};
   let responses = 0;

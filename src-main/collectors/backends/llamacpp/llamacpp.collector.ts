@@ -192,7 +192,11 @@ class LlamaCppCollector implements BackendCollector {
     const card = list?.data[0];
     const name = card?.id ?? props?.model_alias ?? props?.model_path;
     if (name === undefined) return [];
-    if (props?.model_path) this.modelFiles.set(name, props.model_path);
+    if (props?.model_path) {
+      // One model per server outside router mode: a server that names a new model every tick must not grow this map.
+      if (!this.modelFiles.has(name) && this.modelFiles.size >= 16) this.modelFiles.clear();
+      this.modelFiles.set(name, props.model_path);
+    }
     const slots = slotList ? readSlots(slotList) : null;
     const slotContext = slots?.[0]?.contextTokens ?? props?.default_generation_settings?.n_ctx ?? props?.default_generation_settings?.params?.n_ctx ?? null;
     const totalSlots = props?.total_slots ?? (slots ? slots.length : null);

@@ -18,7 +18,7 @@ import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, showS
 
 const VERSION_REFRESH_MS = 5 * 60_000;
 const SHOW_RETRY_MS = 60_000;
-/** `/api/show` reads started per tick: a list of thousands of new models must not hold the tick. */
+/** `/api/show` reads running at once: a list of thousands of new models must not hold the tick. */
 const SHOWS_PER_TICK = 4;
 /** Loaded models read per server (a real one holds a few; the Snapshot carries at most this many). */
 export const MAX_OLLAMA_MODELS = 64;
@@ -57,6 +57,10 @@ export class OllamaCollector implements BackendCollector {
   private version: string | null = null;
   private versionAtMs = 0;
   private readonly shows = new Map<string, ShowEntry>();
+  /** `/api/show` reads running, by digest. */
+  private readonly showing = new Map<string, Promise<void>>();
+  private verboseQueue: Promise<void> = Promise.resolve();
+  private readonly lifetime = new AbortController();
   private readonly where: string;
 
   private readonly kv: OllamaKvAssumptions;
@@ -108,9 +112,12 @@ export class OllamaCollector implements BackendCollector {
     const all = parsed.value.models ?? [];
     const listed = all.slice(0, MAX_OLLAMA_MODELS);
     if (all.length > listed.length) notes.push(`${this.where}: /api/ps lists ${all.length} loaded models; Headroom shows the first ${listed.length}.`);
-    const budget = { shows: SHOWS_PER_TICK };
+    // Model details are read beside the tick: it waits for them at most one request timeout,
+    // and a slow or hostile /api/show finishes (or fails) in the background for a later tick.
+    const reads = listed.map((m) => this.startShow(m)).filter((p): p is Promise<void> => p !== null);
+    if (reads.length) await within(Promise.all(reads), this.options.timeoutMs, signal);
     for (const m of listed) {
-      const show = await this.show(m, signal, budget);
+      const show = this.shows.get(m.digest || m.name) ?? NO_DETAILS_YET;
       if (show.error) notes.push(show.error);
       if (show.architecture) this.archByName.set(m.name, show.architecture);
       if (show.blobPath) this.fileByName.set(m.name, show.blobPath);
@@ -121,30 +128,56 @@ export class OllamaCollector implements BackendCollector {
   }
 
   dispose(): void {
+    this.lifetime.abort();
     this.shows.clear();
   }
 
-  private async show(m: OllamaPsModel, signal: AbortSignal, budget: { shows: number }): Promise<ShowEntry> {
+  /**
+   * Starts reading `/api/show` for `m` unless its details are cached (or failed less than a
+   * minute ago) or SHOWS_PER_TICK reads are already running. Returns the read to wait for, or null.
+   */
+  private startShow(m: OllamaPsModel): Promise<void> | null {
     const key = m.digest || m.name;
     const cached = this.shows.get(key);
-    if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return cached;
-    // Out of reads this tick: the model shows without details now and gets them on a later tick.
-    if (budget.shows <= 0) return cached ?? { info: null, architecture: null, atMs: 0, error: null };
+    if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return null;
+    const running = this.showing.get(key);
+    if (running) return running;
+    if (this.showing.size >= SHOWS_PER_TICK) return null;
     // No real model name is this long: do not echo a hostile one back in a request body.
-    if (m.name.length > MAX_MODEL_NAME_CHARS) return { info: null, architecture: null, atMs: Date.now(), error: null };
-    budget.shows--;
-    let entry = await this.fetchShow(m.name, false, signal);
-    // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask once more.
-    if (entry.info && !entry.architecture && Object.values(entry.info).some((v) => v === null)) {
-      const verbose = await this.fetchShow(m.name, true, signal);
-      if (verbose.info) entry = verbose;
+    if (m.name.length > MAX_MODEL_NAME_CHARS) {
+      this.shows.set(key, { info: null, architecture: null, atMs: Date.now(), error: null });
+      return null;
     }
-    this.shows.set(key, entry);
+    const read = this.readShow(m.name).then(
+      (entry) => {
+        if (!this.lifetime.signal.aborted) this.shows.set(key, entry);
+      },
+      () => undefined,
+    );
+    const tracked = read.finally(() => this.showing.delete(key));
+    this.showing.set(key, tracked);
+    return tracked;
+  }
+
+  private async readShow(model: string): Promise<ShowEntry> {
+    const signal = this.lifetime.signal;
+    const entry = await this.fetchShow(model, false, signal);
+    // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask
+    // once more. Verbose answers are large, so only one is read at a time.
+    if (entry.info && !entry.architecture && Object.values(entry.info).some((v) => v === null)) {
+      const verbose = this.verboseQueue.then(() => this.fetchShow(model, true, signal));
+      this.verboseQueue = verbose.then(
+        () => undefined,
+        () => undefined,
+      );
+      const v = await verbose;
+      if (v.info) return v;
+    }
     return entry;
   }
 
   private async fetchShow(model: string, verbose: boolean, signal: AbortSignal): Promise<ShowEntry> {
-    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 64 * 1024 * 1024 : undefined, verbose ? VERBOSE_SHOW_LIMITS : DEFAULT_JSON_LIMITS);
+    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 32 * 1024 * 1024 : undefined, verbose ? VERBOSE_SHOW_LIMITS : DEFAULT_JSON_LIMITS);
     if (!r.ok) return { info: null, architecture: null, atMs: Date.now(), error: `Model details for ${model} unavailable: ${r.message}` };
     const parsed = parseWith(showSchema, r.value);
     if (!parsed.ok) return { info: null, architecture: null, atMs: Date.now(), error: `${this.where}: /api/show for ${model} gave an ${parsed.message}.` };
@@ -202,6 +235,25 @@ export class OllamaCollector implements BackendCollector {
     const json = parseJson(res.text);
     if (!json.ok) return { ok: false, status: 'error', message: `${this.where}: ${path} gave ${json.message}. Is this really Ollama?` };
     return { ok: true, value: json.value };
+  }
+}
+
+const NO_DETAILS_YET: ShowEntry = { info: null, architecture: null, atMs: 0, error: null };
+
+/** Waits for `work`, but no longer than `ms` or until `signal` aborts. Never rejects. */
+async function within(work: Promise<unknown>, ms: number, signal: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work.then(() => undefined, () => undefined), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
 
