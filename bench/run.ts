@@ -18,6 +18,7 @@ const modules: ReadonlyArray<readonly [path: string, exportName: string]> = [
   ['bench/dashboard.ts', 'benchDashboard'],
   ['bench/context-probe.ts', 'benchProbe'],
   ['bench/serve-rss.ts', 'benchServeRss'],
+  ['bench/hostile-soak.ts', 'benchHostileSoak'],
 ];
 
 async function runModule(path: string, exportName: string): Promise<string | null> {

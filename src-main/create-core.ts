@@ -15,6 +15,7 @@ import { ModelResolver } from './models/resolver';
 import { SettingsController } from './settings/settings-controller';
 import type { AppSettings } from './settings/settings-schema';
 import type { SettingsStore } from './settings/settings-store';
+import { effectiveMonitorSettings, type CommandLineOverrides } from './settings/command-line';
 import { HistoryStore } from './history/history-store';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
@@ -56,6 +57,8 @@ export interface CoreOptions {
   settingsStore?: SettingsStore | null;
   /** How the settings store keeps API keys (shown in the settings page). */
   keyStorage?: 'os-encrypted' | 'plain-text';
+  /** Flags given on `headroom serve`'s command line: they keep winning when settings are saved. */
+  commandLine?: CommandLineOverrides | null;
 }
 
 export interface Core {
@@ -187,22 +190,29 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   // Settings changed in the dashboard: applied to the running core, no restart.
   const applySettings = async (s: AppSettings) => {
-    const warningPct = s.monitor.warningPct ?? options.warningPct;
-    const criticalPct = s.monitor.criticalPct ?? options.criticalPct;
+    // Flags given on the command line win over what was just saved (and servers given with
+    // --backend stay polled whatever the saved list holds).
+    const e = effectiveMonitorSettings(s, options.commandLine, {
+      intervalMs: options.intervalMs,
+      warningPct: options.warningPct,
+      criticalPct: options.criticalPct,
+      discover: options.discover,
+      retentionDays: options.retentionDays ?? 7,
+    });
     const webhookUrl = s.alerts.webhookUrl ?? null;
     const webhookChanged = webhookUrl !== alertSettings.delivery.webhookUrl;
-    alertSettings = alertSettingsFor(warningPct, criticalPct, webhookUrl, s.alerts.mutedRules ?? [], s.monitor.perGpu ?? {});
+    alertSettings = alertSettingsFor(e.warningPct, e.criticalPct, webhookUrl, s.alerts.mutedRules ?? [], s.monitor.perGpu ?? {});
     monitor.setAlertSettings(alertSettings);
     policy.setMutedRules(alertSettings.mutedRules);
     if (webhookChanged) setWebhook(webhookUrl);
-    monitor.setIntervalMs(s.monitor.intervalMs ?? options.intervalMs);
+    monitor.setIntervalMs(e.intervalMs);
     if (history) {
-      history.retentionDays = s.history?.retentionDays ?? options.retentionDays ?? 7;
+      history.retentionDays = e.retentionDays;
       history.prune();
     }
     if (discovery) {
-      discovery.setDiscover(s.monitor.discover ?? options.discover);
-      await discovery.setConfigured(s.backends.map((b) => ({ kind: b.kind ?? null, url: b.url, apiKey: b.apiKey })));
+      discovery.setDiscover(e.discover);
+      await discovery.setConfigured(e.backends);
     }
     logger.info('settings applied');
   };

@@ -4,6 +4,20 @@
  */
 import type { AppSettings } from '../settings/settings-schema';
 import type { MonitorFlags } from './args';
+import type { CommandLineOverrides } from '../settings/command-line';
+
+/** The flags that were given, for the core to keep applying over settings saved later. */
+export function commandLineOverrides(f: MonitorFlags): CommandLineOverrides {
+  const given = (flag: string) => f.explicit.includes(flag);
+  return {
+    backends: f.backends,
+    ...(given('interval-ms') ? { intervalMs: f.intervalMs } : {}),
+    ...(given('warning-pct') ? { warningPct: f.warningPct } : {}),
+    ...(given('critical-pct') ? { criticalPct: f.criticalPct } : {}),
+    ...(given('no-discover') ? { discover: f.discover } : {}),
+    ...(given('retention-days') ? { retentionDays: f.retentionDays } : {}),
+  };
+}
 
 export function withSavedSettings(f: MonitorFlags, s: AppSettings): MonitorFlags {
   const given = (flag: string) => f.explicit.includes(flag);

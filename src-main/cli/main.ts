@@ -8,7 +8,7 @@ import { createCore } from '../create-core';
 import { startServer } from '../server/http';
 import { createConsoleLogger } from '../util/logger';
 import { parseMonitorFlags } from './args';
-import { withSavedSettings } from './effective-flags';
+import { commandLineOverrides, withSavedSettings } from './effective-flags';
 import { estimateCommand } from './commands/estimate';
 import { exportCommand } from './commands/export';
 import { planCommand } from './commands/plan';
@@ -103,6 +103,7 @@ async function serve(argv: string[]): Promise<number> {
     alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
     settingsStore,
     keyStorage: 'plain-text',
+    commandLine: commandLineOverrides(f),
   });
   let server;
   try {

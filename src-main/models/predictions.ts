@@ -36,6 +36,8 @@ export interface PredictionContext {
 }
 
 const MAX_CACHE = 64;
+/** Architectures kept: a server that names a new model every tick must not grow memory for hours. */
+const MAX_ARCH_CACHE = 256;
 
 /** The fields `annotate` sets on a model. */
 const ANNOTATED_FIELDS = ['kvBytesPerToken', 'kvCacheBytes', 'kvSource', 'prediction', 'predictionError'] as const satisfies readonly (keyof LoadedModel)[];
@@ -70,6 +72,10 @@ export class PredictionService {
     private readonly logger: Logger,
     private readonly resolver: ModelResolver = new ModelResolver(),
   ) {}
+
+  private rememberArch(key: string): void {
+    if (!this.archCache.has(key) && this.archCache.size >= MAX_ARCH_CACHE) this.archCache.clear();
+  }
 
   /** Returns the backends with `prediction` / `predictionError` filled on each model. */
   annotate(ctx: PredictionContext): BackendReading[] {
@@ -226,6 +232,7 @@ export class PredictionService {
         resolved = c.ok ? { arch: c.value.architecture, source: 'built-in catalog', weightsBytes: null, error: null } : { arch: null, source: '', weightsBytes: null, error: null };
       }
       entry = resolved;
+      this.rememberArch(key);
       this.archCache.set(key, entry);
     }
     if (!entry.arch) return m;
@@ -258,6 +265,7 @@ export class PredictionService {
       const r = this.resolver.fromCatalog(m.name);
       const entry = toEntry(r.ok ? { ok: true, value: r.value } : r, `built-in catalog`);
       if (!r.ok) entry.error = `cannot predict: ${m.name} reports no architecture and is not in the built-in catalog.`;
+      this.rememberArch(key);
       this.archCache.set(key, entry);
       return entry;
     }
@@ -272,6 +280,7 @@ export class PredictionService {
     void this.resolver.fromGgufFile(file).then((r) => {
       this.pending.delete(key);
       if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
+      this.rememberArch(key);
       this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
     });
   }

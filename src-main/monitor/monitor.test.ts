@@ -53,7 +53,7 @@ describe('Monitor.tick', () => {
       { id: 'fake-gpu', label: 'Fake GPU', status: 'ok', message: null },
       { id: 'system', label: 'System memory', status: 'error', message: 'System memory: boom.' },
     ]);
-    expect(s1.backends[0]).toMatchObject({ id: 'ollama@x:1', status: 'error', message: 'ollama@x:1: kaboom', models: [] });
+    expect(s1.backends[0]).toMatchObject({ id: 'ollama@x:1', status: 'error', message: 'Ollama at x:1: Headroom failed to read its answer (details are in the log). Is this really an Ollama server?', models: [] });
 
     now = 2000;
     const s2 = await m.tick(AbortSignal.timeout(1000));

@@ -18,6 +18,8 @@ import type { PredictionService } from '../models/predictions';
 import { attributeGpuMemory } from '../collectors/attribution/attribute';
 import type { ComputeApp } from '../collectors/attribution/compute-apps.parse';
 import { startLoop } from './scheduler';
+import { SnapshotGuard } from './snapshot-guard';
+import { readingForCrash, sanitizeBackendReading } from '../collectors/backends/http/sanitize-reading';
 
 /** Remedies in alerts name commands for this machine's shell (PowerShell on Windows). */
 const COMMAND_SHELL = commandShellFor(process.platform);
@@ -60,8 +62,10 @@ export class Monitor implements Disposable {
   private alertSettings: AlertSettings;
   private intervalMs: number;
   private readonly now: () => number;
+  private readonly guard: SnapshotGuard;
 
   constructor(private readonly options: MonitorOptions) {
+    this.guard = new SnapshotGuard(options.logger);
     this.backends = [...options.backends];
     this.alertSettings = options.alertSettings;
     this.intervalMs = options.intervalMs;
@@ -144,7 +148,7 @@ export class Monitor implements Disposable {
     const [gpuSamples, systemSample, backendReadings] = await Promise.all([
       Promise.all(gpuSources.map((s) => safeRead(() => s.read(signal)))),
       systemSource ? safeRead(() => systemSource.read(signal)) : Promise.resolve(null),
-      Promise.all(this.backends.map((b) => safeBackend(b, signal))),
+      Promise.all(this.backends.map((b) => safeBackend(b, signal, this.options.logger))),
     ]);
     const atMs = this.now();
     const gpus: GpuReading[] = [];
@@ -183,7 +187,7 @@ export class Monitor implements Disposable {
     const step = stepAlerts({ state: this.alertState, input: { gpus, backends, commandShell: COMMAND_SHELL }, settings: this.alertSettings, nowMs: atMs });
     this.alertState = step.state;
     const alerts: Alert[] = step.alerts;
-    const snapshot: Snapshot = {
+    const snapshot: Snapshot = this.guard.check({
       atMs,
       demo: this.options.demo,
       gpus,
@@ -194,7 +198,7 @@ export class Monitor implements Disposable {
       thresholds: this.thresholdsView(gpus),
       intervalMs: this.intervalMs,
       delivery: this.options.deliveryState?.(),
-    };
+    });
     this.buffer.push(snapshot);
     if (step.transitions.length && this.options.onAlertTransitions) {
       try {
@@ -254,10 +258,12 @@ async function safeRead<T>(read: () => Promise<SourceSample<T>>): Promise<Source
   }
 }
 
-async function safeBackend(b: BackendCollector, signal: AbortSignal): Promise<BackendReading> {
+/** The collector boundary: a reading fit for the Snapshot, whatever the server sent or the collector did. */
+async function safeBackend(b: BackendCollector, signal: AbortSignal, logger: Logger): Promise<BackendReading> {
   try {
-    return await b.sample(signal);
+    return sanitizeBackendReading(await b.sample(signal), b);
   } catch (error) {
-    return { id: b.id, kind: b.kind, url: b.url, status: 'error', message: `${b.id}: ${(error as Error).message}`, version: null, models: [] };
+    logger.error(`${b.id}: reading failed: ${(error as Error)?.message ?? String(error)}`);
+    return readingForCrash(b, error);
   }
 }

@@ -1,6 +1,67 @@
 /** File operations for the settings store: injectable (tests), atomic writes, Windows retries. */
 import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
+
+/** A settings file is a few KB; anything past this is not one. */
+export const MAX_SETTINGS_BYTES = 1024 * 1024;
+
+/** Error codes for files Headroom refuses to read (Node has no errno for these). */
+export const NOT_REGULAR_FILE = 'not a regular file';
+export const FILE_TOO_LARGE = 'larger than 1 MiB';
+
+// O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting forever (it is
+// then refused as not a regular file). Windows has no such flag and no FIFOs in the file system.
+const OPEN_FLAGS = constants.O_RDONLY | (process.platform === 'win32' ? 0 : (constants.O_NONBLOCK ?? 0));
+
+function refusal(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(code), { code });
+}
+
+/**
+ * Reads a settings file that must be a regular file of at most MAX_SETTINGS_BYTES: opened
+ * non-blocking, checked with fstat on the open handle (no race with a swap), then read.
+ */
+export async function readRegularFile(path: string): Promise<string> {
+  const handle = await nodeFs.open(path, OPEN_FLAGS);
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw refusal(NOT_REGULAR_FILE);
+    if (stat.size > MAX_SETTINGS_BYTES) throw refusal(FILE_TOO_LARGE);
+    const buffer = Buffer.alloc(MAX_SETTINGS_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_SETTINGS_BYTES) throw refusal(FILE_TOO_LARGE);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The same checks, synchronously (one-shot commands such as `headroom status`). */
+export function readRegularFileSync(path: string): string {
+  const fd = openSync(path, OPEN_FLAGS);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw refusal(NOT_REGULAR_FILE);
+    if (stat.size > MAX_SETTINGS_BYTES) throw refusal(FILE_TOO_LARGE);
+    const buffer = Buffer.alloc(MAX_SETTINGS_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_SETTINGS_BYTES) throw refusal(FILE_TOO_LARGE);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** The file operations the store uses; tests replace some to inject failures. */
 export interface SettingsFs {
@@ -13,7 +74,7 @@ export interface SettingsFs {
 }
 
 export const nodeSettingsFs: SettingsFs = {
-  readFile: (p, enc) => nodeFs.readFile(p, enc),
+  readFile: (p) => readRegularFile(p),
   async writeFileDurable(p, data) {
     // 0o600: the file may hold API keys in plain text where no OS encryption exists.
     const handle = await nodeFs.open(p, 'wx', 0o600);

@@ -10,12 +10,11 @@
  *
  * No Electron import here: the encryptor is passed in, so this runs (and is tested) in plain Node.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeZodError } from '../../shared/contract/schemas';
 import { err, ok, type Result } from '../../shared/contract/result';
 import type { Logger } from '../util/logger';
-import { errorCode, nodeSettingsFs, renameWithRetry, writeFileAtomically, type SettingsFs } from './settings-fs';
+import { errorCode, FILE_TOO_LARGE, nodeSettingsFs, NOT_REGULAR_FILE, readRegularFileSync, renameWithRetry, writeFileAtomically, type SettingsFs } from './settings-fs';
 
 export type { SettingsFs } from './settings-fs';
 import {
@@ -170,9 +169,16 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     try {
       text = await fs.readFile(filePath, 'utf8');
     } catch (e) {
-      if (errorCode(e) === 'ENOENT') return { settings, notices: [], isFirstRun: true };
-      readOnlyReason = `the settings file ${filePath} could not be read (${errorCode(e)})`;
-      note(`Could not read settings file ${filePath} (${errorCode(e)}). Defaults are in use and changes will not be saved this session. Check the file's permissions.`);
+      const code = errorCode(e);
+      if (code === 'ENOENT') return { settings, notices: [], isFirstRun: true };
+      readOnlyReason = `the settings file ${filePath} could not be read (${code})`;
+      const next =
+        code === NOT_REGULAR_FILE || code === 'EISDIR'
+          ? 'Replace it with a regular file, or remove it.'
+          : code === FILE_TOO_LARGE
+            ? 'A settings file is a few KB: move this one away.'
+            : "Check the file's permissions.";
+      note(`Could not read settings file ${filePath} (${code === 'EISDIR' ? NOT_REGULAR_FILE : code}). Defaults are in use and changes will not be saved this session. ${next}`);
       return { settings, notices: [...notices], isFirstRun: false };
     }
     let raw: unknown;
@@ -255,9 +261,10 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
 export function readSettingsReadOnly(path: string): { settings: AppSettings; notice: string | null } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return { settings: defaultSettings(), notice: null };
+    text = readRegularFileSync(path);
+  } catch (e) {
+    const code = errorCode(e);
+    return { settings: defaultSettings(), notice: code === 'ENOENT' ? null : `${path} could not be read (${code}); using defaults.` };
   }
   let json: unknown;
   try {

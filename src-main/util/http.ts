@@ -1,12 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
+import zlib from 'node:zlib';
 
 /**
  * HTTP GET/POST for backend polling: a timeout, a size cap on the body, and every failure
  * turned into a value with a sentence. Nothing here throws.
  */
 
-export type HttpFailureKind = 'refused' | 'timeout' | 'too-large' | 'network' | 'aborted';
+export type HttpFailureKind = 'refused' | 'timeout' | 'too-large' | 'network' | 'aborted' | 'malformed';
 
 export type HttpResponse =
   | { ok: true; status: number; contentType: string; text: string }
@@ -58,10 +59,12 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
     };
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-length'] = String(Buffer.byteLength(options.body));
+    let answered = false;
     const req = lib.request(
       parsed,
       { method: options.method ?? 'GET', headers, agent: agents[parsed.protocol as 'http:' | 'https:'] },
       (res) => {
+        answered = true;
         const declared = Number(res.headers['content-length'] ?? NaN);
         if (Number.isFinite(declared) && declared > maxBytes) {
           finish({ ok: false, kind: 'too-large', message: `response is ${declared} bytes, over the ${maxBytes}-byte limit` });
@@ -69,27 +72,61 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
           req.destroy();
           return;
         }
+        const encoding = String(res.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+        const decoder = decoderFor(encoding);
+        if (decoder === undefined) {
+          finish({ ok: false, kind: 'malformed', message: `response is compressed with "${encoding.slice(0, 40)}", which Headroom does not read` });
+          res.destroy();
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         let total = 0;
-        res.on('data', (c: Buffer) => {
+        const stop = (r: HttpResponse) => {
+          finish(r);
+          decoder?.destroy();
+          res.destroy();
+          req.destroy();
+        };
+        // The cap counts bytes after decompression: a 20 KB gzip bomb that inflates to 4 GB
+        // stops at `maxBytes` of output.
+        const onBody = (c: Buffer) => {
+          if (settled) return;
           total += c.length;
           if (total > maxBytes) {
-            finish({ ok: false, kind: 'too-large', message: `response is over the ${maxBytes}-byte limit` });
-            res.destroy();
-            req.destroy();
+            stop({ ok: false, kind: 'too-large', message: `response is over the ${maxBytes}-byte limit${decoder ? ' once decompressed' : ''}` });
             return;
           }
           chunks.push(c);
-        });
-        res.on('end', () =>
-          finish({ ok: true, status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }),
-        );
+        };
+        const onEnd = () =>
+          finish({ ok: true, status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') });
+        if (decoder) {
+          let compressed = 0;
+          res.on('data', (c: Buffer) => {
+            compressed += c.length;
+            if (compressed > maxBytes) stop({ ok: false, kind: 'too-large', message: `response is over the ${maxBytes}-byte limit` });
+          });
+          res.pipe(decoder);
+          decoder.on('data', onBody);
+          decoder.on('end', onEnd);
+          decoder.on('error', () => stop({ ok: false, kind: 'malformed', message: `its ${encoding}-compressed body is corrupt` }));
+        } else {
+          res.on('data', onBody);
+          res.on('end', onEnd);
+        }
         res.on('error', (e) => finish(classify(e)));
         res.on('aborted', () => finish({ ok: false, kind: 'network', message: 'connection reset' }));
       },
     );
+    // One deadline for the whole exchange: a server that trickles a byte a second, or streams a
+    // chunked body without end, is cut off here like one that never answers.
     const timer = setTimeout(() => {
-      finish({ ok: false, kind: 'timeout', message: `no answer within ${options.timeoutMs} ms` });
+      finish({
+        ok: false,
+        kind: 'timeout',
+        message: answered ? `an answer that did not finish within ${options.timeoutMs} ms` : `no answer within ${options.timeoutMs} ms`,
+      });
       req.destroy();
     }, options.timeoutMs);
     const onAbort = () => {
@@ -101,6 +138,24 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
     if (options.body !== undefined) req.write(options.body);
     req.end();
   });
+}
+
+/** A decompressor for `Content-Encoding`; null for none; undefined for one Headroom does not read. */
+function decoderFor(encoding: string): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | null | undefined {
+  switch (encoding) {
+    case '':
+    case 'identity':
+      return null;
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
 }
 
 function classify(error: unknown): HttpResponse {
@@ -118,8 +173,22 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    return { ok: false, message: `malformed JSON (${(error as Error).message})` };
+    return { ok: false, message: `malformed JSON (${describeJsonError(error, text.length)})` };
   }
+}
+
+/**
+ * Where JSON.parse stopped, in words: "it ends too early", "an unexpected "x"". Never the
+ * engine's own message, which quotes the body (control characters, hostile text) and reads as a
+ * JavaScript error rather than a sentence.
+ */
+function describeJsonError(error: unknown, length: number): string {
+  const message = error instanceof Error ? error.message : '';
+  if (/Unexpected end|end of JSON|Unterminated/i.test(message) || length === 0) return length === 0 ? 'the body is empty' : 'it ends too early';
+  const at = /position (\d+)/.exec(message);
+  if (at) return `at character ${Number(at[1]) + 1} of ${length}`;
+  const token = /Unexpected token '([!-~])'/.exec(message);
+  return token ? `an unexpected "${token[1]}"` : 'not valid JSON';
 }
 
 /** `127.0.0.1:11434` from `http://127.0.0.1:11434/`. */

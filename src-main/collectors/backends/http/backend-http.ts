@@ -5,7 +5,9 @@
  */
 import type { ZodType } from 'zod';
 import { httpRequest, parseJson, type HttpFailureKind } from '../../../util/http';
+import { prometheusLimitViolation } from '../vllm/prometheus-text.parse';
 import type { BodyCache } from './body-cache';
+import { DEFAULT_JSON_LIMITS, jsonLimitViolation, type JsonLimits } from './json-limits';
 
 export type EndpointFailureKind =
   | HttpFailureKind
@@ -30,6 +32,13 @@ export interface EndpointFailure {
 
 export type EndpointResult<T> = { ok: true; value: T; status: number } | { ok: false; failure: EndpointFailure };
 
+/**
+ * Body cap per backend response, counted after decompression. The largest real answers
+ * (vLLM `/metrics` with many engines and adapters, an OpenAI-compatible proxy listing hundreds
+ * of models) stay well under it; Ollama's verbose `/api/show` has its own, larger cap.
+ */
+export const BACKEND_MAX_BODY_BYTES = 2 * 1024 * 1024;
+
 export interface EndpointClient {
   /** Base URL without a trailing slash. */
   baseUrl: string;
@@ -52,6 +61,8 @@ export interface EndpointCall {
    * such as llama.cpp `/props`): fewer requests per tick. Needs `client.cache`.
    */
   maxAgeMs?: number;
+  /** Nesting and list-length limits the JSON body must keep (default DEFAULT_JSON_LIMITS). */
+  jsonLimits?: JsonLimits;
 }
 
 /** GET a text endpoint (Prometheus `/metrics`, vLLM's empty `/health`). 2xx only. */
@@ -72,7 +83,7 @@ export async function getText(client: EndpointClient, path: string, call: Endpoi
 async function fetchText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
   const res = await httpRequest(client.baseUrl + path, {
     timeoutMs: client.timeoutMs,
-    maxBytes: client.maxBytes,
+    maxBytes: client.maxBytes ?? BACKEND_MAX_BODY_BYTES,
     headers: headersFor(client, call.withKey),
     signal: call.signal,
   });
@@ -84,6 +95,17 @@ async function fetchText(client: EndpointClient, path: string, call: EndpointCal
   return { ok: true, value: res.text, status: res.status };
 }
 
+/**
+ * GET a Prometheus text endpoint (`/metrics`) and refuse, with a sentence, a body with more
+ * lines or longer lines than any real server sends (a million series, one 4 MB line).
+ */
+export async function getPrometheusText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
+  const res = await getText(client, path, call);
+  if (!res.ok) return res;
+  const violation = prometheusLimitViolation(res.value);
+  return violation ? fail('too-large', path, res.status, `response ${violation}`) : res;
+}
+
 /** GET a JSON endpoint and check its shape with `schema`. 2xx only. */
 export async function getJson<T>(
   client: EndpointClient,
@@ -93,12 +115,19 @@ export async function getJson<T>(
 ): Promise<EndpointResult<T>> {
   const res = await getText(client, path, call);
   if (!res.ok) return res;
-  if (!client.bodies) return decodeJson(path, res.status, res.value, schema);
-  return client.bodies.decode(`${res.status} ${path}`, res.value, (text) => decodeJson(path, res.status, text, schema), (r) => r.ok);
+  const decode = (text: string) => decodeJson(path, res.status, text, schema, call.jsonLimits);
+  if (!client.bodies) return decode(res.value);
+  return client.bodies.decode(`${res.status} ${path}`, res.value, decode, (r) => r.ok);
 }
 
-/** Parses and validates a JSON body already read. */
-export function decodeJson<T>(path: string, status: number, text: string, schema: ZodType<T>): EndpointResult<T> {
+/**
+ * Parses and validates a JSON body already read. Nesting and list lengths are checked first,
+ * without recursion, so a 10⁵-deep or million-entry body is refused with a sentence before
+ * `JSON.parse` or zod spend time (or stack) on it.
+ */
+export function decodeJson<T>(path: string, status: number, text: string, schema: ZodType<T>, limits: JsonLimits = DEFAULT_JSON_LIMITS): EndpointResult<T> {
+  const violation = jsonLimitViolation(text, limits);
+  if (violation) return fail('too-large', path, status, `response ${violation}`);
   const json = parseJson(text);
   if (!json.ok) {
     const looksJson = /^\s*[[{]/.test(text);
@@ -117,8 +146,12 @@ export function describeZodIssue(issues: ReadonlyArray<{ path: ReadonlyArray<Pro
   return where ? `${where}: ${first.message}` : first.message;
 }
 
+/** Error bodies are read only when small and plain (llama.cpp's `{"error":{…}}` is ~100 bytes). */
+const MAX_ERROR_BODY_CHARS = 16 * 1024;
+
 function statusFailure(path: string, status: number, text: string): { ok: false; failure: EndpointFailure } {
-  const body = parseJson(text);
+  const readable = text.length <= MAX_ERROR_BODY_CHARS && jsonLimitViolation(text, { maxDepth: 8, maxArrayItems: 64 }) === null;
+  const body = readable ? parseJson(text) : { ok: false as const };
   const extra = body.ok ? { body: body.value } : {};
   const base = { path, status };
   if (status === 401 || status === 403) return { ok: false, failure: { ...base, kind: 'unauthorized', detail: `HTTP ${status}`, ...extra } };

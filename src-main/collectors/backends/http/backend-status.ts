@@ -9,6 +9,19 @@ import type { EndpointFailure } from './backend-http';
 
 export const backendLabels: Record<BackendKind, string> = { ...backendKindLabels, openai: 'OpenAI-compatible server' };
 
+const kindPhrases: Record<BackendKind, string> = {
+  ollama: 'an Ollama server',
+  vllm: 'a vLLM server',
+  llamacpp: 'a llama.cpp server',
+  lmstudio: 'an LM Studio server',
+  openai: 'an OpenAI-compatible server',
+};
+
+/** "a vLLM server", "an Ollama server": for "Is this really …?". */
+export function kindPhrase(kind: BackendKind): string {
+  return kindPhrases[kind];
+}
+
 /** "vLLM at 127.0.0.1:8000" */
 export function serverName(kind: BackendKind, url: string): string {
   return `${backendLabels[kind]} at ${hostPort(url)}`;
@@ -46,7 +59,7 @@ export function describeFailure(kind: BackendKind, url: string, failure: Endpoin
     case 'aborted':
       return `${who}: the read was cancelled before ${path} answered.`;
     case 'too-large':
-      return `${who}: ${path} ${failure.detail}. Is this really a ${label}?`;
+      return `${who}: ${path} ${failure.detail}. Is this really ${kindPhrase(kind)}?`;
     case 'unauthorized':
       return hasKey
         ? `${who} needs an API key: it rejected the configured one on ${path} (${failure.detail}). Check --api-key ${url}=TOKEN.`
@@ -107,6 +120,6 @@ export interface CollectorExtras {
   now?: () => number;
   /** After a 401, protected paths are asked again only after this long. Default 30 s. */
   authRetryMs?: number;
-  /** Body cap per response. Defaults to util/http's 4 MiB. */
+  /** Body cap per response. Defaults to BACKEND_MAX_BODY_BYTES (2 MiB). */
   maxBodyBytes?: number;
 }

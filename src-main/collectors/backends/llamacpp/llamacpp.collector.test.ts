@@ -155,7 +155,31 @@ describe('llama.cpp collector', () => {
     expect(reading.models).toEqual([]);
   });
 
-  it.each(faultCases('/slots').filter((f) => f.name !== 'HTTP 501'))('/slots: $name', async ({ reply, wantStatus, wantMessage }) => {
+  it.each([
+    { path: '/props', status: 404, note: /\/props is not available/ },
+    { path: '/props', status: 501, note: /\/props is not available/ },
+    { path: '/metrics', status: 404, note: /\/metrics is not available/ },
+    { path: '/slots', status: 404, note: /\/slots is not available/ },
+    { path: '/v1/models', status: 404, note: /\/v1\/models is not available/ },
+  ])('issue 17.5: optional $path answering HTTP $status → partial data with a note, not an error', async ({ path, status, note }) => {
+    const server = await serve('llamacpp');
+    server.setRoute(`GET ${path}`, { status, body: { error: { code: status, message: 'File Not Found', type: 'not_found_error' } } });
+    const reading = await sampleOnce(server.url);
+    expect(reading).toMatchObject({ status: 'up', message: null });
+    expect(reading.note).toMatch(note);
+    expect(reading.note).toMatch(/\.$/);
+    expect(reading.models).toHaveLength(1);
+  });
+
+  it('issue 17.5: /props and /v1/models both missing → error (nothing names the model)', async () => {
+    const server = await serve('llamacpp');
+    server.setRoute('GET /props', { status: 404, body: 'not found' });
+    server.setRoute('GET /v1/models', { status: 404, body: 'not found' });
+    const reading = await sampleOnce(server.url);
+    expect(reading).toMatchObject({ status: 'error', message: expect.stringMatching(/\/props answered HTTP 404/) });
+  });
+
+  it.each(faultCases('/slots').filter((f) => f.name !== 'HTTP 501' && f.name !== 'HTTP 404'))('/slots: $name', async ({ reply, wantStatus, wantMessage }) => {
     const server = await serve('llamacpp');
     server.setRoute('GET /slots', reply);
     const reading = await sampleOnce(server.url);

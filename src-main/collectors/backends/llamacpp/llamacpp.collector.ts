@@ -7,7 +7,7 @@
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { AuthGate } from '../http/auth-gate';
-import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
+import { getJson, getPrometheusText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
 import {
   describeFailure,
   emptyModel,
@@ -35,6 +35,10 @@ import {
   type LlamaCppProps,
   type LlamaCppSlots,
 } from './llamacpp.parse';
+
+function isMissing(result: EndpointResult<unknown>): boolean {
+  return !result.ok && (result.failure.kind === 'not-found' || result.failure.kind === 'not-supported');
+}
 
 export type LlamaCppCollectorOptions = BackendCollectorOptions & CollectorExtras;
 
@@ -119,10 +123,25 @@ class LlamaCppCollector implements BackendCollector {
     }
     const problems: Problem[] = [];
     const notes: string[] = [];
-    const props = this.take(rest.props, problems);
-    const slots = this.optional(rest.slots, problems, notes, 'the slots endpoint is off (--no-slots): no per-slot context fill');
-    const metricsText = this.optional(rest.metrics, problems, notes, 'start llama-server with --metrics for queue length and token rates');
-    const models = this.take(rest.models, problems);
+    // Only /health and one of /props or /v1/models are needed; the rest may be missing on old
+    // builds or behind a proxy that passes only some paths (404), or turned off (501).
+    const props = this.optional(rest.props, problems, notes, {
+      off: '/props is not available: context size and build come from the other endpoints',
+    });
+    const slots = this.optional(rest.slots, problems, notes, {
+      off: 'the slots endpoint is off (--no-slots): no per-slot context fill',
+      missing: '/slots is not available: no per-slot context fill',
+    });
+    const metricsText = this.optional(rest.metrics, problems, notes, {
+      off: 'start llama-server with --metrics for queue length and token rates',
+      missing: '/metrics is not available: no queue length or token rates',
+    });
+    const models = this.optional(rest.models, problems, notes, { off: '/v1/models is not available: the model is named from /props' });
+    if (props === null && models === null && isMissing(rest.props) && isMissing(rest.models)) {
+      // Neither names the model: this is not a llama.cpp server Headroom can read.
+      notes.length = 0;
+      problems.unshift(this.problem((rest.props as { ok: false; failure: EndpointFailure }).failure));
+    }
     const metrics = metricsText === null ? null : this.bodies.decode('metrics', metricsText, parseLlamaCppMetrics);
     if (metrics && !metrics.isLlamaCpp) {
       problems.push({ status: 'error', message: `${serverName('llamacpp', this.url)}: /metrics has no llamacpp: series. Is another kind of server on this port now?` });
@@ -157,7 +176,7 @@ class LlamaCppCollector implements BackendCollector {
       // /props and /v1/models change only when a model is (re)loaded: read them every 10 s.
       getJson(this.client, '/props', llamaCppPropsSchema, { ...call, maxAgeMs: SLOW_ENDPOINT_MS }),
       getJson(this.client, '/slots', llamaCppSlotsSchema, call),
-      getText(this.client, '/metrics', call),
+      getPrometheusText(this.client, '/metrics', call),
       getJson(this.client, '/v1/models', llamaCppModelListSchema, { ...call, maxAgeMs: SLOW_ENDPOINT_MS }),
     ]);
     return { props, slots, metrics, models };
@@ -183,7 +202,11 @@ class LlamaCppCollector implements BackendCollector {
     const card = list?.data[0];
     const name = card?.id ?? props?.model_alias ?? props?.model_path;
     if (name === undefined) return [];
-    if (props?.model_path) this.modelFiles.set(name, props.model_path);
+    if (props?.model_path) {
+      // One model per server outside router mode: a server that names a new model every tick must not grow this map.
+      if (!this.modelFiles.has(name) && this.modelFiles.size >= 16) this.modelFiles.clear();
+      this.modelFiles.set(name, props.model_path);
+    }
     const slots = slotList ? readSlots(slotList) : null;
     const slotContext = slots?.[0]?.contextTokens ?? props?.default_generation_settings?.n_ctx ?? props?.default_generation_settings?.params?.n_ctx ?? null;
     const totalSlots = props?.total_slots ?? (slots ? slots.length : null);
@@ -209,18 +232,14 @@ class LlamaCppCollector implements BackendCollector {
     return [model];
   }
 
-  /** An endpoint the reading needs: a failure becomes a problem. */
-  private take<T>(result: EndpointResult<T>, problems: Problem[]): T | null {
+  /**
+   * An endpoint the reading can do without: missing (404) or turned off (501) is a note, any
+   * other failure a problem. `missing` defaults to `off` (one sentence for both).
+   */
+  private optional<T>(result: EndpointResult<T>, problems: Problem[], notes: string[], say: { off: string; missing?: string }): T | null {
     if (result.ok) return result.value;
-    problems.push(this.problem(result.failure));
-    return null;
-  }
-
-  /** An endpoint the server may have turned off (501): that is a note, not a problem. */
-  private optional<T>(result: EndpointResult<T>, problems: Problem[], notes: string[], offNote: string): T | null {
-    if (result.ok) return result.value;
-    if (result.failure.kind === 'not-supported') {
-      notes.push(offNote);
+    if (result.failure.kind === 'not-supported' || result.failure.kind === 'not-found') {
+      notes.push(result.failure.kind === 'not-found' ? (say.missing ?? say.off) : say.off);
       return null;
     }
     problems.push(this.problem(result.failure));

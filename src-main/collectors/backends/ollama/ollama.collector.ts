@@ -13,10 +13,20 @@ import { backendId, type BackendCollector, type BackendCollectorOptions } from '
 import { existsSync } from 'node:fs';
 import { BodyCache } from '../http/body-cache';
 import type { z } from 'zod';
+import { printable } from '../http/sanitize-reading';
+import { BACKEND_MAX_BODY_BYTES } from '../http/backend-http';
+import { DEFAULT_JSON_LIMITS, jsonLimitViolation, type JsonLimits } from '../http/json-limits';
 import { basicKvBytesPerToken, blobPathFromModelfile, parseWith, psSchema, type Parsed, showSchema, versionSchema, type ModelInfo, type OllamaPsModel } from './ollama.parse';
 
 const VERSION_REFRESH_MS = 5 * 60_000;
 const SHOW_RETRY_MS = 60_000;
+/** `/api/show` reads running at once: a list of thousands of new models must not hold the tick. */
+const SHOWS_PER_TICK = 4;
+/** Loaded models read per server (a real one holds a few; the Snapshot carries at most this many). */
+export const MAX_OLLAMA_MODELS = 64;
+const MAX_MODEL_NAME_CHARS = 512;
+/** `/api/show?verbose` carries the tokenizer: arrays of 100k+ entries, but shallow. */
+const VERBOSE_SHOW_LIMITS: JsonLimits = { maxDepth: 16, maxArrayItems: 2_000_000 };
 
 interface ShowEntry {
   info: ModelInfo | null;
@@ -49,6 +59,10 @@ export class OllamaCollector implements BackendCollector {
   private version: string | null = null;
   private versionAtMs = 0;
   private readonly shows = new Map<string, ShowEntry>();
+  /** `/api/show` reads running, by digest. */
+  private readonly showing = new Map<string, Promise<void>>();
+  private verboseQueue: Promise<void> = Promise.resolve();
+  private readonly lifetime = new AbortController();
   private readonly where: string;
 
   private readonly kv: OllamaKvAssumptions;
@@ -84,13 +98,16 @@ export class OllamaCollector implements BackendCollector {
   async sample(signal: AbortSignal): Promise<BackendReading> {
     const base = { id: this.id, kind: this.kind, url: this.url, version: this.version, models: [] as LoadedModel[] };
     const now = Date.now();
+    const notes: string[] = [];
     if (!this.version || now - this.versionAtMs > VERSION_REFRESH_MS) {
       const v = await this.get('/api/version', signal);
-      if (!v.ok) return { ...base, status: v.status, message: v.message };
-      const parsed = parseWith(versionSchema, v.value);
-      this.version = parsed.ok ? parsed.value.version : null;
+      // The version is a nicety: only a server that is gone or refuses the key stops the reading here.
+      if (!v.ok && v.status !== 'error') return { ...base, status: v.status, message: v.message };
+      const parsed = v.ok ? parseWith(versionSchema, v.value) : null;
+      this.version = parsed?.ok ? parsed.value.version : null;
       this.versionAtMs = now;
       base.version = this.version;
+      if (!v.ok) notes.push(`${this.where}: version unknown (${v.message.replace(`${this.where}: `, '').replace(/\.$/, '')}).`);
     }
     const ps = await this.get('/api/ps', signal);
     if (!ps.ok) return { ...base, status: ps.status, message: ps.message };
@@ -99,12 +116,18 @@ export class OllamaCollector implements BackendCollector {
     this.lastPs = { raw: ps.value, parsed };
     if (!parsed.ok) return { ...base, status: 'error', message: `${this.where}: /api/ps gave an ${parsed.message}.` };
     const models: LoadedModel[] = [];
-    const notes: string[] = [];
     this.archByName.clear();
     this.fileByName.clear();
+    const all = parsed.value.models ?? [];
+    const listed = all.slice(0, MAX_OLLAMA_MODELS);
+    if (all.length > listed.length) notes.push(`${this.where}: /api/ps lists ${all.length} loaded models; Headroom shows the first ${listed.length}.`);
+    // Model details are read beside the tick: it waits for them at most one request timeout,
+    // and a slow or hostile /api/show finishes (or fails) in the background for a later tick.
+    const reads = listed.map((m) => this.startShow(m)).filter((p): p is Promise<void> => p !== null);
+    if (reads.length) await within(Promise.all(reads), this.options.timeoutMs, signal);
     const built = new Map<OllamaPsModel, { show: ShowEntry; model: LoadedModel }>();
-    for (const m of parsed.value.models ?? []) {
-      const show = await this.show(m, signal);
+    for (const m of listed) {
+      const show = this.shows.get(m.digest || m.name) ?? NO_DETAILS_YET;
       if (show.error) notes.push(show.error);
       if (show.architecture) this.archByName.set(m.name, show.architecture);
       if (show.blobPath) this.fileByName.set(m.name, show.blobPath);
@@ -115,30 +138,61 @@ export class OllamaCollector implements BackendCollector {
       models.push(model);
     }
     this.built = built;
-    this.forgetUnloaded(parsed.value.models ?? []);
+    this.forgetUnloaded(listed);
     return { ...base, status: 'up', message: notes.length ? notes.join(' ') : null, models };
   }
 
   dispose(): void {
+    this.lifetime.abort();
     this.shows.clear();
   }
 
-  private async show(m: OllamaPsModel, signal: AbortSignal): Promise<ShowEntry> {
+  /**
+   * Starts reading `/api/show` for `m` unless its details are cached (or failed less than a
+   * minute ago) or SHOWS_PER_TICK reads are already running. Returns the read to wait for, or null.
+   */
+  private startShow(m: OllamaPsModel): Promise<void> | null {
     const key = m.digest || m.name;
     const cached = this.shows.get(key);
-    if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return cached;
-    let entry = await this.fetchShow(m.name, false, signal);
-    // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask once more.
-    if (entry.info && !entry.architecture && Object.values(entry.info).some((v) => v === null)) {
-      const verbose = await this.fetchShow(m.name, true, signal);
-      if (verbose.info) entry = verbose;
+    if (cached && (cached.info || Date.now() - cached.atMs < SHOW_RETRY_MS)) return null;
+    const running = this.showing.get(key);
+    if (running) return running;
+    if (this.showing.size >= SHOWS_PER_TICK) return null;
+    // No real model name is this long: do not echo a hostile one back in a request body.
+    if (m.name.length > MAX_MODEL_NAME_CHARS) {
+      this.shows.set(key, { info: null, architecture: null, atMs: Date.now(), error: null });
+      return null;
     }
-    this.shows.set(key, entry);
+    const read = this.readShow(m.name).then(
+      (entry) => {
+        if (!this.lifetime.signal.aborted) this.shows.set(key, entry);
+      },
+      () => undefined,
+    );
+    const tracked = read.finally(() => this.showing.delete(key));
+    this.showing.set(key, tracked);
+    return tracked;
+  }
+
+  private async readShow(model: string): Promise<ShowEntry> {
+    const signal = this.lifetime.signal;
+    const entry = await this.fetchShow(model, false, signal);
+    // Per-layer arrays (sliding-window pattern, per-layer KV heads) are null without verbose: ask
+    // once more. Verbose answers are large, so only one is read at a time.
+    if (entry.info && !entry.architecture && Object.values(entry.info).some((v) => v === null)) {
+      const verbose = this.verboseQueue.then(() => this.fetchShow(model, true, signal));
+      this.verboseQueue = verbose.then(
+        () => undefined,
+        () => undefined,
+      );
+      const v = await verbose;
+      if (v.info) return v;
+    }
     return entry;
   }
 
   private async fetchShow(model: string, verbose: boolean, signal: AbortSignal): Promise<ShowEntry> {
-    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 64 * 1024 * 1024 : undefined);
+    const r = await this.get('/api/show', signal, { model, verbose }, verbose ? 32 * 1024 * 1024 : undefined, verbose ? VERBOSE_SHOW_LIMITS : DEFAULT_JSON_LIMITS);
     if (!r.ok) return { info: null, architecture: null, atMs: Date.now(), error: `Model details for ${model} unavailable: ${r.message}` };
     const parsed = parseWith(showSchema, r.value);
     if (!parsed.ok) return { info: null, architecture: null, atMs: Date.now(), error: `${this.where}: /api/show for ${model} gave an ${parsed.message}.` };
@@ -163,10 +217,11 @@ export class OllamaCollector implements BackendCollector {
     signal: AbortSignal,
     postBody?: unknown,
     maxBytes?: number,
+    limits: JsonLimits = DEFAULT_JSON_LIMITS,
   ): Promise<{ ok: true; value: unknown } | { ok: false; status: 'down' | 'error' | 'unauthorized'; message: string }> {
     const res: HttpResponse = await httpRequest(`${this.url}${path}`, {
       timeoutMs: maxBytes ? Math.max(this.options.timeoutMs, 10_000) : this.options.timeoutMs,
-      maxBytes,
+      maxBytes: maxBytes ?? BACKEND_MAX_BODY_BYTES,
       signal,
       method: postBody === undefined ? 'GET' : 'POST',
       body: postBody === undefined ? undefined : JSON.stringify(postBody),
@@ -178,19 +233,43 @@ export class OllamaCollector implements BackendCollector {
     });
     if (!res.ok) {
       const hint = res.kind === 'refused' ? ' Is it running?' : res.kind === 'timeout' ? ' Is it overloaded or hung?' : '';
-      return { ok: false, status: res.kind === 'too-large' ? 'error' : 'down', message: `${this.where}: ${path}: ${res.message}.${hint}` };
+      const status = res.kind === 'too-large' || res.kind === 'malformed' ? 'error' : 'down';
+      return { ok: false, status, message: `${this.where}: ${path}: ${res.message}.${hint}` };
     }
     if (res.status === 401 || res.status === 403) {
       return { ok: false, status: 'unauthorized', message: `${this.where} needs an API key (HTTP ${res.status} on ${path}).` };
     }
-    // GETs are polled every tick: an identical body reuses the parsed JSON (callers only read it).
-    const json = postBody === undefined ? this.bodies.decode(`${res.status} ${path}`, res.text, parseJson, (j) => j.ok) : parseJson(res.text);
+    const violation = jsonLimitViolation(res.text, limits);
     if (res.status >= 400) {
-      const detail = json.ok && typeof (json.value as { error?: unknown })?.error === 'string' ? (json.value as { error: string }).error : res.text.slice(0, 120);
+      const json = violation || res.text.length > 16 * 1024 ? null : parseJson(res.text);
+      const error = json?.ok ? (json.value as { error?: unknown } | null)?.error : undefined;
+      const detail = typeof error === 'string' ? error.slice(0, 200) : printable(res.text.slice(0, 120));
       return { ok: false, status: 'error', message: `${this.where}: ${path} answered HTTP ${res.status}${detail ? `: ${detail}` : ''}.` };
     }
+    if (violation) return { ok: false, status: 'error', message: `${this.where}: the ${path} answer ${violation}. Is this really Ollama?` };
+    // GETs are polled every tick: an identical body reuses the parsed JSON (callers only read it).
+    const json = postBody === undefined ? this.bodies.decode(`${res.status} ${path}`, res.text, parseJson, (j) => j.ok) : parseJson(res.text);
     if (!json.ok) return { ok: false, status: 'error', message: `${this.where}: ${path} gave ${json.message}. Is this really Ollama?` };
     return { ok: true, value: json.value };
+  }
+}
+
+const NO_DETAILS_YET: ShowEntry = { info: null, architecture: null, atMs: 0, error: null };
+
+/** Waits for `work`, but no longer than `ms` or until `signal` aborts. Never rejects. */
+async function within(work: Promise<unknown>, ms: number, signal: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work.then(() => undefined, () => undefined), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
 

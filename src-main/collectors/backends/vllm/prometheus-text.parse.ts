@@ -10,14 +10,34 @@ export interface PromSample {
   value: number;
 }
 
+/** What a `/metrics` body may hold before Headroom refuses it (vLLM with 8 engines and LoRA adapters: ~5,000 lines). */
+export const PROMETHEUS_LIMITS = { maxLines: 50_000, maxLineChars: 16 * 1024, maxSamples: 10_000 };
+
 /**
- * Parses `text`, keeping only the series whose name passes `keep` (checked before labels are
- * read, so a filter keeps large histograms cheap).
+ * Null when `text` keeps within PROMETHEUS_LIMITS; else the reason, as words that fit after
+ * "the answer …". One pass with `indexOf`, before any line is parsed.
  */
-export function parsePrometheusText(text: string, keep: (name: string) => boolean = () => true): PromSample[] {
-  const samples: PromSample[] = [];
+export function prometheusLimitViolation(text: string, limits = PROMETHEUS_LIMITS): string | null {
+  let lines = 0;
   let start = 0;
   while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (end - start > limits.maxLineChars) return `has a line of more than ${limits.maxLineChars.toLocaleString('en-US')} characters, longer than Headroom reads`;
+    if (++lines > limits.maxLines) return `has more than ${limits.maxLines.toLocaleString('en-US')} lines, more than Headroom reads`;
+    start = end + 1;
+  }
+  return null;
+}
+
+/**
+ * Parses `text`, keeping only the series whose name passes `keep` (checked before labels are
+ * read, so a filter keeps large histograms cheap). At most `maxSamples` series are kept.
+ */
+export function parsePrometheusText(text: string, keep: (name: string) => boolean = () => true, maxSamples = PROMETHEUS_LIMITS.maxSamples): PromSample[] {
+  const samples: PromSample[] = [];
+  let start = 0;
+  while (start < text.length && samples.length < maxSamples) {
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const line = text.slice(start, end).trim();
@@ -90,6 +110,8 @@ function parseValue(text: string): number | null {
   if (text === '+Inf' || text === 'Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
   if (text === 'NaN') return NaN;
+  // Number('') and Number('0x10') are 0 and 16; Prometheus has neither.
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return null;
   const value = Number(text);
   return Number.isNaN(value) ? null : value;
 }

@@ -133,7 +133,23 @@ describe('vLLM collector', () => {
     expect(reading).toMatchObject({ status: 'down', message: `vLLM at ${url.replace('http://', '')}: connection refused. Is it running?`, models: [] });
   });
 
-  it.each(faultCases('/v1/models'))('/v1/models: $name → $wantStatus', async ({ reply, wantStatus, wantMessage }) => {
+  it.each([
+    { path: '/v1/models', status: 404, note: /\/v1\/models is not available: models are named from \/metrics/ },
+    { path: '/v1/models', status: 501, note: /\/v1\/models is not available/ },
+    { path: '/health', status: 404, note: /\/health is not available/ },
+  ])('issue 17.5: optional $path answering HTTP $status → partial data with a note', async ({ path, status, note }) => {
+    const server = await serve('vllm');
+    server.setRoute(`GET ${path}`, { status, body: { detail: 'Not Found' } });
+    const c = collector(server.url);
+    const reading = await c.sample(signal());
+    c.dispose();
+    expect(reading).toMatchObject({ status: 'up', message: null });
+    expect(reading.note).toMatch(note);
+    expect(reading.models.map((m) => m.name)).toEqual(['Qwen/Qwen2.5-Coder-14B-Instruct']);
+    expect(reading.models[0]?.kvCacheUsageRatio).not.toBeNull();
+  });
+
+  it.each(faultCases('/v1/models').filter((f) => f.name !== 'HTTP 404' && f.name !== 'HTTP 501'))('/v1/models: $name → $wantStatus', async ({ reply, wantStatus, wantMessage }) => {
     const server = await serve('vllm');
     server.setRoute('GET /v1/models', reply);
     const c = collector(server.url);

@@ -6,7 +6,7 @@
 import type { BackendReading, LoadedModel } from '../../../../shared/model/snapshot';
 import { backendId, type BackendCollector, type BackendCollectorOptions } from '../../types';
 import { AuthGate } from '../http/auth-gate';
-import { getJson, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
+import { getJson, getPrometheusText, getText, type EndpointClient, type EndpointFailure, type EndpointResult } from '../http/backend-http';
 import {
   describeFailure,
   emptyModel,
@@ -28,6 +28,11 @@ import {
   type VllmMetrics,
   type VllmModelList,
 } from './vllm.parse';
+
+/** Answered 404 (not there) or 501 (turned off). */
+function isMissing(failure: EndpointFailure): boolean {
+  return failure.kind === 'not-found' || failure.kind === 'not-supported';
+}
 
 export type VllmCollectorOptions = BackendCollectorOptions & CollectorExtras;
 
@@ -71,7 +76,7 @@ class VllmCollector implements BackendCollector {
       // A dead engine still serves /metrics, so /health is what says so: every few seconds while
       // /metrics answers, and at once when it does not.
       getText(this.client, '/health', { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS }),
-      getText(this.client, '/metrics', { ...call, withKey: false }),
+      getPrometheusText(this.client, '/metrics', { ...call, withKey: false }),
       // The served models change only on a restart: read them every 10 s (cleared when /health fails).
       tryModels ? getJson(this.client, '/v1/models', vllmModelListSchema, { ...call, withKey: true, maxAgeMs: 10_000 }) : Promise.resolve(null),
       this.version === null ? getJson(this.client, '/version', vllmVersionSchema, { ...call, withKey: false }) : Promise.resolve(null),
@@ -85,12 +90,17 @@ class VllmCollector implements BackendCollector {
     const atMs = this.now();
     if (version?.ok) this.version = version.value.version;
 
-    if (!health.ok) this.client.cache?.clear();
-    if (!health.ok && health.failure.kind !== 'unavailable') return this.failed(health.failure);
+    // /metrics is what vLLM cannot be read without; /health and /v1/models may be missing behind
+    // a proxy that passes only some paths (404): the reading goes on with a note.
+    const healthMissing = !health.ok && isMissing(health.failure);
+    if (!health.ok && !healthMissing) this.client.cache?.clear();
+    if (!health.ok && !healthMissing && health.failure.kind !== 'unavailable') return this.failed(health.failure);
 
-    const reading = { ...newReading(this.id, 'vllm', this.url), version: this.version };
+    const reading: BackendReading = { ...newReading(this.id, 'vllm', this.url), version: this.version };
     const problems: Array<Pick<BackendReading, 'status' | 'message'>> = [];
-    if (!health.ok) {
+    const notes: string[] = [];
+    if (healthMissing) notes.push('/health is not available: a dead engine shows only once /metrics stops');
+    if (!health.ok && !healthMissing) {
       problems.push({ status: 'error', message: `${serverName('vllm', this.url)}: the engine is dead (/health answered HTTP 503). Restart vLLM.` });
     }
 
@@ -108,8 +118,9 @@ class VllmCollector implements BackendCollector {
       problems.push({ status: 'error', message: this.describe(metrics.failure) });
     }
 
-    const list = this.readModels(models, problems);
+    const list = this.readModels(models, problems, notes);
     reading.models = this.buildModels(list, parsed, atMs);
+    if (notes.length) reading.note = `${notes.join('; ')}.`;
     const first = problems[0];
     if (first) {
       reading.status = first.status;
@@ -125,6 +136,7 @@ class VllmCollector implements BackendCollector {
   private readModels(
     models: EndpointResult<VllmModelList> | null,
     problems: Array<Pick<BackendReading, 'status' | 'message'>>,
+    notes: string[],
   ): VllmModelList | null {
     if (models === null) {
       problems.unshift({ status: 'unauthorized', message: this.auth.message });
@@ -134,6 +146,10 @@ class VllmCollector implements BackendCollector {
       this.auth.accepted();
       this.lastModels = models.value;
       return models.value;
+    }
+    if (isMissing(models.failure)) {
+      notes.push('/v1/models is not available: models are named from /metrics, without their context length');
+      return null;
     }
     const message = this.describe(models.failure);
     if (models.failure.kind === 'unauthorized') {

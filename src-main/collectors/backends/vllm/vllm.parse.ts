@@ -63,6 +63,8 @@ export interface VllmMetrics {
   cacheConfig: VllmCacheConfig | null;
 }
 
+const MAX_LABEL_VALUES = 64;
+
 const WANTED = new Set([
   'vllm:kv_cache_usage_perc',
   'vllm:gpu_cache_usage_perc',
@@ -89,8 +91,9 @@ export function parseVllmMetrics(text: string): VllmMetrics {
   }
   const get = (name: string) => byName.get(name) ?? [];
 
-  const engines = unique(samples.map((s) => s.labels.engine).filter(isString));
-  const modelNames = unique(samples.map((s) => s.labels.model_name).filter(isString));
+  // Real servers have a handful of engines and served names; a hostile one may label thousands.
+  const engines = unique(samples.map((s) => s.labels.engine).filter(isString)).slice(0, MAX_LABEL_VALUES);
+  const modelNames = unique(samples.map((s) => s.labels.model_name).filter(isString)).slice(0, MAX_LABEL_VALUES);
 
   // Per engine: the new name where the engine reports it, else the deprecated alias (both are
   // emitted between v0.9.2 and 0.11). The server's headroom is its fullest engine.
