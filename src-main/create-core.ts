@@ -113,6 +113,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   const deliveryState = () => ({ snoozes: policy.activeSnoozes(), mutedRules: [...alertSettings.mutedRules] });
 
+  let history: HistoryStore | null = null;
+  const historyStatus = (): Snapshot['history'] => {
+    const st = history?.status();
+    return st ? { state: st.state, message: st.message } : undefined;
+  };
   let monitor: Monitor;
   let discovery: BackendDiscovery | null = null;
   if (options.demo) {
@@ -158,18 +163,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       predictions: new PredictionService(logger),
       cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
       computeApps: () => apps?.latest()?.apps ?? null,
+      historyStatus,
     });
     store.add(d.onChange((collectors) => monitor.setBackends(collectors)));
     await d.start();
   }
   store.add(monitor);
-  let history: HistoryStore | null = null;
   if (options.dataDir && !options.demo) {
     try {
       const h = new HistoryStore({ dataDir: options.dataDir, retentionDays: options.retentionDays ?? 7, logger });
       history = h;
       store.add(toDisposable(() => h.dispose()));
-      const warm = setTimeout(() => h.warmUp(), 3000);
+      // Reductions of the days on disk are checked (and made where missing) in the background.
+      const warm = setTimeout(() => void h.warmUp(), 1000);
       warm.unref();
       store.add(toDisposable(() => clearTimeout(warm)));
       store.add(monitor.onSnapshot((s) => h.append(s)));

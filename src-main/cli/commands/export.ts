@@ -2,7 +2,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { parseDuration, streamExport } from '../../history/export';
 import { defaultDataDir } from '../../util/data-dir';
@@ -40,7 +39,7 @@ export async function exportCommand(argv: string[], io: CommandIo, now: () => nu
   const dir = join(values['data-dir'] ?? defaultDataDir(), 'history');
   // Streamed: one day file at a time, line by line, waiting for the output to drain (flat memory
   // for any range), byte for byte what a whole-range read, sort and format gave.
-  let out: Writable = io.stdout;
+  let out: NodeJS.WritableStream = io.stdout;
   let file: WriteStream | null = null;
   if (values.out) {
     file = createWriteStream(values.out);
