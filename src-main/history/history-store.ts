@@ -150,7 +150,6 @@ export class HistoryStore {
   /** The open day file being appended to. */
   private fd: number | null = null;
   private fdDay = '';
-  private fdSize = 0;
   private dirty = false;
   /** A failed write could not be truncated back: repair before the next write. */
   private tornTail = false;
@@ -198,24 +197,23 @@ export class HistoryStore {
     try {
       this.openDay(day);
       if (this.tornTail) {
-        ftruncateSync(this.fd!, this.fdSize);
+        this.repairTail(path);
         this.tornTail = false;
       }
       let off = 0;
       try {
         while (off < buf.length) off += this.write(this.fd!, buf, off, buf.length - off);
       } catch (error) {
-        // No half line may stay behind: cut the file back to its last complete line.
+        // No half line may stay behind: cut off the `off` bytes that did get written.
         if (off > 0) {
           try {
-            ftruncateSync(this.fd!, this.fdSize);
+            ftruncateSync(this.fd!, Math.max(0, fstatSync(this.fd!).size - off));
           } catch {
             this.tornTail = true;
           }
         }
         throw error;
       }
-      this.fdSize += buf.length;
       this.dirty = true;
     } catch (error) {
       this.pause(error as NodeJS.ErrnoException, path);
@@ -261,7 +259,6 @@ export class HistoryStore {
     const fd = openSync(path, 'a');
     this.fd = fd;
     this.fdDay = day;
-    this.fdSize = fstatSync(fd).size;
     this.tornTail = false;
   }
 
@@ -458,7 +455,7 @@ export class HistoryStore {
     if (this.live) this.saveLive(this.live.day);
     const reduction = new Reduction(REDUCE_MS);
     // What is in the file now is loaded below; every later append adds itself.
-    const size = this.fd !== null && this.fdDay === day ? this.fdSize : this.sizeOf(day);
+    const size = this.sizeOf(day);
     const live: LiveDay = { day, reduction, ready: Promise.resolve(), isReady: false, savedAtMs: this.now() };
     live.ready = this.extend(day, reduction, size).then(
       () => {
@@ -478,7 +475,7 @@ export class HistoryStore {
     const live = this.live;
     if (!live || live.day !== day || !live.isReady) return;
     live.savedAtMs = this.now();
-    const size = this.fd !== null && this.fdDay === day ? this.fdSize : this.sizeOf(day);
+    const size = this.sizeOf(day);
     this.saveReduction(day, live.reduction, size);
     if (this.fdDay !== day || this.fd === null) {
       // A finished day: keep it as one.
@@ -526,7 +523,7 @@ export class HistoryStore {
       for (const name of this.files()) {
         if (this.disposed) return;
         const day = FILE_RE.exec(name)![1]!;
-        if (day === today) {
+        if (this.live?.day === day || (day === today && !this.live)) {
           await this.liveDay(day).ready;
           continue;
         }
