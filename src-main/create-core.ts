@@ -16,6 +16,7 @@ import { SettingsController } from './settings/settings-controller';
 import type { AppSettings } from './settings/settings-schema';
 import type { SettingsStore } from './settings/settings-store';
 import { HistoryStore } from './history/history-store';
+import { createExportRoute, type ExportRoute } from './history/export-http';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
 import { ComputeAppsPoller } from './collectors/attribution/compute-apps.poller';
@@ -56,6 +57,8 @@ export interface CoreOptions {
 
 export interface Core {
   handlers: Handlers;
+  /** The streamed history export of the headless server. */
+  exportRoute: ExportRoute;
   onSnapshot(listener: (s: Snapshot) => void): Disposable;
   latest(): Snapshot | null;
   setPaused(paused: boolean): void;
@@ -217,6 +220,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   return {
     handlers,
+    exportRoute: createExportRoute({ historyDir: () => history?.directory ?? null, logger }),
     onSnapshot: (l) => monitor.onSnapshot(l),
     latest: () => monitor.latest(),
     setPaused(paused) {
