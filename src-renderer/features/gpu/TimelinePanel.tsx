@@ -120,6 +120,11 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
           </button>
         </div>
       </div>
+      {snapshot?.history?.state === 'paused' && (
+        <p className="small history-paused" role="status" data-testid="history-paused">
+          {snapshot.history.message}
+        </p>
+      )}
       <TimelineChart
         points={drawn.points}
         totalBytes={gpu.memoryTotalBytes}
