@@ -1,0 +1,336 @@
+/**
+ * History figures (issues 12 and 17), measured from outside `headroom serve` (dist/cli.js):
+ *  - SIGKILL at 20 seeded random moments (200 ms ticks): ticks published over SSE but not on disk
+ *  - `headroom export` beside a live serve: every tick published before it started is in it
+ *  - RSS after 60 s (HEADROOM_BENCH_QUICK: 20 s) and start-up peak (VmHWM) with 7 days of 1 s history
+ *  - dashboard after a restart: navigation → 7-day timeline painted; main-thread time per live
+ *    update with the 5-minute and the 7-day view (Chrome TaskDuration / ticks)
+ *  - `headroom export --since 7d`: peak RSS of the CLI; the same from the dashboard route, with the
+ *    server's peak RSS and /api/health p99 during it
+ */
+import { chromium } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
+const cli = join(root, 'dist/cli.js');
+const fakeSmi = join(root, 'e2e/fakes/nvidia-smi');
+const GPU_NAME = 'NVIDIA GeForce RTX 4090';
+const TOTAL = 25_757_220_864;
+const DAY = 86_400_000;
+
+function line(name: string, value: string, target: string, pass: boolean | null): string {
+  return `${name.padEnd(58)} ${value.padStart(14)}   target ${target}${pass === null ? '' : pass ? '  PASS' : '  FAIL'}`;
+}
+
+/** 7 days of 1 s samples, one GPU, as the store writes them. */
+function writeWeek(dataDir: string, nowMs: number): number {
+  const dir = join(dataDir, 'history');
+  mkdirSync(dir, { recursive: true });
+  let day = '';
+  let lines: string[] = [];
+  let count = 0;
+  const flush = () => {
+    if (day) writeFileSync(join(dir, `${day}.ndjson`), lines.join(''));
+    lines = [];
+  };
+  for (let t = nowMs - 7 * DAY; t < nowMs - 60_000; t += 1000) {
+    const d = new Date(t).toISOString().slice(0, 10);
+    if (d !== day) {
+      flush();
+      day = d;
+    }
+    const used = Math.round((10 + 6 * Math.sin(t / 3.6e6) + ((t / 1000) % 97) / 97) * 2 ** 30);
+    lines.push(`{"t":${t},"g":[["gpu:0","${GPU_NAME}",${used},${TOTAL}]]}\n`);
+    count++;
+  }
+  flush();
+  return count;
+}
+
+interface Serve {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function serve(dataDir: string, state: string, intervalMs: number): Promise<Serve> {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, '--no-discover', '--nvidia-smi', fakeSmi, '--interval-ms', String(intervalMs)], {
+    env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /Headroom dashboard: (\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+  });
+  return {
+    child,
+    url,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Snapshot times (with GPUs) published over SSE, as they arrive. */
+function watchTicks(url: string, onTick: (atMs: number) => void): AbortController {
+  const ac = new AbortController();
+  void (async () => {
+    const res = await fetch(`${url}/api/events`, { signal: ac.signal });
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let end;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const frame = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const data = /^data: (.*)$/m.exec(frame)?.[1];
+        if (!data) continue;
+        const s = JSON.parse(data) as { atMs: number; gpus: unknown[] };
+        if (s.gpus.length) onTick(s.atMs);
+      }
+    }
+  })().catch(() => undefined);
+  return ac;
+}
+
+function timesOnDisk(dataDir: string): Set<number> {
+  const dir = join(dataDir, 'history');
+  const out = new Set<number>();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ndjson'))) {
+    for (const l of readFileSync(join(dir, name), 'utf8').split('\n')) {
+      const m = /^\{"t":(\d+)/.exec(l);
+      if (m && l.endsWith('}')) out.add(Number(m[1]));
+    }
+  }
+  return out;
+}
+
+const kb = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
+  try {
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
+};
+
+async function benchSigkill(work: string, state: string): Promise<string[]> {
+  const data = join(work, 'kill');
+  let seed = 20_261_126;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lost: number[] = [];
+  let published = 0;
+  for (let k = 0; k < 20; k++) {
+    const s = await serve(data, state, 200);
+    const ticks: number[] = [];
+    const watch = watchTicks(s.url, (t) => ticks.push(t));
+    await new Promise((r) => setTimeout(r, 600 + rnd() * 1400));
+    const exited = new Promise((r) => s.child.once('exit', r));
+    s.child.kill('SIGKILL');
+    await exited;
+    watch.abort();
+    const disk = timesOnDisk(data);
+    lost.push(ticks.filter((t) => !disk.has(t)).length);
+    published += ticks.length;
+  }
+  // Export beside a live serve: every tick published before the export starts is in it.
+  const s = await serve(data, state, 200);
+  const ticks: number[] = [];
+  const watch = watchTicks(s.url, (t) => ticks.push(t));
+  await new Promise((r) => setTimeout(r, 2000));
+  const before = [...ticks];
+  const out = await new Promise<string>((resolve) => {
+    const c = spawn(process.execPath, [cli, 'export', '--since', '1h', '--format', 'json', '--data-dir', data], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    c.stdout!.on('data', (b: Buffer) => (text += b.toString()));
+    c.on('exit', () => resolve(text));
+  });
+  watch.abort();
+  await s.stop();
+  const exported = new Set((JSON.parse(out) as { atMs: number }[]).map((x) => x.atMs));
+  const missing = before.filter((t) => !exported.has(t)).length;
+  const worst = Math.max(...lost);
+  return [
+    `history durability (serve at 200 ms ticks, ${published} ticks published over SSE in 20 runs)`,
+    line('  SIGKILL at 20 random moments: ticks lost, worst run', `${worst}`, '≤ 1 each time', worst <= 1),
+    line('  ticks lost, all 20 runs', `${lost.reduce((a, b) => a + b, 0)} (${lost.join(' ')})`, 'report', null),
+    line('  export beside a live serve: published ticks missing', `${missing} of ${before.length}`, '0', missing === 0),
+  ];
+}
+
+async function benchRss(work: string, state: string): Promise<{ lines: string[]; dataDir: string }> {
+  const seconds = process.env.HEADROOM_BENCH_QUICK ? 20 : 60;
+  const full = join(work, 'week');
+  const samples = writeWeek(full, Date.now());
+  const empty = join(work, 'empty');
+  const runs = await Promise.all(
+    [full, empty].map(async (dir) => {
+      const s = await serve(dir, state, 1000);
+      let peak = 0;
+      const poll = setInterval(() => (peak = Math.max(peak, kb(s.child.pid!, 'VmRSS'))), 50);
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      clearInterval(poll);
+      const rss = kb(s.child.pid!, 'VmRSS');
+      const hwm = kb(s.child.pid!, 'VmHWM');
+      await s.stop();
+      return { rss: rss / 1024, peak: Math.max(peak, hwm) / 1024 };
+    }),
+  );
+  const [week, none] = runs as [{ rss: number; peak: number }, { rss: number; peak: number }];
+  const reduced = readdirSync(join(full, 'history', 'reduced')).length;
+  return {
+    dataDir: full,
+    lines: [
+      `history memory (${samples.toLocaleString('en-US')} samples = 7 days at 1 s on disk, first start: ${reduced} day reductions made)`,
+      line(`  RSS of serve after ${seconds} s, 7 days of history`, `${week.rss.toFixed(1)} MB`, '≤ 90 MB (was 205)', week.rss <= 90),
+      line('  start-up peak RSS (VmHWM), 7 days of history', `${week.peak.toFixed(1)} MB`, '≤ 120 MB (was 247)', week.peak <= 120),
+      line(`  RSS of serve after ${seconds} s, empty data folder (baseline)`, `${none.rss.toFixed(1)} MB`, 'report', null),
+    ],
+  };
+}
+
+async function benchDashboard(dataDir: string, state: string): Promise<string[]> {
+  const browser = await chromium.launch({
+    executablePath: process.env.HEADROOM_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  // Just restarted: the page is opened as soon as the server answers.
+  const s = await serve(dataDir, state, 250);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const t0 = Date.now();
+    await page.goto(s.url);
+    const timeline = page.getByTestId('timeline').first();
+    await timeline.getByLabel('7 d').check();
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="timeline"]');
+      return el?.getAttribute('data-range') === '7d' && el.getAttribute('data-loading') === 'false';
+    });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    const sevenDayMs = Date.now() - t0;
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metric = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) as number;
+    const perUpdate = async (label: string) => {
+      await timeline.getByLabel(label).check();
+      await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]')?.getAttribute('data-loading') === 'false');
+      // 5 minutes of live points in memory first (the 5-minute view is then full).
+      const before = await metric();
+      const ms = 8000;
+      await new Promise((r) => setTimeout(r, ms));
+      return (((await metric()) - before) * 1000) / (ms / 250);
+    };
+    const fiveMin = await perUpdate('5 min');
+    const week = await perUpdate('7 d');
+    return [
+      'dashboard after a restart (7 days of 1 s history, 250 ms ticks)',
+      line('  navigation → 7-day timeline painted', `${sevenDayMs} ms`, '≤ 500 ms (was 1400–2000)', sevenDayMs <= 500),
+      line('  main-thread time per live update, 5-minute view', `${fiveMin.toFixed(2)} ms`, '≤ 4 ms (was 17)', fiveMin <= 4),
+      line('  main-thread time per live update, 7-day view', `${week.toFixed(2)} ms`, '≤ 4 ms', week <= 4),
+    ];
+  } finally {
+    await browser.close();
+    await s.stop();
+  }
+}
+
+async function benchExport(dataDir: string, state: string, work: string): Promise<string[]> {
+  // CLI
+  const outFile = join(work, 'week.csv');
+  const c = spawn(process.execPath, [cli, 'export', '--since', '7d', '--data-dir', dataDir, '--out', outFile], { stdio: 'ignore' });
+  let cliPeak = 0;
+  const t0 = Date.now();
+  const poll = setInterval(() => (cliPeak = Math.max(cliPeak, kb(c.pid!, 'VmHWM') || 0)), 10);
+  await new Promise((r) => c.once('exit', r));
+  clearInterval(poll);
+  const cliMs = Date.now() - t0;
+  const bytes = statSync(outFile).size;
+  // Dashboard route, with the server's health answered meanwhile.
+  const s = await serve(dataDir, state, 1000);
+  try {
+    await new Promise((r) => setTimeout(r, 3000)); // start-up done
+    const rssBefore = kb(s.child.pid!, 'VmRSS');
+    let serverPeak = rssBefore;
+    const rssPoll = setInterval(() => (serverPeak = Math.max(serverPeak, kb(s.child.pid!, 'VmRSS') || 0)), 20);
+    const latencies: number[] = [];
+    let exporting = true;
+    const pinger = (async () => {
+      while (exporting) {
+        const a = performance.now();
+        await (await fetch(`${s.url}/api/health`)).text();
+        latencies.push(performance.now() - a);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const e0 = Date.now();
+    const res = await fetch(`${s.url}/api/export?sinceMs=${Date.now() - 7 * DAY}&format=csv&id=bench`);
+    const reader = res.body!.getReader();
+    let got = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
+    const routeMs = Date.now() - e0;
+    exporting = false;
+    await pinger;
+    clearInterval(rssPoll);
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? NaN;
+    const mb = (k: number) => `${(k / 1024).toFixed(1)} MB`;
+    return [
+      `history export --since 7d (${(bytes / 2 ** 20).toFixed(1)} MiB of CSV)`,
+      line(`  CLI: peak RSS (VmHWM), ${cliMs} ms`, mb(cliPeak), '≤ 150 MB (was > 500)', cliPeak / 1024 <= 150),
+      line(`  dashboard route: server peak RSS during it, ${routeMs} ms`, mb(serverPeak), '≤ 150 MB (was ~700)', serverPeak / 1024 <= 150),
+      line(`  dashboard route: /api/health p99 during it (${latencies.length} requests)`, `${p99.toFixed(1)} ms`, '≤ 50 ms', p99 <= 50),
+      line('  dashboard route: same bytes as the CLI', got === bytes ? 'yes' : `no (${got} vs ${bytes})`, 'yes', got === bytes),
+    ];
+  } finally {
+    await s.stop();
+  }
+}
+
+export async function benchHistory(): Promise<{ lines: string[] }> {
+  const work = mkdtempSync(join(tmpdir(), 'headroom-bench-history-'));
+  const state = join(work, 'smi');
+  writeFileSync(state, `0, GPU-bench, ${GPU_NAME}, 24564, 12000, 12264, 300, 40, 50, 150.00, 595.71.05`);
+  try {
+    const lines: string[] = [];
+    lines.push(...(await benchSigkill(work, state)));
+    const rss = await benchRss(work, state);
+    lines.push(...rss.lines);
+    lines.push(...(await benchDashboard(rss.dataDir, state)));
+    lines.push(...(await benchExport(rss.dataDir, state, work)));
+    return { lines };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  benchHistory().then(
+    (r) => {
+      console.log(r.lines.join('\n'));
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
