@@ -10,7 +10,7 @@
  */
 import { chromium } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -225,23 +225,38 @@ async function benchDashboard(dataDir: string, state: string): Promise<string[]>
     const sevenDayMs = Date.now() - t0;
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
-    const metric = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) as number;
+    // ThreadTime: CPU time of the page's main thread (robust on a busy machine); TaskDuration: wall time of its tasks.
+    const metrics = async () => {
+      const m = (await cdp.send('Performance.getMetrics')).metrics;
+      const get = (name: string) => (m.find((x) => x.name === name)?.value ?? 0) as number;
+      return { cpu: get('ThreadTime'), wall: get('TaskDuration') };
+    };
     const perUpdate = async (label: string) => {
       await timeline.getByLabel(label).check();
       await page.waitForFunction(() => document.querySelector('[data-testid="timeline"]')?.getAttribute('data-loading') === 'false');
-      // 5 minutes of live points in memory first (the 5-minute view is then full).
-      const before = await metric();
+      const before = await metrics();
+      const ticks0 = await page.evaluate(() => performance.getEntriesByName('timeline-update').length);
       const ms = 8000;
       await new Promise((r) => setTimeout(r, ms));
-      return (((await metric()) - before) * 1000) / (ms / 250);
+      const after = await metrics();
+      const chart = await page.evaluate((n) => {
+        const e = performance.getEntriesByName('timeline-update').slice(n);
+        return { count: e.length, ms: e.reduce((a, x) => a + x.duration, 0) / Math.max(1, e.length) };
+      }, ticks0);
+      const updates = ms / 250;
+      return { cpu: ((after.cpu - before.cpu) * 1000) / updates, wall: ((after.wall - before.wall) * 1000) / updates, chart };
     };
     const fiveMin = await perUpdate('5 min');
     const week = await perUpdate('7 d');
+    const view = (name: string, r: typeof fiveMin, target: string) => [
+      line(`  main-thread CPU per live update, ${name}`, `${r.cpu.toFixed(2)} ms`, target, r.cpu <= 4),
+      line(`    (wall time of its tasks; the chart's own redraw: ${r.chart.count}×)`, `${r.wall.toFixed(2)} / ${r.chart.ms.toFixed(2)} ms`, 'report', null),
+    ];
     return [
       'dashboard after a restart (7 days of 1 s history, 250 ms ticks)',
       line('  navigation → 7-day timeline painted', `${sevenDayMs} ms`, '≤ 500 ms (was 1400–2000)', sevenDayMs <= 500),
-      line('  main-thread time per live update, 5-minute view', `${fiveMin.toFixed(2)} ms`, '≤ 4 ms (was 17)', fiveMin <= 4),
-      line('  main-thread time per live update, 7-day view', `${week.toFixed(2)} ms`, '≤ 4 ms', week <= 4),
+      ...view('5-minute view', fiveMin, '≤ 4 ms (was 17)'),
+      ...view('7-day view', week, '≤ 4 ms'),
     ];
   } finally {
     await browser.close();
@@ -310,12 +325,26 @@ export async function benchHistory(): Promise<{ lines: string[] }> {
   const state = join(work, 'smi');
   writeFileSync(state, `0, GPU-bench, ${GPU_NAME}, 24564, 12000, 12264, 300, 40, 50, 150.00, 595.71.05`);
   try {
+    // HEADROOM_BENCH_HISTORY=dashboard,export (for instance) runs only those parts.
+    const only = process.env.HEADROOM_BENCH_HISTORY?.split(',');
+    const want = (part: string) => !only || only.includes(part);
     const lines: string[] = [];
-    lines.push(...(await benchSigkill(work, state)));
-    const rss = await benchRss(work, state);
-    lines.push(...rss.lines);
-    lines.push(...(await benchDashboard(rss.dataDir, state)));
-    lines.push(...(await benchExport(rss.dataDir, state, work)));
+    if (want('sigkill')) lines.push(...(await benchSigkill(work, state)));
+    let dataDir: string;
+    if (want('rss')) {
+      const rss = await benchRss(work, state);
+      lines.push(...rss.lines);
+      dataDir = rss.dataDir;
+    } else {
+      dataDir = join(work, 'week');
+      writeWeek(dataDir, Date.now());
+      // Run once so the per-day reductions exist (the dashboard figures are "after a restart").
+      const s = await serve(dataDir, state, 1000);
+      while (!existsSync(join(dataDir, 'history', 'reduced')) || readdirSync(join(dataDir, 'history', 'reduced')).length < 7) await new Promise((r) => setTimeout(r, 200));
+      await s.stop();
+    }
+    if (want('dashboard')) lines.push(...(await benchDashboard(dataDir, state)));
+    if (want('export')) lines.push(...(await benchExport(dataDir, state, work)));
     return { lines };
   } finally {
     rmSync(work, { recursive: true, force: true });
