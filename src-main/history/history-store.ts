@@ -514,8 +514,8 @@ export class HistoryStore {
 
   /**
    * Prepares the reductions in the background (finished days missing one are streamed once and
-   * saved; today's is loaded), so the first 7-day chart after a start is quick. Memory stays flat:
-   * finished days are not kept in memory until a chart asks for them.
+   * saved; all are loaded, today's with what the file has beyond its saved reduction), so the
+   * first 7-day chart after a start is quick.
    */
   warmUp(): Promise<void> {
     const today = dayOf(this.now());
@@ -527,34 +527,11 @@ export class HistoryStore {
           await this.liveDay(day).ready;
           continue;
         }
-        const size = this.sizeOf(day);
-        if (this.savedCovers(day) === size) continue;
-        const reduction = new Reduction(REDUCE_MS);
-        await this.extend(day, reduction, size);
-        this.saveReduction(day, reduction, size);
+        // Made once and saved where missing or stale; kept in memory (a few thousand samples a
+        // day) so the first 7-day chart after a start reads nothing.
+        await this.reducedDay(day);
       }
     })().catch((error: unknown) => this.options.logger.warn(`history: warm-up failed: ${(error as Error).message}`));
-  }
-
-  /** `sourceBytes` of the saved reduction of `day` (its first line), or -1. */
-  private savedCovers(day: string): number {
-    let fd: number;
-    try {
-      fd = openSync(join(this.reducedDir, `${day}.ndjson`), 'r');
-    } catch {
-      return -1;
-    }
-    try {
-      const buf = Buffer.alloc(200);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      const nl = buf.subarray(0, n).indexOf(0x0a);
-      const h = JSON.parse(buf.toString('utf8', 0, nl < 0 ? n : nl)) as { v?: number; bucketMs?: number; sourceBytes?: number };
-      return h.v === 1 && h.bucketMs === REDUCE_MS && typeof h.sourceBytes === 'number' ? h.sourceBytes : -1;
-    } catch {
-      return -1;
-    } finally {
-      closeSync(fd);
-    }
   }
 
   /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines. */

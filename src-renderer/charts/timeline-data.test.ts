@@ -8,10 +8,10 @@ const p = (atMs: number, used: number, owners?: [string, number][]): HistoryPoin
 });
 
 describe('timelineSeries', () => {
-  it('reduces to about one point per pixel and keeps a one-sample spike', () => {
+  it('reduces to about one point per two pixels and keeps a one-sample spike', () => {
     const points = Array.from({ length: 7 * 86_400 / 10 }, (_, i) => p(i * 10_000, i === 12_345 ? 20 * GiB : 10 * GiB));
     const s = timelineSeries(points, 7 * 86_400_000, 600);
-    expect(s.drawn).toBeLessThanOrEqual(600);
+    expect(s.drawn).toBeLessThanOrEqual(300);
     expect(Math.max(...s.used.map((u) => u.y ?? 0))).toBe(20);
     expect(s.radii).toBeNull();
   });

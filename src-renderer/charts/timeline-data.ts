@@ -1,6 +1,6 @@
 /**
  * Chart-ready series for the timeline, computed once per redraw and cheap to hand to Chart.js:
- * the points are first reduced to about one per pixel (min/max, so spikes stay), gaps become
+ * the points are first reduced to about one per two pixels (min/max, so spikes stay), gaps become
  * nulls, and the dot radius of isolated samples is a plain array (Chart.js resolves a scripted
  * option per point per update; an array or a constant costs nothing).
  */
@@ -24,8 +24,8 @@ export interface TimelineSeries {
 export const gapMsFor = (windowMs: number): number => Math.max(15_000, windowMs / 100);
 
 export function timelineSeries(points: readonly HistoryPoint[], windowMs: number, widthPx: number): TimelineSeries {
-  // One min/max pair per two pixels: what a line of that width can show.
-  const limit = Math.max(64, Math.round(widthPx));
+  // One min/max pair per four pixels: what a 2 px line of that width can show.
+  const limit = Math.max(64, Math.round(widthPx / 2));
   const shown = points.length > limit ? downsampleMinMax(points, limit, (p) => p.atMs, (p) => p.memoryUsedBytes) : points;
   const gapMs = gapMsFor(windowMs);
   const used: XY[] = [];

@@ -52,10 +52,10 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
     [points, range.ms, gpu.memoryTotalBytes, forecastActive],
   );
 
-  // Redraw the chart at most once per pixel's worth of time (range / 1000): a 24 h chart gains
-  // nothing from a redraw every second, and each redraw of ~1000 points costs milliseconds.
-  // The gauge and figures above still update every tick.
-  const stepMs = Math.max(1, range.ms / 1000);
+  // Redraw the chart at most once per pixel's worth of time (range / 1000) and at most once a
+  // second: a 24 h chart gains nothing from a redraw every second, a 5-minute one moves 4 px a
+  // second, and each redraw costs milliseconds. The gauge and figures above update every tick.
+  const stepMs = Math.max(1000, range.ms / 1000);
   const drawTick = Math.floor((points[points.length - 1]?.atMs ?? 0) / stepMs);
   const drawn = useMemo(
     () => ({ points, markers, projection }),
