@@ -177,10 +177,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       const h = new HistoryStore({ dataDir: options.dataDir, retentionDays: options.retentionDays ?? 7, logger });
       history = h;
       store.add(toDisposable(() => h.dispose()));
-      // Reductions of the days on disk are checked (and made where missing) in the background.
-      const warm = setTimeout(() => void h.warmUp(), 1000);
-      warm.unref();
-      store.add(toDisposable(() => clearTimeout(warm)));
+      // Reductions of the days on disk are checked (made where missing, in a worker) and loaded in the background.
+      void h.warmUp();
       store.add(monitor.onSnapshot((s) => h.append(s)));
     } catch (error) {
       logger.error(`history disabled: cannot use ${options.dataDir}: ${(error as Error).message}`);

@@ -199,3 +199,34 @@ describe('history across day boundaries and restarts', () => {
     expect((await again.readDownsampled(y, T0, 100)).map((s) => s.memoryUsedBytes)).toEqual([42]);
   });
 });
+
+describe('day reductions built in a worker', () => {
+  it('equal the ones built in the process, byte for byte, and answer the same', async () => {
+    mkdirSync(join(dir, 'history'), { recursive: true });
+    let seed = 3;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const start = Date.UTC(2026, 10, 24, 20);
+    const byDay = new Map<string, string[]>();
+    for (let t = start; t < start + 30 * 3_600_000; t += 1000 + Math.floor(rnd() * 3000)) {
+      const g: unknown[] = [['gpu:0', 'RTX 4090', Math.floor(rnd() * 1000) * 1000, 24e9]];
+      if (rnd() < 0.5) g.push(['gpu:1', 'A100, "SXM"', Math.floor(rnd() * 50), 80e9]);
+      const line = rnd() < 0.2 ? JSON.stringify({ t, g, o: { 'gpu:0': [['Ollama', 5], ['Other apps', 7]] } }) : JSON.stringify({ t, g });
+      const day = dayOf(t);
+      byDay.set(day, [...(byDay.get(day) ?? []), line, ...(rnd() < 0.01 ? ['{broken'] : [])]);
+    }
+    for (const [day, ls] of byDay) writeFileSync(file(day), `${ls.join('\n')}\n{"t":1,"g":[["gpu:0"`);
+    const now = () => Date.UTC(2026, 10, 28);
+    const inProcess = open({ now, reduceInWorker: false });
+    await inProcess.warmUp();
+    const want = await inProcess.readDownsampled(start - 1, now(), 100_000);
+    const days = [...byDay.keys()];
+    const saved = days.map((d) => readFileSync(join(dir, 'history', 'reduced', `${d}.ndjson`), 'utf8'));
+    inProcess.dispose();
+    rmSync(join(dir, 'history', 'reduced'), { recursive: true });
+    const inWorker = open({ now });
+    await inWorker.warmUp();
+    expect(days.map((d) => readFileSync(join(dir, 'history', 'reduced', `${d}.ndjson`), 'utf8'))).toEqual(saved);
+    expect(await inWorker.readDownsampled(start - 1, now(), 100_000)).toEqual(want);
+    expect(want.length).toBeGreaterThan(2000);
+  });
+});

@@ -21,6 +21,7 @@ import type { Snapshot } from '../../shared/model/snapshot';
 import { downsamplePerGpu } from '../../shared/history/downsample';
 import type { Logger } from '../util/logger';
 import { forEachLine } from './line-reader';
+import { reduceInWorker } from './reduce-worker';
 
 /** One sample of one GPU. */
 export interface GpuSample {
@@ -40,6 +41,8 @@ export interface HistoryStoreOptions {
   /** fsync cadence in ms (default 10 000); every line reaches the page cache at once regardless. */
   syncMs?: number;
   now?: () => number;
+  /** Build missing day reductions in a worker thread (default true; see reduce-worker.ts). */
+  reduceInWorker?: boolean;
   /** The write call (tests inject failures); default `fs.writeSync`. */
   writeSync?: (fd: number, buffer: Buffer, offset: number, length: number) => number;
 }
@@ -159,6 +162,9 @@ export class HistoryStore {
   private readonly finished = new Map<string, { sourceBytes: number; samples: GpuSample[] }>();
   private readonly inFlight = new Map<string, Promise<GpuSample[]>>();
   private disposed = false;
+  /** The first warm-up's worker, building the reductions missing on disk; reads wait for it. */
+  private migrated: Promise<void> = Promise.resolve();
+  private migrationStarted = false;
   retentionDays: number;
 
   constructor(private readonly options: HistoryStoreOptions) {
@@ -393,6 +399,7 @@ export class HistoryStore {
 
   /** The 60 s reduction of one day: today's from memory, others from disk (computed once). */
   private async reducedDay(day: string): Promise<GpuSample[]> {
+    await this.migrated;
     if (this.live?.day === day) {
       await this.live.ready;
       return this.live.reduction.samples();
@@ -415,8 +422,12 @@ export class HistoryStore {
     return job;
   }
 
-  /** Loads the saved reduction of `day` into `reduction` and streams what it does not cover, up to `size`; returns what the saved one covered. */
-  private async extend(day: string, reduction: Reduction, size: number): Promise<number> {
+  /**
+   * Loads the saved reduction of `day` into `reduction` and streams what it does not cover, up to
+   * `size`; returns what the saved one covered. `ahead`: the day being appended to, whose
+   * reduction may cover lines past `size` (they are added again by `append`: adding is idempotent).
+   */
+  private async extend(day: string, reduction: Reduction, size: number, ahead = false): Promise<number> {
     let covered = 0;
     const saved: GpuSample[] = [];
     let header: { v?: number; bucketMs?: number; sourceBytes?: number } | null = null;
@@ -432,8 +443,9 @@ export class HistoryStore {
       for (const s of parseHistoryLine(line) ?? []) saved.push(s);
     });
     const h = header as { v?: number; bucketMs?: number; sourceBytes?: number } | null;
-    if (r.readable && h && h.v === 1 && h.bucketMs === reduction.bucketMs && typeof h.sourceBytes === 'number' && h.sourceBytes <= size) {
-      covered = h.sourceBytes;
+    const fits = (n: number) => n <= size || (ahead && n <= this.sizeOf(day));
+    if (r.readable && h && h.v === 1 && h.bucketMs === reduction.bucketMs && typeof h.sourceBytes === 'number' && fits(h.sourceBytes)) {
+      covered = Math.min(h.sourceBytes, size);
       for (const s of saved) reduction.add(s);
     }
     if (covered < size) {
@@ -457,7 +469,7 @@ export class HistoryStore {
     // What is in the file now is loaded below; every later append adds itself.
     const size = this.sizeOf(day);
     const live: LiveDay = { day, reduction, ready: Promise.resolve(), isReady: false, savedAtMs: this.now() };
-    live.ready = this.extend(day, reduction, size).then(
+    live.ready = this.migrated.then(() => this.extend(day, reduction, size, true)).then(
       () => {
         live.isReady = true;
       },
@@ -519,7 +531,27 @@ export class HistoryStore {
    */
   warmUp(): Promise<void> {
     const today = dayOf(this.now());
+    if (!this.migrationStarted) {
+      this.migrationStarted = true;
+      const jobs = [];
+      for (const name of this.files()) {
+        const day = FILE_RE.exec(name)![1]!;
+        const size = this.sizeOf(day);
+        if (size > 0 && this.savedCovers(day) !== size) jobs.push({ source: join(this.dir, name), target: join(this.reducedDir, name), sourceBytes: size });
+      }
+      if (jobs.length && this.options.reduceInWorker !== false) {
+        try {
+          mkdirSync(this.reducedDir, { recursive: true });
+          this.migrated = reduceInWorker(jobs, REDUCE_MS).then((failures) => {
+            for (const f of failures) this.options.logger.warn(`history: cannot save a day reduction: ${f}`);
+          });
+        } catch (error) {
+          this.options.logger.warn(`history: cannot make ${this.reducedDir}: ${(error as Error).message}`);
+        }
+      }
+    }
     return (async () => {
+      await this.migrated;
       for (const name of this.files()) {
         if (this.disposed) return;
         const day = FILE_RE.exec(name)![1]!;
@@ -532,6 +564,27 @@ export class HistoryStore {
         await this.reducedDay(day);
       }
     })().catch((error: unknown) => this.options.logger.warn(`history: warm-up failed: ${(error as Error).message}`));
+  }
+
+  /** `sourceBytes` of the saved reduction of `day` (its first line), or -1. */
+  private savedCovers(day: string): number {
+    let fd: number;
+    try {
+      fd = openSync(join(this.reducedDir, `${day}.ndjson`), 'r');
+    } catch {
+      return -1;
+    }
+    try {
+      const buf = Buffer.alloc(200);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      const h = JSON.parse(buf.toString('utf8', 0, nl < 0 ? n : nl)) as { v?: number; bucketMs?: number; sourceBytes?: number };
+      return h.v === 1 && h.bucketMs === REDUCE_MS && typeof h.sourceBytes === 'number' ? h.sourceBytes : -1;
+    } catch {
+      return -1;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines. */
