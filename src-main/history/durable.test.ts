@@ -205,9 +205,9 @@ describe('day reductions built in a worker', () => {
     mkdirSync(join(dir, 'history'), { recursive: true });
     let seed = 3;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const start = Date.UTC(2026, 10, 24, 20);
+    const start = Date.UTC(2026, 10, 24, 21);
     const byDay = new Map<string, string[]>();
-    for (let t = start; t < start + 30 * 3_600_000; t += 1000 + Math.floor(rnd() * 3000)) {
+    for (let t = start; t < start + 6 * 3_600_000; t += 1000 + Math.floor(rnd() * 3000)) {
       const g: unknown[] = [['gpu:0', 'RTX 4090', Math.floor(rnd() * 1000) * 1000, 24e9]];
       if (rnd() < 0.5) g.push(['gpu:1', 'A100, "SXM"', Math.floor(rnd() * 50), 80e9]);
       const line = rnd() < 0.2 ? JSON.stringify({ t, g, o: { 'gpu:0': [['Ollama', 5], ['Other apps', 7]] } }) : JSON.stringify({ t, g });
@@ -227,6 +227,6 @@ describe('day reductions built in a worker', () => {
     await inWorker.warmUp();
     expect(days.map((d) => readFileSync(join(dir, 'history', 'reduced', `${d}.ndjson`), 'utf8'))).toEqual(saved);
     expect(await inWorker.readDownsampled(start - 1, now(), 100_000)).toEqual(want);
-    expect(want.length).toBeGreaterThan(2000);
-  });
+    expect(want.length).toBeGreaterThan(1000);
+  }, 30_000);
 });

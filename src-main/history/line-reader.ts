@@ -4,7 +4,7 @@
  */
 import { open } from 'node:fs/promises';
 
-const CHUNK = 256 * 1024;
+const DEFAULT_CHUNK = 256 * 1024;
 const NL = 0x0a;
 
 export interface LineReadResult {
@@ -21,7 +21,7 @@ export interface LineReadResult {
  * yielding to the event loop between chunks so a long read never blocks the server. When
  * `onLine` returns a promise (a full output buffer), reading waits for it.
  */
-export async function forEachLine(path: string, onLine: (line: string) => void | Promise<void>, start = 0, end?: number): Promise<LineReadResult> {
+export async function forEachLine(path: string, onLine: (line: string) => void | Promise<void>, start = 0, end?: number, chunkBytes = DEFAULT_CHUNK): Promise<LineReadResult> {
   let fh;
   try {
     fh = await open(path, 'r');
@@ -30,12 +30,12 @@ export async function forEachLine(path: string, onLine: (line: string) => void |
   }
   try {
     const size = end ?? (await fh.stat()).size;
-    const buf = Buffer.allocUnsafe(CHUNK);
+    const buf = Buffer.allocUnsafe(chunkBytes);
     let carry: Buffer | null = null;
     let pos = start;
     let endOffset = start;
     while (pos < size) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, size - pos), pos);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(chunkBytes, size - pos), pos);
       if (bytesRead <= 0) break;
       pos += bytesRead;
       let from = 0;
