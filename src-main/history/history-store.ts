@@ -389,6 +389,8 @@ export class HistoryStore {
       const reduction = new Reduction(Math.max(1, Math.floor(span / Math.max(2, Math.floor(limit / 2)))));
       for (const day of days) {
         await forEachLine(join(this.dir, `${day}.ndjson`), (line) => {
+          const m = T_PREFIX.exec(line);
+          if (m && (Number(m[1]) < sinceMs || Number(m[1]) > untilMs)) return; // out of range: no parse
           for (const s of parseHistoryLine(line) ?? []) if (s.atMs >= sinceMs && s.atMs <= untilMs) reduction.add(s);
         });
       }
@@ -587,7 +589,7 @@ export class HistoryStore {
     }
   }
 
-  /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines. */
+  /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines (in range). */
   async read(sinceMs: number, untilMs = Infinity): Promise<{ samples: GpuSample[]; skipped: number }> {
     return readHistoryDir(this.dir, sinceMs, untilMs);
   }
@@ -612,7 +614,10 @@ export class HistoryStore {
   }
 }
 
-/** Reads the day files of a history folder, line by line (used by the store and the export handler). */
+/** `{"t":<number>,` at the start of a line, as the store writes it. */
+const T_PREFIX = /^\{"t":(-?\d+(?:\.\d+)?),/;
+
+/** Reads the day files of a history folder, line by line (used by the store's `read`). */
 export async function readHistoryDir(dir: string, sinceMs: number, untilMs = Infinity): Promise<{ samples: GpuSample[]; skipped: number }> {
   let names: string[];
   try {
@@ -626,6 +631,13 @@ export async function readHistoryDir(dir: string, sinceMs: number, untilMs = Inf
   let skipped = 0;
   const take = (line: string) => {
     if (!line) return;
+    // Lines out of range are skipped on their time alone (no JSON parse): a 15-minute read of
+    // today's file costs a regex per line. Damaged lines are counted among those in range.
+    const m = T_PREFIX.exec(line);
+    if (m) {
+      const t = Number(m[1]);
+      if (t < sinceMs || t > untilMs) return;
+    }
     const parsed = parseHistoryLine(line);
     if (!parsed) {
       skipped++;
