@@ -66,6 +66,16 @@ export const dayOf = (atMs: number): string => new Date(atMs).toISOString().slic
 /** One line: `t` time, `g` [id, name, used, total] per GPU, `o` owners per GPU id as [label, bytes]. */
 type Line = { t: number; g: [string, string, number, number][]; o?: Record<string, [string, number][]> };
 
+/** GPU ids and names repeat on every line: one string each, not one per sample kept in memory. */
+const interned = new Map<string, string>();
+const intern = (v: string): string => {
+  const hit = interned.get(v);
+  if (hit !== undefined) return hit;
+  if (interned.size > 1000) interned.clear();
+  interned.set(v, v);
+  return v;
+};
+
 /** Parses one stored line; null for torn or corrupt lines. */
 export function parseHistoryLine(line: string): GpuSample[] | null {
   if (!line) return null;
@@ -85,7 +95,7 @@ export function parseHistoryLine(line: string): GpuSample[] | null {
     if (typeof gpuId !== 'string' || typeof gpuName !== 'string' || typeof used !== 'number' || typeof total !== 'number' || !(used >= 0) || !(total >= 0)) return null;
     const o = owners?.[gpuId];
     const shares = Array.isArray(o) ? o.filter((x) => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number' && x[1] >= 0).map(([label, bytes]) => ({ label, bytes })) : [];
-    out.push({ atMs: rec.t, gpuId, gpuName, memoryUsedBytes: used, memoryTotalBytes: total, ...(shares.length ? { owners: shares } : {}) });
+    out.push({ atMs: rec.t, gpuId: intern(gpuId), gpuName: intern(gpuName), memoryUsedBytes: used, memoryTotalBytes: total, ...(shares.length ? { owners: shares } : {}) });
   }
   return out;
 }

@@ -1,0 +1,24 @@
+import { chromium } from '@playwright/test';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+const mnt = '/tmp/hist-full';
+mkdirSync(mnt, { recursive: true });
+spawnSync('umount', [mnt]);
+console.log(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status);
+mkdirSync(`${mnt}/history`, { recursive: true });
+try { writeFileSync(`${mnt}/filler`, Buffer.alloc(200 * 1024)); } catch (e) { console.log('filled', (e as Error).message); }
+writeFileSync('/tmp/p7/smi', '0, GPU-bench, NVIDIA GeForce RTX 4090, 24564, 12000, 12264, 300, 40, 50, 150.00, 595.71.05');
+const child = spawn(process.execPath, ['/work/wt/hist/dist/cli.js', 'serve', '--port', '0', '--data-dir', mnt, '--no-discover', '--nvidia-smi', '/work/wt/hist/e2e/fakes/nvidia-smi', '--interval-ms', '500'], { env: { ...process.env, FAKE_NVIDIA_SMI_STATE: '/tmp/p7/smi' }, stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise<string>((r) => { let o = ''; child.stdout!.on('data', (c) => { o += c; const m = /Headroom dashboard: (\S+)/.exec(o); if (m) r(m[1]!); }); });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+await page.goto(url);
+await page.getByTestId('history-paused').waitFor({ timeout: 20000 });
+await page.screenshot({ path: '/tmp/hist-paused.png', fullPage: true });
+console.log(await page.getByTestId('history-paused').textContent());
+const sources = await page.getByText('history paused', { exact: false }).count();
+console.log('mentions', sources);
+await browser.close();
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+spawnSync('umount', [mnt]);
