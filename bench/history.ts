@@ -209,9 +209,15 @@ async function benchDashboard(dataDir: string, state: string): Promise<string[]>
     executablePath: process.env.HEADROOM_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
-  // Just restarted: the page is opened as soon as the server answers.
+  // Just restarted: the page is opened as soon as the server has its first Snapshot (its history
+  // reductions are then still loading; nothing has asked for history yet).
   const s = await serve(dataDir, state, 250);
   try {
+    for (;;) {
+      const h = (await (await fetch(`${s.url}/api/health`)).json()) as { latestSnapshotAtMs: number | null };
+      if (h.latestSnapshotAtMs !== null) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     const t0 = Date.now();
     await page.goto(s.url);
