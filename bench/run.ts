@@ -19,6 +19,7 @@ const modules: ReadonlyArray<readonly [path: string, exportName: string]> = [
   ['bench/context-probe.ts', 'benchProbe'],
   ['bench/serve-rss.ts', 'benchServeRss'],
   ['bench/hostile-soak.ts', 'benchHostileSoak'],
+  ['bench/history.ts', 'benchHistory'],
 ];
 
 async function runModule(path: string, exportName: string): Promise<string | null> {

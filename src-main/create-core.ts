@@ -17,6 +17,7 @@ import type { AppSettings } from './settings/settings-schema';
 import type { SettingsStore } from './settings/settings-store';
 import { effectiveMonitorSettings, type CommandLineOverrides } from './settings/command-line';
 import { HistoryStore } from './history/history-store';
+import { createExportRoute, type ExportRoute } from './history/export-http';
 import type { BackendKind, Snapshot } from '../shared/model/snapshot';
 import { BackendDiscovery, type BackendSpec } from './monitor/backend-discovery';
 import { ComputeAppsStream } from './collectors/attribution/compute-apps.stream';
@@ -63,6 +64,8 @@ export interface CoreOptions {
 
 export interface Core {
   handlers: Handlers;
+  /** The streamed history export of the headless server. */
+  exportRoute: ExportRoute;
   onSnapshot(listener: (s: Snapshot) => void): Disposable;
   latest(): Snapshot | null;
   setPaused(paused: boolean): void;
@@ -120,6 +123,11 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   };
   const deliveryState = () => ({ snoozes: policy.activeSnoozes(), mutedRules: [...alertSettings.mutedRules] });
 
+  let history: HistoryStore | null = null;
+  const historyStatus = (): Snapshot['history'] => {
+    const st = history?.status();
+    return st ? { state: st.state, message: st.message } : undefined;
+  };
   let monitor: Monitor;
   /** GPU sources with long-running readers: stopped while paused (sleep, tray pause). */
   let suspendable: GpuSource[] = [];
@@ -168,20 +176,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       predictions: new PredictionService(logger),
       cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
       computeApps: () => apps?.latest()?.apps ?? null,
+      historyStatus,
     });
     store.add(d.onChange((collectors) => monitor.setBackends(collectors)));
     await d.start();
   }
   store.add(monitor);
-  let history: HistoryStore | null = null;
   if (options.dataDir && !options.demo) {
     try {
       const h = new HistoryStore({ dataDir: options.dataDir, retentionDays: options.retentionDays ?? 7, logger });
       history = h;
       store.add(toDisposable(() => h.dispose()));
-      const warm = setTimeout(() => h.warmUp(), 3000);
-      warm.unref();
-      store.add(toDisposable(() => clearTimeout(warm)));
+      // Reductions of the days on disk are checked (made where missing, in a worker) and loaded in the background.
+      void h.warmUp();
       store.add(monitor.onSnapshot((s) => h.append(s)));
     } catch (error) {
       logger.error(`history disabled: cannot use ${options.dataDir}: ${(error as Error).message}`);
@@ -253,6 +260,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
 
   return {
     handlers,
+    exportRoute: createExportRoute({ historyDir: () => history?.directory ?? null, logger }),
     onSnapshot: (l) => monitor.onSnapshot(l),
     latest: () => monitor.latest(),
     setPaused(paused) {

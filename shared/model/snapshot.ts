@@ -255,6 +255,8 @@ export const snapshotSchema = z.object({
   delivery: z
     .object({ snoozes: z.array(z.object({ target: z.string(), untilMs: z.number().nullable() })), mutedRules: z.array(z.string()) })
     .optional(),
+  /** Persisted history: being written, or paused with why ("history paused: disk full (…)"). Absent when nothing is persisted. */
+  history: z.object({ state: z.enum(['writing', 'paused']), message: z.string().nullable() }).optional(),
 });
 
 export type GpuVendor = z.infer<typeof gpuVendorSchema>;

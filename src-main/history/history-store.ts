@@ -1,16 +1,27 @@
 /**
  * Persisted history: one NDJSON file per UTC day under `<dataDir>/history/`, one compact line per
- * sample. Appends are buffered and flushed every few seconds (and on dispose). Reading skips a
- * torn last line or any corrupt line (counted), so a crash or a damaged file never loses the
- * other lines or the other days. Days older than the retention are deleted.
+ * sample.
+ *
+ * Durability: each tick's line is written with one `write` on an open descriptor before the next
+ * tick (it is then in the OS page cache: a crash or SIGKILL of Headroom loses nothing), and the
+ * file is fsynced every `syncMs` (10 s) and on shutdown (a power cut loses at most that). A torn
+ * last line in the file about to be appended to is truncated on start. A failed write (disk full)
+ * is truncated back, so no half line stays behind; history is then "paused" (see `status`) and
+ * every later tick tries again, so writing resumes by itself when there is space.
+ *
+ * Reading: files are streamed line by line (never whole into a string). Each day is reduced to
+ * 60 s min/max buckets kept on disk (`history/reduced/<day>.ndjson`, with the number of bytes of
+ * the day file it covers), so a 7-day chart reads about 3 000 lines a day, and a restart never
+ * re-reads a week. Torn or corrupt lines are skipped (counted). Days past the retention are deleted.
  */
-import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { appendFile, open } from 'node:fs/promises';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpuOwnerShares, type OwnerShare } from '../../shared/contract/requests';
 import type { Snapshot } from '../../shared/model/snapshot';
 import { downsamplePerGpu } from '../../shared/history/downsample';
 import type { Logger } from '../util/logger';
+import { forEachLine } from './line-reader';
+import { reduceInWorker } from './reduce-worker';
 
 /** One sample of one GPU. */
 export interface GpuSample {
@@ -27,17 +38,43 @@ export interface HistoryStoreOptions {
   dataDir: string;
   retentionDays: number;
   logger: Logger;
-  flushMs?: number;
+  /** fsync cadence in ms (default 10 000); every line reaches the page cache at once regardless. */
+  syncMs?: number;
   now?: () => number;
+  /** Build missing day reductions in a worker thread (default true; see reduce-worker.ts). */
+  reduceInWorker?: boolean;
+  /** The write call (tests inject failures); default `fs.writeSync`. */
+  writeSync?: (fd: number, buffer: Buffer, offset: number, length: number) => number;
+}
+
+/** Whether history is being written; `message` says why not ("history paused: disk full (…)"). */
+export interface HistoryStatus {
+  state: 'writing' | 'paused';
+  message: string | null;
+  sinceMs: number | null;
 }
 
 const DAY_MS = 86_400_000;
 const FILE_RE = /^(\d{4}-\d{2}-\d{2})\.ndjson$/;
+/** Bucket of the on-disk per-day reductions. */
+export const REDUCE_MS = 60_000;
+/** Today's reduction is saved this often (and on shutdown and at midnight). */
+const SAVE_REDUCTION_MS = 10 * 60_000;
 
 export const dayOf = (atMs: number): string => new Date(atMs).toISOString().slice(0, 10);
 
 /** One line: `t` time, `g` [id, name, used, total] per GPU, `o` owners per GPU id as [label, bytes]. */
 type Line = { t: number; g: [string, string, number, number][]; o?: Record<string, [string, number][]> };
+
+/** GPU ids and names repeat on every line: one string each, not one per sample kept in memory. */
+const interned = new Map<string, string>();
+const intern = (v: string): string => {
+  const hit = interned.get(v);
+  if (hit !== undefined) return hit;
+  if (interned.size > 1000) interned.clear();
+  interned.set(v, v);
+  return v;
+};
 
 /** Parses one stored line; null for torn or corrupt lines. */
 export function parseHistoryLine(line: string): GpuSample[] | null {
@@ -58,7 +95,7 @@ export function parseHistoryLine(line: string): GpuSample[] | null {
     if (typeof gpuId !== 'string' || typeof gpuName !== 'string' || typeof used !== 'number' || typeof total !== 'number' || !(used >= 0) || !(total >= 0)) return null;
     const o = owners?.[gpuId];
     const shares = Array.isArray(o) ? o.filter((x) => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'number' && x[1] >= 0).map(([label, bytes]) => ({ label, bytes })) : [];
-    out.push({ atMs: rec.t, gpuId, gpuName, memoryUsedBytes: used, memoryTotalBytes: total, ...(shares.length ? { owners: shares } : {}) });
+    out.push({ atMs: rec.t, gpuId: intern(gpuId), gpuName: intern(gpuName), memoryUsedBytes: used, memoryTotalBytes: total, ...(shares.length ? { owners: shares } : {}) });
   }
   return out;
 }
@@ -72,23 +109,86 @@ export function formatHistoryLine(s: Snapshot): string {
   return `${JSON.stringify(line)}\n`;
 }
 
+/**
+ * Per GPU and bucket, the minimum and the maximum sample (spikes survive). Adding samples in any
+ * order gives the same result, so a reduction can be loaded from disk and then extended.
+ */
+export class Reduction {
+  private readonly buckets = new Map<string, { min: GpuSample; max: GpuSample }>();
+  private cached: GpuSample[] | null = null;
+  constructor(readonly bucketMs: number) {}
+
+  add(s: GpuSample): void {
+    const key = `${s.gpuId}|${Math.floor(s.atMs / this.bucketMs)}`;
+    const g = this.buckets.get(key);
+    if (!g) this.buckets.set(key, { min: s, max: s });
+    else {
+      if (s.memoryUsedBytes < g.min.memoryUsedBytes || (s.memoryUsedBytes === g.min.memoryUsedBytes && s.atMs < g.min.atMs)) g.min = s;
+      if (s.memoryUsedBytes > g.max.memoryUsedBytes || (s.memoryUsedBytes === g.max.memoryUsedBytes && s.atMs < g.max.atMs)) g.max = s;
+    }
+    this.cached = null;
+  }
+
+  /** The kept samples, oldest first. */
+  samples(): GpuSample[] {
+    if (this.cached) return this.cached;
+    const out: GpuSample[] = [];
+    for (const { min, max } of this.buckets.values()) {
+      if (min === max) out.push(min);
+      else out.push(min.atMs <= max.atMs ? min : max, min.atMs <= max.atMs ? max : min);
+    }
+    return (this.cached = out.sort((a, b) => a.atMs - b.atMs));
+  }
+}
+
+/** The reduction of the day being written: extended by every append, loaded once from disk. */
+interface LiveDay {
+  day: string;
+  reduction: Reduction;
+  ready: Promise<void>;
+  isReady: boolean;
+  savedAtMs: number;
+}
+
+const sampleLine = (s: GpuSample): string =>
+  JSON.stringify({ t: s.atMs, g: [[s.gpuId, s.gpuName, s.memoryUsedBytes, s.memoryTotalBytes]], ...(s.owners ? { o: { [s.gpuId]: s.owners.map((o) => [o.label, o.bytes]) } } : {}) });
+
 export class HistoryStore {
   private readonly dir: string;
-  private buffer: { day: string; text: string }[] = [];
+  private readonly reducedDir: string;
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
   private lastPruneDay = '';
   private readonly now: () => number;
-  /** Finished days, pre-reduced to 10 s min/max buckets (see readDownsampled). */
-  private readonly dayCache = new Map<string, { samples: GpuSample[]; offset: number }>();
+  private readonly write: (fd: number, buffer: Buffer, offset: number, length: number) => number;
+  /** The open day file being appended to. */
+  private fd: number | null = null;
+  private fdDay = '';
+  private dirty = false;
+  /** A failed write could not be truncated back: repair before the next write. */
+  private tornTail = false;
+  private state: HistoryStatus = { state: 'writing', message: null, sinceMs: null };
+  private live: LiveDay | null = null;
+  /** Reductions of finished days (read on demand, small), by day. */
+  private readonly finished = new Map<string, { sourceBytes: number; samples: GpuSample[] }>();
+  private readonly inFlight = new Map<string, Promise<GpuSample[]>>();
+  private disposed = false;
+  /** The first warm-up's worker, building the reductions missing on disk; reads wait for it. */
+  private migrated: Promise<void> = Promise.resolve();
+  private migrationStarted = false;
   retentionDays: number;
 
   constructor(private readonly options: HistoryStoreOptions) {
     this.dir = join(options.dataDir, 'history');
+    this.reducedDir = join(this.dir, 'reduced');
     this.retentionDays = options.retentionDays;
     this.now = options.now ?? Date.now;
+    this.write = options.writeSync ?? ((fd, buffer, offset, length) => writeSync(fd, buffer, offset, length));
     mkdirSync(this.dir, { recursive: true });
-    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 5000);
+    // The file of today is the one that gets appended to: a torn last line there (a power cut
+    // mid-write) is cut off now, or the next line would be glued to it.
+    const today = join(this.dir, `${dayOf(this.now())}.ndjson`);
+    this.repairTail(today);
+    this.timer = setInterval(() => this.sync(), options.syncMs ?? 10_000);
     this.timer.unref();
   }
 
@@ -96,35 +196,160 @@ export class HistoryStore {
     return this.dir;
   }
 
+  /** Writing, or paused with a sentence saying why (shown in the Sources list and the dashboard). */
+  status(): HistoryStatus {
+    return this.state;
+  }
+
+  /**
+   * Writes the Snapshot's line now (one `write`; in the page cache when this returns). Never
+   * throws: a failure pauses history, and the next call tries again.
+   */
   append(s: Snapshot): void {
-    if (!s.gpus.length || s.demo) return;
-    this.buffer.push({ day: dayOf(s.atMs), text: formatHistoryLine(s) });
-  }
-
-  /** Writes buffered lines; errors are logged, never thrown (the dashboard keeps running). */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
-      const pending = this.buffer;
-      this.buffer = [];
-      const byDay = new Map<string, string>();
-      for (const p of pending) byDay.set(p.day, (byDay.get(p.day) ?? '') + p.text);
-      for (const [day, text] of byDay) {
-        try {
-          await appendFile(join(this.dir, `${day}.ndjson`), text);
-        } catch (error) {
-          this.options.logger.error(`history: cannot write ${join(this.dir, `${day}.ndjson`)}: ${(error as Error).message}`);
+    if (!s.gpus.length || s.demo || this.disposed) return;
+    const day = dayOf(s.atMs);
+    const buf = Buffer.from(formatHistoryLine(s));
+    const path = join(this.dir, `${day}.ndjson`);
+    try {
+      this.openDay(day);
+      if (this.tornTail) {
+        this.repairTail(path);
+        this.tornTail = false;
+      }
+      let off = 0;
+      try {
+        while (off < buf.length) off += this.write(this.fd!, buf, off, buf.length - off);
+      } catch (error) {
+        // No half line may stay behind: cut off the `off` bytes that did get written.
+        if (off > 0) {
+          try {
+            ftruncateSync(this.fd!, Math.max(0, fstatSync(this.fd!).size - off));
+          } catch {
+            this.tornTail = true;
+          }
         }
+        throw error;
       }
-      const today = dayOf(this.now());
-      if (today !== this.lastPruneDay) {
-        this.lastPruneDay = today;
-        this.prune();
-      }
-    });
-    return this.flushing;
+      this.dirty = true;
+    } catch (error) {
+      this.pause(error as NodeJS.ErrnoException, path);
+      return;
+    }
+    if (this.state.state === 'paused') {
+      this.options.logger.info(`history: writing again to ${path}`);
+      this.state = { state: 'writing', message: null, sinceMs: null };
+    }
+    const live = this.liveDay(day);
+    for (const g of parseHistoryLine(buf.toString('utf8', 0, buf.length - 1)) ?? []) live.reduction.add(g);
+    const today = dayOf(this.now());
+    if (today !== this.lastPruneDay) {
+      this.lastPruneDay = today;
+      this.prune();
+    }
   }
 
-  /** Deletes day files older than the retention. */
+  private pause(error: NodeJS.ErrnoException, path: string): void {
+    const full = error.code === 'ENOSPC' || error.code === 'EDQUOT';
+    const message = full
+      ? `history paused: disk full (no space left for ${path}); the dashboard keeps running, and writing resumes by itself when space is freed`
+      : `history paused: cannot write ${path} (${error.code ?? error.message}); writing resumes by itself when it can`;
+    if (this.state.state !== 'paused' || this.state.message !== message) {
+      this.options.logger.error(`${message} [${error.message}]`);
+      this.state = { state: 'paused', message, sinceMs: this.state.sinceMs ?? this.now() };
+    }
+    // A file we could not even open is reopened next time.
+    if (this.fd !== null && error.code !== 'ENOSPC' && error.code !== 'EDQUOT') this.closeFd();
+  }
+
+  /** Opens (creates) the day file for appending, closing the previous day's. */
+  private openDay(day: string): void {
+    if (this.fd !== null && this.fdDay === day) return;
+    if (this.fd !== null) {
+      const previous = this.fdDay;
+      this.closeFd();
+      this.saveLive(previous);
+    }
+    mkdirSync(this.dir, { recursive: true });
+    const path = join(this.dir, `${day}.ndjson`);
+    this.repairTail(path);
+    const fd = openSync(path, 'a');
+    this.fd = fd;
+    this.fdDay = day;
+    this.tornTail = false;
+  }
+
+  private closeFd(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    try {
+      if (this.dirty) fsyncSync(fd);
+    } catch (error) {
+      this.options.logger.warn(`history: fsync failed: ${(error as Error).message}`);
+    }
+    this.dirty = false;
+    try {
+      closeSync(fd);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Cuts a day file back to its last complete line (a torn line from a crash mid-write). */
+  private repairTail(path: string): void {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r+');
+    } catch {
+      return; // no file yet
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) return;
+      const one = Buffer.alloc(1);
+      readSync(fd, one, 0, 1, size - 1);
+      if (one[0] === 0x0a) return;
+      const chunk = Buffer.alloc(64 * 1024);
+      let end = size;
+      let keep = 0;
+      while (end > 0) {
+        const start = Math.max(0, end - chunk.length);
+        readSync(fd, chunk, 0, end - start, start);
+        const nl = chunk.subarray(0, end - start).lastIndexOf(0x0a);
+        if (nl >= 0) {
+          keep = start + nl + 1;
+          break;
+        }
+        end = start;
+      }
+      ftruncateSync(fd, keep);
+      this.options.logger.warn(`history: cut a torn last line (${size - keep} bytes) from ${path}`);
+    } catch (error) {
+      this.options.logger.warn(`history: cannot repair ${path}: ${(error as Error).message}`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** fsync of what was written since the last one; saves today's reduction now and then. */
+  sync(): void {
+    if (this.fd !== null && this.dirty) {
+      try {
+        fsyncSync(this.fd);
+        this.dirty = false;
+      } catch (error) {
+        this.options.logger.warn(`history: fsync failed: ${(error as Error).message}`);
+      }
+    }
+    if (this.live?.isReady && this.now() - this.live.savedAtMs >= SAVE_REDUCTION_MS) this.saveLive(this.live.day);
+  }
+
+  /** Nothing is buffered: kept for callers that wait for written data. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Deletes day files (and their reductions) older than the retention. */
   prune(): void {
     const cutoff = dayOf(this.now() - this.retentionDays * DAY_MS);
     for (const name of this.files()) {
@@ -137,77 +362,257 @@ export class HistoryStore {
         }
       }
     }
+    let reduced: string[] = [];
+    try {
+      reduced = readdirSync(this.reducedDir).filter((n) => FILE_RE.test(n));
+    } catch {
+      // none yet
+    }
+    for (const name of reduced) {
+      if (FILE_RE.exec(name)![1]! < cutoff) {
+        try {
+          unlinkSync(join(this.reducedDir, name));
+        } catch {
+          // retried at the next prune
+        }
+      }
+    }
+    for (const day of this.finished.keys()) if (day < cutoff) this.finished.delete(day);
   }
 
   /**
-   * Like `read`, reduced to about `maxPoints` per GPU (min/max-preserving). Finished days are
-   * pre-reduced once to 10 s min/max buckets and kept in memory, so a 7-day chart does not
-   * re-read 600 000 lines each time; today's file is read as it is.
+   * Samples in [sinceMs, untilMs], reduced to about `maxPoints` per GPU (min/max-preserving).
+   * Long ranges read the per-day 60 s reductions (today's is in memory); short ranges stream the
+   * raw lines through buckets of their own size, so memory stays about `maxPoints` either way.
    */
   async readDownsampled(sinceMs: number, untilMs: number, maxPoints: number): Promise<GpuSample[]> {
-    await this.flush();
+    const limit = Math.max(4, Math.floor(maxPoints));
+    const end = Number.isFinite(untilMs) ? untilMs : this.now();
+    const span = Math.max(1, end - sinceMs);
     const firstDay = dayOf(Math.max(0, sinceMs));
-    const lastDay = Number.isFinite(untilMs) ? dayOf(untilMs) : '9999-12-31';
+    const lastDay = dayOf(Math.max(0, end));
+    const days = this.files().map((n) => FILE_RE.exec(n)![1]!).filter((d) => d >= firstDay && d <= lastDay);
     const out: GpuSample[] = [];
-    for (const name of this.files()) {
-      const day = FILE_RE.exec(name)![1]!;
-      if (day < firstDay || day > lastDay) continue;
-      for (const s of await this.reducedDay(day)) if (s.atMs >= sinceMs && s.atMs <= untilMs) out.push(s);
+    if (span / limit >= REDUCE_MS / 2) {
+      for (const day of days) for (const s of await this.reducedDay(day)) if (s.atMs >= sinceMs && s.atMs <= untilMs) out.push(s);
+    } else {
+      const reduction = new Reduction(Math.max(1, Math.floor(span / Math.max(2, Math.floor(limit / 2)))));
+      for (const day of days) {
+        await forEachLine(join(this.dir, `${day}.ndjson`), (line) => {
+          const m = T_PREFIX.exec(line);
+          if (m && (Number(m[1]) < sinceMs || Number(m[1]) > untilMs)) return; // out of range: no parse
+          for (const s of parseHistoryLine(line) ?? []) if (s.atMs >= sinceMs && s.atMs <= untilMs) reduction.add(s);
+        });
+      }
+      out.push(...reduction.samples());
     }
-    const cutoff = dayOf(this.now() - this.retentionDays * DAY_MS);
-    for (const day of this.dayCache.keys()) if (day < cutoff) this.dayCache.delete(day);
     return downsamplePerGpu(out, maxPoints);
   }
 
-  /** Reads what is new in a day file since the last call (from the byte offset reached) and reduces it. */
+  /** The 60 s reduction of one day: today's from memory, others from disk (computed once). */
   private async reducedDay(day: string): Promise<GpuSample[]> {
-    const entry = this.dayCache.get(day) ?? { samples: [], offset: 0 };
-    const path = join(this.dir, `${day}.ndjson`);
-    let size = 0;
-    try {
-      size = statSync(path).size;
-    } catch {
-      return entry.samples;
+    await this.migrated;
+    if (this.live?.day === day) {
+      await this.live.ready;
+      return this.live.reduction.samples();
     }
-    if (size < entry.offset) Object.assign(entry, { samples: [], offset: 0 }); // replaced or truncated: start over
-    if (size > entry.offset) {
-      const fresh = await readHistoryFile(path, entry.offset, false);
-      entry.samples = entry.samples.concat(reduceBuckets(fresh.samples, 10_000));
-      entry.offset = fresh.endOffset;
-      this.dayCache.set(day, entry);
+    const size = this.sizeOf(day);
+    const cached = this.finished.get(day);
+    if (cached && cached.sourceBytes === size) return cached.samples;
+    let job = this.inFlight.get(day);
+    if (!job) {
+      job = (async () => {
+        const reduction = new Reduction(REDUCE_MS);
+        const covered = await this.extend(day, reduction, size);
+        const samples = reduction.samples();
+        if (covered !== size) this.saveReduction(day, reduction, size);
+        this.finished.set(day, { sourceBytes: size, samples });
+        return samples;
+      })().finally(() => this.inFlight.delete(day));
+      this.inFlight.set(day, job);
     }
-    return entry.samples;
+    return job;
   }
 
-  /** Reads and reduces the retained days in the background, so the first 7-day chart is quick. */
-  warmUp(): void {
-    void (async () => {
+  /**
+   * Loads the saved reduction of `day` into `reduction` and streams what it does not cover, up to
+   * `size`; returns what the saved one covered. `ahead`: the day being appended to, whose
+   * reduction may cover lines past `size` (they are added again by `append`: adding is idempotent).
+   */
+  private async extend(day: string, reduction: Reduction, size: number, ahead = false): Promise<number> {
+    let covered = 0;
+    const saved: GpuSample[] = [];
+    let header: { v?: number; bucketMs?: number; sourceBytes?: number } | null = null;
+    const r = await forEachLine(join(this.reducedDir, `${day}.ndjson`), (line) => {
+      if (header === null) {
+        try {
+          header = JSON.parse(line) as typeof header;
+        } catch {
+          header = {};
+        }
+        return;
+      }
+      for (const s of parseHistoryLine(line) ?? []) saved.push(s);
+    });
+    const h = header as { v?: number; bucketMs?: number; sourceBytes?: number } | null;
+    const fits = (n: number) => n <= size || (ahead && n <= this.sizeOf(day));
+    if (r.readable && h && h.v === 1 && h.bucketMs === reduction.bucketMs && typeof h.sourceBytes === 'number' && fits(h.sourceBytes)) {
+      covered = Math.min(h.sourceBytes, size);
+      for (const s of saved) reduction.add(s);
+    }
+    if (covered < size) {
+      await forEachLine(
+        join(this.dir, `${day}.ndjson`),
+        (line) => {
+          for (const s of parseHistoryLine(line) ?? []) reduction.add(s);
+        },
+        covered,
+        size,
+      );
+    }
+    return covered;
+  }
+
+  /** Today's (or the appended day's) reduction: loaded from disk and the file once, then kept up by `append`. */
+  private liveDay(day: string): LiveDay {
+    if (this.live?.day === day) return this.live;
+    if (this.live) this.saveLive(this.live.day);
+    const reduction = new Reduction(REDUCE_MS);
+    // What is in the file now is loaded below; every later append adds itself.
+    const size = this.sizeOf(day);
+    const live: LiveDay = { day, reduction, ready: Promise.resolve(), isReady: false, savedAtMs: this.now() };
+    live.ready = this.migrated.then(() => this.extend(day, reduction, size, true)).then(
+      () => {
+        live.isReady = true;
+      },
+      (error: unknown) => {
+        live.isReady = true;
+        this.options.logger.warn(`history: cannot read ${day}: ${(error as Error).message}`);
+      },
+    );
+    this.finished.delete(day);
+    this.live = live;
+    return live;
+  }
+
+  private saveLive(day: string): void {
+    const live = this.live;
+    if (!live || live.day !== day || !live.isReady) return;
+    live.savedAtMs = this.now();
+    const size = this.sizeOf(day);
+    this.saveReduction(day, live.reduction, size);
+    if (this.fdDay !== day || this.fd === null) {
+      // A finished day: keep it as one.
+      this.finished.set(day, { sourceBytes: size, samples: live.reduction.samples() });
+      this.live = null;
+    }
+  }
+
+  /** Writes a reduction atomically (temporary file, rename); a failure only costs a re-read later. */
+  private saveReduction(day: string, reduction: Reduction, sourceBytes: number): void {
+    const path = join(this.reducedDir, `${day}.ndjson`);
+    const tmp = `${path}.tmp`;
+    try {
+      mkdirSync(this.reducedDir, { recursive: true });
+      const lines = [JSON.stringify({ v: 1, bucketMs: reduction.bucketMs, sourceBytes })];
+      for (const s of reduction.samples()) lines.push(sampleLine(s));
+      writeFileSync(tmp, `${lines.join('\n')}\n`);
+      renameSync(tmp, path);
+    } catch (error) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // not there
+      }
+      this.options.logger.warn(`history: cannot save the reduction of ${day}: ${(error as Error).message}`);
+    }
+  }
+
+  private sizeOf(day: string): number {
+    try {
+      return statSync(join(this.dir, `${day}.ndjson`)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Prepares the reductions in the background (finished days missing one are streamed once and
+   * saved; all are loaded, today's with what the file has beyond its saved reduction), so the
+   * first 7-day chart after a start is quick.
+   */
+  warmUp(): Promise<void> {
+    const today = dayOf(this.now());
+    if (!this.migrationStarted) {
+      this.migrationStarted = true;
+      const jobs = [];
       for (const name of this.files()) {
-        await this.reducedDay(FILE_RE.exec(name)![1]!);
-        await new Promise((r) => setImmediate(r));
+        const day = FILE_RE.exec(name)![1]!;
+        const size = this.sizeOf(day);
+        if (size > 0 && this.savedCovers(day) !== size) jobs.push({ source: join(this.dir, name), target: join(this.reducedDir, name), sourceBytes: size });
+      }
+      if (jobs.length && this.options.reduceInWorker !== false) {
+        try {
+          mkdirSync(this.reducedDir, { recursive: true });
+          this.migrated = reduceInWorker(jobs, REDUCE_MS).then((failures) => {
+            for (const f of failures) this.options.logger.warn(`history: cannot save a day reduction: ${f}`);
+          });
+        } catch (error) {
+          this.options.logger.warn(`history: cannot make ${this.reducedDir}: ${(error as Error).message}`);
+        }
+      }
+    }
+    return (async () => {
+      await this.migrated;
+      for (const name of this.files()) {
+        if (this.disposed) return;
+        const day = FILE_RE.exec(name)![1]!;
+        if (this.live?.day === day || (day === today && !this.live)) {
+          await this.liveDay(day).ready;
+          continue;
+        }
+        // Made once and saved where missing or stale; kept in memory (a few thousand samples a
+        // day) so the first 7-day chart after a start reads nothing.
+        await this.reducedDay(day);
       }
     })().catch((error: unknown) => this.options.logger.warn(`history: warm-up failed: ${(error as Error).message}`));
   }
 
-  /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines. */
+  /** `sourceBytes` of the saved reduction of `day` (its first line), or -1. */
+  private savedCovers(day: string): number {
+    let fd: number;
+    try {
+      fd = openSync(join(this.reducedDir, `${day}.ndjson`), 'r');
+    } catch {
+      return -1;
+    }
+    try {
+      const buf = Buffer.alloc(200);
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      const h = JSON.parse(buf.toString('utf8', 0, nl < 0 ? n : nl)) as { v?: number; bucketMs?: number; sourceBytes?: number };
+      return h.v === 1 && h.bucketMs === REDUCE_MS && typeof h.sourceBytes === 'number' ? h.sourceBytes : -1;
+    } catch {
+      return -1;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Samples with sinceMs ≤ atMs ≤ untilMs, oldest first; `skipped` counts corrupt lines (in range). */
   async read(sinceMs: number, untilMs = Infinity): Promise<{ samples: GpuSample[]; skipped: number }> {
-    await this.flush();
     return readHistoryDir(this.dir, sinceMs, untilMs);
   }
 
+  /** fsyncs and closes the file, saves today's reduction. Synchronous: it may run while the process exits. */
   dispose(): void {
+    if (this.disposed) return;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    // Synchronous final write: dispose may run while the process is exiting.
-    const pending = this.buffer;
-    this.buffer = [];
-    for (const p of pending) {
-      try {
-        appendFileSync(join(this.dir, `${p.day}.ndjson`), p.text);
-      } catch (error) {
-        this.options.logger.error(`history: cannot write on exit: ${(error as Error).message}`);
-      }
-    }
+    const day = this.fdDay;
+    this.closeFd();
+    if (day) this.saveLive(day);
+    this.disposed = true;
   }
 
   private files(): string[] {
@@ -219,7 +624,10 @@ export class HistoryStore {
   }
 }
 
-/** Reads the day files of a history folder (used by the store and by `headroom export`). */
+/** `{"t":<number>,` at the start of a line, as the store writes it. */
+const T_PREFIX = /^\{"t":(-?\d+(?:\.\d+)?),/;
+
+/** Reads the day files of a history folder, line by line (used by the store's `read`). */
 export async function readHistoryDir(dir: string, sinceMs: number, untilMs = Infinity): Promise<{ samples: GpuSample[]; skipped: number }> {
   let names: string[];
   try {
@@ -231,72 +639,29 @@ export async function readHistoryDir(dir: string, sinceMs: number, untilMs = Inf
   const lastDay = Number.isFinite(untilMs) ? dayOf(untilMs) : '9999-12-31';
   const samples: GpuSample[] = [];
   let skipped = 0;
+  const take = (line: string) => {
+    if (!line) return;
+    // Lines out of range are skipped on their time alone (no JSON parse): a 15-minute read of
+    // today's file costs a regex per line. Damaged lines are counted among those in range.
+    const m = T_PREFIX.exec(line);
+    if (m) {
+      const t = Number(m[1]);
+      if (t < sinceMs || t > untilMs) return;
+    }
+    const parsed = parseHistoryLine(line);
+    if (!parsed) {
+      skipped++;
+      return;
+    }
+    for (const s of parsed) if (s.atMs >= sinceMs && s.atMs <= untilMs) samples.push(s);
+  };
   for (const name of names) {
     const day = FILE_RE.exec(name)![1]!;
     if (day < firstDay || day > lastDay) continue;
-    const r = await readHistoryFile(join(dir, name));
-    skipped += r.skipped;
-    for (const s of r.samples) if (s.atMs >= sinceMs && s.atMs <= untilMs) samples.push(s);
+    const r = await forEachLine(join(dir, name), take);
+    if (!r.readable) skipped++;
+    else take(r.tail); // a torn last line is counted; a complete one without its newline is read
   }
   samples.sort((a, b) => a.atMs - b.atMs);
   return { samples, skipped };
-}
-
-/**
- * Every sample of one day file from byte `start`; torn or corrupt lines are counted, not fatal.
- * `endOffset` is just past the last complete line (a line still being written is read next time).
- */
-async function readHistoryFile(path: string, start = 0, includeTail = true): Promise<{ samples: GpuSample[]; skipped: number; endOffset: number }> {
-  const samples: GpuSample[] = [];
-  let skipped = 0;
-  let text: string;
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const { size } = await fh.stat();
-      const buf = Buffer.alloc(Math.max(0, size - start));
-      await fh.read(buf, 0, buf.length, start);
-      text = buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return { samples, skipped: 1, endOffset: start };
-  }
-  const lastNl = text.lastIndexOf('\n');
-  const complete = lastNl >= 0 ? text.slice(0, lastNl) : '';
-  const tail = lastNl >= 0 ? text.slice(lastNl + 1) : text;
-  for (const line of complete.split('\n')) {
-    if (!line) continue;
-    const parsed = parseHistoryLine(line);
-    if (parsed) samples.push(...parsed);
-    else skipped++;
-  }
-  // A torn last line (crash mid-write) is skipped now and re-read when it is completed.
-  if (tail && includeTail) {
-    const parsed = parseHistoryLine(tail);
-    if (parsed) samples.push(...parsed);
-    else skipped++;
-  }
-  return { samples, skipped, endOffset: start + Buffer.byteLength(complete) + (lastNl >= 0 ? 1 : 0) };
-}
-
-/** Per GPU and `bucketMs`, the minimum and maximum sample (in time order): spikes survive. */
-function reduceBuckets(samples: GpuSample[], bucketMs: number): GpuSample[] {
-  const groups = new Map<string, { min: GpuSample; max: GpuSample }>();
-  for (const s of samples) {
-    const key = `${s.gpuId}|${Math.floor(s.atMs / bucketMs)}`;
-    const g = groups.get(key);
-    if (!g) groups.set(key, { min: s, max: s });
-    else {
-      if (s.memoryUsedBytes < g.min.memoryUsedBytes) g.min = s;
-      if (s.memoryUsedBytes > g.max.memoryUsedBytes) g.max = s;
-    }
-  }
-  const out: GpuSample[] = [];
-  for (const { min, max } of groups.values()) {
-    if (min === max) out.push(min);
-    else out.push(min.atMs <= max.atMs ? min : max, min.atMs <= max.atMs ? max : min);
-  }
-  return out.sort((a, b) => a.atMs - b.atMs);
 }

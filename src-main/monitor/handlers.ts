@@ -11,7 +11,8 @@ import type { AlertLog } from '../alerts/alert-log';
 import { unloadOllamaModel } from '../alerts/ollama-unload';
 import { computePlan } from '../models/plan';
 import { identifyBackend } from '../collectors/backends/discovery';
-import { toCsv, toJson } from '../history/export';
+import { streamExport } from '../history/export';
+import { exportFileName } from '../../shared/history/export-path';
 import type { HistoryStore } from '../history/history-store';
 import type { ModelResolver } from '../models/resolver';
 import type { SettingsController } from '../settings/settings-controller';
@@ -70,13 +71,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     async exportHistory({ sinceMs, untilMs, format }) {
       if (!deps.history) return err('unavailable', 'History is not stored on disk in this session (demo mode, or no data folder): nothing to export.');
-      const { samples, skipped } = await deps.history.read(sinceMs, untilMs ?? now());
-      const stamp = new Date(now()).toISOString().slice(0, 19).replace(/[:T]/g, '-');
+      // Read line by line into the file's pieces (no sample objects kept); the headless
+      // dashboard streams the same bytes from GET /api/export instead.
+      const t = now();
+      const pieces: string[] = [];
+      const r = await streamExport(deps.history.directory, { sinceMs, untilMs: untilMs ?? t, format }, (chunk) => void pieces.push(chunk));
       return ok({
-        fileName: `headroom-history-${stamp}.${format}`,
+        fileName: exportFileName(t, format),
         mimeType: format === 'csv' ? 'text/csv' : 'application/json',
-        text: format === 'csv' ? toCsv(samples) : toJson(samples),
-        skippedLines: skipped,
+        text: pieces.join(''),
+        skippedLines: r.skipped,
       });
     },
     async unloadModel({ backendId, model }) {

@@ -49,6 +49,8 @@ export interface MonitorOptions {
   deliveryState?: () => Snapshot['delivery'];
   /** Extra source lines (e.g. discovery status) computed at tick time. */
   extraSources?: () => SourceStatus[];
+  /** Whether persisted history is being written (a paused one also gets a line in the sources). */
+  historyStatus?: () => Snapshot['history'];
   now?: () => number;
 }
 
@@ -179,6 +181,8 @@ export class Monitor implements Disposable {
       sources.push({ id: 'system', label: 'System memory', status: systemSample.status, message: systemSample.status === 'ok' ? null : systemSample.message });
     }
     if (this.options.extraSources) sources.push(...this.options.extraSources());
+    const history = this.options.historyStatus?.();
+    if (history?.state === 'paused') sources.push({ id: 'history', label: 'History', status: 'error', message: history.message });
     const attributed = this.attribute(gpus, backendReadings);
     gpus.splice(0, gpus.length, ...attributed);
     const backends = this.options.predictions
@@ -198,6 +202,7 @@ export class Monitor implements Disposable {
       thresholds: this.thresholdsView(gpus),
       intervalMs: this.intervalMs,
       delivery: this.options.deliveryState?.(),
+      ...(history ? { history } : {}),
     });
     this.buffer.push(snapshot);
     if (step.transitions.length && this.options.onAlertTransitions) {

@@ -20,6 +20,8 @@ export interface ServerCore {
   handlers: Handlers;
   onSnapshot(listener: (s: Snapshot) => void): Disposable;
   latest(): Snapshot | null;
+  /** The streamed history export (`GET /api/export…`); true when it answered. */
+  exportRoute?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 export interface ServerOptions {
@@ -130,6 +132,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       res.end(text);
       return;
     }
+    if (core.exportRoute && (await core.exportRoute(req, res, url))) return;
     if (path.startsWith('/api/')) {
       const name = requestNames.find((n) => httpRequestPath(n) === path) as RequestName | undefined;
       if (!name) return json(res, 404, { ok: false, error: { code: 'bad-request', message: `Unknown API path ${path}.` } });

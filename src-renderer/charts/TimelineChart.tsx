@@ -2,7 +2,7 @@ import type { Chart, ChartDataset } from 'chart.js';
 import { useEffect, useRef } from 'react';
 import type { HistoryPoint } from '../../shared/contract/requests';
 import { GiB } from '../../shared/units/bytes';
-import { ownerStack } from './owner-stack';
+import { timelineSeries, type XY } from './timeline-data';
 import { registerCharts } from './register-chart';
 
 /** A point where an alert was raised on this GPU. */
@@ -28,24 +28,8 @@ export interface TimelineProps {
   projection?: { fromMs: number; fromBytes: number; toMs: number; toBytes: number } | null;
 }
 
-type XY = { x: number; y: number | null };
 /** Datasets before the owner bands: used, critical, warning, trend, alerts. */
 const OWNER_BASE = 5;
-
-/**
- * Used GiB per point, with a null (a gap in the line) wherever samples are missing for longer
- * than `gapMs` (Headroom not running, a stalled source): missing data is never drawn as a slope.
- */
-function withGaps(points: HistoryPoint[], gapMs: number): XY[] {
-  const out: XY[] = [];
-  let prev: number | null = null;
-  for (const p of points) {
-    if (prev !== null && p.atMs - prev > gapMs) out.push({ x: (prev + p.atMs) / 2, y: null });
-    out.push({ x: p.atMs, y: p.memoryUsedBytes / GiB });
-    prev = p.atMs;
-  }
-  return out;
-}
 
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -53,11 +37,15 @@ function cssVar(name: string, fallback: string): string {
 }
 
 const DAY_MS = 86_400_000;
+// Formatters are made once: `toLocaleTimeString(…, options)` builds a new Intl formatter per call,
+// and the axis formats its labels on every redraw.
+const FORMATS = {
+  days: new Intl.DateTimeFormat([], { weekday: 'short', hour: '2-digit', minute: '2-digit' }),
+  hours: new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' }),
+  seconds: new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }),
+};
 function fmtTime(ms: number, spanMs: number): string {
-  const d = new Date(ms);
-  if (spanMs > DAY_MS) return d.toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-  if (spanMs > 3_600_000) return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return (spanMs > DAY_MS ? FORMATS.days : spanMs > 3_600_000 ? FORMATS.hours : FORMATS.seconds).format(ms);
 }
 
 /** Nearest point's used GiB at `atMs` (markers sit on the line); null with no points. */
@@ -88,6 +76,8 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
   const markersRef = useRef<TimelineMarker[]>([]);
   /** Own bytes of each owner band (datasets from OWNER_BASE on), for tooltips. */
   const ownRef = useRef<(number | null)[][]>([]);
+  /** Colours read once per chart (reading CSS on every update forces a style recalculation). */
+  const coloursRef = useRef<{ other: string; unattributed: string; owners: string[] }>({ other: '#94a3b8', unattributed: '#cbd5e1', owners: [] });
   spanRef.current = windowMs;
 
   useEffect(() => {
@@ -97,6 +87,11 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
     const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
     const warning = cssVar('--warning', '#d97706');
     const critical = cssVar('--critical', '#dc2626');
+    coloursRef.current = {
+      other: cssVar('--owner-other', '#94a3b8'),
+      unattributed: cssVar('--owner-unattributed', '#cbd5e1'),
+      owners: [1, 2, 3, 4].map((i) => cssVar(`--owner-${i}`, '#7c3aed')),
+    };
     const datasets: ChartDataset<'line', XY[]>[] = [
       {
         label: 'Used',
@@ -104,12 +99,8 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
         borderColor: cssVar('--accent', '#2563eb'),
         backgroundColor: cssVar('--accent-fill', 'rgba(37,99,235,0.15)'),
         fill: 'origin',
-        // A sample with gaps on both sides has no line to sit on: draw it as a dot.
-        pointRadius: (ctx) => {
-          const d = ctx.dataset.data as XY[];
-          const i = ctx.dataIndex;
-          return d[i]?.y !== null && (d[i - 1]?.y ?? null) === null && (d[i + 1]?.y ?? null) === null ? 2.5 : 0;
-        },
+        // A sample with gaps on both sides has no line to sit on: drawn as a dot (radii set per update).
+        pointRadius: 0,
         borderWidth: 2,
         tension: 0,
       },
@@ -169,7 +160,8 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
   useEffect(() => {
     const chart = chartRef.current;
     if (!chart) return;
-    const used = withGaps(points, Math.max(15_000, windowMs / 100));
+    const t0 = performance.now();
+    const series = timelineSeries(points, windowMs, chart.width || 800);
     const last = points[points.length - 1]?.atMs ?? Date.now();
     const start = last - windowMs;
     const end = Math.max(last, projection?.toMs ?? last);
@@ -187,7 +179,9 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
       markerMeta.push(m);
     }
     markersRef.current = markerMeta;
-    chart.data.datasets[0]!.data = used;
+    const usedSet = chart.data.datasets[0]!;
+    usedSet.data = series.used;
+    (usedSet as { pointRadius?: number | number[] }).pointRadius = series.radii ?? 0;
     chart.data.datasets[1]!.data = line(criticalPct);
     chart.data.datasets[2]!.data = line(warningPct);
     chart.data.datasets[3]!.data = projection
@@ -198,21 +192,31 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
       : [];
     chart.data.datasets[4]!.data = markerPoints;
     // Stacked by owner where processes were listed: one band per LLM server, other apps, the rest.
-    const stack = ownerStack(points, Math.max(15_000, windowMs / 100));
-    chart.data.datasets.length = OWNER_BASE;
+    // The band datasets are kept while the owners stay the same (new datasets rebuild Chart.js state).
+    const { stack } = series;
     ownRef.current = stack.map((s) => s.own);
-    let llm = 0;
-    stack.forEach((s, i) => {
-      const colour = s.label === 'Other apps' ? cssVar('--owner-other', '#94a3b8') : s.label.startsWith('Driver') ? cssVar('--owner-unattributed', '#cbd5e1') : cssVar(`--owner-${(llm++ % 4) + 1}`, '#7c3aed');
-      chart.data.datasets.push({ label: s.label, data: s.data, borderColor: colour, backgroundColor: /^#[0-9a-f]{6}$/i.test(colour) ? `${colour}aa` : colour, fill: i === 0 ? 'origin' : '-1', pointRadius: 0, borderWidth: 0, tension: 0, order: 10 });
-    });
-    const usedSet = chart.data.datasets[0]!;
+    const bands = chart.data.datasets.slice(OWNER_BASE);
+    const same = bands.length === stack.length && bands.every((d, i) => d.label === stack[i]!.label);
+    if (same) bands.forEach((d, i) => (d.data = stack[i]!.data));
+    else {
+      chart.data.datasets.length = OWNER_BASE;
+      const c = coloursRef.current;
+      let llm = 0;
+      stack.forEach((s, i) => {
+        const colour = s.label === 'Other apps' ? c.other : s.label.startsWith('Driver') ? c.unattributed : (c.owners[llm++ % 4] ?? '#7c3aed');
+        chart.data.datasets.push({ label: s.label, data: s.data, borderColor: colour, backgroundColor: /^#[0-9a-f]{6}$/i.test(colour) ? `${colour}aa` : colour, fill: i === 0 ? 'origin' : '-1', pointRadius: 0, borderWidth: 0, tension: 0, order: 10 });
+      });
+    }
     usedSet.fill = stack.length ? false : 'origin';
     chart.options.scales!.y!.max = Math.ceil(totalBytes / GiB);
     const xScale = chart.options.scales!.x!;
     xScale.min = start;
     xScale.max = end;
     chart.update('none');
+    // The cost of redraws, for `npm run bench` (two numbers, nothing accumulates).
+    const stats = ((globalThis as { __headroomTimeline?: { count: number; ms: number } }).__headroomTimeline ??= { count: 0, ms: 0 });
+    stats.count++;
+    stats.ms += performance.now() - t0;
   }, [points, totalBytes, criticalPct, warningPct, version, windowMs, markers, projection]);
 
   return (

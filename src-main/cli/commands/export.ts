@@ -1,9 +1,9 @@
 /** `headroom export --since 24h --format csv|json [--until 1h] [--gpu gpu:0] [--data-dir DIR] [--out FILE]` */
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { parseDuration, toCsv, toJson } from '../../history/export';
-import { readHistoryDir } from '../../history/history-store';
+import { parseDuration, streamExport } from '../../history/export';
 import { defaultDataDir } from '../../util/data-dir';
 import type { CommandIo } from './estimate';
 
@@ -37,18 +37,53 @@ export async function exportCommand(argv: string[], io: CommandIo, now: () => nu
   }
   const t = now();
   const dir = join(values['data-dir'] ?? defaultDataDir(), 'history');
-  const { samples, skipped } = await readHistoryDir(dir, t - since, t - until);
-  const selected = values.gpu ? samples.filter((s) => s.gpuId === values.gpu) : samples;
-  const text = format === 'csv' ? toCsv(selected) : toJson(selected);
+  // Streamed: one day file at a time, line by line, waiting for the output to drain (flat memory
+  // for any range), byte for byte what a whole-range read, sort and format gave.
+  let out: NodeJS.WritableStream = io.stdout;
+  let file: WriteStream | null = null;
   if (values.out) {
-    try {
-      writeFileSync(values.out, text);
-    } catch (error) {
-      io.stderr.write(`headroom export: cannot write ${values.out}: ${(error as Error).message}\n`);
+    file = createWriteStream(values.out);
+    const opened = await Promise.race([once(file, 'open').then(() => null), once(file, 'error').then(([e]) => e as Error)]);
+    if (opened) {
+      io.stderr.write(`headroom export: cannot write ${values.out}: ${opened.message}\n`);
       return 1;
     }
-  } else io.stdout.write(text);
-  if (skipped) io.stderr.write(`headroom export: skipped ${skipped} damaged line(s) in ${dir}.\n`);
-  if (!selected.length) io.stderr.write(`headroom export: no samples in that range in ${dir}.\n`);
+    out = file;
+  }
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const onError = (e: Error) => {
+    failure ??= e;
+    wake?.();
+  };
+  out.on('error', onError);
+  const write = async (chunk: string) => {
+    if (failure) throw failure;
+    if (!out.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        out.once('drain', resolve);
+      });
+      wake = null;
+    }
+    if (failure) throw failure;
+  };
+  let result: { samples: number; skipped: number };
+  try {
+    result = await streamExport(dir, { sinceMs: t - since, untilMs: t - until, format, gpuId: values.gpu ?? null }, write);
+    if (file) await new Promise<void>((resolve, reject) => file!.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  } catch (error) {
+    file?.destroy();
+    io.stderr.write(`headroom export: cannot write ${values.out ?? 'the output'}: ${((failure ?? error) as Error).message}\n`);
+    return 1;
+  } finally {
+    out.off('error', onError);
+  }
+  if (failure) {
+    io.stderr.write(`headroom export: cannot write ${values.out ?? 'the output'}: ${(failure as Error).message}\n`);
+    return 1;
+  }
+  if (result.skipped) io.stderr.write(`headroom export: skipped ${result.skipped} damaged line(s) in ${dir}.\n`);
+  if (!result.samples) io.stderr.write(`headroom export: no samples in that range in ${dir}.\n`);
   return 0;
 }

@@ -5,7 +5,8 @@ import { TimelineChart, type TimelineMarker } from '../../charts/TimelineChart';
 import { useAlertLog } from '../../hooks/useAlertLog';
 import { TIMELINE_RANGES, useRangeHistory, type TimelineRangeId } from '../../hooks/useHistory';
 import { useClient } from '../../transport/ClientProvider';
-import { downloadText } from './download';
+import { downloadBlob, downloadText } from './download';
+import { EXPORT_PATH, EXPORT_STATUS_PATH, type ExportStatus } from '../../../shared/history/export-path';
 import { projectTrend } from './trend';
 
 export interface TimelinePanelProps {
@@ -51,10 +52,10 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
     [points, range.ms, gpu.memoryTotalBytes, forecastActive],
   );
 
-  // Redraw the chart at most once per pixel's worth of time (range / 1000): a 24 h chart gains
-  // nothing from a redraw every second, and each redraw of ~1000 points costs milliseconds.
-  // The gauge and figures above still update every tick.
-  const stepMs = Math.max(1, range.ms / 1000);
+  // Redraw the chart at most once per pixel's worth of time (range / 1000) and at most once a
+  // second: a 24 h chart gains nothing from a redraw every second, a 5-minute one moves 4 px a
+  // second, and each redraw costs milliseconds. The gauge and figures above update every tick.
+  const stepMs = Math.max(1000, range.ms / 1000);
   const drawTick = Math.floor((points[points.length - 1]?.atMs ?? 0) / stepMs);
   const drawn = useMemo(
     () => ({ points, markers, projection }),
@@ -64,14 +65,37 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
   const exportAs = async (format: 'csv' | 'json') => {
     setExporting(true);
     setExportMsg(`Preparing the ${format.toUpperCase()} file…`);
-    const r = await client.call('exportHistory', { sinceMs: Math.max(0, Date.now() - range.ms), format });
-    setExporting(false);
-    if (!r.ok) {
-      setExportMsg(`Export failed: ${r.error.message}`);
-      return;
+    const sinceMs = Math.max(0, Date.now() - range.ms);
+    const saved = (fileName: string, skipped: number) =>
+      setExportMsg(`Saved ${fileName}${skipped ? ` (${skipped} damaged line${skipped === 1 ? '' : 's'} skipped)` : ''}.`);
+    try {
+      // In a browser the server streams the file (GET /api/export); Electron asks over IPC.
+      if (!(window as { headroom?: unknown }).headroom) {
+        const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+        const res = await fetch(`${EXPORT_PATH}?sinceMs=${sinceMs}&format=${format}&id=${id}`, { credentials: 'same-origin' });
+        if (!res.ok) {
+          const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+          setExportMsg(`Export failed: ${body?.error?.message ?? `the server answered ${res.status}`}`);
+          return;
+        }
+        const fileName = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `headroom-history.${format}`;
+        downloadBlob(fileName, await res.blob());
+        const st = (await (await fetch(`${EXPORT_STATUS_PATH}?id=${id}`, { credentials: 'same-origin' })).json().catch(() => null)) as { ok?: boolean; value?: ExportStatus } | null;
+        saved(fileName, st?.value?.skippedLines ?? 0);
+        return;
+      }
+      const r = await client.call('exportHistory', { sinceMs, format });
+      if (!r.ok) {
+        setExportMsg(`Export failed: ${r.error.message}`);
+        return;
+      }
+      downloadText(r.value.fileName, r.value.mimeType, r.value.text);
+      saved(r.value.fileName, r.value.skippedLines);
+    } catch (error) {
+      setExportMsg(`Export failed: ${(error as Error).message}`);
+    } finally {
+      setExporting(false);
     }
-    downloadText(r.value.fileName, r.value.mimeType, r.value.text);
-    setExportMsg(`Saved ${r.value.fileName}${r.value.skippedLines ? ` (${r.value.skippedLines} damaged line${r.value.skippedLines === 1 ? '' : 's'} skipped)` : ''}.`);
   };
 
   const groupName = `range-${gpu.id}`;
@@ -96,6 +120,11 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
           </button>
         </div>
       </div>
+      {snapshot?.history?.state === 'paused' && (
+        <p className="small history-paused" role="status" data-testid="history-paused">
+          {snapshot.history.message}
+        </p>
+      )}
       <TimelineChart
         points={drawn.points}
         totalBytes={gpu.memoryTotalBytes}
