@@ -66,6 +66,11 @@ export interface ModelArchitecture {
   parameterCount: number | null;
   /** GGUF `general.file_type` (llama_ftype), when known. */
   fileType: number | null;
+  /**
+   * llama.cpp creates no memory at all for this model (embedding, diffusion and codec models): the
+   * reason, else absent. KV and recurrent state are then exactly 0 bytes.
+   */
+  noCache?: string;
   /** Where each field came from: field → GGUF key, HF key, catalog entry or "default: …". */
   provenance: Record<string, string>;
   /** Remarks a user should see (assumptions, version-specific behaviour). */

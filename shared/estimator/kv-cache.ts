@@ -129,6 +129,12 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
   const notes: string[] = [];
 
   if (!Number.isInteger(ubatch) || ubatch < 1) return cannot(`ubatch must be a positive integer, got ${ubatch}`);
+  if (arch.noCache) {
+    return ok({
+      bytes: 0, kBytes: 0, vBytes: 0, recurrentBytes: 0, contextCells: 0, cellsPerStream: 0, swaCellsPerStream: null, streams: 0,
+      sequences: options.parallel ?? 1, bytesPerToken: 0, layers: [], notes: [`no KV cache: ${arch.noCache}`],
+    });
+  }
   let contextTokens = options.contextTokens;
   if (contextTokens === 0) {
     if (!arch.contextLengthTrain) return cannot(`contextTokens is 0 (use the training context) but ${arch.architecture}.context_length is missing`);
