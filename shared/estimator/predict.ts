@@ -48,6 +48,8 @@ export interface PredictOptions {
   /** vLLM: `--gpu-memory-utilization`, `--block-size`. */
   gpuMemoryUtilization?: number;
   blockSize?: number;
+  /** llama.cpp build whose allocation rules apply (engine-build.ts); absent/null = the current release. */
+  engineBuild?: number | null;
 }
 
 /** One point of the VRAM-vs-context curve. Bytes are integers. */
@@ -138,6 +140,7 @@ export function predictForModel(arch: ModelArchitecture, options: PredictOptions
     const kv = llamaCppKvCache(arch, {
       contextTokens: kvUnified ? ctxPerSeq : ctxPerSeq * seqs,
       parallel: seqs, kvUnified, cacheTypeK: cacheType, cacheTypeV: cacheType, flashAttention, ubatch, swaFull: options.swaFull ?? false,
+      engineBuild: options.engineBuild ?? null,
     });
     if (!kv.ok) return kv;
     const compute = computeBufferEstimate(arch, kv.value.cellsPerStream, ubatch, flashAttention).bytes;

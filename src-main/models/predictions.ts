@@ -6,6 +6,7 @@
  */
 import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
+import { engineBuildOf, llamaCppRuleSet } from '../../shared/estimator/engine-build';
 import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
 import { computeBufferEstimate } from '../../shared/estimator/overhead';
 import { predictForModel, type Engine } from '../../shared/estimator/predict';
@@ -65,7 +66,7 @@ export class PredictionService {
     if (!entry.arch) return { ...m, prediction: null, predictionError: entry.error };
     m = withExactKv(m, entry.arch, b);
     const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
-    const key = [b.id, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry.source].join('|');
+    const key = [b.id, b.version, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry.source].join('|');
     let cached = this.predictions.get(key);
     if (!cached) {
       cached = this.predict(b, m, entry, gpu, ctx.criticalPct, cacheType);
@@ -78,6 +79,10 @@ export class PredictionService {
   private predict(b: BackendReading, m: LoadedModel, entry: ArchEntry, gpu: GpuReading, criticalPct: number, cacheType: KvCacheType) {
     const arch = entry.arch!;
     const engine: Engine = b.kind === 'ollama' ? 'ollama' : 'llama.cpp';
+    const eb = engineBuildOf(b.kind, b.version);
+    const ruleSet = eb
+      ? `${llamaCppRuleSet(eb.build).label} (${eb.source})`
+      : `current llama.cpp rules (${b.kind} does not report its llama.cpp build${b.version ? `; version ${b.version}` : ''})`;
     let weightsBytes: number | null = entry.weightsBytes;
     let weightsSource = weightsBytes !== null ? 'exact, from the GGUF tensor sizes' : '';
     if (weightsBytes === null && b.kind === 'ollama' && m.sizeBytes && m.kvCacheBytes !== null && m.contextLength) {
@@ -103,6 +108,7 @@ export class PredictionService {
       weightsIsEstimate: !weightsSource.startsWith('exact'),
       cacheTypes: ['f16', 'q8_0', 'q4_0'],
       maxContextTokens: Math.max(arch.contextLengthTrain ?? 0, m.contextLength ?? 0, 4096),
+      engineBuild: eb?.build ?? null,
     });
     if (!r.ok) return { prediction: null, error: r.error.message };
     const p = r.value;
@@ -127,6 +133,7 @@ export class PredictionService {
       estimates: [...p.estimates.filter((e) => !e.startsWith('weightsBytes:')), `weightsBytes: ${weightsSource}`],
       notes: p.notes,
       architectureSource: entry.source,
+      ruleSet,
     };
     return { prediction, error: null };
   }
@@ -212,7 +219,10 @@ function withExactKv(m: LoadedModel, arch: ModelArchitecture, b: BackendReading)
   const bpt = kvBytesPerToken(arch, 'f16');
   const slots = Math.max(1, m.slots?.length ?? 1);
   const unified = m.kvUnified === true;
-  const kv = llamaCppKvCache(arch, { contextTokens: unified ? m.contextLength : m.contextLength * slots, parallel: slots, kvUnified: unified, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512 });
+  const kv = llamaCppKvCache(arch, {
+    contextTokens: unified ? m.contextLength : m.contextLength * slots, parallel: slots, kvUnified: unified, cacheTypeK: 'f16', cacheTypeV: 'f16',
+    flashAttention: true, ubatch: 512, engineBuild: engineBuildOf(b.kind, b.version)?.build ?? null,
+  });
   return {
     ...m,
     kvBytesPerToken: m.kvBytesPerToken ?? (bpt.ok ? bpt.value : null),
