@@ -16,6 +16,7 @@ import type { BackendCollector } from '../collectors/types';
 import type { Logger } from '../util/logger';
 import { readFileSync } from 'node:fs';
 import { vllmKvCapacity } from '../../shared/estimator/vllm';
+import type { EngineLogService } from './engine-logs/service';
 import { findHfConfigPath } from './hf-cache';
 import { ModelResolver, type ResolvedModel } from './resolver';
 
@@ -46,6 +47,8 @@ export class PredictionService {
   constructor(
     private readonly logger: Logger,
     private readonly resolver: ModelResolver = new ModelResolver(),
+    /** Reads the engines' load logs for "measured by the engine"; absent = not read. */
+    private readonly logs: EngineLogService | null = null,
   ) {}
 
   /** Returns the backends with `prediction` / `predictionError` filled on each model. */
@@ -61,6 +64,7 @@ export class PredictionService {
   }
 
   private annotateModel(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined, gpu: GpuReading, ctx: PredictionContext): LoadedModel {
+    if (this.logs) m = { ...m, measured: this.logs.measuredFor(b, m, collector?.modelFileOf?.(m.name) ?? null) };
     const entry = this.architecture(b, m, collector);
     if (!entry) return { ...m, prediction: null, predictionError: null };
     if (!entry.arch) return { ...m, prediction: null, predictionError: entry.error };

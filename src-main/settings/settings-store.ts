@@ -267,6 +267,8 @@ export function readSettingsReadOnly(path: string): { settings: AppSettings; not
   }
   const parsed = persistedSettingsSchema.safeParse(json);
   if (!parsed.success) return { settings: defaultSettings(), notice: `${path} does not match the settings schema; using defaults.` };
-  const backends = parsed.data.backends.map((b): BackendSetting => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey?.scheme === 'plain' ? b.apiKey.value : null }));
+  const backends = parsed.data.backends.map((b): BackendSetting => ({
+    ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey?.scheme === 'plain' ? b.apiKey.value : null, ...(b.logPath ? { logPath: b.logPath } : {}),
+  }));
   return { settings: { ...parsed.data, backends }, notice: null };
 }
