@@ -120,6 +120,8 @@ export const predictionSchema = z.object({
   architectureSource: z.string(),
   /** The llama.cpp allocation rules the KV figures follow, and why ("llama.cpp b7108 rules: /props build_info b7108-…"). */
   ruleSet: z.string().optional(),
+  /** Predicted compute buffer at the current context (estimate), bytes; compared with `measured`. */
+  currentComputeBytes: bytes.nullable().optional(),
 });
 
 /** What the engine itself logged when it loaded the model (llama.cpp-style load log), bytes. */

@@ -138,6 +138,7 @@ export class PredictionService {
       notes: p.notes,
       architectureSource: entry.source,
       ruleSet,
+      currentComputeBytes: m.contextLength ? computeBufferEstimate(arch, m.contextLength, 512, true).bytes : null,
     };
     return { prediction, error: null };
   }

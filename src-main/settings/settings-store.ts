@@ -111,7 +111,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     let needsResave = false;
     let hasPlain = false;
     const backends = stored.map((b): BackendSetting => {
-      const base = b.kind ? { kind: b.kind, url: b.url } : { url: b.url };
+      const base = { ...(b.kind ? { kind: b.kind } : {}), url: b.url, ...(b.logPath ? { logPath: b.logPath } : {}) };
       if (!b.apiKey) return { ...base, apiKey: null };
       if (b.apiKey.scheme === 'plain') {
         if (encryptor.isAvailable()) needsResave = true;

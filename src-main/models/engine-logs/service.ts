@@ -46,7 +46,8 @@ export class EngineLogService {
     if (!path) return null;
     const state = this.fileState(path);
     if (!state) return null;
-    const load = latestLoadFor(state.loads, { path: modelPath, name: m.name, singleModel: b.kind === 'llamacpp' && b.models.length === 1 });
+    // With one model loaded, the latest load in its server's log is that model's.
+    const load = latestLoadFor(state.loads, { path: modelPath, name: m.name, singleModel: b.models.length === 1 });
     if (!load) return null;
     return toMeasured(load, path, state.bytesRead);
   }
