@@ -8,7 +8,7 @@ import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
 import { engineBuildOf, llamaCppRuleSet } from '../../shared/estimator/engine-build';
 import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
-import { computeBufferEstimate } from '../../shared/estimator/overhead';
+import { computeBufferEstimate, llamaCppComputeBuffer } from '../../shared/estimator/overhead';
 import { predictForModel, type Engine } from '../../shared/estimator/predict';
 import { quantNameFromFileType, weightsBytesFromParams } from '../../shared/estimator/weights';
 import type { BackendReading, GpuReading, LoadedModel, ModelPredictionView } from '../../shared/model/snapshot';
@@ -138,7 +138,7 @@ export class PredictionService {
       notes: p.notes,
       architectureSource: entry.source,
       ruleSet,
-      currentComputeBytes: m.contextLength ? computeBufferEstimate(arch, m.contextLength, 512, true).bytes : null,
+      currentComputeBytes: m.contextLength ? currentCompute(arch, m.contextLength, eb?.build ?? null) : null,
     };
     return { prediction, error: null };
   }
@@ -216,6 +216,13 @@ export class PredictionService {
       this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
     });
   }
+}
+
+/** Predicted compute + output buffers at the model's current context (f16 KV, flash attention, ubatch 512). */
+function currentCompute(arch: ModelArchitecture, contextTokens: number, engineBuild: number | null): number | null {
+  const kv = llamaCppKvCache(arch, { contextTokens, flashAttention: true, ubatch: 512, engineBuild });
+  if (!kv.ok) return null;
+  return llamaCppComputeBuffer(arch, { ubatch: 512, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true }).bytes + (arch.vocabSize ?? 0) * 4;
 }
 
 /** Fills KV figures a backend does not report (llama.cpp) from the architecture and its slots. */
