@@ -50,9 +50,14 @@ function verdict(pred: KvCacheBreakdown, log: ContextLog): { measured: string; e
     if (!matchesLoggedMiB(v, c.vMiB)) problems.push(`V ${c.vMiB} MiB vs ${(v / MiB).toFixed(4)}`);
     if (!matchesLoggedMiB(k + v, c.totalMiB)) problems.push(`total ${c.totalMiB} MiB vs ${((k + v) / MiB).toFixed(4)}`);
   });
+  if (pred.recurrentBytes > 0 || log.recurrentMiB !== null) {
+    if (log.recurrentMiB === null || !matchesLoggedMiB(pred.recurrentBytes, log.recurrentMiB)) {
+      problems.push(`recurrent ${log.recurrentMiB ?? 'none'} MiB vs ${(pred.recurrentBytes / MiB).toFixed(4)}`);
+    }
+  }
   if (problems.length) exact = false;
-  const measured = `${measuredMiB.toFixed(2)} MiB (${caches.map((c) => `${c.cells}×${c.streams} cells`).join(' + ')})`;
-  const diff = pred.bytes - Math.round(measuredMiB * MiB);
+  const measured = `${measuredMiB.toFixed(2)} MiB (${caches.map((c) => `${c.cells}×${c.streams} cells`).join(' + ')})${log.recurrentMiB !== null ? ` + ${log.recurrentMiB.toFixed(2)} MiB recurrent` : ''}`;
+  const diff = pred.bytes - Math.round((measuredMiB + (log.recurrentMiB ?? 0)) * MiB);
   return { measured, exact, error: exact ? '0 B (exact within log rounding)' : `${diff} B: ${problems.join('; ')}` };
 }
 

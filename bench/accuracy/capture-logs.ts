@@ -31,6 +31,11 @@ const CAPTURES: Capture[] = [
     spec: { name: 'tiny-gemma3', arch: 'gemma3', layers: 7, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512 },
     contexts: [{ contextSize: 8192, sequences: 1, flashAttention: false }],
   },
+  {
+    file: 'node-llama-cpp-qwen35-hybrid.log',
+    spec: { name: 'tiny-qwen35', arch: 'qwen35', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64, ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 } },
+    contexts: [{ contextSize: 2048, sequences: 3 }],
+  },
 ];
 
 async function main(): Promise<void> {

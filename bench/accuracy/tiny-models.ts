@@ -12,7 +12,7 @@ export interface TinyModel {
 
 export interface TinySpec {
   name: string;
-  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci';
+  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -21,6 +21,8 @@ export interface TinySpec {
   ff?: number | number[];
   slidingWindow?: number;
   contextTrain?: number;
+  /** Gated delta net (qwen35): state size (head dim), key-head groups, value heads, conv kernel. */
+  ssm?: { state: number; groups: number; valueHeads: number; conv: number; interval: number };
 }
 
 const BYTE_TOKENS = Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
@@ -69,6 +71,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     md[`${a}.rope.dimension_count`] = { t: 'u32', v: s.headDim };
   }
   if (s.slidingWindow !== undefined) md[`${a}.attention.sliding_window`] = { t: 'u32', v: s.slidingWindow };
+  if (a === 'qwen35') return buildQwen35(s, md, headDim);
 
   const E = s.embd;
   const tensors: GgufTensorSpec[] = [
@@ -120,4 +123,63 @@ export function buildTinyModel(s: TinySpec): TinyModel {
 /** The metadata as plain key/values, the shape Headroom's estimator reads (like Ollama's model_info). */
 export function plainMetadata(model: TinyModel): Record<string, unknown> {
   return Object.fromEntries(Object.entries(model.metadata).map(([k, v]) => [k, v.v]));
+}
+
+/** Qwen3.5 (src/models/qwen35.cpp load_arch_tensors): gated-delta-net layers and gated full attention. */
+function buildQwen35(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const ssm = s.ssm!;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const keyDim = ssm.state * ssm.groups;
+  const valueDim = ssm.state * ssm.valueHeads;
+  Object.assign(md, {
+    [`${a}.ssm.conv_kernel`]: { t: 'u32', v: ssm.conv },
+    [`${a}.ssm.inner_size`]: { t: 'u32', v: valueDim },
+    [`${a}.ssm.state_size`]: { t: 'u32', v: ssm.state },
+    [`${a}.ssm.time_step_rank`]: { t: 'u32', v: ssm.valueHeads },
+    [`${a}.ssm.group_count`]: { t: 'u32', v: ssm.groups },
+    [`${a}.full_attention_interval`]: { t: 'u32', v: ssm.interval },
+    [`${a}.rope.dimension_sections`]: { t: 'arr-i32', v: [headDim / 8, headDim / 8, headDim / 4, 0] },
+    [`${a}.rope.dimension_count`]: { t: 'u32', v: headDim },
+  });
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, VOCAB] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, VOCAB] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.post_attention_norm.weight`, dims: [E] });
+    if ((i + 1) % ssm.interval === 0) {
+      tensors.push(
+        { name: `${b}.attn_q.weight`, dims: [E, headDim * heads * 2] },
+        { name: `${b}.attn_k.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_v.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_output.weight`, dims: [headDim * heads, E] },
+        { name: `${b}.attn_q_norm.weight`, dims: [headDim] },
+        { name: `${b}.attn_k_norm.weight`, dims: [headDim] },
+      );
+    } else {
+      tensors.push(
+        { name: `${b}.attn_qkv.weight`, dims: [E, keyDim * 2 + valueDim] },
+        { name: `${b}.attn_gate.weight`, dims: [E, valueDim] },
+        { name: `${b}.ssm_conv1d.weight`, dims: [ssm.conv, keyDim * 2 + valueDim] },
+        { name: `${b}.ssm_dt.bias`, dims: [ssm.valueHeads] },
+        { name: `${b}.ssm_a`, dims: [ssm.valueHeads] },
+        { name: `${b}.ssm_beta.weight`, dims: [E, ssm.valueHeads] },
+        { name: `${b}.ssm_alpha.weight`, dims: [E, ssm.valueHeads] },
+        { name: `${b}.ssm_norm.weight`, dims: [ssm.state] },
+        { name: `${b}.ssm_out.weight`, dims: [valueDim, E] },
+      );
+    }
+    tensors.push(
+      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
+      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+    );
+  }
+  return { name: s.name, metadata: md, tensors };
 }

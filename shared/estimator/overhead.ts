@@ -66,6 +66,8 @@ export interface ComputeBufferPrediction extends EstimatedBytes {
 }
 
 const GEMMA = new Set(['gemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4', 'gemma-embedding']);
+/** Gated attention: the Q projection also carries the output gate (Qwen3-Next, Qwen3.5/3.6). */
+const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
 
 /**
  * llama.cpp's compute buffer for a fully offloaded model: the peak of the worst-case ubatch graph
@@ -90,13 +92,13 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   const kvMax = Math.max(0, ...attn.map((l) => l.headCountKv * l.headDimK));
   const maskBytes = o.flashAttention ? 2 : 4;
   const masks = (o.cells + (o.swaCells ?? 0)) * ub * maskBytes;
-  const extraE = GEMMA.has(arch.architecture) ? E : 0;
+  const extraE = (GEMMA.has(arch.architecture) ? E : 0) + (GATED_Q.has(arch.architecture) ? q : 0);
   const phases = [
     ub * 4 * (E + 4 * ff + 7),
     ub * 4 * (vocab + E + 7),
     o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE) + ub * o.cells * 4 * head,
   ];
-  const checked = arch.attention === 'standard' && !arch.recurrent && arch.noCache === undefined;
+  const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined;
   return {
     bytes: Math.max(...phases) + masks,
     isEstimate: true,

@@ -37,6 +37,15 @@ describe('parseEngineLog: logs generated with node-llama-cpp 3.21.1 (llama.cpp, 
   });
 });
 
+describe('parseEngineLog: Qwen3.5 hybrid (node-llama-cpp 3.21.1)', () => {
+  it('KV cache plus the recurrent state (the "… seqs  0 rs_seq" format)', () => {
+    const l = parseEngineLog(fixture('node-llama-cpp-qwen35-hybrid.log'))[0]!;
+    expect(l.caches.map((c) => [c.kind, c.cells, c.streams])).toEqual([['kv', 2048, 3], ['recurrent', 3, null]]);
+    expect(l.recurrentBytes).toBe(mib(0.1));
+    expect(l.kvBytes).toBe(mib(6) + mib(0.1));
+  });
+});
+
 describe('parseEngineLog: logs users posted publicly', () => {
   it('llama.cpp 2024, two GPUs (llm_load_tensors, KV self size)', () => {
     const l = parseEngineLog(fixture('public-llama-cpp-2024-two-gpus.log'))[0]!;
@@ -171,7 +180,7 @@ describe('EngineLogService', () => {
       m = svc.measuredFor(b, b.models[0]!, null);
     }
     expect(m).toMatchObject({ kvBytes: mib(4.25), weightsBytes: mib(9.02), computeBytes: mib(8.51) });
-    expect(m!.source).toMatch(/^llama\.cpp load log .*llama\.log \(line 5 of the last \d+ KiB\)$/);
+    expect(m!.source).toMatch(/^llama\.cpp load log .*llama\.log \(line \d+ of the last \d+ KiB\)$/);
     // A new load appended: picked up after the re-check interval.
     appendFileSync(path, fixture('node-llama-cpp-gemma3-iswa.log'));
     now += 6000;
