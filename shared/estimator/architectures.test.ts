@@ -93,7 +93,7 @@ describe('llama.cpp architecture registry', () => {
   });
 
   it('refuses only architectures that are drafts, encoders or not yet modelled', () => {
-    expect(refusedArchitectures().map((e) => e.name).sort()).toEqual(['clip', 'deepseek32', 'deepseek4', 'dflash', 'eagle3', 'gemma4-assistant', 'kimi-linear', 't5', 't5encoder']);
+    expect(refusedArchitectures().map((e) => e.name).sort()).toEqual(['clip', 'deepseek32', 'deepseek4', 'dflash', 'eagle3', 'gemma4-assistant', 't5', 't5encoder']);
   });
 
   it('names an architecture llama.cpp does not know', () => {
@@ -184,6 +184,18 @@ describe('real models', () => {
   it('EXAONE-4.0-32B at 32k: 16 global layers 2 GiB + 48 SWA layers × 4608 cells; the 1.2B has no SWA', () => {
     expect(kv(exaone4_32b, { contextTokens: 32768 }).bytes).toBe(2048 * MiB + 48 * 4096 * 4608);
     expect(kv(exaone4_1b, { contextTokens: 32768 }).swaCellsPerStream).toBeNull();
+  });
+  it('Kimi Linear layout: KDA layers hold head_dim² × heads state, MLA layers cache K only', () => {
+    const kimi = {
+      'general.architecture': 'kimi-linear', 'kimi-linear.block_count': 4, 'kimi-linear.embedding_length': 2304, 'kimi-linear.attention.head_count': 32,
+      'kimi-linear.attention.head_count_kv': [0, 0, 0, 1], 'kimi-linear.attention.key_length': 576, 'kimi-linear.attention.value_length': 512,
+      'kimi-linear.attention.key_length_mla': 192, 'kimi-linear.attention.value_length_mla': 128, 'kimi-linear.attention.kv_lora_rank': 512,
+      'kimi-linear.ssm.conv_kernel': 4, 'kimi-linear.kda.head_dim': 128,
+    };
+    const r = kv(kimi, { contextTokens: 8192 });
+    expect(r.kBytes).toBe(576 * 2 * 8192);
+    expect(r.vBytes).toBe(0);
+    expect(r.recurrentBytes).toBe(3 * (3 * 3 * 32 * 128 + 128 * 128 * 32) * 4);
   });
   it('nomic-embed-text (nomic-bert): no KV cache at all', () => {
     const r = kv(nomicEmbed, { contextTokens: 2048 });

@@ -248,7 +248,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     recurrentLayers = new Array<boolean>(layerCount).fill(true);
   }
   if (recurrentLayers.some(Boolean)) {
-    const r = recurrentSpec(meta, arch, embeddingLength);
+    const r = recurrentSpec(meta, arch, embeddingLength, headCounts?.[0] ?? null);
     if (!r.ok) return r;
     recurrent = r.value;
     provenance.recurrent = `${p('ssm.*')} / ${p('wkv.head_size')} / ${p('shortconv.l_cache')}`;
@@ -334,7 +334,7 @@ function noCacheArchitecture(meta: GgufMetadata, arch: string, layerCount: numbe
 }
 
 /** llama.cpp `n_embd_r` / `n_embd_s` (src/llama-hparams.cpp), in f32 elements per layer per sequence. */
-function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number | null): Result<RecurrentSpec> {
+function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number | null, headCount0: number | null): Result<RecurrentSpec> {
   const p = (s: string) => `${arch}.${s}`;
   const get = (key: string) => scalar(meta, p(key));
   const wkv = get('wkv.head_size');
@@ -350,6 +350,23 @@ function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number
   if (lCache.value) {
     if (embeddingLength === null) return cannot(`missing ${p('embedding_length')} (needed for the short-conv state)`);
     return ok({ rElemsPerLayer: embeddingLength * (lCache.value - 1), sElemsPerLayer: 0 });
+  }
+  // Kimi delta attention: conv state for Q, K, V and a head_dim² state per head (n_embd_r/s with n_embd_head_kda).
+  const kda = get('kda.head_dim');
+  if (!kda.ok) return kda;
+  let kdaDim = kda.value;
+  if (kdaDim === undefined && arch === 'kimi-linear') {
+    // Older Kimi Linear GGUFs store the KDA head dim as ssm.state_size.
+    const st = get('ssm.state_size');
+    if (!st.ok) return st;
+    kdaDim = st.value;
+  }
+  if (kdaDim) {
+    if (!headCount0) return cannot(`missing ${p('attention.head_count')} (needed for the KDA state)`);
+    const convK = get('ssm.conv_kernel');
+    if (!convK.ok) return convK;
+    const d = convK.value && convK.value > 0 ? convK.value - 1 : 3;
+    return ok({ rElemsPerLayer: 3 * d * headCount0 * kdaDim, sElemsPerLayer: kdaDim * kdaDim * headCount0 });
   }
   const conv = get('ssm.conv_kernel');
   const inner = get('ssm.inner_size');

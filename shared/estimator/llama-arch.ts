@@ -98,6 +98,7 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   ...['jamba', 'granitehybrid', 'lfm2', 'lfm2moe', 'plamo2'].map((name): ArchEntry => ({
     name, layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: layers with head_count_kv 0 hold a recurrent state, the rest cache K and V',
   })),
+  { name: 'kimi-linear', layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: KDA layers (head_count_kv 0) hold a delta-attention state (kda.head_dim), the rest cache MLA K only' },
   { name: 'qwen3next', layout: { kind: 'hybrid', rule: 'interval' }, rule: 'hybrid: every full_attention_interval-th layer (default 4) caches K and V, the rest hold a gated-delta-net state' },
   { name: 'qwen35', layout: { kind: 'hybrid', rule: 'interval', nextnFiltered: true }, rule: 'hybrid (Qwen3.5/3.6): attention.recurrent_layers, else every 4th layer caches K and V and the rest hold a gated-delta-net state; MTP blocks filtered out' },
   { name: 'qwen35moe', layout: { kind: 'hybrid', rule: 'interval', nextnFiltered: true }, rule: 'hybrid (Qwen3.5/3.6 MoE): attention.recurrent_layers, else every 4th layer caches K and V and the rest hold a gated-delta-net state; MTP blocks filtered out' },
@@ -108,7 +109,6 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   unsupported('t5encoder', 'an encoder-only T5 (a text encoder for image models); Headroom has no rule for its cache'),
   unsupported('deepseek32', 'DeepSeek-V3.2 sparse attention keeps a lightning-indexer key cache beside the MLA cache (llama_kv_cache_dsa); not modelled yet'),
   unsupported('deepseek4', 'DeepSeek-V4 compressed attention (llama_kv_cache_dsv4) mixes several compression ratios; not modelled yet'),
-  unsupported('kimi-linear', 'Kimi Linear mixes KDA recurrent layers with MLA attention; Headroom does not read its KDA layer map yet'),
   unsupported('gemma4-assistant', DRAFT),
   unsupported('eagle3', DRAFT),
   unsupported('dflash', DRAFT),
