@@ -71,6 +71,11 @@ export interface ModelArchitecture {
    * reason, else absent. KV and recurrent state are then exactly 0 bytes.
    */
   noCache?: string;
+  /**
+   * DeepSeek-V3.2 sparse attention: width of the lightning-indexer key cache (one head of
+   * `attention.indexer.key_length`, K only, cache type K) every attention layer keeps beside MLA.
+   */
+  indexerKeyLength?: number;
   /** Where each field came from: field → GGUF key, HF key, catalog entry or "default: …". */
   provenance: Record<string, string>;
   /** Remarks a user should see (assumptions, version-specific behaviour). */

@@ -55,6 +55,7 @@ function minimal(name: string): Record<string, unknown> {
       m[`${name}.attention.head_count_kv`] = [0, 2, 0, 0];
       m[`${name}.feed_forward_length`] = [0, 0, 0, 512];
     }
+    if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
     if (name.startsWith('rwkv') || name === 'arwkv7') Object.assign(m, { [`${name}.wkv.head_size`]: 64 });
   }
   return m;
@@ -93,7 +94,7 @@ describe('llama.cpp architecture registry', () => {
   });
 
   it('refuses only architectures that are drafts, encoders or not yet modelled', () => {
-    expect(refusedArchitectures().map((e) => e.name).sort()).toEqual(['clip', 'deepseek32', 'deepseek4', 'dflash', 'eagle3', 'gemma4-assistant', 't5', 't5encoder']);
+    expect(refusedArchitectures().map((e) => e.name).sort()).toEqual(['clip', 'deepseek4', 'dflash', 'eagle3', 'gemma4-assistant', 't5', 't5encoder']);
   });
 
   it('names an architecture llama.cpp does not know', () => {
@@ -196,6 +197,19 @@ describe('real models', () => {
     expect(r.kBytes).toBe(576 * 2 * 8192);
     expect(r.vBytes).toBe(0);
     expect(r.recurrentBytes).toBe(3 * (3 * 3 * 32 * 128 + 128 * 128 * 32) * 4);
+  });
+  it('DeepSeek-V3.2 (deepseek32) at 32k: 61 MLA layers × (576 + 128 indexer) × 2 B per cell', () => {
+    const ds32 = {
+      'general.architecture': 'deepseek32', 'deepseek32.block_count': 61, 'deepseek32.embedding_length': 7168, 'deepseek32.attention.head_count': 128,
+      'deepseek32.attention.head_count_kv': 1, 'deepseek32.attention.key_length': 576, 'deepseek32.attention.value_length': 512,
+      'deepseek32.attention.key_length_mla': 192, 'deepseek32.attention.value_length_mla': 128, 'deepseek32.attention.kv_lora_rank': 512,
+      'deepseek32.rope.dimension_count': 64, 'deepseek32.attention.indexer.key_length': 128, 'deepseek32.attention.indexer.head_count': 64,
+    };
+    const r = kv(ds32, { contextTokens: 32768 });
+    expect(r.vBytes).toBe(0);
+    expect(r.bytes).toBe(61 * (576 + 128) * 2 * 32768);
+    const noIndexer = architectureFromGgufMetadata({ ...ds32, 'deepseek32.attention.indexer.key_length': undefined });
+    expect(noIndexer.ok).toBe(false);
   });
   it('nomic-embed-text (nomic-bert): no KV cache at all', () => {
     const r = kv(nomicEmbed, { contextTokens: 2048 });

@@ -281,6 +281,15 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     return cannot(`no layer holds a KV cache or a recurrent state (check ${p('attention.head_count_kv')})`);
   }
 
+  let indexerKeyLength: number | undefined;
+  if (layout.kind === 'standard' && layout.indexerCache) {
+    const ik = scalar(meta, p('attention.indexer.key_length'));
+    if (!ik.ok) return ik;
+    if (!ik.value) return cannot(`missing ${p('attention.indexer.key_length')} (the lightning-indexer key width of ${arch})`);
+    indexerKeyLength = ik.value;
+    provenance.indexerKeyLength = p('attention.indexer.key_length');
+  }
+
   const num = (key: string): Result<number | null> => {
     const r = scalar(meta, key);
     return r.ok ? ok(r.value ?? null) : r;
@@ -309,6 +318,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     vocabSize,
     parameterCount: paramsR.ok ? paramsR.value : null,
     fileType: ftypeR.ok ? ftypeR.value : null,
+    ...(indexerKeyLength ? { indexerKeyLength } : {}),
     provenance,
     notes,
   });

@@ -236,17 +236,25 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
       vRowBytes = vRow.value;
     }
     const layerCells = (isSwa ? (swaCells ?? fullCells) : fullCells) * cells.streams;
-    const lkBytes = kRow.value * layerCells;
+    let indexerRow = 0;
+    if (arch.indexerKeyLength) {
+      // llama_kv_cache_dsa's second cache: one K head of the indexer width, same cells, no V.
+      const ik = rowBytes(typeK, arch.indexerKeyLength);
+      if (!ik.ok) return cannot(`indexer K: ${ik.error.message.replace(/^cannot predict: /, '')}`);
+      indexerRow = ik.value;
+    }
+    const lkBytes = (kRow.value + indexerRow) * layerCells;
     const lvBytes = vRowBytes * layerCells;
     layers.push({ index: layer.index, kind: layer.kind, kBytes: lkBytes, vBytes: lvBytes });
     kBytes += lkBytes;
     vBytes += lvBytes;
-    if (!isSwa || swaFull) bytesPerToken += kRow.value + vRowBytes;
+    if (!isSwa || swaFull) bytesPerToken += kRow.value + indexerRow + vRowBytes;
   }
   if (!flashAttention && new Set(arch.layers.filter((l) => l.kind !== 'none').map((l) => l.headCountKv * l.headDimV)).size > 1) {
     notes.push(`flash attention off: every V layer is padded to the widest V row (${vWidthMax} elements)`);
   }
   if (arch.attention === 'mla' && !hasV) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since b7860, #19067)');
+  if (arch.indexerKeyLength) notes.push(`DeepSeek sparse attention: K includes the lightning-indexer key cache (${arch.indexerKeyLength} per layer per cell)`);
   if (arch.attention === 'mla' && hasV) notes.push('MLA with a V cache (builds before b7860, #19067)');
 
   let recurrentBytes = 0;

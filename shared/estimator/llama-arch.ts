@@ -34,7 +34,7 @@ export type HybridRule =
   | 'all';
 
 export type ArchLayout =
-  | { kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean }
+  | { kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean; indexerCache?: boolean }
   | { kind: 'recurrent' }
   | { kind: 'hybrid'; rule: HybridRule; nextnFiltered?: boolean }
   | { kind: 'no-cache'; why: string }
@@ -107,7 +107,7 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   { name: 'falcon-h1', layout: { kind: 'hybrid', rule: 'all' }, rule: 'hybrid: every layer caches K and V and also holds a Mamba-2 state' },
   unsupported('t5', 'an encoder–decoder model: llama.cpp sizes the decoder cache and the encoder output from the input; Headroom has no rule for it'),
   unsupported('t5encoder', 'an encoder-only T5 (a text encoder for image models); Headroom has no rule for its cache'),
-  unsupported('deepseek32', 'DeepSeek-V3.2 sparse attention keeps a lightning-indexer key cache beside the MLA cache (llama_kv_cache_dsa); not modelled yet'),
+  { name: 'deepseek32', layout: { kind: 'standard', indexerCache: true }, rule: 'DeepSeek-V3.2 sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache of attention.indexer.key_length per layer' },
   unsupported('deepseek4', 'DeepSeek-V4 compressed attention (llama_kv_cache_dsv4) mixes several compression ratios; not modelled yet'),
   unsupported('gemma4-assistant', DRAFT),
   unsupported('eagle3', DRAFT),
