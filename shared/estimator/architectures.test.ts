@@ -48,6 +48,7 @@ function minimal(name: string): Record<string, unknown> {
     m[`${name}.attention.sliding_window`] = 128;
     m[`${name}.attention.sliding_window_pattern`] = [true, true, true, false];
   }
+  if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
   if (e?.layout.kind === 'recurrent' || e?.layout.kind === 'hybrid') {
     Object.assign(m, { [`${name}.ssm.conv_kernel`]: 4, [`${name}.ssm.inner_size`]: 512, [`${name}.ssm.state_size`]: 16, [`${name}.ssm.group_count`]: 1 });
     if (e.layout.kind === 'hybrid' && e.layout.rule === 'zero-kv') m[`${name}.attention.head_count_kv`] = [0, 2, 0, 2];
@@ -55,7 +56,6 @@ function minimal(name: string): Record<string, unknown> {
       m[`${name}.attention.head_count_kv`] = [0, 2, 0, 0];
       m[`${name}.feed_forward_length`] = [0, 0, 0, 512];
     }
-    if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
     if (name.startsWith('rwkv') || name === 'arwkv7') Object.assign(m, { [`${name}.wkv.head_size`]: 64 });
   }
   return m;
