@@ -191,6 +191,27 @@ describe('EngineLogService', () => {
     }
     expect(next?.kvBytes).not.toBe(mib(4.25));
   });
+  it('request lines appended to the log do not trigger a re-read of the tail', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-svc-'));
+    const path = join(dir, 'server.log');
+    writeFileSync(path, fixture('node-llama-cpp-llama-two-contexts.log'));
+    let now = 0;
+    const svc = new EngineLogService({ logPathFor: () => path, logger: silentLogger, now: () => now });
+    const b = backend('http://127.0.0.1:8080', 'llamacpp');
+    let m = null;
+    for (let i = 0; i < 100 && !m; i++) {
+      svc.measuredFor(b, b.models[0]!, null);
+      await new Promise((r) => setTimeout(r, 10));
+      m = svc.measuredFor(b, b.models[0]!, null);
+    }
+    const source = m!.source;
+    appendFileSync(path, `${'[GIN] 2026/11/30 | 200 | POST "/v1/chat/completions"\n'.repeat(2000)}`);
+    now += 6000;
+    svc.measuredFor(b, b.models[0]!, null);
+    await new Promise((r) => setTimeout(r, 50));
+    // Same figures and the same "last N KiB" read as before: the appended request lines were only scanned.
+    expect(svc.measuredFor(b, b.models[0]!, null)).toMatchObject({ kvBytes: mib(4.25), source });
+  });
   it('no log configured and no default file → null, and vLLM is never read', async () => {
     dir = mkdtempSync(join(tmpdir(), 'headroom-svc-'));
     const svc = new EngineLogService({ logger: silentLogger, platform: 'linux', home: dir });

@@ -4,10 +4,10 @@
  * the latest load of each loaded model as a Snapshot `measured` block. Calls made on the monitor
  * tick never touch the disk; a read result is used from a later tick on.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { BackendReading, LoadedModel, MeasuredMemory } from '../../../shared/model/snapshot';
 import type { Logger } from '../../util/logger';
-import { latestLoadFor, type EngineLoad } from './parse';
+import { latestLoadFor, parseEngineLog, type EngineLoad } from './parse';
 import { defaultLogLocations, newestLogIn, readLoads, type EngineKind } from './read';
 
 /** A log file is re-read at most this often, and only when its size or mtime changed. */
@@ -106,6 +106,13 @@ export class EngineLogService {
     try {
       const info = await stat(path);
       if (info.size === s.size && info.mtimeMs === s.mtimeMs) return;
+      // A server log mostly grows by request lines: when the appended part has no load or memory
+      // line, keep what was parsed and read nothing more than the appended bytes.
+      if (s.size > 0 && info.size > s.size && info.size - s.size <= APPEND_SCAN_BYTES && !(await appendedHasFigures(path, s.size, info.size))) {
+        s.size = info.size;
+        s.mtimeMs = info.mtimeMs;
+        return;
+      }
       const { loads, tail } = await readLoads(path);
       s.loads = loads;
       s.size = info.size;
@@ -118,6 +125,22 @@ export class EngineLogService {
     }
   }
 }
+
+/** Appended parts up to this size are scanned for load lines before a tail re-read. */
+const APPEND_SCAN_BYTES = 4 * 1024 * 1024;
+
+/** True when bytes [from, to) of `path` hold a load start or a memory figure line. */
+async function appendedHasFigures(path: string, from: number, to: number): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(to - from);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+    return parseEngineLog(buf.subarray(0, bytesRead).toString('utf8')).length > 0 || LOAD_LINE.test(buf.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await fh.close();
+  }
+}
+const LOAD_LINE = /llama_model_loader: loaded meta data|msg="starting (?:runner|llama server)"/;
 
 /** The Snapshot block for one load: compute includes the host output (logits) buffer. */
 export function toMeasured(load: EngineLoad, path: string, bytesRead: number): MeasuredMemory {
