@@ -83,6 +83,10 @@ describe('PredictionService', () => {
     expect(old.prediction?.ruleSet).toBe('llama.cpp b4615 rules (llama.cpp /props build_info b4615-aaaaaaa)');
     const cur = service.annotate({ backends: [llama(null)], collectors: [collector], gpus, criticalPct: 90 })[0]!.models[0]!;
     expect(cur.prediction?.ruleSet).toBe('current llama.cpp rules (llamacpp does not report its llama.cpp build)');
+    // Slots not readable: llama-server's default — 1 slot before b6830 (#16736), 4 unified slots since.
+    expect(old.kvSource).toMatch(/1 slot\(s\) \(llamacpp\)$/);
+    expect(cur.kvSource).toMatch(/4 slot\(s\) unified \(llamacpp\)$/);
+    expect(cur.kvCacheBytes).toBe(4096 * 32 * 8 * 128 * 2 * 2);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
-import { engineBuildOf, llamaCppRuleSet } from '../../shared/estimator/engine-build';
+import { engineBuildOf, llamaCppRuleSet, llamaServerDefaultSlots } from '../../shared/estimator/engine-build';
 import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
 import { computeBufferEstimate, llamaCppComputeBuffer } from '../../shared/estimator/overhead';
 import { predictForModel, type Engine } from '../../shared/estimator/predict';
@@ -229,11 +229,14 @@ function currentCompute(arch: ModelArchitecture, contextTokens: number, engineBu
 function withExactKv(m: LoadedModel, arch: ModelArchitecture, b: BackendReading): LoadedModel {
   if (m.kvCacheBytes !== null || m.contextLength === null) return m;
   const bpt = kvBytesPerToken(arch, 'f16');
-  const slots = Math.max(1, m.slots?.length ?? 1);
-  const unified = m.kvUnified === true;
+  const build = engineBuildOf(b.kind, b.version)?.build ?? null;
+  // A llama-server whose slots are not readable runs its default: 4 unified slots since b6830 (#16736).
+  const dflt = b.kind === 'llamacpp' && m.slots === undefined ? llamaServerDefaultSlots(build) : null;
+  const slots = Math.max(1, m.slots?.length ?? dflt?.parallel ?? 1);
+  const unified = m.kvUnified === true || (m.kvUnified == null && dflt?.kvUnified === true);
   const kv = llamaCppKvCache(arch, {
     contextTokens: unified ? m.contextLength : m.contextLength * slots, parallel: slots, kvUnified: unified, cacheTypeK: 'f16', cacheTypeV: 'f16',
-    flashAttention: true, ubatch: 512, engineBuild: engineBuildOf(b.kind, b.version)?.build ?? null,
+    flashAttention: true, ubatch: 512, engineBuild: build,
   });
   return {
     ...m,
