@@ -21,6 +21,8 @@ export interface TinySpec {
   ff?: number | number[];
   slidingWindow?: number;
   contextTrain?: number;
+  /** Vocabulary size (default 264: byte tokens plus a few). */
+  vocab?: number;
   /** Gated delta net (qwen35): state size (head dim), key-head groups, value heads, conv kernel. */
   ssm?: { state: number; groups: number; valueHeads: number; conv: number; interval: number };
 }
@@ -28,8 +30,8 @@ export interface TinySpec {
 const BYTE_TOKENS = Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
 const VOCAB = 3 + BYTE_TOKENS.length + 5;
 
-function tokenizer(): Record<string, GgufValue> {
-  const tokens = ['<unk>', '<s>', '</s>', ...BYTE_TOKENS, ...Array.from({ length: VOCAB - 3 - BYTE_TOKENS.length }, (_, i) => `\u2581t${i}`)];
+function tokenizer(vocab = VOCAB): Record<string, GgufValue> {
+  const tokens = ['<unk>', '<s>', '</s>', ...BYTE_TOKENS, ...Array.from({ length: vocab - 3 - BYTE_TOKENS.length }, (_, i) => `\u2581t${i}`)];
   return {
     'tokenizer.ggml.model': { t: 'str', v: 'llama' },
     'tokenizer.ggml.tokens': { t: 'arr-str', v: tokens },
@@ -63,7 +65,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     [`${a}.attention.head_count_kv`]: val(s.kvHeads),
     [`${a}.attention.layer_norm_rms_epsilon`]: { t: 'f32', v: 1e-6 },
     [`${a}.rope.freq_base`]: { t: 'f32', v: 10000 },
-    ...tokenizer(),
+    ...tokenizer(s.vocab),
   };
   if (s.headDim !== undefined) {
     md[`${a}.attention.key_length`] = { t: 'u32', v: s.headDim };
@@ -75,10 +77,10 @@ export function buildTinyModel(s: TinySpec): TinyModel {
 
   const E = s.embd;
   const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, VOCAB] },
+    { name: 'token_embd.weight', dims: [E, s.vocab ?? VOCAB] },
     { name: 'output_norm.weight', dims: [E] },
   ];
-  if (a !== 'gemma2' && a !== 'gemma3') tensors.push({ name: 'output.weight', dims: [E, VOCAB] });
+  if (a !== 'gemma2' && a !== 'gemma3') tensors.push({ name: 'output.weight', dims: [E, s.vocab ?? VOCAB] });
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     const nh = at(s.heads, i);
@@ -146,9 +148,9 @@ function buildQwen35(s: TinySpec, md: Record<string, GgufValue>, headDim: number
     [`${a}.rope.dimension_count`]: { t: 'u32', v: headDim },
   });
   const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, VOCAB] },
+    { name: 'token_embd.weight', dims: [E, s.vocab ?? VOCAB] },
     { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, VOCAB] },
+    { name: 'output.weight', dims: [E, s.vocab ?? VOCAB] },
   ];
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;

@@ -74,7 +74,8 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  * that ggml-alloc plans, modelled as the largest of three phases (f32 activations, 4 B each):
  * - attention without flash attention: `ub·(3·E + 2·q + 2·kv + 5)` activations plus the KQ
  *   scores `ub·n_kv·n_head` (Gemma keeps one more E-wide tensor alive);
- * - feed-forward: `ub·(E + 4·n_ff + 7)`;
+ * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E))` (ggml-alloc reuses an E-wide block once
+ *   n_ff exceeds 3·E; measured on n_ff from E to 8·E);
  * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
  * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
  * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
@@ -94,7 +95,7 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   const masks = (o.cells + (o.swaCells ?? 0)) * ub * maskBytes;
   const extraE = (GEMMA.has(arch.architecture) ? E : 0) + (GATED_Q.has(arch.architecture) ? q : 0);
   const phases = [
-    ub * 4 * (E + 4 * ff + 7),
+    ub * 4 * (3 * ff + E + 7 + Math.min(ff, 3 * E)),
     ub * 4 * (vocab + E + 7),
     o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE) + ub * o.cells * 4 * head,
   ];
