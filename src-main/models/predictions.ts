@@ -91,9 +91,9 @@ export class PredictionService {
     let weightsSource = weightsBytes !== null ? 'exact, from the GGUF tensor sizes' : '';
     if (weightsBytes === null && b.kind === 'ollama' && m.sizeBytes && m.kvCacheBytes !== null && m.contextLength) {
       // Ollama's `size` = weights + KV + compute graph: take the exact KV and the graph estimate out.
-      const compute = computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
+      const compute = currentCompute(arch, m.contextLength, engineBuildOf(b.kind, b.version)?.build ?? null) ?? computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
       weightsBytes = Math.max(0, m.sizeBytes - m.kvCacheBytes - compute);
-      weightsSource = "derived: Ollama's loaded size − exact KV cache − compute-buffer estimate";
+      weightsSource = "derived: Ollama's loaded size − exact KV cache − predicted compute and output buffers";
     }
     if (weightsBytes === null && arch.parameterCount) {
       const quant = quantNameFromFileType(arch.fileType) ?? m.quantization ?? null;
