@@ -302,6 +302,15 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   let vocabSize = vocabR.ok ? vocabR.value : null;
   const tokens = meta['tokenizer.ggml.tokens'];
   if (vocabSize === null && Array.isArray(tokens)) vocabSize = tokens.length;
+  if (vocabSize !== null) provenance.vocabSize = vocabR.ok && vocabR.value !== null ? p('vocab_size') : 'tokenizer.ggml.tokens';
+  if (vocabSize === null) {
+    // Ollama's /api/show leaves the token list out: the highest special-token id bounds the vocabulary from below.
+    const ids = Object.entries(meta).filter(([k]) => /^tokenizer\.ggml\.\w+_token_id$/.test(k)).map(([, v]) => toNumber(v)).filter((v): v is number => v !== undefined && v >= 0);
+    if (ids.length) {
+      vocabSize = Math.max(...ids) + 1;
+      provenance.vocabSize = 'lower bound: highest tokenizer.ggml.*_token_id + 1 (the token list was not given)';
+    }
+  }
 
   return ok({
     architecture: arch,
