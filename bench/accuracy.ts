@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { getLlama, GgmlType, GgufInsights, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import { architectureFromGgufMetadata } from '../shared/estimator/gguf-metadata';
 import { llamaCppKvCache, type KvCacheBreakdown } from '../shared/estimator/kv-cache';
+import { refusedArchitectures } from '../shared/estimator/llama-arch';
+import { llamaCppComputeBuffer } from '../shared/estimator/overhead';
 import { CONTEXTS, MODELS, type ContextCase } from './accuracy/cases';
 import { writeGguf } from './accuracy/gguf-writer';
 import { matchesLoggedMiB, parseContextLog, type ContextLog } from './accuracy/llama-log';
@@ -48,9 +50,14 @@ function verdict(pred: KvCacheBreakdown, log: ContextLog): { measured: string; e
     if (!matchesLoggedMiB(v, c.vMiB)) problems.push(`V ${c.vMiB} MiB vs ${(v / MiB).toFixed(4)}`);
     if (!matchesLoggedMiB(k + v, c.totalMiB)) problems.push(`total ${c.totalMiB} MiB vs ${((k + v) / MiB).toFixed(4)}`);
   });
+  if (pred.recurrentBytes > 0 || log.recurrentMiB !== null) {
+    if (log.recurrentMiB === null || !matchesLoggedMiB(pred.recurrentBytes, log.recurrentMiB)) {
+      problems.push(`recurrent ${log.recurrentMiB ?? 'none'} MiB vs ${(pred.recurrentBytes / MiB).toFixed(4)}`);
+    }
+  }
   if (problems.length) exact = false;
-  const measured = `${measuredMiB.toFixed(2)} MiB (${caches.map((c) => `${c.cells}×${c.streams} cells`).join(' + ')})`;
-  const diff = pred.bytes - Math.round(measuredMiB * MiB);
+  const measured = `${measuredMiB.toFixed(2)} MiB (${caches.map((c) => `${c.cells}×${c.streams} cells`).join(' + ')})${log.recurrentMiB !== null ? ` + ${log.recurrentMiB.toFixed(2)} MiB recurrent` : ''}`;
+  const diff = pred.bytes - Math.round((measuredMiB + (log.recurrentMiB ?? 0)) * MiB);
   return { measured, exact, error: exact ? '0 B (exact within log rounding)' : `${diff} B: ${problems.join('; ')}` };
 }
 
@@ -66,6 +73,7 @@ async function main(): Promise<void> {
     },
   });
   const rows: Row[] = [];
+  const computeRows: ComputeRow[] = [];
   const testRows: unknown[] = [];
   let failures = 0;
   try {
@@ -142,6 +150,38 @@ async function main(): Promise<void> {
           });
         }
       }
+      if (!emitRows && arch.ok) {
+        // Compute buffers: several ubatch/batch sizes, flash attention on and off.
+        for (const fa of [true, false]) {
+          for (const batch of [128, 512, 1024]) {
+            for (const ctxSize of [1024, 4096]) {
+              lines = [];
+              try {
+                const ctx = await loaded.createContext({ contextSize: ctxSize, sequences: 1, flashAttention: fa, batchSize: batch } as never);
+                await ctx.dispose();
+              } catch {
+                continue;
+              }
+              const log = parseContextLog(lines);
+              const compute = firstMiB(lines, /sched_reserve:\s+\S+ compute buffer size =\s*([\d.]+) MiB/);
+              const output = firstMiB(lines, /output buffer size =\s*([\d.]+) MiB/) ?? 0;
+              if (compute === null || log.kv.length === 0) continue;
+              const ub = log.nUbatch ?? batch;
+              const kv = llamaCppKvCache(arch.value, { contextTokens: ctxSize, parallel: 1, flashAttention: fa, ubatch: ub });
+              if (!kv.ok) continue;
+              const pred = llamaCppComputeBuffer(arch.value, { ubatch: ub, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: fa });
+              const measuredKv = log.kv.reduce((a, c) => a + c.totalMiB, 0) * MiB;
+              const outPred = (arch.value.vocabSize ?? 0) * 4;
+              const measuredTotal = measuredKv + compute * MiB + output * MiB;
+              const predictedTotal = kv.value.bytes + pred.bytes + outPred;
+              computeRows.push({
+                label: `${spec.name} ub=${ub} c=${ctxSize}${fa ? '' : ' noFA'}`, measuredMiB: compute, predictedMiB: pred.bytes / MiB,
+                errorOfTotal: Math.abs(predictedTotal - measuredTotal) / measuredTotal,
+              });
+            }
+          }
+        }
+      }
       await loaded.dispose();
     }
   } finally {
@@ -156,9 +196,37 @@ async function main(): Promise<void> {
   const fmt = (cols: string[]) => cols.map((c, i) => c.padEnd(widths[i] ?? 10)).join(' | ');
   process.stdout.write(`${fmt(['case', 'llama.cpp (logged)', 'Headroom', 'error', 'GgufInsights'])}\n`);
   for (const r of rows) process.stdout.write(`${fmt([r.label, r.measured, r.headroom, r.error, r.peer])}\n`);
-  process.stdout.write(`\n${rows.length - failures}/${rows.length} cases exact.\n`);
+  process.stdout.write(`\nKV: ${rows.length - failures}/${rows.length} cases exact.\n`);
+
+  process.stdout.write(`\n${fmtC(['compute buffer case', 'llama.cpp', 'Headroom', 'error of KV+compute+output'])}\n`);
+  for (const r of computeRows) process.stdout.write(`${fmtC([r.label, `${r.measuredMiB.toFixed(2)} MiB`, `${r.predictedMiB.toFixed(2)} MiB`, `${(r.errorOfTotal * 100).toFixed(2)}%`])}\n`);
+  const errs = computeRows.map((r) => r.errorOfTotal).sort((a, b) => a - b);
+  const median = errs.length ? errs[Math.floor((errs.length - 1) / 2)]! : NaN;
+  const max = errs.length ? errs[errs.length - 1]! : NaN;
+  const within = errs.filter((e) => e <= 0.02).length;
+  process.stdout.write(`\nCompute buffer: error of total context memory median ${(median * 100).toFixed(2)}%, max ${(max * 100).toFixed(2)}% (target 2%); ${within}/${errs.length} cases within 2%.\n`);
+  const refused = refusedArchitectures();
+  process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ')}\n`);
   if (failures > 0) process.exitCode = 1;
 }
+
+interface ComputeRow {
+  label: string;
+  measuredMiB: number;
+  predictedMiB: number;
+  /** |predicted − measured| of KV + compute + output, over the measured total. */
+  errorOfTotal: number;
+}
+
+function firstMiB(lines: readonly string[], re: RegExp): number | null {
+  for (const l of lines) {
+    const m = re.exec(l);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+const fmtC = (cols: string[]) => cols.map((c, i) => c.padEnd([36, 14, 14, 24][i] ?? 10)).join(' | ');
 
 function describe(name: string, cc: ContextCase): string {
   const fa = cc.flashAttention === false ? ' noFA' : '';

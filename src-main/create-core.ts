@@ -26,6 +26,7 @@ import { SystemMemorySource } from './collectors/system/system.collector';
 import type { GpuSource } from './collectors/types';
 import { createDemoClock, DemoGpuSource, DemoOllamaCollector } from './demo/demo-session';
 import { Monitor } from './monitor/monitor';
+import { EngineLogService } from './models/engine-logs/service';
 import { PredictionService } from './models/predictions';
 import { ollamaKvAssumptions } from './collectors/backends/ollama/ollama.collector';
 import type { Logger } from './util/logger';
@@ -40,7 +41,8 @@ export interface CoreOptions {
   /** Probe the default local addresses for LLM servers. */
   discover: boolean;
   /** Configured servers; `kind` absent → detected from its responses. */
-  backends: { kind?: BackendKind; url: string; apiKey?: string | null }[];
+  /** `logPath`: the server's load log for "measured by the engine" (else the OS default location). */
+  backends: { kind?: BackendKind; url: string; apiKey?: string | null; logPath?: string | null }[];
   /** nvidia-smi executable; null/undefined → looked up on PATH. */
   nvidiaSmiPath?: string | null;
   warningPct: number;
@@ -173,7 +175,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       demo: false,
       logger,
       extraSources: () => [...probeLines, ...d.sourceStatus()],
-      predictions: new PredictionService(logger),
+      predictions: new PredictionService(logger, undefined, new EngineLogService({ logger, logPathFor: (b) => logPathFor(options.backends, b.url) })),
       cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
       computeApps: () => apps?.latest()?.apps ?? null,
       historyStatus,
@@ -281,4 +283,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       store.dispose();
     },
   };
+}
+
+/** The configured load-log path of the backend at `url` (trailing slashes ignored), else null. */
+function logPathFor(backends: CoreOptions['backends'], url: string): string | null {
+  const norm = (u: string) => u.replace(/\/+$/, '').toLowerCase();
+  return backends.find((b) => norm(b.url) === norm(url))?.logPath ?? null;
 }

@@ -21,6 +21,12 @@ export const MODELS: TinySpec[] = [
   { name: 'gemma3-swa512', arch: 'gemma3', layers: 7, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512 },
   { name: 'gemma2-swa1024', arch: 'gemma2', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 1024 },
   { name: 'qwen3-hd80', arch: 'qwen3', layers: 2, embd: 256, heads: 4, kvHeads: 2, headDim: 80 },
+  { name: 'llama-ff5x', arch: 'llama', layers: 2, embd: 192, heads: 6, kvHeads: 2, ff: 960 },
+  { name: 'llama-vocab8k', arch: 'llama', layers: 2, embd: 256, heads: 4, kvHeads: 2, vocab: 8192 },
+  {
+    name: 'qwen35-hybrid', arch: 'qwen35', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
+    ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
+  },
 ];
 
 export const CONTEXTS: Record<string, ContextCase[]> = {
@@ -63,6 +69,13 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     { contextSize: 16384, sequences: 1 },
     { contextSize: 8192, sequences: 2, typeK: 'q4_0', typeV: 'q4_0' },
   ],
+  'qwen35-hybrid': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 3 },
+    { contextSize: 4096, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'llama-ff5x': [{ contextSize: 3000, sequences: 2 }],
+  'llama-vocab8k': [{ contextSize: 2048, sequences: 1 }],
   'qwen3-hd80': [
     { contextSize: 4096, sequences: 1 },
     { contextSize: 4096, sequences: 1, typeK: 'q8_0', typeV: 'f16' },

@@ -16,6 +16,8 @@ export interface ContextLog {
   nCtx: number | null;
   nUbatch: number | null;
   kv: KvSizeLine[];
+  /** `llama_memory_recurrent: size = … MiB`, when the model has a recurrent state. */
+  recurrentMiB: number | null;
   swaCells: number | null;
   flashAttentionEnabled: boolean | null;
   errors: string[];
@@ -26,12 +28,14 @@ const SIZE_RE = /llama_kv_cache: size =\s*([\d.]+) MiB \(\s*(\d+) cells,\s*(\d+)
 
 /** Reads the lines of one context creation. */
 export function parseContextLog(lines: readonly string[]): ContextLog {
-  const out: ContextLog = { nCtx: null, nUbatch: null, kv: [], swaCells: null, flashAttentionEnabled: null, errors: [] };
+  const out: ContextLog = { nCtx: null, nUbatch: null, kv: [], recurrentMiB: null, swaCells: null, flashAttentionEnabled: null, errors: [] };
   for (const line of lines) {
     let m = /llama_context: n_ctx\s+=\s*(\d+)/.exec(line);
     if (m) out.nCtx = Number(m[1]);
     m = /llama_context: n_ubatch\s+=\s*(\d+)/.exec(line);
     if (m) out.nUbatch = Number(m[1]);
+    m = /llama_memory_recurrent: size =\s*([\d.]+) MiB/.exec(line);
+    if (m) out.recurrentMiB = Number(m[1]);
     m = /creating\s+SWA KV cache, size = (\d+) cells/.exec(line);
     if (m) out.swaCells = Number(m[1]);
     if (/Flash Attention was auto, set to enabled/.test(line)) out.flashAttentionEnabled = true;

@@ -12,7 +12,7 @@ export interface TinyModel {
 
 export interface TinySpec {
   name: string;
-  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci';
+  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -21,13 +21,17 @@ export interface TinySpec {
   ff?: number | number[];
   slidingWindow?: number;
   contextTrain?: number;
+  /** Vocabulary size (default 264: byte tokens plus a few). */
+  vocab?: number;
+  /** Gated delta net (qwen35): state size (head dim), key-head groups, value heads, conv kernel. */
+  ssm?: { state: number; groups: number; valueHeads: number; conv: number; interval: number };
 }
 
 const BYTE_TOKENS = Array.from({ length: 256 }, (_, i) => `<0x${i.toString(16).toUpperCase().padStart(2, '0')}>`);
 const VOCAB = 3 + BYTE_TOKENS.length + 5;
 
-function tokenizer(): Record<string, GgufValue> {
-  const tokens = ['<unk>', '<s>', '</s>', ...BYTE_TOKENS, ...Array.from({ length: VOCAB - 3 - BYTE_TOKENS.length }, (_, i) => `\u2581t${i}`)];
+function tokenizer(vocab = VOCAB): Record<string, GgufValue> {
+  const tokens = ['<unk>', '<s>', '</s>', ...BYTE_TOKENS, ...Array.from({ length: vocab - 3 - BYTE_TOKENS.length }, (_, i) => `\u2581t${i}`)];
   return {
     'tokenizer.ggml.model': { t: 'str', v: 'llama' },
     'tokenizer.ggml.tokens': { t: 'arr-str', v: tokens },
@@ -61,7 +65,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     [`${a}.attention.head_count_kv`]: val(s.kvHeads),
     [`${a}.attention.layer_norm_rms_epsilon`]: { t: 'f32', v: 1e-6 },
     [`${a}.rope.freq_base`]: { t: 'f32', v: 10000 },
-    ...tokenizer(),
+    ...tokenizer(s.vocab),
   };
   if (s.headDim !== undefined) {
     md[`${a}.attention.key_length`] = { t: 'u32', v: s.headDim };
@@ -69,13 +73,14 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     md[`${a}.rope.dimension_count`] = { t: 'u32', v: s.headDim };
   }
   if (s.slidingWindow !== undefined) md[`${a}.attention.sliding_window`] = { t: 'u32', v: s.slidingWindow };
+  if (a === 'qwen35') return buildQwen35(s, md, headDim);
 
   const E = s.embd;
   const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, VOCAB] },
+    { name: 'token_embd.weight', dims: [E, s.vocab ?? VOCAB] },
     { name: 'output_norm.weight', dims: [E] },
   ];
-  if (a !== 'gemma2' && a !== 'gemma3') tensors.push({ name: 'output.weight', dims: [E, VOCAB] });
+  if (a !== 'gemma2' && a !== 'gemma3') tensors.push({ name: 'output.weight', dims: [E, s.vocab ?? VOCAB] });
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     const nh = at(s.heads, i);
@@ -120,4 +125,63 @@ export function buildTinyModel(s: TinySpec): TinyModel {
 /** The metadata as plain key/values, the shape Headroom's estimator reads (like Ollama's model_info). */
 export function plainMetadata(model: TinyModel): Record<string, unknown> {
   return Object.fromEntries(Object.entries(model.metadata).map(([k, v]) => [k, v.v]));
+}
+
+/** Qwen3.5 (src/models/qwen35.cpp load_arch_tensors): gated-delta-net layers and gated full attention. */
+function buildQwen35(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const ssm = s.ssm!;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const keyDim = ssm.state * ssm.groups;
+  const valueDim = ssm.state * ssm.valueHeads;
+  Object.assign(md, {
+    [`${a}.ssm.conv_kernel`]: { t: 'u32', v: ssm.conv },
+    [`${a}.ssm.inner_size`]: { t: 'u32', v: valueDim },
+    [`${a}.ssm.state_size`]: { t: 'u32', v: ssm.state },
+    [`${a}.ssm.time_step_rank`]: { t: 'u32', v: ssm.valueHeads },
+    [`${a}.ssm.group_count`]: { t: 'u32', v: ssm.groups },
+    [`${a}.full_attention_interval`]: { t: 'u32', v: ssm.interval },
+    [`${a}.rope.dimension_sections`]: { t: 'arr-i32', v: [headDim / 8, headDim / 8, headDim / 4, 0] },
+    [`${a}.rope.dimension_count`]: { t: 'u32', v: headDim },
+  });
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, s.vocab ?? VOCAB] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, s.vocab ?? VOCAB] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.post_attention_norm.weight`, dims: [E] });
+    if ((i + 1) % ssm.interval === 0) {
+      tensors.push(
+        { name: `${b}.attn_q.weight`, dims: [E, headDim * heads * 2] },
+        { name: `${b}.attn_k.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_v.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_output.weight`, dims: [headDim * heads, E] },
+        { name: `${b}.attn_q_norm.weight`, dims: [headDim] },
+        { name: `${b}.attn_k_norm.weight`, dims: [headDim] },
+      );
+    } else {
+      tensors.push(
+        { name: `${b}.attn_qkv.weight`, dims: [E, keyDim * 2 + valueDim] },
+        { name: `${b}.attn_gate.weight`, dims: [E, valueDim] },
+        { name: `${b}.ssm_conv1d.weight`, dims: [ssm.conv, keyDim * 2 + valueDim] },
+        { name: `${b}.ssm_dt.bias`, dims: [ssm.valueHeads] },
+        { name: `${b}.ssm_a`, dims: [ssm.valueHeads] },
+        { name: `${b}.ssm_beta.weight`, dims: [E, ssm.valueHeads] },
+        { name: `${b}.ssm_alpha.weight`, dims: [E, ssm.valueHeads] },
+        { name: `${b}.ssm_norm.weight`, dims: [ssm.state] },
+        { name: `${b}.ssm_out.weight`, dims: [valueDim, E] },
+      );
+    }
+    tensors.push(
+      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
+      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+    );
+  }
+  return { name: s.name, metadata: md, tensors };
 }

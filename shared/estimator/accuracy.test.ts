@@ -19,6 +19,7 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'gemma3-swa512': {"general.architecture": "gemma3", "general.file_type": 0, "gemma3.context_length": 32768, "gemma3.embedding_length": 256, "gemma3.block_count": 7, "gemma3.feed_forward_length": 512, "gemma3.attention.head_count": 4, "gemma3.attention.head_count_kv": 2, "gemma3.attention.layer_norm_rms_epsilon": 1e-06, "gemma3.rope.freq_base": 10000, "gemma3.attention.key_length": 64, "gemma3.attention.value_length": 64, "gemma3.rope.dimension_count": 64, "gemma3.attention.sliding_window": 512},
   'gemma2-swa1024': {"general.architecture": "gemma2", "general.file_type": 0, "gemma2.context_length": 32768, "gemma2.embedding_length": 256, "gemma2.block_count": 4, "gemma2.feed_forward_length": 512, "gemma2.attention.head_count": 4, "gemma2.attention.head_count_kv": 2, "gemma2.attention.layer_norm_rms_epsilon": 1e-06, "gemma2.rope.freq_base": 10000, "gemma2.attention.key_length": 64, "gemma2.attention.value_length": 64, "gemma2.rope.dimension_count": 64, "gemma2.attention.sliding_window": 1024},
   'qwen3-hd80': {"general.architecture": "qwen3", "general.file_type": 0, "qwen3.context_length": 32768, "qwen3.embedding_length": 256, "qwen3.block_count": 2, "qwen3.feed_forward_length": 512, "qwen3.attention.head_count": 4, "qwen3.attention.head_count_kv": 2, "qwen3.attention.layer_norm_rms_epsilon": 1e-06, "qwen3.rope.freq_base": 10000, "qwen3.attention.key_length": 80, "qwen3.attention.value_length": 80, "qwen3.rope.dimension_count": 80},
+  'qwen35-hybrid': {"general.architecture": "qwen35", "general.file_type": 0, "qwen35.context_length": 32768, "qwen35.embedding_length": 256, "qwen35.block_count": 8, "qwen35.feed_forward_length": 512, "qwen35.attention.head_count": 4, "qwen35.attention.head_count_kv": 2, "qwen35.attention.layer_norm_rms_epsilon": 1e-06, "qwen35.rope.freq_base": 10000, "qwen35.attention.key_length": 64, "qwen35.attention.value_length": 64, "qwen35.rope.dimension_count": 64, "qwen35.ssm.conv_kernel": 4, "qwen35.ssm.inner_size": 64, "qwen35.ssm.state_size": 16, "qwen35.ssm.time_step_rank": 4, "qwen35.ssm.group_count": 2, "qwen35.full_attention_interval": 4, "qwen35.rope.dimension_sections": [8, 8, 16, 0]},
 };
 
 interface Logged { cells: number; layers: number; streams: number; kMiB: number; vMiB: number; totalMiB: number }
@@ -28,6 +29,8 @@ interface Row {
   options: { contextTokens: number; parallel: number; cacheTypeK: KvCacheType; cacheTypeV: KvCacheType; flashAttention: boolean; ubatch: number; swaFull: boolean };
   bytes?: number;
   logged?: Logged[];
+  /** `llama_memory_recurrent: size = … MiB` (hybrids). */
+  recurrentMiB?: number;
   refused?: true;
 }
 
@@ -58,6 +61,9 @@ const ROWS: Row[] = [
   { name: 'gemma2-swa1024 c=16384×1', model: 'gemma2-swa1024', options: { contextTokens: 16384, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 513, swaFull: false }, bytes: 18612224, logged: [{ cells: 16384, layers: 2, streams: 1, kMiB: 8, vMiB: 8, totalMiB: 16 }, { cells: 1792, layers: 2, streams: 1, kMiB: 0.88, vMiB: 0.88, totalMiB: 1.75 }] },
   { name: 'gemma2-swa1024 c=8192×2 K=q4_0 V=q4_0', model: 'gemma2-swa1024', options: { contextTokens: 16384, parallel: 2, cacheTypeK: 'q4_0', cacheTypeV: 'q4_0', flashAttention: true, ubatch: 513, swaFull: false }, bytes: 5750784, logged: [{ cells: 8192, layers: 2, streams: 2, kMiB: 2.25, vMiB: 2.25, totalMiB: 4.5 }, { cells: 1792, layers: 2, streams: 2, kMiB: 0.49, vMiB: 0.49, totalMiB: 0.98 }] },
   { name: 'qwen3-hd80 c=4096×1', model: 'qwen3-hd80', options: { contextTokens: 4096, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 5242880, logged: [{ cells: 4096, layers: 2, streams: 1, kMiB: 2.5, vMiB: 2.5, totalMiB: 5 }] },
+  { name: 'qwen35-hybrid c=4096×1', model: 'qwen35-hybrid', options: { contextTokens: 4096, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 4228096, logged: [{ cells: 4096, layers: 2, streams: 1, kMiB: 2, vMiB: 2, totalMiB: 4 }], recurrentMiB: 0.03 },
+  { name: 'qwen35-hybrid c=2048×3', model: 'qwen35-hybrid', options: { contextTokens: 6144, parallel: 3, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 6392832, logged: [{ cells: 2048, layers: 2, streams: 3, kMiB: 3, vMiB: 3, totalMiB: 6 }], recurrentMiB: 0.1 },
+  { name: 'qwen35-hybrid c=4096×2 K=q8_0 V=q8_0', model: 'qwen35-hybrid', options: { contextTokens: 8192, parallel: 2, cacheTypeK: 'q8_0', cacheTypeV: 'q8_0', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 4524032, logged: [{ cells: 4096, layers: 2, streams: 2, kMiB: 2.12, vMiB: 2.12, totalMiB: 4.25 }], recurrentMiB: 0.06 },
   { name: 'qwen3-hd80 c=4096×1 K=q8_0 V=f16', model: 'qwen3-hd80', options: { contextTokens: 4096, parallel: 1, cacheTypeK: 'q8_0', cacheTypeV: 'f16', flashAttention: true, ubatch: 512, swaFull: false }, refused: true },
 ];
 
@@ -76,7 +82,10 @@ describe('KV cache vs llama.cpp (measured)', () => {
     if (!got.ok) throw new Error(got.error.message);
     const kv = got.value;
     expect(kv.bytes).toBe(row.bytes);
-    const groups = [kv.layers.filter((l) => l.kind !== 'swa'), kv.layers.filter((l) => l.kind === 'swa')].filter((g) => g.length > 0);
+    // Layers llama.cpp keeps in the attention cache: a hybrid's recurrent layers are filtered out.
+    const inCache = (i: number) => arch.value.layers[i]?.inKvCache === true;
+    const groups = [kv.layers.filter((l) => l.kind !== 'swa' && inCache(l.index)), kv.layers.filter((l) => l.kind === 'swa')].filter((g) => g.length > 0);
+    if (row.recurrentMiB !== undefined) expect(within(kv.recurrentBytes, row.recurrentMiB), `recurrent ${kv.recurrentBytes} B vs ${row.recurrentMiB} MiB`).toBe(true);
     const cells = [kv.cellsPerStream, kv.swaCellsPerStream];
     expect(groups.length).toBe(row.logged?.length);
     groups.forEach((g, i) => {

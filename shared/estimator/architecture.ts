@@ -66,6 +66,16 @@ export interface ModelArchitecture {
   parameterCount: number | null;
   /** GGUF `general.file_type` (llama_ftype), when known. */
   fileType: number | null;
+  /**
+   * llama.cpp creates no memory at all for this model (embedding, diffusion and codec models): the
+   * reason, else absent. KV and recurrent state are then exactly 0 bytes.
+   */
+  noCache?: string;
+  /**
+   * DeepSeek-V3.2 sparse attention: width of the lightning-indexer key cache (one head of
+   * `attention.indexer.key_length`, K only, cache type K) every attention layer keeps beside MLA.
+   */
+  indexerKeyLength?: number;
   /** Where each field came from: field → GGUF key, HF key, catalog entry or "default: …". */
   provenance: Record<string, string>;
   /** Remarks a user should see (assumptions, version-specific behaviour). */

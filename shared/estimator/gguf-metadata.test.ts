@@ -100,3 +100,17 @@ describe('architectureFromHfConfig', () => {
     if (!r.ok) expect(r.error.message).toMatch(msg);
   });
 });
+
+describe('vocabulary size', () => {
+  const base = { 'general.architecture': 'qwen2', 'qwen2.block_count': 2, 'qwen2.embedding_length': 256, 'qwen2.attention.head_count': 4 };
+  it('from vocab_size, else the token list, else the highest special-token id (Ollama without verbose)', () => {
+    const v = (m: Record<string, unknown>) => {
+      const r = architectureFromGgufMetadata({ ...base, ...m });
+      return r.ok ? [r.value.vocabSize, r.value.provenance.vocabSize] : null;
+    };
+    expect(v({ 'qwen2.vocab_size': 152064 })).toEqual([152064, 'qwen2.vocab_size']);
+    expect(v({ 'tokenizer.ggml.tokens': ['a', 'b', 'c'] })).toEqual([3, 'tokenizer.ggml.tokens']);
+    expect(v({ 'tokenizer.ggml.tokens': null, 'tokenizer.ggml.eos_token_id': 151645, 'tokenizer.ggml.bos_token_id': 151643 })?.[0]).toBe(151646);
+    expect(v({})).toEqual([null, undefined]);
+  });
+});

@@ -5,52 +5,15 @@
  */
 import { err, ok, type Result } from '../contract/result';
 import type { LayerKind, LayerSpec, ModelArchitecture, RecurrentSpec } from './architecture';
+import { llamaCppArchitecture, type SwaRule } from './llama-arch';
 
 /** GGUF metadata as key → value. Numbers may arrive as `bigint` (uint64 in GGUF headers). */
 export type GgufMetadata = Readonly<Record<string, unknown>>;
 
-/** Interleaved sliding-window layout per architecture (llama.cpp `set_swa_pattern` calls). */
-interface SwaRule {
-  /** `il % period < period - 1` is SWA (`dense_first`: `il % period != 0`). */
-  period: number;
-  denseFirst?: boolean;
-  /** Window used when the GGUF has no `attention.sliding_window` key; null means "no key → no SWA". */
-  defaultWindow: number | null;
-  /** The window is fixed by the architecture (llama4 chunked attention, 8192). */
-  fixedWindow?: number;
-  /** A per-layer `attention.sliding_window_pattern` array is required (gemma4). */
-  needsPatternArray?: boolean;
-}
-
-const SWA_RULES: Readonly<Record<string, SwaRule>> = {
-  gemma2: { period: 2, defaultWindow: 4096 },
-  gemma3: { period: 6, defaultWindow: null },
-  cohere2: { period: 4, defaultWindow: null },
-  'gpt-oss': { period: 2, defaultWindow: null },
-  llama4: { period: 4, defaultWindow: null, fixedWindow: 8192 },
-  gemma4: { period: 0, defaultWindow: null, needsPatternArray: true },
-};
-
-/** Pure recurrent architectures: no KV cache, one f32 state per sequence. */
-const RECURRENT_ARCHS = new Set(['mamba', 'mamba2', 'rwkv6', 'rwkv6qwen2', 'rwkv7', 'arwkv7']);
-/** Hybrids whose recurrent layers are the ones with `head_count_kv == 0`. */
-const HYBRID_BY_ZERO_KV = new Set(['jamba', 'granitehybrid', 'lfm2', 'lfm2moe', 'plamo2']);
-
-/** Plain transformer architectures whose KV cache follows §2.1 with no special rules. */
-const STANDARD_ARCHS = new Set([
-  'llama', 'llama4', 'mistral3', 'qwen', 'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'qwen3vl', 'qwen3vlmoe',
-  'phi2', 'phi3', 'phimoe', 'gemma', 'gemma2', 'gemma3', 'gemma4', 'starcoder', 'starcoder2', 'deepseek', 'deepseek2',
-  'command-r', 'cohere2', 'olmo', 'olmo2', 'olmoe', 'granite', 'granitemoe', 'internlm2', 'exaone', 'exaone4', 'falcon',
-  'gptneox', 'stablelm', 'mpt', 'bloom', 'gpt2', 'refact', 'orion', 'minicpm', 'minicpm3', 'chatglm', 'glm4', 'glm4moe',
-  'baichuan', 'nemotron', 'openelm', 'arctic', 'dbrx', 'grok', 'jais', 'xverse', 'gpt-oss', 'ernie4_5', 'ernie4_5-moe',
-  'hunyuan-moe', 'hunyuan-dense', 'smollm3', 'seed_oss', 'apertus', 'bailingmoe', 'bailingmoe2', 'dots1', 'codeshell',
-  'plamo', 'bitnet', 'chameleon', 'deci', 'arcee', 'mimo2', 'glm-dsa',
-]);
-
-/** Every architecture this module can size. */
+/** True when llama.cpp's current release knows `arch` and Headroom sizes its memory (exactly, or as "no cache"). */
 export function isKnownArchitecture(arch: string): boolean {
-  return STANDARD_ARCHS.has(arch) || RECURRENT_ARCHS.has(arch) || HYBRID_BY_ZERO_KV.has(arch) ||
-    arch === 'qwen3next' || arch === 'nemotron_h' || arch === 'falcon-h1';
+  const e = llamaCppArchitecture(arch);
+  return e !== undefined && e.layout.kind !== 'unsupported';
 }
 
 type Num = { ok: true; value: number | number[] | undefined } | { ok: false; message: string };
@@ -106,12 +69,15 @@ function perLayer(meta: GgufMetadata, key: string, layerCount: number): Result<n
   return ok(new Array<number>(layerCount).fill(r.value));
 }
 
-function swaPattern(meta: GgufMetadata, arch: string, rule: SwaRule, layerCount: number): Result<boolean[]> {
+function swaPattern(meta: GgufMetadata, arch: string, rule: SwaRule, layerCount: number, mainLayers: number): Result<boolean[]> {
   const key = `${arch}.attention.sliding_window_pattern`;
   const raw = meta[key];
   if (Array.isArray(raw)) {
-    if (raw.length !== layerCount) return cannot(`${key} has ${raw.length} entries for ${layerCount} layers`);
-    return ok(raw.map((x) => x === true || x === 1));
+    // One entry per layer (block_count), or per main layer when MTP blocks follow (they are full attention).
+    if (raw.length !== layerCount && raw.length !== mainLayers) return cannot(`${key} has ${raw.length} entries for ${layerCount} layers`);
+    const out = raw.map((x) => x === true || x === 1);
+    while (out.length < layerCount) out.push(false);
+    return ok(out);
   }
   if (raw === null) return cannot(`${key} is null (ask /api/show with "verbose": true)`);
   if (rule.needsPatternArray) return cannot(`missing ${key} (the per-layer sliding-window pattern of ${arch})`);
@@ -134,9 +100,12 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   const archRaw = meta['general.architecture'];
   if (typeof archRaw !== 'string' || archRaw.length === 0) return cannot('missing general.architecture');
   const arch = archRaw;
-  if (!isKnownArchitecture(arch)) return cannot(`unknown architecture "${arch}" (general.architecture); Headroom has no KV layout for it`);
+  const entry = llamaCppArchitecture(arch);
+  if (!entry) return cannot(`unknown architecture "${arch}" (general.architecture): llama.cpp's current release does not know it, so Headroom has no KV layout for it`);
+  if (entry.layout.kind === 'unsupported') return cannot(`architecture "${arch}" is not supported: ${entry.layout.why}`);
+  const layout = entry.layout;
   const p = (s: string) => `${arch}.${s}`;
-  const provenance: Record<string, string> = { architecture: 'general.architecture' };
+  const provenance: Record<string, string> = { architecture: 'general.architecture', layout: entry.rule };
   const notes: string[] = [];
 
   const nLayerR = scalar(meta, p('block_count'));
@@ -145,12 +114,23 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   if (layerCount === undefined) return cannot(`missing ${p('block_count')}`);
   if (layerCount === 0) return cannot(`${p('block_count')} is 0 (a model needs at least one layer)`);
   provenance.layerCount = p('block_count');
+  if (layout.kind === 'no-cache') return ok(noCacheArchitecture(meta, arch, layerCount, layout.why, provenance));
+
+  // MTP / NextN blocks appended after the main stack (Qwen3.5/3.6, HY-V3, Step-3.5): the main
+  // context's memory filters them out (create_memory `filter`, il < n_layer()).
+  const nextnR = scalar(meta, p('nextn_predict_layers'));
+  if (!nextnR.ok) return nextnR;
+  const nextn = nextnR.value ?? 0;
+  if (nextn >= layerCount) return cannot(`${p('nextn_predict_layers')} (${nextn}) must be smaller than ${p('block_count')} (${layerCount})`);
+  const nextnFiltered = (layout.kind === 'standard' || layout.kind === 'hybrid') && layout.nextnFiltered === true;
+  const mainLayers = layerCount - nextn;
+  if (nextn > 0 && nextnFiltered) provenance.mtpLayers = `${p('nextn_predict_layers')}: the last ${nextn} block(s) are MTP heads, outside the main context's cache`;
 
   const embdR = scalar(meta, p('embedding_length'));
   if (!embdR.ok) return embdR;
   const embeddingLength = embdR.value ?? null;
 
-  const isPureRecurrent = RECURRENT_ARCHS.has(arch);
+  const isPureRecurrent = layout.kind === 'recurrent';
   const headR = perLayer(meta, p('attention.head_count'), layerCount);
   if (!headR.ok) return headR;
   const headCounts = headR.value;
@@ -209,13 +189,14 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   // Sliding window.
   let swaLayers: boolean[] = new Array<boolean>(layerCount).fill(false);
   let slidingWindowTokens: number | null = null;
-  const rule = SWA_RULES[arch];
-  if (rule) {
+  const rule = layout.kind === 'standard' ? layout.swa : undefined;
+  if (rule && (rule.onlyWithLayerCount === undefined || rule.onlyWithLayerCount === mainLayers)) {
     const winR = scalar(meta, p('attention.sliding_window'));
     if (!winR.ok) return winR;
-    const window = rule.fixedWindow ?? winR.value ?? rule.defaultWindow;
+    const keyed = winR.value !== undefined && winR.value > 0;
+    const window = rule.windowKeyRequired && !keyed ? null : (rule.fixedWindow ?? winR.value ?? rule.defaultWindow);
     if (window !== null && window > 0) {
-      const patR = swaPattern(meta, arch, rule, layerCount);
+      const patR = swaPattern(meta, arch, rule, layerCount, mainLayers);
       if (!patR.ok) return patR;
       swaLayers = patR.value;
       slidingWindowTokens = window;
@@ -234,29 +215,40 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   if (isPureRecurrent) {
     recurrentLayers = new Array<boolean>(layerCount).fill(true);
     attentionLayers = new Array<boolean>(layerCount).fill(false);
-  } else if (HYBRID_BY_ZERO_KV.has(arch)) {
+  } else if (layout.kind === 'hybrid' && layout.rule === 'zero-kv') {
     isHybrid = true;
     recurrentLayers = headKv.map((h) => h === 0);
-  } else if (arch === 'qwen3next') {
+  } else if (layout.kind === 'hybrid' && layout.rule === 'interval') {
     isHybrid = true;
-    const ivR = scalar(meta, p('full_attention_interval'));
-    if (!ivR.ok) return ivR;
-    const interval = ivR.value ?? 4;
-    recurrentLayers = headKv.map((_, il) => (il + 1) % interval !== 0);
-    attentionLayers = recurrentLayers.map((r) => !r);
-  } else if (arch === 'nemotron_h') {
+    const listR = readNum(meta, p('attention.recurrent_layers'));
+    const listRaw = meta[p('attention.recurrent_layers')];
+    if (Array.isArray(listRaw)) {
+      if (listRaw.length !== layerCount) return cannot(`${p('attention.recurrent_layers')} has ${listRaw.length} entries for ${layerCount} layers`);
+      recurrentLayers = listRaw.map((x, il) => il < mainLayers && (x === true || x === 1));
+      provenance.recurrentLayers = p('attention.recurrent_layers');
+    } else {
+      if (!listR.ok) return cannot(listR.message);
+      const ivR = scalar(meta, p('full_attention_interval'));
+      if (!ivR.ok) return ivR;
+      const interval = ivR.value ?? 4;
+      if (interval === 0) return cannot(`${p('full_attention_interval')} is 0`);
+      recurrentLayers = headKv.map((_, il) => il < mainLayers && (il + 1) % interval !== 0);
+      provenance.recurrentLayers = ivR.value !== undefined ? `${p('full_attention_interval')} = ${interval}` : 'default: every 4th layer is full attention';
+    }
+    attentionLayers = recurrentLayers.map((r, il) => !r && (!nextnFiltered || il < mainLayers));
+  } else if (layout.kind === 'hybrid' && layout.rule === 'nemotron') {
     isHybrid = true;
     const ffR = perLayer(meta, p('feed_forward_length'), layerCount);
     if (!ffR.ok) return ffR;
     if (!ffR.value) return cannot(`missing ${p('feed_forward_length')} (nemotron_h marks recurrent layers by n_ff == 0 and head_count_kv == 0)`);
     const ff = ffR.value;
     recurrentLayers = headKv.map((h, il) => h === 0 && ff[il] === 0);
-  } else if (arch === 'falcon-h1') {
+  } else if (layout.kind === 'hybrid' && layout.rule === 'all') {
     isHybrid = true;
     recurrentLayers = new Array<boolean>(layerCount).fill(true);
   }
   if (recurrentLayers.some(Boolean)) {
-    const r = recurrentSpec(meta, arch, embeddingLength);
+    const r = recurrentSpec(meta, arch, embeddingLength, headCounts?.[0] ?? null);
     if (!r.ok) return r;
     recurrent = r.value;
     provenance.recurrent = `${p('ssm.*')} / ${p('wkv.head_size')} / ${p('shortconv.l_cache')}`;
@@ -270,7 +262,8 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
 
   const layers: LayerSpec[] = [];
   for (let il = 0; il < layerCount; il++) {
-    const hasKv = attentionLayers[il] === true && (headKv[il] ?? 0) > 0 && il < kvFromStart;
+    const filtered = nextnFiltered && il >= mainLayers;
+    const hasKv = !filtered && attentionLayers[il] === true && (headKv[il] ?? 0) > 0 && il < kvFromStart;
     const isSwa = swaLayers[il] === true;
     const kind: LayerKind = !hasKv ? 'none' : isSwa ? 'swa' : 'full';
     layers.push({
@@ -281,11 +274,20 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
       headDimV: isSwa && swaDimVR.value ? swaDimVR.value : dimVR.value,
       hasRecurrentState: recurrentLayers[il] === true,
       // Only hybrids and shared-KV models filter layers out of the cache (create_memory's filter/reuse).
-      inKvCache: il < kvFromStart && !isPureRecurrent && !(isHybrid && !attentionLayers[il]),
+      inKvCache: !filtered && il < kvFromStart && !isPureRecurrent && !(isHybrid && !attentionLayers[il]),
     });
   }
   if (!layers.some((l) => l.kind !== 'none') && !recurrent) {
     return cannot(`no layer holds a KV cache or a recurrent state (check ${p('attention.head_count_kv')})`);
+  }
+
+  let indexerKeyLength: number | undefined;
+  if (layout.kind === 'standard' && layout.indexerCache) {
+    const ik = scalar(meta, p('attention.indexer.key_length'));
+    if (!ik.ok) return ik;
+    if (!ik.value) return cannot(`missing ${p('attention.indexer.key_length')} (the lightning-indexer key width of ${arch})`);
+    indexerKeyLength = ik.value;
+    provenance.indexerKeyLength = p('attention.indexer.key_length');
   }
 
   const num = (key: string): Result<number | null> => {
@@ -293,13 +295,22 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     return r.ok ? ok(r.value ?? null) : r;
   };
   const ctxR = num(p('context_length'));
-  const ffR = arch === 'nemotron_h' ? ok(null) : num(p('feed_forward_length'));
+  const ffR = layout.kind === 'hybrid' && layout.rule === 'nemotron' ? ok(null) : num(p('feed_forward_length'));
   const vocabR = num(p('vocab_size'));
   const paramsR = num('general.parameter_count');
   const ftypeR = num('general.file_type');
   let vocabSize = vocabR.ok ? vocabR.value : null;
   const tokens = meta['tokenizer.ggml.tokens'];
   if (vocabSize === null && Array.isArray(tokens)) vocabSize = tokens.length;
+  if (vocabSize !== null) provenance.vocabSize = vocabR.ok && vocabR.value !== null ? p('vocab_size') : 'tokenizer.ggml.tokens';
+  if (vocabSize === null) {
+    // Ollama's /api/show leaves the token list out: the highest special-token id bounds the vocabulary from below.
+    const ids = Object.entries(meta).filter(([k]) => /^tokenizer\.ggml\.\w+_token_id$/.test(k)).map(([, v]) => toNumber(v)).filter((v): v is number => v !== undefined && v >= 0);
+    if (ids.length) {
+      vocabSize = Math.max(...ids) + 1;
+      provenance.vocabSize = 'lower bound: highest tokenizer.ggml.*_token_id + 1 (the token list was not given)';
+    }
+  }
 
   return ok({
     architecture: arch,
@@ -316,13 +327,33 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     vocabSize,
     parameterCount: paramsR.ok ? paramsR.value : null,
     fileType: ftypeR.ok ? ftypeR.value : null,
+    ...(indexerKeyLength ? { indexerKeyLength } : {}),
     provenance,
     notes,
   });
 }
 
+/** An architecture for which llama.cpp creates no memory (`create_memory` returns null). */
+function noCacheArchitecture(meta: GgufMetadata, arch: string, layerCount: number, why: string, provenance: Record<string, string>): ModelArchitecture {
+  const n = (key: string): number | null => {
+    const r = scalar(meta, key);
+    return r.ok ? (r.value ?? null) : null;
+  };
+  const layers: LayerSpec[] = Array.from({ length: layerCount }, (_, index) => ({
+    index, kind: 'none' as const, headCountKv: 0, headDimK: 0, headDimV: 0, hasRecurrentState: false, inKvCache: false,
+  }));
+  const tokens = meta['tokenizer.ggml.tokens'];
+  return {
+    architecture: arch, layerCount, layers, slidingWindowTokens: null, attention: 'standard', recurrent: null, isHybrid: false,
+    contextLengthTrain: n(`${arch}.context_length`), embeddingLength: n(`${arch}.embedding_length`), headCount: n(`${arch}.attention.head_count`),
+    feedForwardLength: n(`${arch}.feed_forward_length`), vocabSize: n(`${arch}.vocab_size`) ?? (Array.isArray(tokens) ? tokens.length : null),
+    parameterCount: n('general.parameter_count'), fileType: n('general.file_type'), noCache: why, provenance,
+    notes: [`No KV cache: ${why}.`],
+  };
+}
+
 /** llama.cpp `n_embd_r` / `n_embd_s` (src/llama-hparams.cpp), in f32 elements per layer per sequence. */
-function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number | null): Result<RecurrentSpec> {
+function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number | null, headCount0: number | null): Result<RecurrentSpec> {
   const p = (s: string) => `${arch}.${s}`;
   const get = (key: string) => scalar(meta, p(key));
   const wkv = get('wkv.head_size');
@@ -338,6 +369,23 @@ function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number
   if (lCache.value) {
     if (embeddingLength === null) return cannot(`missing ${p('embedding_length')} (needed for the short-conv state)`);
     return ok({ rElemsPerLayer: embeddingLength * (lCache.value - 1), sElemsPerLayer: 0 });
+  }
+  // Kimi delta attention: conv state for Q, K, V and a head_dim² state per head (n_embd_r/s with n_embd_head_kda).
+  const kda = get('kda.head_dim');
+  if (!kda.ok) return kda;
+  let kdaDim = kda.value;
+  if (kdaDim === undefined && arch === 'kimi-linear') {
+    // Older Kimi Linear GGUFs store the KDA head dim as ssm.state_size.
+    const st = get('ssm.state_size');
+    if (!st.ok) return st;
+    kdaDim = st.value;
+  }
+  if (kdaDim) {
+    if (!headCount0) return cannot(`missing ${p('attention.head_count')} (needed for the KDA state)`);
+    const convK = get('ssm.conv_kernel');
+    if (!convK.ok) return convK;
+    const d = convK.value && convK.value > 0 ? convK.value - 1 : 3;
+    return ok({ rElemsPerLayer: 3 * d * headCount0 * kdaDim, sElemsPerLayer: kdaDim * kdaDim * headCount0 });
   }
   const conv = get('ssm.conv_kernel');
   const inner = get('ssm.inner_size');

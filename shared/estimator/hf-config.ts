@@ -11,7 +11,8 @@ const MODEL_TYPES: Readonly<Record<string, string>> = {
   llama: 'llama', mistral: 'llama', mixtral: 'llama', qwen2: 'qwen2', qwen2_moe: 'qwen2moe', qwen3: 'qwen3', qwen3_moe: 'qwen3moe',
   gemma: 'gemma', gemma2: 'gemma2', gemma3: 'gemma3', gemma3_text: 'gemma3', starcoder2: 'starcoder2', phi3: 'phi3',
   deepseek_v2: 'deepseek2', deepseek_v3: 'deepseek2', gpt_oss: 'gpt-oss', cohere2: 'cohere2', granite: 'granite',
-  olmo2: 'olmo2', exaone: 'exaone', internlm2: 'internlm2', mistral3: 'llama', ministral: 'llama',
+  olmo2: 'olmo2', olmo3: 'olmo2', exaone: 'exaone', exaone4: 'exaone4', internlm2: 'internlm2', mistral3: 'llama', ministral: 'llama',
+  qwen3_next: 'qwen3next', qwen3_5: 'qwen35', qwen3_5_moe: 'qwen35moe', gemma3n: 'gemma3n', gemma3n_text: 'gemma3n',
 };
 
 type Json = Record<string, unknown>;
@@ -51,12 +52,23 @@ export function architectureFromHfConfig(config: unknown): Result<ModelArchitect
     put('attention.kv_lora_rank', text.kv_lora_rank);
     put('rope.dimension_count', text.qk_rope_head_dim);
   }
-  if (Array.isArray(text.layer_types)) {
+  if (Array.isArray(text.layer_types) && text.layer_types.some((t) => t === 'sliding_attention' || t === 'chunked_attention')) {
     put('attention.sliding_window_pattern', text.layer_types.map((t) => t === 'sliding_attention' || t === 'chunked_attention'));
   } else if (typeof text.sliding_window_pattern === 'number') {
     put('attention.sliding_window_pattern', text.sliding_window_pattern);
   }
-  const swaArchs = new Set(['gemma2', 'gemma3', 'gpt-oss', 'cohere2']);
+  if (typeof text.linear_num_value_heads === 'number' && typeof text.linear_value_head_dim === 'number') {
+    // Gated delta net (Qwen3-Next, Qwen3.5/3.6): the converter's ssm.* keys.
+    put('ssm.conv_kernel', text.linear_conv_kernel_dim);
+    put('ssm.state_size', text.linear_key_head_dim);
+    put('ssm.group_count', text.linear_num_key_heads);
+    put('ssm.inner_size', text.linear_num_value_heads * text.linear_value_head_dim);
+    put('ssm.time_step_rank', text.linear_num_value_heads);
+    put('full_attention_interval', text.full_attention_interval);
+    if (Array.isArray(text.layer_types)) put('attention.recurrent_layers', text.layer_types.map((t) => t === 'linear_attention'));
+  }
+  put('attention.shared_kv_layers', text.num_kv_shared_layers);
+  const swaArchs = new Set(['gemma2', 'gemma3', 'gemma3n', 'gpt-oss', 'cohere2', 'olmo2', 'exaone4']);
   if (swaArchs.has(arch)) put('attention.sliding_window', text.sliding_window);
   const r = architectureFromGgufMetadata(md);
   if (!r.ok) {

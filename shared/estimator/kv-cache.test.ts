@@ -143,8 +143,11 @@ describe('llamaCppKvCache: types, slots and layer kinds', () => {
   it('hybrid: only attention layers cache KV; recurrent state is f32 per sequence', () => {
     const r = kv(jamba, { contextTokens: 4096, parallel: 2 });
     expect(r.layers.map((l) => l.kind)).toEqual(['none', 'none', 'full', 'none']);
-    // attention: kv_size = n_ctx (4096) per stream × 2 streams × 2 heads × 32 × 2 (K+V) × 2 B
-    expect(r.kBytes + r.vBytes).toBe(4096 * 2 * 2 * 32 * 2 * 2);
+    // attention: 2048 cells per stream (since b8080, #19559) × 2 streams × 2 heads × 32 × 2 (K+V) × 2 B
+    expect(r.kBytes + r.vBytes).toBe(2048 * 2 * 2 * 32 * 2 * 2);
+    // before b8080 each stream held the whole n_ctx
+    const old = kv(jamba, { contextTokens: 4096, parallel: 2, engineBuild: 8000 });
+    expect(old.kBytes + old.vBytes).toBe(4096 * 2 * 2 * 32 * 2 * 2);
     // (d_conv-1)·d_inner + d_state·d_inner = 3·512 + 16·512 per layer, 3 layers, 2 sequences, 4 B
     expect(r.recurrentBytes).toBe(2 * 3 * (3 * 512 + 16 * 512) * 4);
   });

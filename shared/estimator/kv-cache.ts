@@ -5,6 +5,7 @@
  */
 import { err, ok, type Result } from '../contract/result';
 import type { LayerKind, ModelArchitecture } from './architecture';
+import { llamaCppRuleSet, type LlamaCppRuleSet } from './engine-build';
 import { isQuantizedType, rowBytes, type KvCacheType } from './ggml-types';
 
 /** llama.cpp pads `n_ctx` and the SWA cache to this many cells (PR #17046, issue #17037). */
@@ -36,8 +37,18 @@ export interface LlamaCppKvOptions {
    * which is what the node-llama-cpp 3.21.1 build measured by `npm run bench:accuracy` does.
    */
   swaCacheType?: 'same' | 'f16';
-  /** Allocate a V cache for MLA models (builds before 2026-01-24, PR #19067). Default false. */
+  /** Allocate a V cache for MLA models (builds before 2026-01-24, PR #19067). Default: by `engineBuild`. */
   mlaVCache?: boolean;
+  /**
+   * llama.cpp build number whose allocation rules apply (engine-build.ts); absent or null = the
+   * current release. Explicit `swaCacheType` / `mlaVCache` win over the build's rule.
+   */
+  engineBuild?: number | null;
+  /**
+   * Recurrent-state snapshots kept per sequence for rollback (`n_rs_seq`, speculative decoding on
+   * Qwen3.5/3.6 with a draft model). Default 0: one state per sequence.
+   */
+  recurrentSnapshots?: number;
 }
 
 /** One layer's share of the KV cache, bytes (all streams and cells included). */
@@ -56,6 +67,8 @@ export interface KvCacheBreakdown {
   vBytes: number;
   /** Recurrent (SSM/RWKV) state, f32, one cell per sequence; 0 for pure transformers. */
   recurrentBytes: number;
+  /** The llama.cpp rule set the figure follows ("current llama.cpp rules", "llama.cpp b4615 rules"). */
+  ruleSet: string;
   /** `n_ctx` after padding and slot rounding (total cells of the full-attention cache). */
   contextCells: number;
   /** Cells per stream of the full-attention cache (the `cells` figure in llama.cpp's log). */
@@ -104,6 +117,24 @@ export function llamaCppCells(contextTokens: number, parallel: number, kvUnified
 }
 
 /**
+ * Cell arithmetic of a llama.cpp build. From b7108 (#17046) as {@link llamaCppCells}; before it the
+ * padding is 256 cells with flash attention and 32 without, a split cache gives each stream
+ * `ceil_p(ceil(n_ctx / n_seq))` cells, and before b5920 (#14363) one stream serves every sequence.
+ */
+export function llamaCppCellsForBuild(contextTokens: number, parallel: number, kvUnified: boolean, flashAttention: boolean, rules: LlamaCppRuleSet): Result<LlamaCppCells> {
+  if (rules.ctxPad256 && rules.splitStreams) return llamaCppCells(contextTokens, parallel, kvUnified);
+  const base = llamaCppCells(contextTokens, parallel, true);
+  if (!base.ok) return base;
+  const p = rules.ctxPad256 ? LLAMA_CPP_CELL_PADDING : flashAttention ? 256 : 32;
+  if (kvUnified || !rules.splitStreams) {
+    const n = padUp(contextTokens, p);
+    return ok({ contextCells: n, cellsPerStream: n, streams: 1 });
+  }
+  const perSeq = padUp(Math.ceil(contextTokens / parallel), p);
+  return ok({ contextCells: perSeq * parallel, cellsPerStream: perSeq, streams: parallel });
+}
+
+/**
  * Cells per stream of the sliding-window cache (llama_kv_cache_iswa constructor):
  * `ceil_256(min(n_ctx_seq, window × (unified ? n_seq : 1) + n_ubatch))`, or `n_ctx_seq` with `--swa-full`.
  */
@@ -127,28 +158,48 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
   const ubatch = options.ubatch ?? 512;
   const swaFull = options.swaFull ?? false;
   const notes: string[] = [];
+  const rules = llamaCppRuleSet(options.engineBuild);
 
   if (!Number.isInteger(ubatch) || ubatch < 1) return cannot(`ubatch must be a positive integer, got ${ubatch}`);
+  if (arch.noCache) {
+    return ok({
+      bytes: 0, kBytes: 0, vBytes: 0, recurrentBytes: 0, contextCells: 0, cellsPerStream: 0, swaCellsPerStream: null, streams: 0,
+      sequences: options.parallel ?? 1, bytesPerToken: 0, layers: [], notes: [`no KV cache: ${arch.noCache}`], ruleSet: rules.label,
+    });
+  }
   let contextTokens = options.contextTokens;
   if (contextTokens === 0) {
     if (!arch.contextLengthTrain) return cannot(`contextTokens is 0 (use the training context) but ${arch.architecture}.context_length is missing`);
     contextTokens = arch.contextLengthTrain;
     notes.push(`context 0 → training context ${contextTokens}`);
   }
-  const hasV = !(arch.attention === 'mla' && !options.mlaVCache);
+  const hasV = !(arch.attention === 'mla' && !(options.mlaVCache ?? !rules.mlaVLess));
   const hasAttention = arch.layers.some((l) => l.kind !== 'none');
   if (hasAttention && hasV && isQuantizedType(typeV) && !flashAttention) {
     return cannot(`V cache quantization (${typeV}) requires flash attention; llama.cpp refuses to create this context (set flashAttention, or cacheTypeV f16)`);
   }
-  const cellsR = llamaCppCells(contextTokens, parallel, kvUnified);
+  const cellsR = llamaCppCellsForBuild(contextTokens, parallel, kvUnified, flashAttention, rules);
   if (!cellsR.ok) return cellsR;
   const cells = cellsR.value;
-  // Hybrids create their attention cache with kv_size = n_ctx (total), per stream.
-  const fullCells = arch.isHybrid ? cells.contextCells : cells.cellsPerStream;
-  if (arch.isHybrid && !kvUnified && parallel > 1) notes.push('hybrid model: llama.cpp sizes each stream of the attention cache with the total n_ctx (version-specific)');
+  const unifiedEffective = kvUnified || !rules.splitStreams;
+  // Before b8080 (#19559) hybrids created each attention stream with the total n_ctx.
+  const fullCells = arch.isHybrid && !rules.hybridPerSeq ? cells.contextCells : cells.cellsPerStream;
+  if (arch.isHybrid && !rules.hybridPerSeq && cells.streams > 1) notes.push(`hybrid model on a build before b8080 (#19559): each of the ${cells.streams} attention streams holds the whole n_ctx`);
   const swaWindow = arch.slidingWindowTokens;
   const hasSwa = arch.layers.some((l) => l.kind === 'swa');
-  const swaCells = hasSwa && swaWindow ? llamaCppSwaCells(fullCells, swaWindow, parallel, kvUnified, ubatch, swaFull) : null;
+  let swaCells: number | null = null;
+  if (hasSwa && swaWindow) {
+    if (!rules.swaCache) {
+      swaCells = fullCells;
+      notes.push('build before b5380 (#13194): sliding-window layers cache the whole context');
+    } else if (rules.ctxPad256) {
+      swaCells = llamaCppSwaCells(fullCells, swaWindow, parallel, unifiedEffective, ubatch, swaFull);
+    } else {
+      const p = flashAttention ? 256 : 32;
+      swaCells = swaFull ? fullCells : Math.min(fullCells, padUp(swaWindow * (unifiedEffective ? parallel : 1) + ubatch, p));
+    }
+  }
+  const swaCacheType = options.swaCacheType ?? (rules.swaF16UnderQuant ? 'f16' : 'same');
 
   // Without flash attention V is stored transposed and every V layer is padded to the widest one.
   const vWidthMax = Math.max(0, ...arch.layers.map((l) => l.headCountKv * l.headDimV));
@@ -173,8 +224,8 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
     const isSwa = layer.kind === 'swa';
     const headCheck = quantBlockCheck(layer.index, layer.headDimK, layer.headDimV, typeK, hasV ? typeV : null);
     if (!headCheck.ok) return headCheck;
-    const lk = isSwa && options.swaCacheType === 'f16' ? 'f16' : typeK;
-    const lv = isSwa && options.swaCacheType === 'f16' ? 'f16' : typeV;
+    const lk = isSwa && swaCacheType === 'f16' ? 'f16' : typeK;
+    const lv = isSwa && swaCacheType === 'f16' ? 'f16' : typeV;
     const kRow = rowBytes(lk, layer.headCountKv * layer.headDimK);
     if (!kRow.ok) return cannot(`layer ${layer.index} K: ${kRow.error.message.replace(/^cannot predict: /, '')}`);
     let vRowBytes = 0;
@@ -185,22 +236,34 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
       vRowBytes = vRow.value;
     }
     const layerCells = (isSwa ? (swaCells ?? fullCells) : fullCells) * cells.streams;
-    const lkBytes = kRow.value * layerCells;
+    let indexerRow = 0;
+    if (arch.indexerKeyLength) {
+      // llama_kv_cache_dsa's second cache: one K head of the indexer width, same cells, no V.
+      const ik = rowBytes(typeK, arch.indexerKeyLength);
+      if (!ik.ok) return cannot(`indexer K: ${ik.error.message.replace(/^cannot predict: /, '')}`);
+      indexerRow = ik.value;
+    }
+    const lkBytes = (kRow.value + indexerRow) * layerCells;
     const lvBytes = vRowBytes * layerCells;
     layers.push({ index: layer.index, kind: layer.kind, kBytes: lkBytes, vBytes: lvBytes });
     kBytes += lkBytes;
     vBytes += lvBytes;
-    if (!isSwa || swaFull) bytesPerToken += kRow.value + vRowBytes;
+    if (!isSwa || swaFull) bytesPerToken += kRow.value + indexerRow + vRowBytes;
   }
   if (!flashAttention && new Set(arch.layers.filter((l) => l.kind !== 'none').map((l) => l.headCountKv * l.headDimV)).size > 1) {
     notes.push(`flash attention off: every V layer is padded to the widest V row (${vWidthMax} elements)`);
   }
-  if (arch.attention === 'mla' && !hasV) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since 2026-01-24)');
+  if (arch.attention === 'mla' && !hasV) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since b7860, #19067)');
+  if (arch.indexerKeyLength) notes.push(`DeepSeek sparse attention: K includes the lightning-indexer key cache (${arch.indexerKeyLength} per layer per cell)`);
+  if (arch.attention === 'mla' && hasV) notes.push('MLA with a V cache (builds before b7860, #19067)');
 
   let recurrentBytes = 0;
   if (arch.recurrent) {
     // One f32 state per sequence, independent of the context (llama_memory_recurrent).
-    const rsCells = Math.max(1, parallel);
+    const snapshots = options.recurrentSnapshots ?? 0;
+    if (!Number.isInteger(snapshots) || snapshots < 0) return cannot(`recurrentSnapshots must be a non-negative integer, got ${snapshots}`);
+    // mem_size × (1 + n_rs_seq) rows (llama_memory_recurrent).
+    const rsCells = Math.max(1, parallel) * (1 + snapshots);
     const nRec = arch.layers.filter((l) => l.hasRecurrentState).length;
     recurrentBytes = rsCells * nRec * (arch.recurrent.rElemsPerLayer + arch.recurrent.sElemsPerLayer) * 4;
   }
@@ -217,6 +280,7 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
     bytesPerToken,
     layers,
     notes: [...notes],
+    ruleSet: rules.label,
   });
 }
 

@@ -47,3 +47,66 @@ export function computeBufferEstimate(arch: ModelArchitecture, cellsPerStream: n
       : 'max(logits, KQ n_ubatch × n_ctx × n_head × 4 B) + activations (no flash attention)',
   };
 }
+
+/** Inputs of {@link llamaCppComputeBuffer}: one context as llama.cpp reserves its worst-case graph. */
+export interface ComputeBufferOptions {
+  /** `n_ubatch`, tokens. */
+  ubatch: number;
+  /** Cells per stream of the full-attention cache (the KQ mask width). */
+  cells: number;
+  /** Cells per stream of the sliding-window cache (its own mask), or null. */
+  swaCells: number | null;
+  flashAttention: boolean;
+}
+
+/** A compute-buffer prediction and whether the model's layout is one the formula was checked on. */
+export interface ComputeBufferPrediction extends EstimatedBytes {
+  /** True for dense attention layouts checked against llama.cpp in `npm run bench:accuracy`. */
+  checked: boolean;
+}
+
+const GEMMA = new Set(['gemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4', 'gemma-embedding']);
+/** Gated attention: the Q projection also carries the output gate (Qwen3-Next, Qwen3.5/3.6). */
+const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
+
+/**
+ * llama.cpp's compute buffer for a fully offloaded model: the peak of the worst-case ubatch graph
+ * that ggml-alloc plans, modelled as the largest of three phases (f32 activations, 4 B each):
+ * - attention without flash attention: `ub·(3·E + 2·q + 2·kv + 5)` activations plus the KQ
+ *   scores `ub·n_kv·n_head` (Gemma keeps one more E-wide tensor alive);
+ * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E))` (ggml-alloc reuses an E-wide block once
+ *   n_ff exceeds 3·E; measured on n_ff from E to 8·E);
+ * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
+ * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
+ * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
+ * `npm run bench:accuracy` (llama.cpp CPU); MoE, MLA and recurrent graphs say so in `basis`.
+ * Not modelled: where the logits dominate, ggml-alloc's block placement makes the real buffer move
+ * non-monotonically with the context (measured: −9% … +9% of the buffer between 512 and 8192
+ * cells on a 16k-vocabulary model); the formula is exact at some contexts and within that band.
+ */
+export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferOptions): ComputeBufferPrediction {
+  const ub = Math.max(1, o.ubatch);
+  const E = arch.embeddingLength ?? 4096;
+  const ff = arch.feedForwardLength ?? 4 * E;
+  const vocab = arch.vocabSize ?? 32000;
+  const attn = arch.layers.filter((l) => l.kind !== 'none');
+  const head = arch.headCount ?? 0;
+  const dimK = attn[0]?.headDimK ?? (head ? E / head : 0);
+  const q = head * dimK;
+  const kvMax = Math.max(0, ...attn.map((l) => l.headCountKv * l.headDimK));
+  const maskBytes = o.flashAttention ? 2 : 4;
+  const masks = (o.cells + (o.swaCells ?? 0)) * ub * maskBytes;
+  const extraE = (GEMMA.has(arch.architecture) ? E : 0) + (GATED_Q.has(arch.architecture) ? q : 0);
+  const phases = [
+    ub * 4 * (3 * ff + E + 7 + Math.min(ff, 3 * E)),
+    ub * 4 * (vocab + E + 7),
+    o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE) + ub * o.cells * 4 * head,
+  ];
+  const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined;
+  return {
+    bytes: Math.max(...phases) + masks,
+    isEstimate: true,
+    checked,
+    basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent graphs differ)'}`,
+  };
+}

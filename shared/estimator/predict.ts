@@ -9,7 +9,7 @@ import type { ModelArchitecture } from './architecture';
 import type { KvCacheType } from './ggml-types';
 import { architectureFromGgufMetadata, type GgufMetadata } from './gguf-metadata';
 import { kvBytesPerToken, LLAMA_CPP_CELL_PADDING, LLAMA_CPP_MAX_SEQUENCES, llamaCppKvCache } from './kv-cache';
-import { computeBufferEstimate, gpuOverheadEstimate } from './overhead';
+import { computeBufferEstimate, gpuOverheadEstimate, llamaCppComputeBuffer } from './overhead';
 import { vllmKvCapacity } from './vllm';
 
 /** Serving engine whose allocation rules apply. */
@@ -48,6 +48,8 @@ export interface PredictOptions {
   /** vLLM: `--gpu-memory-utilization`, `--block-size`. */
   gpuMemoryUtilization?: number;
   blockSize?: number;
+  /** llama.cpp build whose allocation rules apply (engine-build.ts); absent/null = the current release. */
+  engineBuild?: number | null;
 }
 
 /** One point of the VRAM-vs-context curve. Bytes are integers. */
@@ -125,7 +127,10 @@ export function predictForModel(arch: ModelArchitecture, options: PredictOptions
   const overhead = gpuOverheadEstimate();
   const weights = options.weightsBytes ?? 0;
   const limit = Math.max(LLAMA_CPP_CELL_PADDING, options.maxContextTokens ?? arch.contextLengthTrain ?? 131072);
-  const estimates = [`computeBytes: ${computeBufferEstimate(arch, 4096, ubatch, flashAttention).basis}`, `overheadBytes: ${overhead.basis}`];
+  const computeBasis = engine === 'vllm'
+    ? computeBufferEstimate(arch, 4096, ubatch, flashAttention).basis
+    : `${llamaCppComputeBuffer(arch, { ubatch, cells: 4096, swaCells: null, flashAttention }).basis}, plus the host output buffer (n_vocab × 4 B per sequence)`;
+  const estimates = [`computeBytes: ${computeBasis}`, `overheadBytes: ${overhead.basis}`];
   if (options.weightsBytes === null) estimates.push('weightsBytes: unknown, left out of the totals');
   else if (options.weightsIsEstimate) estimates.push('weightsBytes: parameters × bits per weight');
   const notes = [...arch.notes];
@@ -138,9 +143,12 @@ export function predictForModel(arch: ModelArchitecture, options: PredictOptions
     const kv = llamaCppKvCache(arch, {
       contextTokens: kvUnified ? ctxPerSeq : ctxPerSeq * seqs,
       parallel: seqs, kvUnified, cacheTypeK: cacheType, cacheTypeV: cacheType, flashAttention, ubatch, swaFull: options.swaFull ?? false,
+      engineBuild: options.engineBuild ?? null,
     });
     if (!kv.ok) return kv;
-    const compute = computeBufferEstimate(arch, kv.value.cellsPerStream, ubatch, flashAttention).bytes;
+    // llama.cpp's compute buffer for this context (checked on the bench matrix) + the output buffer.
+    const compute = llamaCppComputeBuffer(arch, { ubatch, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention }).bytes
+      + (arch.vocabSize ?? 0) * 4 * seqs;
     return ok({ contextTokens: ctxPerSeq, kvBytes: kv.value.bytes, computeBytes: compute, totalBytes: weights + kv.value.bytes + compute + overhead.bytes });
   };
 

@@ -118,6 +118,21 @@ export const predictionSchema = z.object({
   notes: z.array(z.string()),
   /** Where the architecture came from (Ollama /api/show, GGUF header, catalog). */
   architectureSource: z.string(),
+  /** The llama.cpp allocation rules the KV figures follow, and why ("llama.cpp b7108 rules: /props build_info b7108-…"). */
+  ruleSet: z.string().optional(),
+  /** Predicted compute buffer at the current context (estimate), bytes; compared with `measured`. */
+  currentComputeBytes: bytes.nullable().optional(),
+});
+
+/** What the engine itself logged when it loaded the model (llama.cpp-style load log), bytes. */
+export const measuredSchema = z.object({
+  kvBytes: bytes.nullable(),
+  weightsBytes: bytes.nullable(),
+  computeBytes: bytes.nullable(),
+  /** The log file and load it came from ("llama-server log /var/log/llama.log, load at line 1042"). */
+  source: z.string(),
+  /** The same figures per device (`CUDA0`, `CPU`, `Metal`…), where the log names devices. */
+  devices: z.array(z.object({ device: z.string(), kvBytes: bytes, weightsBytes: bytes, computeBytes: bytes })).optional(),
 });
 
 export const modelSchema = z.object({
@@ -182,6 +197,8 @@ export const modelSchema = z.object({
   prediction: predictionSchema.nullable().optional(),
   /** Why there is no prediction ("cannot predict: missing qwen2.attention.head_count"), else null. */
   predictionError: z.string().nullable().optional(),
+  /** Issue 13: the engine's own allocation from its load log, when Headroom can read the log; else null. */
+  measured: measuredSchema.nullable().optional(),
 });
 
 export const backendSchema = z.object({
@@ -268,6 +285,7 @@ export type BackendStatusValue = z.infer<typeof backendStatusSchema>;
 export type Slot = z.infer<typeof slotSchema>;
 export type LoadedModel = z.infer<typeof modelSchema>;
 export type ModelPredictionView = z.infer<typeof predictionSchema>;
+export type MeasuredMemory = z.infer<typeof measuredSchema>;
 export type BackendReading = z.infer<typeof backendSchema>;
 export type SourceStatus = z.infer<typeof sourceSchema>;
 export type AlertKind = z.infer<typeof alertKindSchema>;

@@ -9,7 +9,7 @@ export interface MonitorFlags {
   host: string;
   port: number;
   intervalMs: number;
-  backends: { kind?: BackendKind; url: string; apiKey?: string | null }[];
+  backends: { kind?: BackendKind; url: string; apiKey?: string | null; logPath?: string | null }[];
   discover: boolean;
   nvidiaSmiPath: string | null;
   demo: boolean;

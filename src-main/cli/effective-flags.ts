@@ -23,12 +23,17 @@ export function withSavedSettings(f: MonitorFlags, s: AppSettings): MonitorFlags
   const given = (flag: string) => f.explicit.includes(flag);
   const saved = s.backends
     .filter((b) => !f.backends.some((c) => c.url === b.url))
-    .map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey }));
+    .map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey, ...(b.logPath ? { logPath: b.logPath } : {}) }));
+  // A backend given as a flag keeps the load-log path saved for the same URL.
+  const flagged = f.backends.map((c) => {
+    const logPath = s.backends.find((b) => b.url === c.url)?.logPath;
+    return logPath && !c.logPath ? { ...c, logPath } : c;
+  });
   return {
     ...f,
     intervalMs: given('interval-ms') ? f.intervalMs : (s.monitor.intervalMs ?? f.intervalMs),
     discover: given('no-discover') ? f.discover : (s.monitor.discover ?? f.discover),
-    backends: [...f.backends, ...saved],
+    backends: [...flagged, ...saved],
     nvidiaSmiPath: f.nvidiaSmiPath ?? s.monitor.nvidiaSmiPath ?? null,
     warningPct: given('warning-pct') ? f.warningPct : (s.monitor.warningPct ?? f.warningPct),
     criticalPct: given('critical-pct') ? f.criticalPct : (s.monitor.criticalPct ?? f.criticalPct),

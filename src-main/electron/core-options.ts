@@ -14,7 +14,7 @@ export function coreOptionsFromSettings(settings: AppSettings, options: { demo: 
     criticalPct: m.criticalPct ?? defaults.criticalPct,
     discover: m.discover ?? defaults.discover,
     nvidiaSmiPath: m.nvidiaSmiPath ?? defaults.nvidiaSmiPath ?? null,
-    backends: settings.backends.map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey })),
+    backends: settings.backends.map((b) => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey, ...(b.logPath ? { logPath: b.logPath } : {}) })),
     demo: options.demo || defaults.demo,
     dataDir: options.dataDir,
     retentionDays: settings.history?.retentionDays ?? defaults.retentionDays,

@@ -13,6 +13,7 @@ import { GiB } from '../../shared/units/bytes';
 import { OllamaCollector } from '../collectors/backends/ollama/ollama.collector';
 import { blobPathFromModelfile } from '../collectors/backends/ollama/ollama.parse';
 import { silentLogger } from '../util/logger';
+import { architectureFromGgufMetadata } from '../../shared/estimator/gguf-metadata';
 import { PredictionService } from './predictions';
 
 describe('blobPathFromModelfile', () => {
@@ -65,6 +66,29 @@ describe('PredictionService', () => {
     expect(p.weightsSource).toBe('exact, from the GGUF tensor sizes');
     const expected = model.tensors.reduce((sum, t) => sum + t.dims.reduce((a, d) => a * d, 1) * 4, 0);
     expect(p.weightsBytes).toBe(expected);
+    // Ollama 0.12.6 runs its own engine: the card names the llama.cpp rules it allocates like.
+    expect(p.ruleSet).toMatch(/^llama\.cpp b5900 rules \(Ollama 0\.12\.6: /);
+  });
+
+  it('a llama.cpp server\'s build_info selects that build\'s rules; no build → current rules, said so', () => {
+    const llama = (version: string | null) => ({
+      id: 'llamacpp@127.0.0.1:8080', kind: 'llamacpp' as const, url: 'http://127.0.0.1:8080', status: 'up' as const, message: null, version,
+      models: [{ name: 'qwen', contextLength: 4000, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null }],
+    });
+    const gpus: GpuReading[] = [{ id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'G', uuid: null, memoryTotalBytes: 24 * GiB, memoryUsedBytes: GiB, memoryFreeBytes: 23 * GiB, utilizationPct: null, temperatureC: null, powerWatts: null }];
+    const collector = { id: 'llamacpp@127.0.0.1:8080', architectureOf: () => {
+      const r = architectureFromGgufMetadata({ 'general.architecture': 'llama', 'llama.block_count': 32, 'llama.embedding_length': 4096, 'llama.attention.head_count': 32, 'llama.attention.head_count_kv': 8, 'llama.context_length': 131072 });
+      return r.ok ? r.value : null;
+    } } as unknown as BackendCollector;
+    const service = new PredictionService(silentLogger);
+    const old = service.annotate({ backends: [llama('b4615-aaaaaaa')], collectors: [collector], gpus, criticalPct: 90 })[0]!.models[0]!;
+    expect(old.prediction?.ruleSet).toBe('llama.cpp b4615 rules (llama.cpp /props build_info b4615-aaaaaaa)');
+    const cur = service.annotate({ backends: [llama(null)], collectors: [collector], gpus, criticalPct: 90 })[0]!.models[0]!;
+    expect(cur.prediction?.ruleSet).toBe('current llama.cpp rules (llamacpp does not report its llama.cpp build)');
+    // Slots not readable: llama-server's default — 1 slot before b6830 (#16736), 4 unified slots since.
+    expect(old.kvSource).toMatch(/1 slot\(s\) \(llamacpp\)$/);
+    expect(cur.kvSource).toMatch(/4 slot\(s\) unified \(llamacpp\)$/);
+    expect(cur.kvCacheBytes).toBe(4096 * 32 * 8 * 128 * 2 * 2);
   });
 });
 

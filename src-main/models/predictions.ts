@@ -6,8 +6,9 @@
  */
 import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
+import { engineBuildOf, llamaCppRuleSet, llamaServerDefaultSlots } from '../../shared/estimator/engine-build';
 import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
-import { computeBufferEstimate } from '../../shared/estimator/overhead';
+import { computeBufferEstimate, llamaCppComputeBuffer } from '../../shared/estimator/overhead';
 import { predictForModel, type Engine } from '../../shared/estimator/predict';
 import { quantNameFromFileType, weightsBytesFromParams } from '../../shared/estimator/weights';
 import type { BackendReading, GpuReading, LoadedModel, ModelPredictionView } from '../../shared/model/snapshot';
@@ -15,6 +16,7 @@ import type { BackendCollector } from '../collectors/types';
 import type { Logger } from '../util/logger';
 import { readFileSync } from 'node:fs';
 import { vllmKvCapacity } from '../../shared/estimator/vllm';
+import type { EngineLogService } from './engine-logs/service';
 import { findHfConfigPath } from './hf-cache';
 import { ModelResolver, type ResolvedModel } from './resolver';
 
@@ -71,6 +73,8 @@ export class PredictionService {
   constructor(
     private readonly logger: Logger,
     private readonly resolver: ModelResolver = new ModelResolver(),
+    /** Reads the engines' load logs for "measured by the engine"; absent = not read. */
+    private readonly logs: EngineLogService | null = null,
   ) {}
 
   private rememberArch(key: string): void {
@@ -98,9 +102,11 @@ export class PredictionService {
       const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
       return {
         ...b,
-        models: b.models.map((m) => {
+        models: b.models.map((loaded) => {
+          // The engine's own figures are read beside the prediction (the log service caches by file).
+          const m = this.logs ? { ...loaded, measured: this.logs.measuredFor(b, loaded, collector?.modelFileOf?.(loaded.name) ?? null) } : loaded;
           const entry = this.architecture(b, m, collector);
-          const sig = [modelInputs(m), gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
+          const sig = [modelInputs(m), b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
           return this.memo(`${b.id}\u0000${m.name}`, seen, sig, entry?.arch ?? null, m, () => this.annotateModel(b, m, entry, gpu, ctx.criticalPct, cacheType));
         }),
       };
@@ -132,7 +138,7 @@ export class PredictionService {
     if (!entry) return { ...m, prediction: null, predictionError: null };
     if (!entry.arch) return { ...m, prediction: null, predictionError: entry.error };
     m = withExactKv(m, entry.arch, b);
-    const key = [b.id, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, criticalPct, cacheType, entry.source].join('|');
+    const key = [b.id, b.version, m.name, m.contextLength, m.sizeBytes, m.kvCacheBytes, gpu.id, gpu.memoryTotalBytes, criticalPct, cacheType, entry.source].join('|');
     let forArch = this.predictions.get(entry.arch);
     if (!forArch) {
       forArch = new Map();
@@ -155,13 +161,17 @@ export class PredictionService {
   private predict(b: BackendReading, m: LoadedModel, entry: ArchEntry, gpu: GpuReading, criticalPct: number, cacheType: KvCacheType) {
     const arch = entry.arch!;
     const engine: Engine = b.kind === 'ollama' ? 'ollama' : 'llama.cpp';
+    const eb = engineBuildOf(b.kind, b.version);
+    const ruleSet = eb
+      ? `${llamaCppRuleSet(eb.build).label} (${eb.source})`
+      : `current llama.cpp rules (${b.kind} does not report its llama.cpp build${b.version ? `; version ${b.version}` : ''})`;
     let weightsBytes: number | null = entry.weightsBytes;
     let weightsSource = weightsBytes !== null ? 'exact, from the GGUF tensor sizes' : '';
     if (weightsBytes === null && b.kind === 'ollama' && m.sizeBytes && m.kvCacheBytes !== null && m.contextLength) {
       // Ollama's `size` = weights + KV + compute graph: take the exact KV and the graph estimate out.
-      const compute = computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
+      const compute = currentCompute(arch, m.contextLength, engineBuildOf(b.kind, b.version)?.build ?? null) ?? computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
       weightsBytes = Math.max(0, m.sizeBytes - m.kvCacheBytes - compute);
-      weightsSource = "derived: Ollama's loaded size − exact KV cache − compute-buffer estimate";
+      weightsSource = "derived: Ollama's loaded size − exact KV cache − predicted compute and output buffers";
     }
     if (weightsBytes === null && arch.parameterCount) {
       const quant = quantNameFromFileType(arch.fileType) ?? m.quantization ?? null;
@@ -180,6 +190,7 @@ export class PredictionService {
       weightsIsEstimate: !weightsSource.startsWith('exact'),
       cacheTypes: ['f16', 'q8_0', 'q4_0'],
       maxContextTokens: Math.max(arch.contextLengthTrain ?? 0, m.contextLength ?? 0, 4096),
+      engineBuild: eb?.build ?? null,
     });
     if (!r.ok) return { prediction: null, error: r.error.message };
     const p = r.value;
@@ -204,6 +215,8 @@ export class PredictionService {
       estimates: [...p.estimates.filter((e) => !e.startsWith('weightsBytes:')), `weightsBytes: ${weightsSource}`],
       notes: p.notes,
       architectureSource: entry.source,
+      ruleSet,
+      currentComputeBytes: m.contextLength ? currentCompute(arch, m.contextLength, eb?.build ?? null) : null,
     };
     return { prediction, error: null };
   }
@@ -286,13 +299,26 @@ export class PredictionService {
   }
 }
 
+/** Predicted compute + output buffers at the model's current context (f16 KV, flash attention, ubatch 512). */
+function currentCompute(arch: ModelArchitecture, contextTokens: number, engineBuild: number | null): number | null {
+  const kv = llamaCppKvCache(arch, { contextTokens, flashAttention: true, ubatch: 512, engineBuild });
+  if (!kv.ok) return null;
+  return llamaCppComputeBuffer(arch, { ubatch: 512, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true }).bytes + (arch.vocabSize ?? 0) * 4;
+}
+
 /** Fills KV figures a backend does not report (llama.cpp) from the architecture and its slots. */
 function withExactKv(m: LoadedModel, arch: ModelArchitecture, b: BackendReading): LoadedModel {
   if (m.kvCacheBytes !== null || m.contextLength === null) return m;
   const bpt = kvBytesPerToken(arch, 'f16');
-  const slots = Math.max(1, m.slots?.length ?? 1);
-  const unified = m.kvUnified === true;
-  const kv = llamaCppKvCache(arch, { contextTokens: unified ? m.contextLength : m.contextLength * slots, parallel: slots, kvUnified: unified, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512 });
+  const build = engineBuildOf(b.kind, b.version)?.build ?? null;
+  // A llama-server whose slots are not readable runs its default: 4 unified slots since b6830 (#16736).
+  const dflt = b.kind === 'llamacpp' && m.slots === undefined ? llamaServerDefaultSlots(build) : null;
+  const slots = Math.max(1, m.slots?.length ?? dflt?.parallel ?? 1);
+  const unified = m.kvUnified === true || (m.kvUnified == null && dflt?.kvUnified === true);
+  const kv = llamaCppKvCache(arch, {
+    contextTokens: unified ? m.contextLength : m.contextLength * slots, parallel: slots, kvUnified: unified, cacheTypeK: 'f16', cacheTypeV: 'f16',
+    flashAttention: true, ubatch: 512, engineBuild: build,
+  });
   return {
     ...m,
     kvBytesPerToken: m.kvBytesPerToken ?? (bpt.ok ? bpt.value : null),

@@ -87,7 +87,8 @@ export function mergePatch(cur: AppSettings, patch: SettingsPatch, _defaults?: E
       const url = b.url.replace(/\/+$/, '');
       const old = cur.backends.find((o) => o.url.replace(/\/+$/, '') === url);
       const apiKey = b.apiKey === undefined ? (old?.apiKey ?? null) : b.apiKey;
-      return { ...(b.kind ? { kind: b.kind } : {}), url, apiKey };
+      // The load-log path is not in the settings page; a saved backend keeps the one in the file.
+      return { ...(b.kind ? { kind: b.kind } : {}), url, apiKey, ...(old?.logPath ? { logPath: old.logPath } : {}) };
     });
   }
   return next;

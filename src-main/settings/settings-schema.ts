@@ -33,6 +33,8 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or http
 const backendBase = {
   kind: backendKindSchema.optional(),
   url: httpUrl,
+  /** The server's load log (llama-server `--log-file`, Ollama `server.log`, LM Studio server log); null/absent = the OS default. */
+  logPath: z.string().min(1).max(4096).nullable().optional(),
 };
 
 const monitorSchema = z
@@ -97,6 +99,7 @@ export interface BackendSetting {
   kind?: z.infer<typeof backendKindSchema>;
   url: string;
   apiKey: string | null;
+  logPath?: string | null;
 }
 
 /** The settings the app works with: as persisted, but with API keys decrypted. */

@@ -110,7 +110,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     let needsResave = false;
     let hasPlain = false;
     const backends = stored.map((b): BackendSetting => {
-      const base = b.kind ? { kind: b.kind, url: b.url } : { url: b.url };
+      const base = { ...(b.kind ? { kind: b.kind } : {}), url: b.url, ...(b.logPath ? { logPath: b.logPath } : {}) };
       if (!b.apiKey) return { ...base, apiKey: null };
       if (b.apiKey.scheme === 'plain') {
         if (encryptor.isAvailable()) needsResave = true;
@@ -274,6 +274,8 @@ export function readSettingsReadOnly(path: string): { settings: AppSettings; not
   }
   const parsed = persistedSettingsSchema.safeParse(json);
   if (!parsed.success) return { settings: defaultSettings(), notice: `${path} does not match the settings schema; using defaults.` };
-  const backends = parsed.data.backends.map((b): BackendSetting => ({ ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey?.scheme === 'plain' ? b.apiKey.value : null }));
+  const backends = parsed.data.backends.map((b): BackendSetting => ({
+    ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey?.scheme === 'plain' ? b.apiKey.value : null, ...(b.logPath ? { logPath: b.logPath } : {}),
+  }));
   return { settings: { ...parsed.data, backends }, notice: null };
 }

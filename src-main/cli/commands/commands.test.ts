@@ -39,6 +39,32 @@ describe('estimateCommand', () => {
     expect(Array.isArray(res.notes)).toBe(true);
   });
 
+  it('engineBuild applies that build\'s rules and names them', async () => {
+    const old = streams(JSON.stringify({ ggufMetadata: llama8b, contextLength: 4000, flashAttention: false, engineBuild: 4615 }));
+    expect(await estimateCommand(['--json'], old.io)).toBe(0);
+    const o = JSON.parse(old.out());
+    expect(o.ruleSet).toBe('llama.cpp b4615 rules');
+    expect(o.kv.cellsPerStream).toBe(4000);
+    expect(o.notes.some((n: string) => /before b7108 \(#17046\)/.test(n))).toBe(true);
+    const cur = streams(JSON.stringify({ ggufMetadata: llama8b, contextLength: 4000, flashAttention: false }));
+    expect(await estimateCommand(['--json'], cur.io)).toBe(0);
+    expect(JSON.parse(cur.out())).toMatchObject({ ruleSet: 'current llama.cpp rules', kv: { cellsPerStream: 4096, recurrentBytes: 0 } });
+  });
+
+  it('Qwen3.5 hybrid: recurrent state is part of kv.bytes and reported alone', async () => {
+    const qwen35 = {
+      'general.architecture': 'qwen35moe', 'qwen35moe.block_count': 40, 'qwen35moe.embedding_length': 2048, 'qwen35moe.attention.head_count': 16,
+      'qwen35moe.attention.head_count_kv': 2, 'qwen35moe.attention.key_length': 256, 'qwen35moe.attention.value_length': 256,
+      'qwen35moe.ssm.conv_kernel': 4, 'qwen35moe.ssm.inner_size': 4096, 'qwen35moe.ssm.state_size': 128, 'qwen35moe.ssm.group_count': 16,
+      'qwen35moe.full_attention_interval': 4,
+    };
+    const t = streams(JSON.stringify({ ggufMetadata: qwen35, contextLength: 32768 }));
+    expect(await estimateCommand(['--json'], t.io)).toBe(0);
+    const r = JSON.parse(t.out());
+    expect(r.kv.recurrentBytes).toBe(65863680);
+    expect(r.kv.bytes).toBe(640 * 2 ** 20 + 65863680);
+  });
+
   it('vllm needs the GPU size and reports the pool', async () => {
     const t = streams(JSON.stringify({ ggufMetadata: llama8b, engine: 'vllm', contextLength: 8192, gpuMemoryTotalBytes: 24 * 2 ** 30 }));
     expect(await estimateCommand(['--json'], t.io)).toBe(0);
@@ -54,6 +80,8 @@ describe('estimateCommand', () => {
     { name: 'both model inputs', input: JSON.stringify({ ggufMetadata: llama8b, hfConfig: {}, contextLength: 4096 }), field: /"ggufMetadata"/ },
     { name: 'no model input', input: JSON.stringify({ contextLength: 4096 }), field: /"ggufMetadata"/ },
     { name: 'unknown field', input: JSON.stringify({ ggufMetadata: llama8b, contextLength: 4096, ctx: 1 }), field: /ctx|request/ },
+    { name: 'engineBuild not an integer', input: JSON.stringify({ ggufMetadata: llama8b, contextLength: 4096, engineBuild: 'b4615' }), field: /"engineBuild"/ },
+    { name: 'unsupported architecture', input: JSON.stringify({ ggufMetadata: { ...llama8b, 'general.architecture': 't5', 't5.block_count': 2 }, contextLength: 4096 }), field: /architecture "t5" is not supported: / },
     { name: 'vllm without GPU size', input: JSON.stringify({ ggufMetadata: llama8b, contextLength: 4096, engine: 'vllm' }), field: /"gpuMemoryTotalBytes"/ },
     { name: 'missing head count', input: JSON.stringify({ ggufMetadata: { 'general.architecture': 'llama', 'llama.block_count': 32 }, contextLength: 4096 }), field: /cannot predict: missing llama\.attention\.head_count/ },
     { name: 'quantized V without FA', input: JSON.stringify({ ggufMetadata: llama8b, contextLength: 4096, cacheTypeV: 'q8_0', flashAttention: false }), field: /flash attention/ },

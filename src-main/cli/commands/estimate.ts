@@ -7,6 +7,7 @@ import type { ModelArchitecture } from '../../../shared/estimator/architecture';
 import { KV_CACHE_TYPES } from '../../../shared/estimator/ggml-types';
 import { architectureFromGgufMetadata } from '../../../shared/estimator/gguf-metadata';
 import { architectureFromHfConfig } from '../../../shared/estimator/hf-config';
+import { llamaCppRuleSet } from '../../../shared/estimator/engine-build';
 import { llamaCppKvCache, type LlamaCppKvOptions } from '../../../shared/estimator/kv-cache';
 import { vllmKvCapacity } from '../../../shared/estimator/vllm';
 import { quantNameFromFileType, weightsBytesFromParams } from '../../../shared/estimator/weights';
@@ -37,6 +38,10 @@ export const estimateRequestSchema = z
     blockSize: posInt.optional(),
     gpuMemoryUtilization: z.number().gt(0).lte(1).optional(),
     gpuMemoryTotalBytes: z.number().positive().optional(),
+    /** llama.cpp build number whose allocation rules apply (e.g. 4615); absent = the current release. */
+    engineBuild: posInt.optional(),
+    /** Recurrent-state snapshots per sequence (`n_rs_seq`, speculative decoding); default 0. */
+    recurrentSnapshots: z.number().int().nonnegative().max(1024).optional(),
   })
   .strict()
   .refine((r) => (r.ggufMetadata === undefined) !== (r.hfConfig === undefined), { message: 'give exactly one of ggufMetadata or hfConfig', path: ['ggufMetadata'] })
@@ -52,8 +57,12 @@ export interface EstimateResponse {
     vBytes: number;
     cellsPerStream: number;
     streams: number;
+    /** Recurrent (SSM / gated-delta-net / RWKV) state, f32; part of `bytes`; 0 for pure transformers. */
+    recurrentBytes: number;
     layers: { index: number; kind: 'full' | 'swa' | 'none'; kBytes: number; vBytes: number }[];
   };
+  /** The llama.cpp allocation rules used: "current llama.cpp rules" or "llama.cpp b4615 rules" (vLLM: "vLLM"). */
+  ruleSet: string;
   bytesPerToken: number;
   weightsBytes: number | null;
   notes: string[];
@@ -81,13 +90,14 @@ export function estimate(req: EstimateRequest): { ok: true; value: EstimateRespo
     notes.push(...cap.value.notes, `vLLM pool: ${cap.value.numBlocks} blocks, ${cap.value.kvTokens} tokens${cap.value.maxConcurrency !== null ? `, max concurrency ${cap.value.maxConcurrency.toFixed(2)}x at ${req.contextLength} tokens` : ''}`);
     if (weights === null) notes.push('weights unknown: the pool assumes no weights, so it is an upper bound');
     else notes.push('non-KV memory counted as weights only; vLLM also subtracts activations and non-torch memory');
-    return { ok: true, value: { kv: { bytes: pool, kBytes: pool, vBytes: 0, cellsPerStream: cap.value.kvTokens, streams: 1, layers: perLayer }, bytesPerToken: cap.value.bytesPerToken, weightsBytes: weights, notes } };
+    return { ok: true, value: { kv: { bytes: pool, kBytes: pool, vBytes: 0, cellsPerStream: cap.value.kvTokens, streams: 1, recurrentBytes: 0, layers: perLayer }, ruleSet: 'vLLM', bytesPerToken: cap.value.bytesPerToken, weightsBytes: weights, notes } };
   }
   const opts: LlamaCppKvOptions = {
     contextTokens: req.engine === 'ollama' ? req.contextLength * req.parallel : req.contextLength,
     parallel: req.parallel,
     kvUnified: req.engine === 'ollama' ? false : req.kvUnified,
     cacheTypeK: req.cacheTypeK, cacheTypeV: req.cacheTypeV, flashAttention: req.flashAttention, ubatch: req.ubatch, swaFull: req.swaFull,
+    engineBuild: req.engineBuild ?? null, recurrentSnapshots: req.recurrentSnapshots,
   };
   if (req.engine === 'ollama') notes.push(`Ollama runs llama-server with -c ${opts.contextTokens} (num_ctx × parallel) -np ${req.parallel}, not unified`);
   const kv = llamaCppKvCache(arch, opts);
@@ -96,10 +106,15 @@ export function estimate(req: EstimateRequest): { ok: true; value: EstimateRespo
   return {
     ok: true,
     value: {
-      kv: { bytes: v.bytes, kBytes: v.kBytes, vBytes: v.vBytes, cellsPerStream: v.cellsPerStream, streams: v.streams, layers: v.layers },
+      kv: { bytes: v.bytes, kBytes: v.kBytes, vBytes: v.vBytes, cellsPerStream: v.cellsPerStream, streams: v.streams, recurrentBytes: v.recurrentBytes, layers: v.layers },
+      ruleSet: v.ruleSet,
       bytesPerToken: v.bytesPerToken,
       weightsBytes: weights,
-      notes: [...notes, ...v.notes, ...(v.recurrentBytes > 0 ? [`includes ${v.recurrentBytes} B of recurrent state (f32)`] : [])],
+      notes: [
+        ...notes, ...v.notes,
+        ...(v.recurrentBytes > 0 ? [`includes ${v.recurrentBytes} B of recurrent state (f32)`] : []),
+        ...llamaCppRuleSet(req.engineBuild ?? null).differences,
+      ],
     },
   };
 }

@@ -2,6 +2,7 @@ import { backendKindLabels } from '../../../shared/model/backend-labels';
 import type { BackendReading, GpuReading, LoadedModel } from '../../../shared/model/snapshot';
 import { formatBytes, formatGiB } from '../../../shared/units/bytes';
 import { LlamaCppSlots, VllmDetails } from './BackendDetails';
+import { MeasuredPanel } from './MeasuredPanel';
 import { PredictionPanel } from './PredictionPanel';
 
 /** Ends a message with one full stop (messages may or may not carry their own). */
@@ -74,6 +75,7 @@ export function ModelCard({ backend, model, gpus }: ModelCardProps) {
         </p>
       )}
       {model.kvSource && <p className="muted small">KV figures: {model.kvSource}</p>}
+      {model.measured && <MeasuredPanel model={model} measured={model.measured} prediction={prediction} />}
       {prediction ? (
         <PredictionPanel model={model} prediction={prediction} gpu={gpu} />
       ) : (

@@ -65,7 +65,7 @@ export function PredictionPanel({ model, prediction: p, gpu }: { model: LoadedMo
         currentCacheType={p.currentCacheType}
         caption={`What fits on ${p.gpuId} per KV cache type${maxContext ? ` (model maximum ${shortTokens(maxContext)})` : ''}`}
       />
-      <EstimatesNote estimates={p.estimates} notes={p.notes} architectureSource={p.architectureSource} />
+      <EstimatesNote estimates={p.estimates} notes={p.notes} architectureSource={p.architectureSource} ruleSet={p.ruleSet ?? null} />
     </section>
   );
 }

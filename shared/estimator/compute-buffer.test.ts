@@ -1,0 +1,68 @@
+/**
+ * llama.cpp compute buffers measured with `npm run bench:accuracy` (node-llama-cpp 3.21.1, CPU,
+ * `sched_reserve: CPU compute buffer size`, 0.01 MiB) against {@link llamaCppComputeBuffer}.
+ */
+import { describe, expect, it } from 'vitest';
+import { architectureFromGgufMetadata } from './gguf-metadata';
+import { llamaCppKvCache } from './kv-cache';
+import { llamaCppComputeBuffer } from './overhead';
+
+const MiB = 1048576;
+const tiny = (arch: string, extra: Record<string, unknown> = {}) => ({
+  'general.architecture': arch, [`${arch}.block_count`]: 4, [`${arch}.embedding_length`]: 256, [`${arch}.feed_forward_length`]: 512,
+  [`${arch}.attention.head_count`]: 8, [`${arch}.attention.head_count_kv`]: 2, [`${arch}.vocab_size`]: 264, ...extra,
+});
+const MODELS: Record<string, Record<string, unknown>> = {
+  'llama-gqa4': tiny('llama'),
+  'qwen2-gqa7': tiny('qwen2', { 'qwen2.embedding_length': 224, 'qwen2.feed_forward_length': 448, 'qwen2.attention.head_count': 7, 'qwen2.attention.head_count_kv': 1, 'qwen2.block_count': 3 }),
+  'llama-kv1-hd128': tiny('llama', { 'llama.attention.head_count': 4, 'llama.attention.head_count_kv': 1, 'llama.attention.key_length': 128, 'llama.attention.value_length': 128, 'llama.block_count': 2 }),
+  'gemma3-swa512': tiny('gemma3', { 'gemma3.block_count': 7, 'gemma3.attention.head_count': 4, 'gemma3.attention.key_length': 64, 'gemma3.attention.value_length': 64, 'gemma3.attention.sliding_window': 512 }),
+  'llama-ff5x': tiny('llama', { 'llama.block_count': 2, 'llama.embedding_length': 192, 'llama.feed_forward_length': 960, 'llama.attention.head_count': 6 }),
+  'llama-vocab8k': tiny('llama', { 'llama.block_count': 2, 'llama.attention.head_count': 4, 'llama.vocab_size': 8192 }),
+  'qwen3-hd80': tiny('qwen3', { 'qwen3.block_count': 2, 'qwen3.attention.head_count': 4, 'qwen3.attention.key_length': 80, 'qwen3.attention.value_length': 80 }),
+};
+
+function predict(model: string, ctx: number, ub: number, fa: boolean): number {
+  const a = architectureFromGgufMetadata(MODELS[model]!);
+  if (!a.ok) throw new Error(a.error.message);
+  const kv = llamaCppKvCache(a.value, { contextTokens: ctx, flashAttention: fa, ubatch: ub });
+  if (!kv.ok) throw new Error(kv.error.message);
+  return llamaCppComputeBuffer(a.value, { ubatch: ub, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: fa }).bytes;
+}
+
+describe('llamaCppComputeBuffer vs llama.cpp (CPU)', () => {
+  it.each([
+    { model: 'llama-gqa4', ctx: 1024, ub: 128, fa: true, mib: 1.38 },
+    { model: 'llama-gqa4', ctx: 4096, ub: 1024, fa: true, mib: 17.03 },
+    { model: 'llama-gqa4', ctx: 4096, ub: 512, fa: false, mib: 74.76 },
+    { model: 'llama-gqa4', ctx: 1024, ub: 128, fa: false, mib: 5.19 },
+    { model: 'llama-kv1-hd128', ctx: 1024, ub: 128, fa: false, mib: 3.5 },
+    { model: 'qwen2-gqa7', ctx: 4096, ub: 512, fa: true, mib: 7.95 },
+    { model: 'qwen2-gqa7', ctx: 1024, ub: 1024, fa: false, mib: 36.64 },
+    { model: 'gemma3-swa512', ctx: 4096, ub: 513, fa: true, mib: 9.79 },
+    { model: 'gemma3-swa512', ctx: 4096, ub: 1025, fa: false, mib: 94.12 },
+    { model: 'qwen3-hd80', ctx: 4096, ub: 512, fa: false, mib: 43.38 },
+    { model: 'llama-ff5x', ctx: 1024, ub: 512, fa: true, mib: 8.14 },
+    { model: 'llama-ff5x', ctx: 4096, ub: 1024, fa: false, mib: 116.27 },
+    { model: 'llama-vocab8k', ctx: 4096, ub: 512, fa: true, mib: 20.5 },
+    { model: 'llama-vocab8k', ctx: 4096, ub: 1024, fa: false, mib: 86.02 },
+  ])('$model ctx $ctx ubatch $ub FA $fa: $mib MiB', ({ model, ctx, ub, fa, mib }) => {
+    expect(Math.abs(predict(model, ctx, ub, fa) / MiB - mib)).toBeLessThanOrEqual(0.02);
+  });
+  it('qwen3 with flash attention: over-predicted (the safe side) by at most 0.75 MiB at ubatch 1024', () => {
+    const over = predict('qwen3-hd80', 1024, 1024, true) / MiB - 10.28;
+    expect(over).toBeGreaterThan(0);
+    expect(over).toBeLessThanOrEqual(0.76);
+  });
+  it('vocabulary-dominated graph with a small cache (n_kv = 2 × ubatch): under by 2 MiB of 19.51 (allocator reuse we do not model)', () => {
+    const under = 19.51 - predict('llama-vocab8k', 1024, 512, true) / MiB;
+    expect(under).toBeGreaterThan(1.9);
+    expect(under).toBeLessThan(2.1);
+  });
+  it('the output logits phase dominates for real vocabularies (152k × 512 × 4 B ≈ 297 MiB)', () => {
+    const a = architectureFromGgufMetadata({ ...MODELS['qwen2-gqa7']!, 'qwen2.vocab_size': 152064, 'qwen2.embedding_length': 3584, 'qwen2.feed_forward_length': 18944, 'qwen2.attention.head_count': 28, 'qwen2.attention.head_count_kv': 4 });
+    if (!a.ok) throw new Error(a.error.message);
+    const b = llamaCppComputeBuffer(a.value, { ubatch: 512, cells: 4096, swaCells: null, flashAttention: true }).bytes;
+    expect(b).toBe(512 * 4 * (152064 + 3584 + 7) + 4096 * 512 * 2);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Every architecture name llama.cpp's current release knows (`src/llama-arch.cpp`, LLM_ARCH_NAMES),
+ * with the memory layout its `llama_model::create_memory` builds and the per-architecture hparams
+ * rules that decide which layers cache what (`load_hparams` / `src/models/<arch>.cpp`). Each entry
+ * is either sized exactly by the estimator or refused with the reason.
+ */
+
+/** Interleaved sliding-window layout (llama.cpp `set_swa_pattern(period, dense_first)`). */
+export interface SwaRule {
+  /** Default period: `il % period < period - 1` is SWA (`denseFirst`: `il % period != 0`). */
+  period: number;
+  denseFirst?: boolean;
+  /** Window used when the GGUF has no `attention.sliding_window` key; null: no key → no SWA. */
+  defaultWindow: number | null;
+  /** The window is fixed by the architecture (llama4 chunked attention 8192; smallthinker 4096). */
+  fixedWindow?: number;
+  /** A per-layer `attention.sliding_window_pattern` array is required (gemma4, mimo2, step35). */
+  needsPatternArray?: boolean;
+  /** The fixed window applies only when the GGUF sets `attention.sliding_window` > 0 (smallthinker). */
+  windowKeyRequired?: boolean;
+  /** SWA only for this block count (exaone4: the 32B model, 64 layers). */
+  onlyWithLayerCount?: number;
+}
+
+/** Which layers of a hybrid carry a recurrent state instead of attention. */
+export type HybridRule =
+  /** `head_count_kv(il) == 0` (jamba, granitehybrid, lfm2, lfm2moe, plamo2). */
+  | 'zero-kv'
+  /** `attention.recurrent_layers` array, else every layer but each `full_attention_interval`-th (default 4). */
+  | 'interval'
+  /** recurrent: `head_count_kv == 0 && n_ff == 0`; attention: `head_count_kv > 0` (nemotron_h). */
+  | 'nemotron'
+  /** every layer has both attention and a recurrent state (falcon-h1). */
+  | 'all';
+
+export type ArchLayout =
+  | { kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean; indexerCache?: boolean }
+  | { kind: 'recurrent' }
+  | { kind: 'hybrid'; rule: HybridRule; nextnFiltered?: boolean }
+  | { kind: 'no-cache'; why: string }
+  | { kind: 'unsupported'; why: string };
+
+export interface ArchEntry {
+  name: string;
+  layout: ArchLayout;
+  /** One line: the layout rule, as the test table and `bench:accuracy` print it. */
+  rule: string;
+}
+
+const STD: ArchLayout = { kind: 'standard' };
+const stdRule = 'every layer caches K and V (head_count_kv × key_length / value_length); MLA when *_mla keys are present';
+
+const standard = (names: string[]): ArchEntry[] => names.map((name) => ({ name, layout: STD, rule: stdRule }));
+
+const swa = (name: string, rule: SwaRule, text: string, nextnFiltered = false): ArchEntry => ({ name, layout: { kind: 'standard', swa: rule, nextnFiltered }, rule: text });
+
+const noCache = (names: string[], why: string): ArchEntry[] => names.map((name) => ({ name, layout: { kind: 'no-cache', why }, rule: `no KV cache: ${why}` }));
+
+const unsupported = (name: string, why: string): ArchEntry => ({ name, layout: { kind: 'unsupported', why }, rule: `not supported: ${why}` });
+
+const DRAFT = "a draft model for speculative decoding: it borrows the target model's KV cache (size the target model instead)";
+
+/** The registry, in llama.cpp's LLM_ARCH_NAMES order where it matters little; looked up by name. */
+export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
+  unsupported('clip', 'a vision/audio projector (mmproj) file, not a language model; it has no KV cache of its own'),
+  ...standard([
+    'llama', 'deci', 'falcon', 'grok', 'gpt2', 'gptj', 'gptneox', 'mpt', 'baichuan', 'starcoder', 'refact', 'bloom', 'stablelm',
+    'qwen', 'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'qwen3vl', 'qwen3vlmoe', 'phi2', 'phimoe', 'plamo', 'codeshell',
+    'orion', 'internlm2', 'minicpm', 'minicpm3', 'gemma', 'starcoder2', 'xverse', 'command-r', 'dbrx', 'olmo', 'olmoe', 'openelm',
+    'arctic', 'deepseek', 'deepseek2', 'deepseek2-ocr', 'chatglm', 'glm4', 'glm4moe', 'glm-dsa', 'bitnet', 'jais', 'jais2', 'nemotron',
+    'exaone', 'granite', 'granitemoe', 'chameleon', 'plm', 'bailingmoe', 'bailingmoe2', 'dots1', 'arcee', 'ernie4_5', 'ernie4_5-moe',
+    'hunyuan-moe', 'hunyuan-dense', 'hunyuan_vl', 'smollm3', 'seed_oss', 'grovemoe', 'apertus', 'minimax-m2', 'cogvlm',
+    'pangu-embedded', 'mistral3', 'mistral4', 'paddleocr', 'llama-embed', 'maincoder', 'talkie', 'mellum', 'laguna', 'plamo3', 'exaone-moe',
+  ]),
+  { name: 'phi3', layout: STD, rule: 'every layer caches K and V; llama.cpp disables Phi-3 sliding windows (PR #13676), so no SWA cache' },
+  { name: 'hy_v3', layout: { kind: 'standard', nextnFiltered: true }, rule: 'every layer caches K and V except the nextn_predict_layers MTP blocks (filtered out of the main context)' },
+  swa('llama4', { period: 4, defaultWindow: null, fixedWindow: 8192 }, 'chunked attention: 3 of every 4 layers use an 8192-token chunk cache (when attention.sliding_window is set)'),
+  swa('gemma2', { period: 2, defaultWindow: 4096 }, 'iSWA: even layers slide (window attention.sliding_window, default 4096)'),
+  swa('gemma3', { period: 6, defaultWindow: null }, 'iSWA: 5 of every 6 layers slide (global layers 5, 11, …)'),
+  swa('gemma3n', { period: 5, defaultWindow: null }, 'iSWA: 4 of every 5 layers slide; the last shared_kv_layers layers reuse earlier KV'),
+  swa('gemma4', { period: 0, defaultWindow: null, needsPatternArray: true }, 'iSWA from the per-layer attention.sliding_window_pattern array (key_length_swa on SWA layers); shared_kv_layers reuse KV'),
+  swa('cohere2', { period: 4, defaultWindow: null }, 'iSWA: 3 of every 4 layers slide'),
+  swa('cohere2moe', { period: 4, denseFirst: true, defaultWindow: null }, 'iSWA: every layer but each 4th (dense first) slides, or the sliding_window_pattern array'),
+  swa('gpt-oss', { period: 2, defaultWindow: null }, 'iSWA: even layers slide (window 128)'),
+  swa('olmo2', { period: 4, defaultWindow: null }, 'OLMo 2: every layer full; OLMo 3 (attention.sliding_window set): 3 of every 4 layers slide'),
+  swa('exaone4', { period: 4, defaultWindow: 4096, onlyWithLayerCount: 64 }, 'EXAONE 4.0 32B (64 layers): 3 of every 4 layers slide (window 4096 or attention.sliding_window); 1.2B: every layer full'),
+  swa('smallthinker', { period: 4, denseFirst: true, defaultWindow: null, fixedWindow: 4096, windowKeyRequired: true }, 'with attention.sliding_window: every layer but each 4th (dense first) slides over 4096 tokens'),
+  swa('afmoe', { period: 4, defaultWindow: null }, 'with attention.sliding_window: 3 of every 4 layers slide (or the sliding_window_pattern)'),
+  swa('mimo2', { period: 0, defaultWindow: null, needsPatternArray: true }, 'iSWA from the per-layer attention.sliding_window_pattern array'),
+  swa('step35', { period: 0, defaultWindow: null, needsPatternArray: true }, 'iSWA from the per-layer attention.sliding_window_pattern array; MTP blocks filtered out', true),
+  ...noCache(['bert', 'modern-bert', 'nomic-bert', 'nomic-bert-moe', 'neo-bert', 'jina-bert-v2', 'jina-bert-v3', 'eurobert', 'gemma-embedding'],
+    'an embedding/encoder model (llama.cpp creates no memory for it)'),
+  ...noCache(['dream', 'llada', 'llada-moe', 'rnd1'], 'a diffusion language model (llama.cpp creates no memory for it)'),
+  ...noCache(['wavtokenizer-dec'], 'an audio codec decoder (llama.cpp creates no memory for it)'),
+  ...['mamba', 'mamba2', 'rwkv6', 'rwkv6qwen2', 'rwkv7', 'arwkv7'].map((name): ArchEntry => ({
+    name, layout: { kind: 'recurrent' }, rule: 'recurrent only: one f32 state per sequence (R + S per layer), independent of the context',
+  })),
+  ...['jamba', 'granitehybrid', 'lfm2', 'lfm2moe', 'plamo2'].map((name): ArchEntry => ({
+    name, layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: layers with head_count_kv 0 hold a recurrent state, the rest cache K and V',
+  })),
+  { name: 'kimi-linear', layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: KDA layers (head_count_kv 0) hold a delta-attention state (kda.head_dim), the rest cache MLA K only' },
+  { name: 'qwen3next', layout: { kind: 'hybrid', rule: 'interval' }, rule: 'hybrid: every full_attention_interval-th layer (default 4) caches K and V, the rest hold a gated-delta-net state' },
+  { name: 'qwen35', layout: { kind: 'hybrid', rule: 'interval', nextnFiltered: true }, rule: 'hybrid (Qwen3.5/3.6): attention.recurrent_layers, else every 4th layer caches K and V and the rest hold a gated-delta-net state; MTP blocks filtered out' },
+  { name: 'qwen35moe', layout: { kind: 'hybrid', rule: 'interval', nextnFiltered: true }, rule: 'hybrid (Qwen3.5/3.6 MoE): attention.recurrent_layers, else every 4th layer caches K and V and the rest hold a gated-delta-net state; MTP blocks filtered out' },
+  { name: 'nemotron_h', layout: { kind: 'hybrid', rule: 'nemotron' }, rule: 'hybrid: Mamba-2 layers (head_count_kv 0 and n_ff 0) hold a state, attention layers cache K and V, MLP layers neither' },
+  { name: 'nemotron_h_moe', layout: { kind: 'hybrid', rule: 'nemotron' }, rule: 'hybrid: Mamba-2 layers (head_count_kv 0 and n_ff 0) hold a state, attention layers cache K and V, MLP/MoE layers neither' },
+  { name: 'falcon-h1', layout: { kind: 'hybrid', rule: 'all' }, rule: 'hybrid: every layer caches K and V and also holds a Mamba-2 state' },
+  unsupported('t5', 'an encoder–decoder model: llama.cpp sizes the decoder cache and the encoder output from the input; Headroom has no rule for it'),
+  unsupported('t5encoder', 'an encoder-only T5 (a text encoder for image models); Headroom has no rule for its cache'),
+  { name: 'deepseek32', layout: { kind: 'standard', indexerCache: true }, rule: 'DeepSeek-V3.2 sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache of attention.indexer.key_length per layer' },
+  unsupported('deepseek4', 'DeepSeek-V4 compressed attention (llama_kv_cache_dsv4) mixes several compression ratios; not modelled yet'),
+  unsupported('gemma4-assistant', DRAFT),
+  unsupported('eagle3', DRAFT),
+  unsupported('dflash', DRAFT),
+];
+
+const BY_NAME: ReadonlyMap<string, ArchEntry> = new Map(LLAMA_CPP_ARCHITECTURES.map((e) => [e.name, e]));
+
+/** The registry entry for a `general.architecture` name, or undefined when llama.cpp does not know it. */
+export function llamaCppArchitecture(name: string): ArchEntry | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Architectures refused with a reason (printed by `bench:accuracy`). */
+export function refusedArchitectures(): ArchEntry[] {
+  return LLAMA_CPP_ARCHITECTURES.filter((e) => e.layout.kind === 'unsupported');
+}
