@@ -67,7 +67,7 @@ describe('headless server', () => {
     expect(await (await fetch(`${server.url}/api/snapshot`)).json()).toEqual(snap(1000));
     expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ ok: true, latestSnapshotAtMs: 1000 });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toContain('headroom_gpu_memory_used_bytes{gpu="gpu:0",name="Test GPU",uuid=""} 1024');
+    expect(metrics).toContain('headroom_gpu_memory_used_bytes{gpu="gpu:0",uuid=""} 1024');
     expect(metrics).toContain('# TYPE headroom_model_largest_context_tokens gauge');
   });
 
