@@ -71,7 +71,7 @@ export function createGuard(options: GuardOptions) {
 
   /** A refusal for a request whose `Host` this server does not answer to, else null. */
   const checkHost = (req: IncomingMessage): Refusal | null =>
-    hostAllowed(req) ? null : { status: 403, reason: `Host "${String(req.headers.host ?? '').slice(0, 80)}" is not a name of this server (add it with --public-host)` };
+    hostAllowed(req) ? null : { status: 403, reason: `Host ${String(req.headers.host ?? '(none)').replace(/[^\w.:[\]-]/g, '?').slice(0, 80)} is not a name of this server (add it with --public-host)` };
 
   const csrfValid = (req: IncomingMessage): boolean => {
     const given = req.headers['x-headroom-csrf'];
