@@ -112,3 +112,10 @@ describe('headroom token create', () => {
     expect(c.err()).toBe('headroom token create: --role must be viewer, admin or scrape, got "root".\n');
   });
 });
+
+describe('shipped example', () => {
+  it('deploy/config.example.json is valid', () => {
+    const path = join(__dirname, '../../deploy/config.example.json');
+    expect(readConfigFile(path)).toMatchObject({ ok: true, value: { publicHosts: ['headroom.example.com'], webhookFormat: 'slack' } });
+  });
+});
