@@ -60,6 +60,8 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
   const total = fam('headroom_gpu_memory_total_bytes', 'GPU memory total, bytes');
   const free = fam('headroom_gpu_memory_free_bytes', 'GPU memory free, bytes');
   const usedRatio = fam('headroom_gpu_memory_used_ratio', 'GPU memory in use over total, 0-1');
+  const warnRatio = fam('headroom_gpu_memory_warning_ratio', 'Warning level for GPU memory in use, 0-1 (absent where VRAM alerts are off for the GPU)');
+  const critRatio = fam('headroom_gpu_memory_critical_ratio', 'Critical level for GPU memory in use, 0-1 (absent where VRAM alerts are off for the GPU)');
   const util = fam('headroom_gpu_utilization_ratio', 'GPU utilization, 0-1');
   const shared = fam('headroom_gpu_shared_memory_used_bytes', 'Shared system RAM the GPU uses (Windows; spill when above a floor), bytes');
   const owner = fam('headroom_gpu_owner_bytes', 'GPU memory held per owner kind (LLM servers, other apps, unlisted), bytes');
@@ -82,7 +84,7 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
   const alerts = fam('headroom_alerts_active', 'Active alerts by severity and kind');
   const sourceUp = fam('headroom_source_up', '1 when the source (nvidia-smi, system, ...) reports, else 0');
   const snapshotTime = fam('headroom_snapshot_timestamp_seconds', 'Time of the latest Snapshot, Unix seconds');
-  const families = [info, used, total, free, usedRatio, util, shared, owner, sysTotal, sysUsed, swapUsed, backendUp, modelCtx, modelVram, modelKv, kvUsage, kvCap, running, waiting, preempt, largestCtx, slotsTotal, slotsBusy, slotFill, alerts, sourceUp, snapshotTime];
+  const families = [info, used, total, free, usedRatio, warnRatio, critRatio, util, shared, owner, sysTotal, sysUsed, swapUsed, backendUp, modelCtx, modelVram, modelKv, kvUsage, kvCap, running, waiting, preempt, largestCtx, slotsTotal, slotsBusy, slotFill, alerts, sourceUp, snapshotTime];
   if (extra.snapshotsTotal !== undefined) {
     const n = fam('headroom_snapshots_total', 'Snapshots published since start', 'counter');
     n.samples.push({ labels: {}, value: extra.snapshotsTotal });
@@ -97,6 +99,11 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
     total.samples.push({ labels, value: g.memoryTotalBytes });
     free.samples.push({ labels, value: g.memoryFreeBytes });
     if (g.memoryTotalBytes > 0) usedRatio.samples.push({ labels, value: g.memoryUsedBytes / g.memoryTotalBytes });
+    const tier = s.thresholds?.perGpu?.[g.id] ?? (s.thresholds ? { ...s.thresholds, ignoreVram: false } : null);
+    if (tier && !tier.ignoreVram) {
+      warnRatio.samples.push({ labels, value: tier.warningPct / 100 });
+      critRatio.samples.push({ labels, value: tier.criticalPct / 100 });
+    }
     if (g.utilizationPct !== null) util.samples.push({ labels, value: g.utilizationPct / 100 });
     if (g.sharedUsedBytes != null) shared.samples.push({ labels, value: g.sharedUsedBytes });
     if (g.processes?.length) {
