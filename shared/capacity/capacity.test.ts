@@ -35,7 +35,9 @@ describe('capacity', () => {
     expect(r.models[0]!.usersAt.find((u) => u.contextTokens === 32768)!.users).toBe(0);
     expect(r.models[0]!.moreUsers).toBe(0);
     expect(r.models[0]!.sentence).toBe('qwen: full: 3 requests waiting for KV-cache room.');
-    expect(r.headline).toBe('Room for 0 more users at 32k context.');
+    expect(r.headline).toBe('No room for more users at 32k context: new requests queue now.');
+    const sched = computeCapacity(snap(0, [vllm({ kvCacheCapacityTokens: 100_000, kvCacheUsageRatio: 0.42, requestsRunning: 6, requestsWaiting: 2 })]), []);
+    expect(sched.models[0]!.sentence).toBe("qwen: full: 2 requests waiting although the KV pool is 42 % used (the scheduler's limit, max_num_seqs, not memory).");
   });
 
   it('forecasts when the pool fills from a significant rising trend, never from noise or a flat pool', () => {

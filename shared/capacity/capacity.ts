@@ -152,7 +152,9 @@ export function computeCapacity(latest: Snapshot, recent: readonly Snapshot[], o
           moreUsers === null
             ? `${m.name}: capacity unknown (no KV pool figures).`
             : waiting !== null && waiting > 0
-              ? `${m.name}: full: ${waiting} request${waiting === 1 ? '' : 's'} waiting for KV-cache room.`
+              ? usedRatio !== null && usedRatio < 0.9
+                ? `${m.name}: full: ${waiting} request${waiting === 1 ? '' : 's'} waiting although the KV pool is ${Math.round(usedRatio * 100)} % used (the scheduler's limit, max_num_seqs, not memory).`
+                : `${m.name}: full: ${waiting} request${waiting === 1 ? '' : 's'} waiting for KV-cache room.`
               : `${m.name}: room for ${moreUsers} more user${moreUsers === 1 ? '' : 's'} at ${label} context${active !== null ? ` (${active} active now)` : ''}.`;
       } else if (b.kind === 'llamacpp' && m.slots?.length) {
         const total = m.slots.length;
@@ -223,6 +225,8 @@ export function computeCapacity(latest: Snapshot, recent: readonly Snapshot[], o
       ? models.length
         ? `Capacity unknown: the LLM servers do not report their KV pool.`
         : 'No LLM server with capacity figures is running.'
-      : `Room for ${moreUsers} more user${moreUsers === 1 ? '' : 's'} at ${label} context.`;
+      : moreUsers === 0
+        ? `No room for more users at ${label} context: new requests ${models.some((m) => (m.waiting ?? 0) > 0) ? 'queue now' : 'would queue'}.`
+        : `Room for ${moreUsers} more user${moreUsers === 1 ? '' : 's'} at ${label} context.`;
   return { atMs: latest.atMs, perUserContextTokens: ctx, models, moreUsers, headline, ollamaEviction };
 }

@@ -34,6 +34,8 @@ export interface MonitorFlags {
   webhookFormat: 'json' | 'slack' | 'teams';
   /** Context per user the Capacity headline counts in (tokens). */
   capacityContextTokens: number;
+  /** OLLAMA_NUM_PARALLEL of the monitored Ollama (its API does not say). */
+  ollamaNumParallel: number;
   /** Flags given on the command line (they win over saved settings). */
   explicit: string[];
 }
@@ -64,6 +66,7 @@ export const options = {
   'max-sse-clients': { type: 'string' },
   'log-format': { type: 'string' },
   'capacity-context': { type: 'string' },
+  'ollama-num-parallel': { type: 'string' },
 } as const;
 
 /** `8k`, `32K`, `8192` → tokens. */
@@ -163,6 +166,8 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   const capRaw = values['capacity-context'] as string | undefined;
   const capacityContextTokens = capRaw === undefined ? 8192 : parseTokens(capRaw);
   if (capacityContextTokens === null || capacityContextTokens < 256) return { ok: false, message: `--capacity-context must be a context like 8k or 32768, got "${capRaw}".` };
+  const parallel = intFlag('ollama-num-parallel', values['ollama-num-parallel'] as string | undefined, 1, 1, 256);
+  if (!parallel.ok) return parallel;
   const configPath = values.config as string | undefined;
   if (configPath !== undefined && configPath.trim() === '') return { ok: false, message: '--config needs a file.' };
   const nvidiaSmi = values['nvidia-smi'] as string | undefined;
@@ -192,6 +197,7 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
       logFormat,
       webhookFormat,
       capacityContextTokens,
+      ollamaNumParallel: parallel.value,
       explicit,
     },
   };

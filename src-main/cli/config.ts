@@ -51,6 +51,8 @@ export const configSchema = z.strictObject({
   logFormat: z.enum(['auto', 'json', 'text']).optional(),
   /** Context per user for the Capacity page's headline ("room for N more users at 8k"). */
   capacityContextTokens: z.number().int().min(256).max(10_000_000).optional(),
+  /** OLLAMA_NUM_PARALLEL of the monitored Ollama (its API does not report it). */
+  ollamaNumParallel: z.number().int().min(1).max(256).optional(),
   tokens: z.array(storedTokenSchema).max(256).optional(),
 });
 
@@ -76,6 +78,7 @@ const FLAG_KEYS: Record<string, keyof ServeConfig> = {
   'max-sse-clients': 'maxSseClients',
   'log-format': 'logFormat',
   'capacity-context': 'capacityContextTokens',
+  'ollama-num-parallel': 'ollamaNumParallel',
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -165,6 +168,7 @@ export function applyConfig(f: MonitorFlags, c: ServeConfig): MonitorFlags {
     maxSseClients: pick('max-sse-clients', f.maxSseClients, c.maxSseClients),
     logFormat: pick('log-format', f.logFormat, c.logFormat),
     capacityContextTokens: pick('capacity-context', f.capacityContextTokens, c.capacityContextTokens),
+    ollamaNumParallel: pick('ollama-num-parallel', f.ollamaNumParallel, c.ollamaNumParallel),
     backends: [...f.backends, ...fileBackends],
     explicit,
   };

@@ -27,7 +27,7 @@ const USAGE = `Usage:
                   [--data-dir DIR] [--retention-days 7] [--webhook URL] [--webhook-format json|slack|teams]
                   [--config FILE] [--public-host NAME]... [--cors-origin ORIGIN]...
                   [--max-connections 1024] [--max-sse-clients 256] [--log-format auto|json|text]
-                  [--capacity-context 8k]
+                  [--capacity-context 8k] [--ollama-num-parallel 1]
                   (every flag also as a key of the config file, --config or /etc/headroom/config.json)
   headroom ${TOKEN_USAGE}
   headroom status [--json] (same source flags as serve)
@@ -132,6 +132,7 @@ async function serve(argv: string[]): Promise<number> {
       corsOrigins: f.corsOrigins,
       maxConnections: f.maxConnections ?? undefined,
       maxSseClients: f.maxSseClients ?? undefined,
+      capacity: { perUserContextTokens: f.capacityContextTokens, ollamaNumParallel: f.ollamaNumParallel },
       logger,
     });
   } catch (error) {

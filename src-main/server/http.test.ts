@@ -83,6 +83,21 @@ describe('headless server', () => {
     expect((await post('/api/getHistory', 'x'.repeat(70_000))).status).toBe(413);
   });
 
+  it('GET /api/capacity: the capacity report at the configured or asked context; a bad context is a 400 sentence', async () => {
+    const core = fakeCore(null);
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger, capacity: { perUserContextTokens: 32768 } });
+    expect((await fetch(`${server.url}/api/capacity`)).status).toBe(503);
+    const model = { name: 'qwen', contextLength: 32768, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null, kvCacheCapacityTokens: 400_000, kvCacheUsageRatio: 0.25, requestsRunning: 6, requestsWaiting: 0 };
+    core.publish({ ...snap(1000), backends: [{ id: 'vllm@h:1', kind: 'vllm', url: 'http://h:1', status: 'up', message: null, version: null, models: [model] }] });
+    const r = (await (await fetch(`${server.url}/api/capacity`)).json()) as { ok: true; value: { headline: string } };
+    expect(r.value.headline).toBe('Room for 9 more users at 32k context.');
+    const at8k = (await (await fetch(`${server.url}/api/capacity?context=8k`)).json()) as { ok: true; value: { headline: string } };
+    expect(at8k.value.headline).toBe('Room for 36 more users at 8k context.');
+    const bad = await fetch(`${server.url}/api/capacity?context=lots`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^context must be/) } });
+  });
+
   it('503 before the first Snapshot', async () => {
     server = await startServer(fakeCore(null), { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
     expect((await fetch(`${server.url}/api/snapshot`)).status).toBe(503);

@@ -18,6 +18,7 @@ import { parseParams } from '../../shared/contract/schemas';
 import type { Snapshot } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
+import { computeCapacity, DEFAULT_USER_CONTEXT } from '../../shared/capacity/capacity';
 import { trackConnections } from './connections';
 import { createGuard } from './guard';
 import { createMetrics } from './metrics';
@@ -58,6 +59,8 @@ export interface ServerOptions {
   /** A Snapshot older than this is not "ready" (default 60 s). */
   readyMaxAgeMs?: number;
   extraAdminRoutes?: ExtraAdminRoutes;
+  /** Capacity page defaults: context per user (8k) and Ollama's NUM_PARALLEL (1). */
+  capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number };
 }
 
 export interface RunningServer {
@@ -76,6 +79,9 @@ const MAX_SSE_BACKLOG = 4 * 1024 * 1024;
 export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts']);
 
 export const READY_PATH = '/api/ready';
+export const CAPACITY_PATH = '/api/capacity';
+/** Snapshots kept for the capacity trend: the last 10 minutes, at most one per second. */
+const CAPACITY_WINDOW_MS = 10 * 60_000;
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
@@ -114,7 +120,11 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     logger.warn(`server: refused ${req.method} ${path} from ${req.socket.remoteAddress ?? '?'} (${status}): ${reason}`);
   };
 
+  const recent: Snapshot[] = [];
   const subscription = core.onSnapshot((s) => {
+    const last = recent[recent.length - 1];
+    if (!last || s.atMs - last.atMs >= 1000) recent.push(s);
+    while (recent.length && recent[0]!.atMs < s.atMs - CAPACITY_WINDOW_MS) recent.shift();
     if (sseClients.size === 0) return;
     const frame = `event: snapshotPublished\ndata: ${JSON.stringify(s)}\n\n`;
     for (const res of sseClients) {
@@ -222,6 +232,15 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       const s = core.latest();
       if (s) return send(req, res, 200, s);
       return send(req, res, 503, { ok: false, error: { code: 'unavailable', message: 'No Snapshot yet: the first tick has not finished.' } });
+    }
+    if (req.method === 'GET' && path === CAPACITY_PATH) {
+      const s = core.latest();
+      if (!s) return send(req, res, 503, { ok: false, error: { code: 'unavailable', message: 'No Snapshot yet: the first tick has not finished.' } });
+      const raw = url.searchParams.get('context');
+      const m = raw === null ? null : /^(\d{1,7})(k)?$/i.exec(raw.trim());
+      const ctx = m ? Number(m[1]) * (m[2] ? 1024 : 1) : (options.capacity?.perUserContextTokens ?? DEFAULT_USER_CONTEXT);
+      if ((raw !== null && !m) || ctx < 256 || ctx > 10_000_000) return send(req, res, 400, { ok: false, error: { code: 'bad-request', message: 'context must be a per-user context like 8k or 32768 (256 to 10M tokens).' } });
+      return send(req, res, 200, { ok: true, value: computeCapacity(s, recent, { perUserContextTokens: ctx, ollamaNumParallel: options.capacity?.ollamaNumParallel }) });
     }
     if (req.method === 'GET' && path === SSE_PATH) {
       if (sseClients.size >= maxSse) return refuse(req, res, 503, `too many event-stream clients (${maxSse})`, 'unavailable');
