@@ -102,7 +102,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   let webhook: WebhookSink | null = null;
   const setWebhook = (url: string | null) => {
     if (webhook) store.delete(webhook);
-    webhook = url ? store.add(createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, logger })) : null;
+    webhook = url ? store.add(createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, format: alertSettings.delivery.webhookFormat, logger })) : null;
   };
   setWebhook(alertSettings.delivery.webhookUrl);
   const deliver = (transitions: AlertTransition[]) => {
@@ -207,7 +207,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   );
   monitor.start();
 
-  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger });
+  const testWebhook = async (url: string | null) => {
+    if (!url) return webhook ? webhook.sendTest() : { ok: false, message: 'No webhook URL is set.' };
+    const probe = createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, format: alertSettings.delivery.webhookFormat, logger });
+    try {
+      return await probe.sendTest();
+    } finally {
+      probe.dispose();
+    }
+  };
+  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger, testWebhook });
 
   return {
     handlers,

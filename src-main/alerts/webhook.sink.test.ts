@@ -54,7 +54,7 @@ describe('webhook sink', () => {
   ])('$name: retried with back-off where worth it, logged without the secret, then paused', async ({ reply, want, attempts }) => {
     server = await startFakeServer({ 'POST /hook': reply });
     const { logger, lines } = recordingLogger();
-    let now = 0;
+    const now = 0;
     const waits: number[] = [];
     const sink = createWebhookSink({ url: `${server.url}/hook?token=secret`, timeoutMs: 300, logger, nowMs: () => now, sleep: async (ms) => void waits.push(ms) });
     await sink.deliver(raised);

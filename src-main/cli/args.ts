@@ -31,7 +31,7 @@ export interface MonitorFlags {
   maxConnections: number | null;
   maxSseClients: number | null;
   logFormat: 'auto' | 'json' | 'text';
-  webhookFormat: 'json' | 'slack' | 'teams';
+  webhookFormat: 'auto' | 'json' | 'slack' | 'teams';
   /** Context per user the Capacity headline counts in (tokens). */
   capacityContextTokens: number;
   /** OLLAMA_NUM_PARALLEL of the monitored Ollama (its API does not say). */
@@ -161,8 +161,8 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   if (maxSse && !maxSse.ok) return maxSse;
   const logFormat = (values['log-format'] as string | undefined) ?? 'auto';
   if (logFormat !== 'auto' && logFormat !== 'json' && logFormat !== 'text') return { ok: false, message: `--log-format must be auto, json or text, got "${logFormat}".` };
-  const webhookFormat = (values['webhook-format'] as string | undefined) ?? 'json';
-  if (webhookFormat !== 'json' && webhookFormat !== 'slack' && webhookFormat !== 'teams') return { ok: false, message: `--webhook-format must be json, slack or teams, got "${webhookFormat}".` };
+  const webhookFormat = (values['webhook-format'] as string | undefined) ?? 'auto';
+  if (webhookFormat !== 'auto' && webhookFormat !== 'json' && webhookFormat !== 'slack' && webhookFormat !== 'teams') return { ok: false, message: `--webhook-format must be auto, json, slack or teams, got "${webhookFormat}".` };
   const capRaw = values['capacity-context'] as string | undefined;
   const capacityContextTokens = capRaw === undefined ? 8192 : parseTokens(capRaw);
   if (capacityContextTokens === null || capacityContextTokens < 256) return { ok: false, message: `--capacity-context must be a context like 8k or 32768, got "${capRaw}".` };

@@ -40,7 +40,7 @@ export const configSchema = z.strictObject({
   dataDir: z.string().min(1).optional(),
   retentionDays: z.number().int().min(1).max(3650).optional(),
   webhook: httpUrl.optional(),
-  webhookFormat: z.enum(['json', 'slack', 'teams']).optional(),
+  webhookFormat: z.enum(['auto', 'json', 'slack', 'teams']).optional(),
   /** Names clients use to reach this server (the public name behind Nginx). */
   publicHosts: z.array(hostName).max(32).optional(),
   /** Origins allowed cross-origin (CORS), e.g. a fleet dashboard. None by default. */

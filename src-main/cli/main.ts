@@ -24,7 +24,7 @@ const USAGE = `Usage:
   headroom serve  [--host 127.0.0.1] [--port 7878] [--interval-ms 1000] [--backend [KIND=]URL]...
                   [--api-key URL=TOKEN]... [--no-discover] [--nvidia-smi PATH] [--demo]
                   [--warning-pct 80] [--critical-pct 90] [--token TOKEN]
-                  [--data-dir DIR] [--retention-days 7] [--webhook URL] [--webhook-format json|slack|teams]
+                  [--data-dir DIR] [--retention-days 7] [--webhook URL] [--webhook-format auto|json|slack|teams]
                   [--config FILE] [--public-host NAME]... [--cors-origin ORIGIN]...
                   [--max-connections 1024] [--max-sse-clients 256] [--log-format auto|json|text]
                   [--capacity-context 8k] [--ollama-num-parallel 1]
@@ -116,7 +116,7 @@ async function serve(argv: string[]): Promise<number> {
     dataDir,
     retentionDays: e.retentionDays,
     // A --webhook flag is used for this run; the saved one comes through the settings store.
-    alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
+    alertSettings: { delivery: { ...(f.webhookUrl ? { webhookUrl: f.webhookUrl } : {}), webhookFormat: f.webhookFormat } },
     settingsStore,
     keyStorage: 'plain-text',
   });

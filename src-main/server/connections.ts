@@ -32,6 +32,7 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
   const bodyTimeoutMs = limits.bodyTimeoutMs ?? 15_000;
   // Insertion order = age: the first `waiting` entry is the one waiting longest.
   const sockets = new Map<Socket, Tracked>();
+  let accepted = 0;
   let evicted = 0;
   let refused = 0;
 
@@ -43,6 +44,7 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
   };
 
   server.on('connection', (socket: Socket) => {
+    accepted++;
     if (sockets.size >= max) {
       let victim: Socket | null = null;
       for (const [s, t] of sockets) {
@@ -80,7 +82,7 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
   return {
     /** What the socket is doing now (the server calls this as a request moves on). */
     set,
-    stats: () => ({ open: sockets.size, evicted, refused }),
+    stats: () => ({ open: sockets.size, accepted, evicted, refused }),
     dispose: () => clearInterval(sweep),
   };
 }

@@ -68,7 +68,7 @@ export interface RunningServer {
   port: number;
   /** Ends every event stream (with a last `serverClosing` event) and closes the server. */
   close(): Promise<void>;
-  stats(): { sseClients: number; connections: { open: number; evicted: number; refused: number } };
+  stats(): { sseClients: number; connections: { open: number; accepted: number; evicted: number; refused: number } };
 }
 
 export const MAX_BODY = 64 * 1024;
@@ -76,7 +76,7 @@ export const MAX_BODY = 64 * 1024;
 const MAX_SSE_BACKLOG = 4 * 1024 * 1024;
 
 /** Requests that change state: admin role and same-origin JSON. */
-export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts']);
+export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts', 'testWebhook']);
 
 export const READY_PATH = '/api/ready';
 export const CAPACITY_PATH = '/api/capacity';
@@ -315,7 +315,8 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    // A deep accept queue: a burst of connections must not make the kernel drop a normal one's SYN.
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });
