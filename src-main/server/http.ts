@@ -73,7 +73,7 @@ export interface RunningServer {
 
 export const MAX_BODY = 64 * 1024;
 /** Bytes queued for one SSE client before it is considered gone. */
-const MAX_SSE_BACKLOG = 4 * 1024 * 1024;
+const MAX_SSE_BACKLOG = 1024 * 1024;
 
 /** Requests that change state: admin role and same-origin JSON. */
 export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts', 'testWebhook']);

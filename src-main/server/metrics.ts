@@ -149,10 +149,18 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
 }
 
 export function createMetrics(latest: () => Snapshot | null): MetricsView {
+  // One rendering per Snapshot: scrapes between ticks (several Prometheus servers, retries) cost nothing.
+  let renderedFor: Snapshot | null | undefined;
+  let text = '';
   return {
     contentType: 'text/plain; version=0.0.4; charset=utf-8',
     async render() {
-      return renderFamilies(snapshotFamilies(latest()));
+      const s = latest();
+      if (s !== renderedFor) {
+        text = renderFamilies(snapshotFamilies(s));
+        renderedFor = s;
+      }
+      return text;
     },
   };
 }
