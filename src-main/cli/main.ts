@@ -72,6 +72,13 @@ function rendererDir(): string {
   return candidates.find((d) => existsSync(`${d}/index.html`)) ?? candidates[0]!;
 }
 
+/** `--ollama-num-parallel` / config, else the OLLAMA_NUM_PARALLEL this process sees (as the collectors read it), else 1. */
+function ollamaParallel(f: MonitorFlags): number {
+  if (f.explicit.includes('ollama-num-parallel')) return f.ollamaNumParallel;
+  const env = Number(process.env.OLLAMA_NUM_PARALLEL);
+  return Number.isInteger(env) && env >= 1 && env <= 256 ? env : f.ollamaNumParallel;
+}
+
 /** Flags, then the config file under them; one sentence on failure. */
 export function resolveServeFlags(argv: string[]): { ok: true; flags: MonitorFlags; config: ServeConfig; configPath: string | null } | { ok: false; message: string } {
   const flags = parseMonitorFlags(argv);
@@ -132,7 +139,7 @@ async function serve(argv: string[]): Promise<number> {
       corsOrigins: f.corsOrigins,
       maxConnections: f.maxConnections ?? undefined,
       maxSseClients: f.maxSseClients ?? undefined,
-      capacity: { perUserContextTokens: f.capacityContextTokens, ollamaNumParallel: f.ollamaNumParallel },
+      capacity: { perUserContextTokens: f.capacityContextTokens, ollamaNumParallel: ollamaParallel(f) },
       logger,
     });
   } catch (error) {
