@@ -158,3 +158,78 @@ describe('resolveStaticPath', () => {
     else expect(r === null || (r.startsWith('/srv/app/') && !r.startsWith('/etc'))).toBe(true);
   });
 });
+
+describe('event-stream load (short)', () => {
+  it('50 clients each get every Snapshot in order', async () => {
+    const core = fakeCore(snap(0));
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
+    const n = 50;
+    const got: number[][] = Array.from({ length: n }, () => []);
+    const reqs: http.ClientRequest[] = [];
+    await Promise.all(
+      got.map(
+        (list, i) =>
+          new Promise<void>((ready) => {
+            const req = http.get(`${server!.url}/api/events`, { agent: false }, (res) => {
+              let buf = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => {
+                buf += c;
+                for (const m of buf.matchAll(/event: snapshotPublished\ndata: \{"atMs":(\d+)/g)) list.push(Number(m[1]));
+                buf = buf.slice(buf.lastIndexOf('\n\n') + 2);
+              });
+              ready();
+            });
+            reqs[i] = req;
+          }),
+      ),
+    );
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (server!.stats().sseClients === n && got.every((l) => l.length === 1)) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    for (let t = 1; t <= 20; t++) core.publish(snap(t));
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (got.every((l) => l.length === 21)) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    const want = Array.from({ length: 21 }, (_, i) => i);
+    for (const l of got) expect(l).toEqual(want);
+    reqs.forEach((r) => r.destroy());
+  });
+
+  it('a client that stops reading is dropped, not buffered without bound', async () => {
+    const warnings: string[] = [];
+    const core = fakeCore(snap(0));
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: { info() {}, warn: (m) => warnings.push(m), error() {} } });
+    const sock = (await import('node:net')).connect(server.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    sock.pause(); // never reads
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (server!.stats().sseClients === 1) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    // ~100 KB Snapshots: the kernel buffers fill, then the server's backlog passes 1 MB.
+    const big = { ...snap(1), gpus: Array.from({ length: 400 }, (_, i) => ({ ...snap(1).gpus[0]!, id: `gpu:${i}`, name: 'x'.repeat(200) })) };
+    for (let i = 0; i < 200 && server.stats().sseClients > 0; i++) {
+      core.publish({ ...big, atMs: i + 1 });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.stats().sseClients).toBe(0);
+    expect(warnings).toContain('server: dropping an event-stream client that stopped reading');
+    sock.destroy();
+  });
+});
