@@ -10,8 +10,8 @@ import { useLiveSnapshot } from './hooks/useSnapshot';
 export type PageId = 'dashboard' | 'capacity' | 'planner' | 'alerts' | 'settings';
 const PAGES: { id: PageId; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
-  { id: 'capacity', label: 'Capacity' },
   { id: 'planner', label: 'Planner' },
+  { id: 'capacity', label: 'Capacity' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'settings', label: 'Settings' },
 ];

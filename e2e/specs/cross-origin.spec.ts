@@ -67,19 +67,19 @@ window.attack = async () => {
   attacker = await startFakeServer({ 'GET /': { body: html, contentType: 'text/html; charset=utf-8' } });
   await page.goto(`http://attacker.test:${attacker.port}/`);
 
-  // fetch: the no-cors one reaches the server and is refused (415; its answer is then blocked
+  // fetch: the no-cors one reaches the server and is refused (403; its answer is then blocked
   // by Cross-Origin-Resource-Policy); the JSON one dies at the preflight; the read is blocked.
   const results = await page.evaluate(() => (window as unknown as { attack: () => Promise<Record<string, string>> }).attack());
   expect(results).toMatchObject({ json: 'blocked', read: 'blocked' });
-  await expect.poll(() => headroom!.output()).toMatch(/refused POST \/api\/snoozeAlerts .*\(415\)/);
+  await expect.poll(() => headroom!.output()).toMatch(/refused POST \/api\/snoozeAlerts .*\(403\): state changes must be sent as application\/json/);
 
   // The classic form POST: the browser navigates to the server's answer, a refusal.
   const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/updateSettings')), page.click('#go')]);
-  expect(response.status()).toBe(415);
+  expect(response.status()).toBe(403);
 
   expect(await webhookUrl(headroom)).toBeNull();
-  await expect.poll(() => headroom!.output()).toMatch(/refused POST \/api\/updateSettings .*\(415\)/);
-  expect(headroom.output()).toMatch(/refused OPTIONS \/api\/updateSettings .*\(403\)/);
+  await expect.poll(() => headroom!.output()).toMatch(/refused POST \/api\/updateSettings .*\(403\): state changes must be sent as application\/json/);
+  expect(headroom.output()).toMatch(/refused OPTIONS \/api\/updateSettings .*\(403\): cross-origin requests are not enabled/);
   expect(headroom.output()).not.toMatch(/alerts snoozed|settings applied/i);
 });
 

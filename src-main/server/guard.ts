@@ -28,7 +28,7 @@ export interface GuardOptions {
   csrfToken: string;
 }
 
-export type Refusal = { status: 403 | 415; reason: string };
+export type Refusal = { status: 403; reason: string };
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
@@ -95,7 +95,7 @@ export function createGuard(options: GuardOptions) {
   /** A refusal for a state-changing request (POST) that is not same-origin JSON, else null. */
   const checkStateChange = (req: IncomingMessage): Refusal | null => {
     const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return { status: 415, reason: `state changes must be sent as application/json (got "${type.slice(0, 60) || 'no content type'}")` };
+    if (type !== 'application/json') return { status: 403, reason: `state changes must be sent as application/json (got "${type.slice(0, 60) || 'no content type'}")` };
     if (csrfValid(req)) return null;
     if (req.headers['sec-fetch-site'] === 'cross-site') return { status: 403, reason: 'cross-site request (Sec-Fetch-Site: cross-site)' };
     const origin = req.headers.origin;

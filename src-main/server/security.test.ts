@@ -100,8 +100,8 @@ describe('state changes: same-origin JSON only', () => {
     const path = '/api/snoozeAlerts';
     const body = '{"durationMs":60000}';
     const form = await request(server.url, { method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' }, body: 'durationMs=60000' });
-    expect(form.status).toBe(415);
-    expect((await request(server.url, { method: 'POST', path, headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body })).status).toBe(415);
+    expect(form.status).toBe(403);
+    expect((await request(server.url, { method: 'POST', path, headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body })).status).toBe(403);
     expect((await request(server.url, { method: 'POST', path, headers: { ...json, origin: 'http://evil.example' }, body })).status).toBe(403);
     expect((await request(server.url, { method: 'POST', path, headers: { ...json, origin: 'null' }, body })).status).toBe(403);
     expect((await request(server.url, { method: 'POST', path, headers: { ...json, 'sec-fetch-site': 'cross-site' }, body })).status).toBe(403);
