@@ -156,6 +156,9 @@ test('Prometheus scrapes Headroom: every recording rule and Grafana query has th
   expect(value(await query(p, 'headroom:backends_down:count'))).toEqual([1]);
   await expect.poll(async () => value(await query(p, 'headroom:model_preemptions:rate5m'))[0] ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
   expect(value(await query(p, 'headroom_model_kv_cache_capacity_tokens'))).toEqual([model.kvCacheCapacityTokens]);
+  const capacity = ((await (await fetch(`${headroom.url}/api/capacity`)).json()) as { value: { moreUsers: number; models: { usersAt: { contextTokens: number; users: number }[] }[] } }).value;
+  expect(value(await query(p, 'headroom:capacity_room_users:sum'))).toEqual([capacity.moreUsers]);
+  expect(value(await query(p, 'headroom_capacity_users{context_tokens="8192"}'))).toEqual([capacity.models[0]!.usersAt.find((u) => u.contextTokens === 8192)!.users]);
 
   // Every Grafana panel query returns data.
   const dash = JSON.parse(readFileSync(join(repoRoot, 'deploy/grafana/headroom.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };

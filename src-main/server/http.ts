@@ -94,7 +94,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
   }
   const csrfToken = randomBytes(24).toString('base64url');
   const guard = createGuard({ bindHost: options.host, publicHosts: options.publicHosts, corsOrigins: options.corsOrigins, csrfToken });
-  const metrics = createMetrics(() => core.latest());
+  const metrics = createMetrics(() => core.latest(), options.capacity);
   const sseClients = new Set<ServerResponse>();
   const maxSse = options.maxSseClients ?? 256;
   const heartbeatMs = options.heartbeatMs ?? 15_000;

@@ -6,6 +6,7 @@
  * series per metric so a hostile backend cannot make the scrape unbounded. No process
  * "default metrics": they would wake the process on their own timers.
  */
+import { computeCapacity } from '../../shared/capacity/capacity';
 import type { Snapshot } from '../../shared/model/snapshot';
 
 export interface MetricsView {
@@ -53,7 +54,7 @@ export function renderFamilies(families: readonly Family[]): string {
   return `${out.join('\n')}\n`;
 }
 
-export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: number } = {}): Family[] {
+export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: number; capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number } } = {}): Family[] {
   const fam = (name: string, help: string, type: Family['type'] = 'gauge'): Family => ({ name, help, type, samples: [] });
   const info = fam('headroom_gpu_info', 'GPU identity (value 1): name and vendor as labels');
   const used = fam('headroom_gpu_memory_used_bytes', 'GPU memory in use, bytes');
@@ -84,7 +85,9 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
   const alerts = fam('headroom_alerts_active', 'Active alerts by severity and kind');
   const sourceUp = fam('headroom_source_up', '1 when the source (nvidia-smi, system, ...) reports, else 0');
   const snapshotTime = fam('headroom_snapshot_timestamp_seconds', 'Time of the latest Snapshot, Unix seconds');
-  const families = [info, used, total, free, usedRatio, warnRatio, critRatio, util, shared, owner, sysTotal, sysUsed, swapUsed, backendUp, modelCtx, modelVram, modelKv, kvUsage, kvCap, running, waiting, preempt, largestCtx, slotsTotal, slotsBusy, slotFill, alerts, sourceUp, snapshotTime];
+  const capUsers = fam('headroom_capacity_users', 'Concurrent users whose whole context fits, at 4k/8k/32k tokens per user (context_tokens label)');
+  const capRoom = fam('headroom_capacity_room_users', 'More users that fit now before requests queue, at the configured context per user');
+  const families = [info, used, total, free, usedRatio, warnRatio, critRatio, util, shared, owner, sysTotal, sysUsed, swapUsed, backendUp, modelCtx, modelVram, modelKv, kvUsage, kvCap, running, waiting, preempt, largestCtx, slotsTotal, slotsBusy, slotFill, alerts, sourceUp, snapshotTime, capUsers, capRoom];
   if (extra.snapshotsTotal !== undefined) {
     const n = fam('headroom_snapshots_total', 'Snapshots published since start', 'counter');
     n.samples.push({ labels: {}, value: extra.snapshotsTotal });
@@ -144,11 +147,17 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
     const [severity, kind] = key.split('\u0000') as [string, string];
     alerts.samples.push({ labels: { severity, kind }, value: n });
   }
+  const cap = computeCapacity(s, [], extra.capacity);
+  for (const m of cap.models) {
+    const labels = { backend: m.backendId, model: m.model };
+    for (const u of m.usersAt) if (u.users !== null && [4096, 8192, 32768].includes(u.contextTokens)) capUsers.samples.push({ labels: { ...labels, context_tokens: String(u.contextTokens) }, value: u.users });
+    if (m.moreUsers !== null) capRoom.samples.push({ labels, value: m.moreUsers });
+  }
   for (const src of s.sources) sourceUp.samples.push({ labels: { source: src.id }, value: src.status === 'ok' ? 1 : 0 });
   return families;
 }
 
-export function createMetrics(latest: () => Snapshot | null): MetricsView {
+export function createMetrics(latest: () => Snapshot | null, capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number }): MetricsView {
   // One rendering per Snapshot: scrapes between ticks (several Prometheus servers, retries) cost nothing.
   let renderedFor: Snapshot | null | undefined;
   let text = '';
@@ -157,7 +166,7 @@ export function createMetrics(latest: () => Snapshot | null): MetricsView {
     async render() {
       const s = latest();
       if (s !== renderedFor) {
-        text = renderFamilies(snapshotFamilies(s));
+        text = renderFamilies(snapshotFamilies(s, { capacity }));
         renderedFor = s;
       }
       return text;

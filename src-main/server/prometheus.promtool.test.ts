@@ -43,6 +43,9 @@ const run = (args: string[], input?: string) => spawnSync(promtool!, args, { inp
 describe.skipIf(!promtool)('promtool (skipped only where Debian\'s prometheus package is not installed)', () => {
   it('check metrics: /metrics follows the naming conventions', async () => {
     const text = await createMetrics(() => richSnapshot).render();
+    // Capacity as series: 400,000 tokens / 8k = 48 users; 1 request waiting → no room now.
+    expect(text).toContain('headroom_capacity_users{backend="vllm@127.0.0.1:8000",model="Qwen/Qwen2.5-7B",context_tokens="8192"} 48');
+    expect(text).toContain('headroom_capacity_room_users{backend="vllm@127.0.0.1:8000",model="Qwen/Qwen2.5-7B"} 0');
     const r = run(['check', 'metrics'], text);
     expect(`${r.stdout}${r.stderr}`).toBe('');
     expect(r.status).toBe(0);
