@@ -31,9 +31,6 @@ export interface ServerCore {
   latest(): Snapshot | null;
 }
 
-/** Extra routes the CLI adds (e.g. the webhook test). Each is admin-only and takes JSON. */
-export type ExtraAdminRoutes = Record<string, (body: unknown) => Promise<{ status: number; body: unknown }>>;
-
 export interface ServerOptions {
   host: string;
   port: number;
@@ -58,7 +55,6 @@ export interface ServerOptions {
   heartbeatMs?: number;
   /** A Snapshot older than this is not "ready" (default 60 s). */
   readyMaxAgeMs?: number;
-  extraAdminRoutes?: ExtraAdminRoutes;
   /** Capacity page defaults: context per user (8k) and Ollama's NUM_PARALLEL (1). */
   capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number };
 }
@@ -203,7 +199,6 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     }
 
     const apiName = path.startsWith('/api/') ? (requestNames.find((n) => httpRequestPath(n) === path) as RequestName | undefined) : undefined;
-    const extra = path.startsWith('/api/') ? options.extraAdminRoutes?.[path] : undefined;
     const isStateChange = req.method === 'POST';
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return refuse(req, res, 405, `method ${String(req.method).slice(0, 10)} is not served`);
     if (isStateChange) {
@@ -211,7 +206,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       if (r) return refuse(req, res, r.status, r.reason, 'forbidden');
     }
 
-    const needed: 'metrics' | 'read' | 'admin' = path === '/metrics' ? 'metrics' : extra || (apiName && ADMIN_REQUESTS.has(apiName)) ? 'admin' : 'read';
+    const needed: 'metrics' | 'read' | 'admin' = path === '/metrics' ? 'metrics' : apiName && ADMIN_REQUESTS.has(apiName) ? 'admin' : 'read';
     let role: Role = 'admin';
     if (tokens.required) {
       const given = presentedToken(req, url);
@@ -260,7 +255,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       return;
     }
     if (path.startsWith('/api/')) {
-      if (!apiName && !extra) return send(req, res, 404, { ok: false, error: { code: 'bad-request', message: `Unknown API path ${path.slice(0, 120)}.` } });
+      if (!apiName) return send(req, res, 404, { ok: false, error: { code: 'bad-request', message: `Unknown API path ${path.slice(0, 120)}.` } });
       if (req.method !== 'POST') return send(req, res, 405, { ok: false, error: { code: 'bad-request', message: `${path} takes POST with a JSON body.` } });
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > MAX_BODY) return refuse(req, res, 413, `request body over ${MAX_BODY} bytes`);
@@ -276,13 +271,9 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
           return send(req, res, 400, { ok: false, error: { code: 'bad-request', message: 'Request body is not valid JSON.' } });
         }
       }
-      if (extra) {
-        const r = await extra(input);
-        return send(req, res, r.status, r.body);
-      }
-      const params = parseParams(apiName!, input);
+      const params = parseParams(apiName, input);
       if (!params.ok) return send(req, res, 400, params);
-      const handler = core.handlers[apiName!] as (p: unknown) => Promise<unknown>;
+      const handler = core.handlers[apiName] as (p: unknown) => Promise<unknown>;
       return send(req, res, 200, await handler(params.value));
     }
     if (req.method === 'GET' || req.method === 'HEAD') {

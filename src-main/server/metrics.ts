@@ -54,7 +54,7 @@ export function renderFamilies(families: readonly Family[]): string {
   return `${out.join('\n')}\n`;
 }
 
-export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: number; capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number } } = {}): Family[] {
+export function snapshotFamilies(s: Snapshot | null, extra: { capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number } } = {}): Family[] {
   const fam = (name: string, help: string, type: Family['type'] = 'gauge'): Family => ({ name, help, type, samples: [] });
   const info = fam('headroom_gpu_info', 'GPU identity (value 1): name and vendor as labels');
   const used = fam('headroom_gpu_memory_used_bytes', 'GPU memory in use, bytes');
@@ -88,11 +88,6 @@ export function snapshotFamilies(s: Snapshot | null, extra: { snapshotsTotal?: n
   const capUsers = fam('headroom_capacity_users', 'Concurrent users whose whole context fits, at 4k/8k/32k tokens per user (context_tokens label)');
   const capRoom = fam('headroom_capacity_room_users', 'More users that fit now before requests queue, at the configured context per user');
   const families = [info, used, total, free, usedRatio, warnRatio, critRatio, util, shared, owner, sysTotal, sysUsed, swapUsed, backendUp, modelCtx, modelVram, modelKv, kvUsage, kvCap, running, waiting, preempt, largestCtx, slotsTotal, slotsBusy, slotFill, alerts, sourceUp, snapshotTime, capUsers, capRoom];
-  if (extra.snapshotsTotal !== undefined) {
-    const n = fam('headroom_snapshots_total', 'Snapshots published since start', 'counter');
-    n.samples.push({ labels: {}, value: extra.snapshotsTotal });
-    families.push(n);
-  }
   if (!s) return families;
   snapshotTime.samples.push({ labels: {}, value: s.atMs / 1000 });
   for (const g of s.gpus) {
