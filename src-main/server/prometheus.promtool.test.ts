@@ -60,6 +60,15 @@ describe.skipIf(!promtool)('promtool (skipped only where Debian\'s prometheus pa
   });
 });
 
+const amtool = ['/usr/bin/amtool', '/usr/local/bin/amtool'].find((p) => existsSync(p)) ?? null;
+describe.skipIf(!amtool)('amtool (skipped only where Debian\'s prometheus-alertmanager package is not installed)', () => {
+  it('the example Alertmanager routing is valid', () => {
+    const r = spawnSync(amtool!, ['check-config', 'deploy/prometheus/alertmanager.example.yml'], { encoding: 'utf8', cwd: repo, timeout: 20_000 });
+    expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('Grafana dashboard', () => {
   it('queries only recorded rules and metrics Headroom exports', async () => {
     const dash = JSON.parse(readFileSync(join(repo, 'deploy/grafana/headroom.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
