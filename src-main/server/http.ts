@@ -71,8 +71,11 @@ export const MAX_BODY = 64 * 1024;
 /** Bytes queued for one SSE client before it is considered gone. */
 const MAX_SSE_BACKLOG = 1024 * 1024;
 
-/** Requests that change state: admin role and same-origin JSON. */
-export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts', 'testWebhook']);
+/**
+ * Requests that need the admin role: every state change, and `getSettings` (the webhook URL
+ * in it is often a secret, e.g. Slack's). Every POST also needs same-origin JSON.
+ */
+export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['getSettings', 'updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts', 'testWebhook']);
 
 export const READY_PATH = '/api/ready';
 export const CAPACITY_PATH = '/api/capacity';
@@ -195,7 +198,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       if (!s) return send(req, res, 503, { ok: false, ready: false, reason: 'No Snapshot yet: the sources have not reported.' });
       const ageMs = Date.now() - s.atMs;
       if (ageMs > maxAge) return send(req, res, 503, { ok: false, ready: false, reason: `The latest Snapshot is ${Math.round(ageMs / 1000)} s old.` });
-      return send(req, res, 200, { ok: true, ready: true, latestSnapshotAtMs: s.atMs, sources: s.sources.map((x) => ({ id: x.id, status: x.status })) });
+      return send(req, res, 200, { ok: true, ready: true, latestSnapshotAtMs: s.atMs, sourcesOk: s.sources.filter((x) => x.status === 'ok').length, sources: s.sources.length });
     }
 
     const apiName = path.startsWith('/api/') ? (requestNames.find((n) => httpRequestPath(n) === path) as RequestName | undefined) : undefined;

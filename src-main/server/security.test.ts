@@ -154,6 +154,8 @@ describe('roles', () => {
     expect(calls).toEqual([]);
     expect((await snooze(bearer(admin.token))).status).toBe(200);
     expect(calls).toEqual(['snoozeAlerts']);
+    // Settings hold the webhook URL (often a secret): admin only.
+    expect((await request(server.url, { method: 'POST', path: '/api/getSettings', headers: { ...json, ...bearer(viewer.token) }, body: '' })).status).toBe(403);
     // A read-only request is fine for a viewer.
     expect((await request(server.url, { method: 'POST', path: '/api/getAlertLog', headers: { ...json, ...bearer(viewer.token) }, body: '{}' })).status).toBe(200);
     // The token is never taken from the query string for a state change.

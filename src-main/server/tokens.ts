@@ -4,7 +4,8 @@
  * (the token has 256 bits of entropy, so a slow hash adds nothing); a presented token is hashed
  * and compared with every stored hash in constant time.
  *
- * - viewer: the dashboard, `GET /api/*`, the event stream, `/metrics`, and the read-only requests.
+ * - viewer: the dashboard, `GET /api/*`, the event stream, `/metrics`, and the read-only requests
+ *   (not `getSettings`: its webhook URL is often a secret).
  * - admin: everything a viewer may, plus every state change (settings, one-click fixes, probes,
  *   snooze, test webhook).
  * - scrape: `/metrics` only.
