@@ -20,6 +20,7 @@ const modules: ReadonlyArray<readonly [path: string, exportName: string]> = [
   ['bench/serve-rss.ts', 'benchServeRss'],
   ['bench/hostile-soak.ts', 'benchHostileSoak'],
   ['bench/history.ts', 'benchHistory'],
+  ['bench/server-load.ts', 'benchServerLoad'],
 ];
 
 async function runModule(path: string, exportName: string): Promise<string | null> {

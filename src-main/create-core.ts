@@ -114,7 +114,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   let webhook: WebhookSink | null = null;
   const setWebhook = (url: string | null) => {
     if (webhook) store.delete(webhook);
-    webhook = url ? store.add(createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, logger })) : null;
+    webhook = url ? store.add(createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, format: alertSettings.delivery.webhookFormat, logger })) : null;
   };
   setWebhook(alertSettings.delivery.webhookUrl);
   const deliver = (transitions: AlertTransition[]) => {
@@ -258,7 +258,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     });
     probes = p;
   }
-  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger, probes });
+    const testWebhook = async (url: string | null) => {
+    if (!url) return webhook ? webhook.sendTest() : { ok: false, message: 'No webhook URL is set.' };
+    const probe = createWebhookSink({ url, timeoutMs: alertSettings.delivery.webhookTimeoutMs, format: alertSettings.delivery.webhookFormat, logger });
+    try {
+      return await probe.sendTest();
+    } finally {
+      probe.dispose();
+    }
+  };
+  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger, testWebhook, probes });
 
   return {
     handlers,

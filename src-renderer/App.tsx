@@ -1,4 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { Snapshot } from '../shared/model/snapshot';
+import { CapacityPage } from './features/capacity/CapacityPage';
 import { AlertsPage } from './features/alerts/AlertsPage';
 import { DashboardPage } from './features/dashboard/DashboardPage';
 import { PlannerPage } from './features/planner/PlannerPage';
@@ -6,10 +8,11 @@ import { ProbePage } from './features/probe/ProbePage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { useLiveSnapshot } from './hooks/useSnapshot';
 
-export type PageId = 'dashboard' | 'planner' | 'probe' | 'alerts' | 'settings';
+export type PageId = 'dashboard' | 'capacity' | 'planner' | 'probe' | 'alerts' | 'settings';
 const PAGES: { id: PageId; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'planner', label: 'Planner' },
+  { id: 'capacity', label: 'Capacity' },
   { id: 'probe', label: 'Probe' },
   { id: 'alerts', label: 'Alerts' },
   { id: 'settings', label: 'Settings' },
@@ -32,8 +35,25 @@ function usePage(): [PageId, (p: PageId) => void] {
   return [page, (p) => (location.hash = `#/${p}`)];
 }
 
+/** The last 10 minutes of Snapshots (at most one a second), for the capacity trend. */
+function useRecentSnapshots(snapshot: Snapshot | null): readonly Snapshot[] {
+  const ring = useRef<Snapshot[]>([]);
+  const [view, setView] = useState<readonly Snapshot[]>([]);
+  useEffect(() => {
+    if (!snapshot) return;
+    const r = ring.current;
+    const last = r[r.length - 1];
+    if (last && snapshot.atMs - last.atMs < 1000) return;
+    r.push(snapshot);
+    while (r.length && r[0]!.atMs < snapshot.atMs - 600_000) r.shift();
+    setView([...r]);
+  }, [snapshot]);
+  return view;
+}
+
 export function App() {
   const { snapshot, history, connected, error, version } = useLiveSnapshot();
+  const recent = useRecentSnapshots(snapshot);
   const [page, go] = usePage();
   const compact = new URLSearchParams(location.search).get('view') === 'compact';
   const ready = snapshot !== null;
@@ -66,6 +86,7 @@ export function App() {
       ) : (
         <main>
           {page === 'dashboard' && <DashboardPage snapshot={snapshot} history={history} version={version} compact={compact} />}
+          {page === 'capacity' && <CapacityPage snapshot={snapshot} recent={recent} />}
           {page === 'planner' && <PlannerPage snapshot={snapshot} />}
           {page === 'probe' && <ProbePage snapshot={snapshot} />}
           {page === 'alerts' && <AlertsPage snapshot={snapshot} />}

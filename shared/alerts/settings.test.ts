@@ -5,7 +5,7 @@ describe('alert settings', () => {
   it('defaults: warning 80%, critical 90%, quiet first minute, webhook off', () => {
     const s = defaultAlertSettings();
     expect(s.vram).toMatchObject({ warningPct: 80, criticalPct: 90, forSamples: 3 });
-    expect(s.delivery).toEqual({ desktop: true, quietStartMs: 60_000, webhookUrl: null, webhookTimeoutMs: 5000 });
+    expect(s.delivery).toEqual({ desktop: true, quietStartMs: 60_000, webhookUrl: null, webhookTimeoutMs: 5000, webhookFormat: 'auto' });
     expect(s.forecast.horizonMs).toBe(900_000);
   });
 

@@ -143,6 +143,8 @@ export const alertSettingsSchema = z
           .nullable()
           .default(null),
         webhookTimeoutMs: durationMs.min(100).max(60_000).default(5_000),
+        /** Body format: plain JSON, Slack, Microsoft Teams; `auto` picks by the URL's host. */
+        webhookFormat: z.enum(['auto', 'json', 'slack', 'teams']).default('auto'),
       })
       .prefault({}),
   })

@@ -59,6 +59,8 @@ export interface Requests {
   snoozeAlerts: { params: { durationMs: number | null }; result: { message: string } };
   /** Recent alert transitions (raised/cleared), newest first. */
   getAlertLog: { params: { limit?: number }; result: AlertTransition[] };
+  /** Sends one test message to the webhook (the given URL, else the saved one); `message` says what the receiver answered. */
+  testWebhook: { params: { url?: string | null }; result: { message: string } };
   /** The planner: what fits for a model (from the built-in catalog) on a GPU. */
   planModel: { params: PlanRequest; result: PlanResponse };
   /**
@@ -132,6 +134,7 @@ export const requestNames = [
   'unloadModel',
   'snoozeAlerts',
   'getAlertLog',
+  'testWebhook',
   'planModel',
   'startProbe',
   'cancelProbe',

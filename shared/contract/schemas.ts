@@ -23,6 +23,10 @@ export const requestSchemas = {
     .strict(),
   unloadModel: z.object({ backendId: z.string().min(1).max(300), model: z.string().min(1).max(300) }).strict(),
   snoozeAlerts: z.object({ durationMs: z.number().int().min(0).max(7 * 86_400_000).nullable() }).strict(),
+  testWebhook: z
+    .object({ url: z.string().max(2048).regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL').nullable().optional() })
+    .strict()
+    .or(z.undefined().transform(() => ({}))),
   getAlertLog: z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict().or(z.undefined().transform(() => ({}))),
   planModel: z
     .object({

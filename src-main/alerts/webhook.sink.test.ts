@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer } from '../../e2e/fakes/fake-http';
 import type { AlertTransition } from '../../shared/alerts/rules';
 import type { Logger } from '../util/logger';
-import { createWebhookSink } from './webhook.sink';
+import { createWebhookSink, detectFormat, formatBody } from './webhook.sink';
 
 const raised: AlertTransition = {
   type: 'raised',
@@ -40,56 +40,117 @@ describe('webhook sink', () => {
       value: 91.2,
       alert: raised.alert,
     });
-    expect(sink.stats()).toEqual({ sent: 1, failed: 0, dropped: 0 });
+    expect(sink.stats()).toEqual({ sent: 1, failed: 0, retried: 0, dropped: 0 });
     expect(lines).toEqual([]);
     sink.dispose();
   });
 
+  const noWait = async () => {};
+
   it.each([
-    { name: 'HTTP 500', reply: { status: 500, body: 'boom' }, want: 'answered HTTP 500' },
-    { name: 'timeout', reply: { hang: true }, want: 'no answer within 300 ms' },
-  ])('$name: one attempt, logged without the secret, then back-off drops instead of retrying', async ({ reply, want }) => {
+    { name: 'HTTP 500', reply: { status: 500, body: 'boom' }, want: 'answered HTTP 500 (after 4 attempts)', attempts: 4 },
+    { name: 'timeout', reply: { hang: true }, want: 'no answer within 300 ms (after 4 attempts)', attempts: 4 },
+    { name: 'HTTP 404 (not retried)', reply: { status: 404 }, want: 'answered HTTP 404.', attempts: 1 },
+  ])('$name: retried with back-off where worth it, logged without the secret, then paused', async ({ reply, want, attempts }) => {
     server = await startFakeServer({ 'POST /hook': reply });
     const { logger, lines } = recordingLogger();
-    let now = 0;
-    const sink = createWebhookSink({ url: `${server.url}/hook?token=secret`, timeoutMs: 300, logger, nowMs: () => now });
+    const now = 0;
+    const waits: number[] = [];
+    const sink = createWebhookSink({ url: `${server.url}/hook?token=secret`, timeoutMs: 300, logger, nowMs: () => now, sleep: async (ms) => void waits.push(ms) });
     await sink.deliver(raised);
-    await sink.deliver(raised);
-    await sink.deliver(raised);
-    expect(server.requests).toHaveLength(1);
-    expect(sink.stats()).toEqual({ sent: 0, failed: 1, dropped: 2 });
+    expect(server.requests).toHaveLength(attempts);
+    expect(waits).toEqual([1000, 2000, 4000].slice(0, attempts - 1));
+    expect(sink.stats()).toEqual({ sent: 0, failed: 1, retried: attempts - 1, dropped: 0 });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(want);
+    expect(lines[0]).toContain('sending resumes in 30 s');
     expect(lines[0]).not.toContain('secret');
-    // after the back-off it tries again, once
-    now += 30_000;
+    // The next alert waits out the pause (30 s), then goes out.
     server.setRoute('POST /hook', { status: 200 });
-    await sink.deliver(raised);
-    expect(server.requests).toHaveLength(2);
+    waits.length = 0;
+    const next = sink.deliver(raised);
+    await next;
+    expect(waits).toEqual([30_000]);
     expect(sink.stats().sent).toBe(1);
-    expect(lines.at(-1)).toContain('delivering again after 1 failure(s); 2 alert(s) were dropped');
+    expect(lines.at(-1)).toContain('delivering again after 1 failed alert(s)');
     sink.dispose();
   });
 
-  it('drops instead of queueing when requests are in flight', async () => {
-    server = await startFakeServer({ 'POST /hook': { status: 200, delayMs: 100 } });
+  it('a receiver that recovers within the retries gets the alert once', async () => {
+    let calls = 0;
+    server = await startFakeServer({ 'POST /hook': () => ({ status: ++calls < 3 ? 503 : 200 }) });
+    const { logger, lines } = recordingLogger();
+    const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 1000, logger, sleep: noWait });
+    await sink.deliver(raised);
+    expect(sink.stats()).toEqual({ sent: 1, failed: 0, retried: 2, dropped: 0 });
+    expect(lines).toEqual([]);
+    sink.dispose();
+  });
+
+  it('never blocks the caller: deliver only queues; in order; the oldest is dropped beyond the cap', async () => {
+    server = await startFakeServer({ 'POST /hook': { status: 200, delayMs: 50 } });
     const { logger } = recordingLogger();
-    const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 2000, logger, maxInFlight: 2 });
-    await Promise.all([sink.deliver(raised), sink.deliver(raised), sink.deliver(raised), sink.deliver(raised)]);
-    expect(sink.stats()).toEqual({ sent: 2, failed: 0, dropped: 2 });
+    const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 2000, logger, maxQueue: 3 });
+    const ts = [1, 2, 3, 4, 5].map((i) => ({ ...raised, atMs: i }));
+    let settled = 0;
+    const pending = ts.map((t) => sink.deliver(t).then(() => void settled++));
+    await Promise.resolve();
+    expect(server.requests).toHaveLength(0); // enqueued; nothing was sent while the caller waited
+    expect(settled).toBe(1); // only the dropped one (2) is done
+    await Promise.all(pending);
+    // 1 was taken at once; 2 was dropped when 5 arrived (queue 3: 3, 4, 5).
+    expect(server.requests.map((r) => (JSON.parse(r.body) as { atMs: number }).atMs)).toEqual([1, 3, 4, 5]);
+    expect(sink.stats()).toMatchObject({ sent: 4, dropped: 1 });
     sink.dispose();
   });
 
-  it('refused connection is one failure, and dispose stops delivery', async () => {
+  it.each([
+    { url: 'https://hooks.slack.com/services/T/B/X', format: 'slack' },
+    { url: 'https://contoso.webhook.office.com/webhookb2/x', format: 'teams' },
+    { url: 'https://prod-12.westus.logic.azure.com/workflows/x', format: 'teams' },
+    { url: 'https://example.com/hook', format: 'json' },
+  ])('detects $format from $url', ({ url, format }) => {
+    expect(detectFormat(url)).toBe(format);
+  });
+
+  it('Slack and Teams bodies', async () => {
+    const slack = formatBody(raised, 'slack') as { text: string; blocks: { text?: { text: string } }[] };
+    expect(slack.text).toBe('🔴 Headroom Critical: GPU 0: VRAM 91% full.');
+    expect(slack.blocks[0]!.text!.text).toBe('🔴 *Headroom critical*\nGPU 0: VRAM 91% full.');
+    const teams = formatBody({ ...raised, type: 'cleared' }, 'teams') as { type: string; attachments: { contentType: string; content: { type: string; body: { text?: string }[] } }[] };
+    expect(teams.type).toBe('message');
+    expect(teams.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(teams.attachments[0]!.content.type).toBe('AdaptiveCard');
+    expect(teams.attachments[0]!.content.body.map((b) => b.text)).toEqual(['✅ Headroom cleared', 'GPU 0: VRAM 91% full.', undefined]);
+    // Sent in the chosen format.
+    server = await startFakeServer({ 'POST /hook': { status: 200 } });
+    const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 1000, logger: recordingLogger().logger, format: 'slack' });
+    await sink.deliver(raised);
+    expect(JSON.parse(server.requests[0]!.body)).toEqual(slack);
+    sink.dispose();
+  });
+
+  it('send test: one attempt now, whatever the pause, with a sentence', async () => {
+    server = await startFakeServer({ 'POST /hook': { status: 500 } });
+    const sink = createWebhookSink({ url: `${server.url}/hook?k=secret`, timeoutMs: 1000, logger: recordingLogger().logger, sleep: noWait });
+    const bad = await sink.sendTest();
+    expect(bad).toEqual({ ok: false, message: `Webhook ${server.url} (json): answered HTTP 500.` });
+    server.setRoute('POST /hook', { status: 204 });
+    expect(await sink.sendTest()).toEqual({ ok: true, message: `Webhook ${server.url} (json) accepted the test message.` });
+    expect(JSON.parse(server.requests.at(-1)!.body)).toMatchObject({ source: 'headroom', ruleKey: 'test' });
+    sink.dispose();
+  });
+
+  it('refused connection fails after its retries, and dispose stops delivery', async () => {
     const s = await startFakeServer();
     const url = `${s.url}/hook`;
     await s.close();
     const { logger, lines } = recordingLogger();
-    const sink = createWebhookSink({ url, timeoutMs: 1000, logger });
+    const sink = createWebhookSink({ url, timeoutMs: 1000, logger, sleep: noWait });
     await sink.deliver(raised);
     expect(lines[0]).toContain('connection refused');
     sink.dispose();
     await sink.deliver(raised);
-    expect(sink.stats()).toEqual({ sent: 0, failed: 1, dropped: 0 });
+    expect(sink.stats()).toEqual({ sent: 0, failed: 1, retried: 3, dropped: 0 });
   });
 });

@@ -5,7 +5,8 @@ describe('parseMonitorFlags', () => {
   it('defaults', () => {
     expect(parseMonitorFlags([])).toEqual({
       ok: true,
-      value: { host: '127.0.0.1', port: 7878, intervalMs: 1000, backends: [], discover: true, nvidiaSmiPath: null, demo: false, token: null, warningPct: 80, criticalPct: 90, json: false, dataDir: null, retentionDays: 7, webhookUrl: null, explicit: [] },
+      value: { host: '127.0.0.1', port: 7878, intervalMs: 1000, backends: [], discover: true, nvidiaSmiPath: null, demo: false, token: null, warningPct: 80, criticalPct: 90, json: false, dataDir: null, retentionDays: 7, webhookUrl: null,
+        configPath: null, publicHosts: [], corsOrigins: [], maxConnections: null, maxSseClients: null, logFormat: 'auto', webhookFormat: 'auto', capacityContextTokens: 8192, ollamaNumParallel: 1, explicit: [] },
     });
   });
   it.each([

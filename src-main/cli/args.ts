@@ -22,13 +22,27 @@ export interface MonitorFlags {
   retentionDays: number;
   /** URL that receives a JSON POST per alert transition. */
   webhookUrl: string | null;
+  /** `--config FILE` (null: /etc/headroom/config.json where it exists). */
+  configPath: string | null;
+  /** Names clients use for this server besides its address and localhost (Host check). */
+  publicHosts: string[];
+  /** Origins allowed cross-origin (CORS); none unless given. */
+  corsOrigins: string[];
+  maxConnections: number | null;
+  maxSseClients: number | null;
+  logFormat: 'auto' | 'json' | 'text';
+  webhookFormat: 'auto' | 'json' | 'slack' | 'teams';
+  /** Context per user the Capacity headline counts in (tokens). */
+  capacityContextTokens: number;
+  /** OLLAMA_NUM_PARALLEL of the monitored Ollama (its API does not say). */
+  ollamaNumParallel: number;
   /** Flags given on the command line (they win over saved settings). */
   explicit: string[];
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
-const options = {
+export const options = {
   host: { type: 'string' },
   port: { type: 'string' },
   'interval-ms': { type: 'string' },
@@ -44,7 +58,23 @@ const options = {
   'data-dir': { type: 'string' },
   'retention-days': { type: 'string' },
   webhook: { type: 'string' },
+  'webhook-format': { type: 'string' },
+  config: { type: 'string' },
+  'public-host': { type: 'string', multiple: true },
+  'cors-origin': { type: 'string', multiple: true },
+  'max-connections': { type: 'string' },
+  'max-sse-clients': { type: 'string' },
+  'log-format': { type: 'string' },
+  'capacity-context': { type: 'string' },
+  'ollama-num-parallel': { type: 'string' },
 } as const;
+
+/** `8k`, `32K`, `8192` → tokens. */
+export function parseTokens(raw: string): number | null {
+  const m = /^(\d+)(k)?$/i.exec(raw.trim());
+  if (!m) return null;
+  return Number(m[1]) * (m[2] ? 1024 : 1);
+}
 
 function intFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): Parsed<number> {
   if (raw === undefined) return { ok: true, value: fallback };
@@ -121,6 +151,25 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   if (dataDir !== undefined && dataDir.trim() === '') return { ok: false, message: '--data-dir needs a folder.' };
   const webhook = values.webhook as string | undefined;
   if (webhook !== undefined && !/^https?:\/\/[^\s]+$/.test(webhook)) return { ok: false, message: `--webhook must be an http(s) URL, got "${webhook}".` };
+  const publicHosts = (values['public-host'] as string[] | undefined) ?? [];
+  for (const h of publicHosts) if (!/^[\w.:[\]-]+$/.test(h)) return { ok: false, message: `--public-host must be a host name like headroom.example.com, got "${h}".` };
+  const corsOrigins = (values['cors-origin'] as string[] | undefined) ?? [];
+  for (const o of corsOrigins) if (!/^https?:\/\/[^/\s]+$/.test(o)) return { ok: false, message: `--cors-origin must be an origin like https://fleet.example.com, got "${o}".` };
+  const maxConnections = values['max-connections'] === undefined ? null : intFlag('max-connections', values['max-connections'] as string, 1024, 16, 100_000);
+  if (maxConnections && !maxConnections.ok) return maxConnections;
+  const maxSse = values['max-sse-clients'] === undefined ? null : intFlag('max-sse-clients', values['max-sse-clients'] as string, 256, 1, 10_000);
+  if (maxSse && !maxSse.ok) return maxSse;
+  const logFormat = (values['log-format'] as string | undefined) ?? 'auto';
+  if (logFormat !== 'auto' && logFormat !== 'json' && logFormat !== 'text') return { ok: false, message: `--log-format must be auto, json or text, got "${logFormat}".` };
+  const webhookFormat = (values['webhook-format'] as string | undefined) ?? 'auto';
+  if (webhookFormat !== 'auto' && webhookFormat !== 'json' && webhookFormat !== 'slack' && webhookFormat !== 'teams') return { ok: false, message: `--webhook-format must be auto, json, slack or teams, got "${webhookFormat}".` };
+  const capRaw = values['capacity-context'] as string | undefined;
+  const capacityContextTokens = capRaw === undefined ? 8192 : parseTokens(capRaw);
+  if (capacityContextTokens === null || capacityContextTokens < 256) return { ok: false, message: `--capacity-context must be a context like 8k or 32768, got "${capRaw}".` };
+  const parallel = intFlag('ollama-num-parallel', values['ollama-num-parallel'] as string | undefined, 1, 1, 256);
+  if (!parallel.ok) return parallel;
+  const configPath = values.config as string | undefined;
+  if (configPath !== undefined && configPath.trim() === '') return { ok: false, message: '--config needs a file.' };
   const nvidiaSmi = values['nvidia-smi'] as string | undefined;
   if (nvidiaSmi !== undefined && nvidiaSmi.trim() === '') return { ok: false, message: '--nvidia-smi needs a path.' };
   return {
@@ -140,6 +189,15 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
       dataDir: dataDir ?? null,
       retentionDays: retention.value,
       webhookUrl: webhook ?? null,
+      configPath: configPath ?? null,
+      publicHosts,
+      corsOrigins,
+      maxConnections: maxConnections ? maxConnections.value : null,
+      maxSseClients: maxSse ? maxSse.value : null,
+      logFormat,
+      webhookFormat,
+      capacityContextTokens,
+      ollamaNumParallel: parallel.value,
       explicit,
     },
   };

@@ -5,9 +5,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../create-core';
-import { startServer } from '../server/http';
-import { createConsoleLogger } from '../util/logger';
-import { parseMonitorFlags } from './args';
+import { isLoopback, startServer } from '../server/http';
+import { parseMonitorFlags, type MonitorFlags } from './args';
+import { applyConfig, readConfigFile, resolveConfigPath, type ServeConfig } from './config';
+import { createServiceLogger } from './service-logger';
+import { TOKEN_USAGE, tokenCommand } from './commands/token';
 import { commandLineOverrides, withSavedSettings } from './effective-flags';
 import { estimateCommand } from './commands/estimate';
 import { exportCommand } from './commands/export';
@@ -23,7 +25,12 @@ const USAGE = `Usage:
   headroom serve  [--host 127.0.0.1] [--port 7878] [--interval-ms 1000] [--backend [KIND=]URL]...
                   [--api-key URL=TOKEN]... [--no-discover] [--nvidia-smi PATH] [--demo]
                   [--warning-pct 80] [--critical-pct 90] [--token TOKEN]
-                  [--data-dir DIR] [--retention-days 7] [--webhook URL]
+                  [--data-dir DIR] [--retention-days 7] [--webhook URL] [--webhook-format auto|json|slack|teams]
+                  [--config FILE] [--public-host NAME]... [--cors-origin ORIGIN]...
+                  [--max-connections 1024] [--max-sse-clients 256] [--log-format auto|json|text]
+                  [--capacity-context 8k] [--ollama-num-parallel 1]
+                  (every flag also as a key of the config file, --config or /etc/headroom/config.json)
+  headroom ${TOKEN_USAGE}
   headroom status [--json] (same source flags as serve)
   headroom estimate --json            < request.json   (KV cache / weights for a model, JSON in and out)
   headroom plan [--gpu 24GiB] [--model NAME|--gguf FILE] [--quant Q4_K_M] [--ctx 32k]
@@ -51,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       return exportCommand(rest, io);
     case 'probe':
       return probeCommand(rest, io);
+    case 'token':
+      return tokenCommand(rest, io);
     case undefined:
     case 'help':
     case '--help':
@@ -69,18 +78,38 @@ function rendererDir(): string {
   return candidates.find((d) => existsSync(`${d}/index.html`)) ?? candidates[0]!;
 }
 
-async function serve(argv: string[]): Promise<number> {
+/** `--ollama-num-parallel` / config, else the OLLAMA_NUM_PARALLEL this process sees (as the collectors read it), else 1. */
+function ollamaParallel(f: MonitorFlags): number {
+  if (f.explicit.includes('ollama-num-parallel')) return f.ollamaNumParallel;
+  const env = Number(process.env.OLLAMA_NUM_PARALLEL);
+  return Number.isInteger(env) && env >= 1 && env <= 256 ? env : f.ollamaNumParallel;
+}
+
+/** Flags, then the config file under them; one sentence on failure. */
+export function resolveServeFlags(argv: string[]): { ok: true; flags: MonitorFlags; config: ServeConfig; configPath: string | null } | { ok: false; message: string } {
   const flags = parseMonitorFlags(argv);
-  if (!flags.ok) {
-    process.stderr.write(`headroom serve: ${flags.message}\n`);
+  if (!flags.ok) return flags;
+  const configPath = resolveConfigPath(flags.value.configPath);
+  if (!configPath) return { ok: true, flags: flags.value, config: {}, configPath: null };
+  const config = readConfigFile(configPath);
+  if (!config.ok) return config;
+  return { ok: true, flags: applyConfig(flags.value, config.value), config: config.value, configPath };
+}
+
+async function serve(argv: string[]): Promise<number> {
+  const resolved = resolveServeFlags(argv);
+  if (!resolved.ok) {
+    process.stderr.write(`headroom serve: ${resolved.message}\n`);
     return 2;
   }
-  const f = flags.value;
-  if (f.host !== '127.0.0.1' && f.host !== 'localhost' && f.host !== '::1' && !f.token) {
-    process.stderr.write(`headroom serve: binding ${f.host} exposes the dashboard to the network; pass --token TOKEN (every request must then carry it).\n`);
+  const f = resolved.flags;
+  const tokens = resolved.config.tokens ?? [];
+  if (!isLoopback(f.host) && !f.token && tokens.length === 0) {
+    process.stderr.write(`headroom serve: refusing to bind ${f.host} without a token; create one with "headroom token create --role admin" (or pass --token TOKEN).\n`);
     return 2;
   }
-  const logger = createConsoleLogger('headroom');
+  const logger = createServiceLogger(f.logFormat);
+  if (resolved.configPath) logger.info(`config: ${resolved.configPath}`);
   const staticDir = rendererDir();
   if (!existsSync(`${staticDir}/index.html`)) logger.warn(`dashboard not built (${staticDir}/index.html missing): run "npm run build". The API still works.`);
   const dataDir = f.dataDir ?? defaultDataDir();
@@ -100,14 +129,26 @@ async function serve(argv: string[]): Promise<number> {
     dataDir,
     retentionDays: e.retentionDays,
     // A --webhook flag is used for this run; the saved one comes through the settings store.
-    alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
+    alertSettings: { delivery: { ...(f.webhookUrl ? { webhookUrl: f.webhookUrl } : {}), webhookFormat: f.webhookFormat } },
     settingsStore,
     keyStorage: 'plain-text',
     commandLine: commandLineOverrides(f),
   });
   let server;
   try {
-    server = await startServer(core, { host: f.host, port: f.port, staticDir, token: f.token, logger });
+    server = await startServer(core, {
+      host: f.host,
+      port: f.port,
+      staticDir,
+      token: f.token,
+      tokens,
+      publicHosts: f.publicHosts,
+      corsOrigins: f.corsOrigins,
+      maxConnections: f.maxConnections ?? undefined,
+      maxSseClients: f.maxSseClients ?? undefined,
+      capacity: { perUserContextTokens: f.capacityContextTokens, ollamaNumParallel: ollamaParallel(f) },
+      logger,
+    });
   } catch (error) {
     await core.dispose();
     const e = error as NodeJS.ErrnoException;
@@ -115,18 +156,35 @@ async function serve(argv: string[]): Promise<number> {
     process.stderr.write(`headroom serve: ${why}\n`);
     return 1;
   }
-  const shownUrl = f.token ? `${server.url}/?token=${encodeURIComponent(f.token)}` : server.url;
-  process.stdout.write(`Headroom dashboard: ${shownUrl}${f.demo ? ' (demo mode)' : ''}\n`);
-  if (f.token) logger.info(`listening on ${f.host}: every request must carry the token`);
+  const tokenRequired = Boolean(f.token) || tokens.length > 0;
+  // In JSON mode the line is a log record (never with a token in it: logs are kept).
+  const shownUrl = f.token && !logger.json ? `${server.url}/?token=${encodeURIComponent(f.token)}` : server.url;
+  if (logger.json) logger.event(`Headroom dashboard: ${shownUrl} (${f.demo ? 'demo mode' : 'open it in a browser'})`, { url: server.url, host: f.host, port: server.port, tokenRequired });
+  else process.stdout.write(`Headroom dashboard: ${shownUrl}${f.demo ? ' (demo mode)' : ''}\n`);
+  if (tokenRequired) logger.info(`listening on ${f.host}: every request must carry a token`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = () => {
+    const stop = (signal: string) => {
       if (stopping) process.exit(130); // a second signal exits at once
       stopping = true;
-      void Promise.all([server.close(), core.dispose()]).then(() => resolve(0));
+      logger.info(`${signal}: stopping (closing event streams, flushing history)`);
+      const force = setTimeout(() => {
+        logger.error('shutdown took over 10 s; exiting anyway');
+        process.exit(1);
+      }, 10_000);
+      force.unref();
+      // Stop answering first (event streams get a last "serverClosing" event), then the core
+      // (collectors stopped, history written to disk).
+      void server
+        .close()
+        .then(() => core.dispose())
+        .then(() => {
+          logger.info('stopped');
+          resolve(0);
+        });
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }

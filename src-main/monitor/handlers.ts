@@ -33,6 +33,8 @@ export interface HandlerDeps {
   logger: Logger;
   /** Context probes (issue 16); null in demo mode. */
   probes?: ProbeService | null;
+  /** Sends a test message to a webhook URL (null: the configured one). */
+  testWebhook?: (url: string | null) => Promise<{ ok: boolean; message: string }>;
   now?: () => number;
 }
 
@@ -100,6 +102,11 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       return ok({
         message: s.untilMs === null ? 'Alert notifications snoozed until Headroom restarts.' : `Alert notifications snoozed until ${new Date(s.untilMs).toLocaleTimeString()}.`,
       });
+    },
+    async testWebhook(params) {
+      if (!deps.testWebhook) return err('unavailable', 'Webhook delivery is not available here.');
+      const r = await deps.testWebhook(params?.url ?? null);
+      return r.ok ? ok({ message: r.message }) : err('unavailable', r.message);
     },
     async getAlertLog(params) {
       return ok(deps.alertLog.list((params as { limit?: number } | undefined)?.limit ?? 100));

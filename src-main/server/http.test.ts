@@ -67,7 +67,7 @@ describe('headless server', () => {
     expect(await (await fetch(`${server.url}/api/snapshot`)).json()).toEqual(snap(1000));
     expect(await (await fetch(`${server.url}/api/health`)).json()).toMatchObject({ ok: true, latestSnapshotAtMs: 1000 });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    expect(metrics).toContain('headroom_gpu_memory_used_bytes{gpu="gpu:0",name="Test GPU",uuid=""} 1024');
+    expect(metrics).toContain('headroom_gpu_memory_used_bytes{gpu="gpu:0",uuid=""} 1024');
     expect(metrics).toContain('# TYPE headroom_model_largest_context_tokens gauge');
   });
 
@@ -81,6 +81,21 @@ describe('headless server', () => {
     expect((await post('/api/getHistory', '{nope')).status).toBe(400);
     expect((await post('/api/dropTables', '{}')).status).toBe(404);
     expect((await post('/api/getHistory', 'x'.repeat(70_000))).status).toBe(413);
+  });
+
+  it('GET /api/capacity: the capacity report at the configured or asked context; a bad context is a 400 sentence', async () => {
+    const core = fakeCore(null);
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger, capacity: { perUserContextTokens: 32768 } });
+    expect((await fetch(`${server.url}/api/capacity`)).status).toBe(503);
+    const model = { name: 'qwen', contextLength: 32768, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null, kvCacheCapacityTokens: 400_000, kvCacheUsageRatio: 0.25, requestsRunning: 6, requestsWaiting: 0 };
+    core.publish({ ...snap(1000), backends: [{ id: 'vllm@h:1', kind: 'vllm', url: 'http://h:1', status: 'up', message: null, version: null, models: [model] }] });
+    const r = (await (await fetch(`${server.url}/api/capacity`)).json()) as { ok: true; value: { headline: string } };
+    expect(r.value.headline).toBe('Room for 9 more users at 32k context.');
+    const at8k = (await (await fetch(`${server.url}/api/capacity?context=8k`)).json()) as { ok: true; value: { headline: string } };
+    expect(at8k.value.headline).toBe('Room for 36 more users at 8k context.');
+    const bad = await fetch(`${server.url}/api/capacity?context=lots`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^context must be/) } });
   });
 
   it('503 before the first Snapshot', async () => {
@@ -141,5 +156,80 @@ describe('resolveStaticPath', () => {
     const r = resolveStaticPath('/srv/app', path);
     if (allowed) expect(r?.startsWith('/srv/app/')).toBe(true);
     else expect(r === null || (r.startsWith('/srv/app/') && !r.startsWith('/etc'))).toBe(true);
+  });
+});
+
+describe('event-stream load (short)', () => {
+  it('50 clients each get every Snapshot in order', async () => {
+    const core = fakeCore(snap(0));
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: silentLogger });
+    const n = 50;
+    const got: number[][] = Array.from({ length: n }, () => []);
+    const reqs: http.ClientRequest[] = [];
+    await Promise.all(
+      got.map(
+        (list, i) =>
+          new Promise<void>((ready) => {
+            const req = http.get(`${server!.url}/api/events`, { agent: false }, (res) => {
+              let buf = '';
+              res.setEncoding('utf8');
+              res.on('data', (c: string) => {
+                buf += c;
+                for (const m of buf.matchAll(/event: snapshotPublished\ndata: \{"atMs":(\d+)/g)) list.push(Number(m[1]));
+                buf = buf.slice(buf.lastIndexOf('\n\n') + 2);
+              });
+              ready();
+            });
+            reqs[i] = req;
+          }),
+      ),
+    );
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (server!.stats().sseClients === n && got.every((l) => l.length === 1)) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    for (let t = 1; t <= 20; t++) core.publish(snap(t));
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (got.every((l) => l.length === 21)) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    const want = Array.from({ length: 21 }, (_, i) => i);
+    for (const l of got) expect(l).toEqual(want);
+    reqs.forEach((r) => r.destroy());
+  });
+
+  it('a client that stops reading is dropped, not buffered without bound', async () => {
+    const warnings: string[] = [];
+    const core = fakeCore(snap(0));
+    server = await startServer(core, { host: '127.0.0.1', port: 0, staticDir: dir, logger: { info() {}, warn: (m) => warnings.push(m), error() {} } });
+    const sock = (await import('node:net')).connect(server.port, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    sock.pause(); // never reads
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (server!.stats().sseClients === 1) {
+          clearInterval(t);
+          r();
+        }
+      }, 10);
+    });
+    // ~100 KB Snapshots: the kernel buffers fill, then the server's backlog passes 1 MB.
+    const big = { ...snap(1), gpus: Array.from({ length: 400 }, (_, i) => ({ ...snap(1).gpus[0]!, id: `gpu:${i}`, name: 'x'.repeat(200) })) };
+    for (let i = 0; i < 200 && server.stats().sseClients > 0; i++) {
+      core.publish({ ...big, atMs: i + 1 });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(server.stats().sseClients).toBe(0);
+    expect(warnings).toContain('server: dropping an event-stream client that stopped reading');
+    sock.destroy();
   });
 });

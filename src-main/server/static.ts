@@ -33,18 +33,38 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   return full;
 }
 
-export async function serveStatic(root: string, urlPath: string, res: ServerResponse): Promise<boolean> {
+/** Headers every response carries (pages, API, event stream, metrics). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+/**
+ * `transformHtml` rewrites HTML pages before they are sent (the server puts its CSRF token into
+ * the dashboard page); `extraHeaders` are added to the response.
+ */
+export async function serveStatic(
+  root: string,
+  urlPath: string,
+  res: ServerResponse,
+  opts: { transformHtml?: (html: string) => string; extraHeaders?: Record<string, string> } = {},
+): Promise<boolean> {
   const full = resolveStaticPath(root, urlPath);
   if (!full) return false;
   try {
     const st = await stat(full);
     if (!st.isFile()) return false;
-    const body = await readFile(full);
+    let body: Buffer | string = await readFile(full);
     const type = TYPES[extname(full)] ?? 'application/octet-stream';
+    if (extname(full) === '.html' && opts.transformHtml) body = opts.transformHtml(body.toString('utf8'));
     res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      ...opts.extraHeaders,
       'content-type': type,
-      'content-security-policy': CSP,
-      'x-content-type-options': 'nosniff',
       'cache-control': full.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
     });
     res.end(body);

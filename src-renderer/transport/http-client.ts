@@ -6,7 +6,14 @@ import type { ParamsOf, RequestName, ResultOf } from '../../shared/contract/requ
 import { err, type Result } from '../../shared/contract/result';
 import { toDisposable } from '../../shared/lifecycle/disposable';
 
+/** The per-server CSRF token `headroom serve` puts into the dashboard page it serves (empty elsewhere). */
+function pageCsrfToken(): string | null {
+  if (typeof document === 'undefined') return null;
+  return document.querySelector('meta[name="headroom-csrf"]')?.getAttribute('content') ?? null;
+}
+
 export function createHttpClient(origin: string, EventSourceImpl: typeof EventSource = EventSource): HeadroomClient {
+  const csrf = pageCsrfToken();
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
   const connectionListeners = new Set<(c: boolean) => void>();
   let source: EventSource | null = null;
@@ -38,7 +45,7 @@ export function createHttpClient(origin: string, EventSourceImpl: typeof EventSo
       try {
         const res = await fetch(`${origin}${httpRequestPath(name)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(csrf ? { 'x-headroom-csrf': csrf } : {}) },
           body: params === undefined ? '' : JSON.stringify(params),
         });
         return (await res.json()) as Result<ResultOf<N>>;

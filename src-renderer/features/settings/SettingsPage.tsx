@@ -5,6 +5,7 @@ import { BackendsEditor } from './BackendsEditor';
 import { PerGpuEditor } from './PerGpuEditor';
 import { CheckField, TextField } from './Field';
 import { RULE_KEYS } from './rule-keys';
+import { WebhookTest } from './WebhookTest';
 import { draftFrom, fieldId, fieldPaths, serverErrors, validateDraft, type FieldErrors, type SettingsDraft } from './settings-form';
 
 type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; message: string } | { kind: 'failed'; message: string };
@@ -140,7 +141,8 @@ export function SettingsPage({ snapshot }: { snapshot: Snapshot }) {
         <fieldset className="card settings-group">
           <legend>Alerts</legend>
           <CheckField path="alerts.notifications" label="Desktop notifications" checked={draft.notifications} onChange={(notifications) => set({ notifications })} hint="Tray app only; the dashboard always shows alerts." />
-          <TextField path="alerts.webhookUrl" label="Webhook URL" type="url" inputMode="url" placeholder="https://example.com/hook (empty: off)" value={draft.webhookUrl} onChange={(webhookUrl) => set({ webhookUrl })} error={errors['alerts.webhookUrl']} hint="Receives a JSON POST for each alert raised or cleared." />
+          <TextField path="alerts.webhookUrl" label="Webhook URL" type="url" inputMode="url" placeholder="https://example.com/hook (empty: off)" value={draft.webhookUrl} onChange={(webhookUrl) => set({ webhookUrl })} error={errors['alerts.webhookUrl']} hint="Receives a POST for each alert raised or cleared: Slack and Microsoft Teams URLs get their own message format, any other URL plain JSON." />
+          <WebhookTest url={draft.webhookUrl} />
           <fieldset className="muted-rules" aria-describedby="muted-hint">
             <legend>Muted rules</legend>
             <p className="hint muted small" id="muted-hint">
