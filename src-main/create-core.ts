@@ -27,6 +27,10 @@ import { Monitor } from './monitor/monitor';
 import { PredictionService } from './models/predictions';
 import { ollamaKvAssumptions } from './collectors/backends/ollama/ollama.collector';
 import type { Logger } from './util/logger';
+import { Fleet, type WatchedServer } from './fleet/fleet';
+import { createFleetHandlers } from './fleet/fleet-handlers';
+import type { RemoteHostTiming } from './fleet/remote-host';
+import type { FleetSnapshot } from '../shared/contract/fleet';
 
 export interface CoreOptions {
   intervalMs: number;
@@ -52,6 +56,12 @@ export interface CoreOptions {
   settingsStore?: SettingsStore | null;
   /** How the settings store keeps API keys (shown in the settings page). */
   keyStorage?: 'os-encrypted' | 'plain-text';
+  /** Headroom servers to watch given for this run (`serve --watch`); the saved ones are added. */
+  watch?: WatchedServer[];
+  /** Label of this machine in the fleet view; default "This machine (<host name>)". */
+  localLabel?: string;
+  /** Timeouts and limits for watched servers (tests shorten them). */
+  fleetTiming?: Partial<RemoteHostTiming>;
 }
 
 export interface Core {
@@ -60,6 +70,15 @@ export interface Core {
   latest(): Snapshot | null;
   setPaused(paused: boolean): void;
   readonly isPaused: boolean;
+  /** This machine and the watched servers (issue 15). */
+  fleet: {
+    latest(): FleetSnapshot;
+    onFleet(listener: (f: FleetSnapshot) => void): Disposable;
+    /** True when at least one server is watched (then `fleetPublished` events are sent). */
+    readonly hasRemotes: boolean;
+    /** What the tray icon reflects: this machine only, or all hosts. */
+    readonly trayScope: 'local' | 'all';
+  };
   dispose(): Promise<void>;
 }
 
@@ -178,8 +197,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
   }
 
+  // Watched Headroom servers: given for this run, then the saved ones (a flag's URL wins).
+  const fleet = store.add(new Fleet({ local: monitor, logger, onTransitions: deliver, intervalMs: () => monitor.latest()?.intervalMs ?? options.intervalMs, timing: options.fleetTiming, localLabel: options.localLabel }));
+  const watchedServers = (saved: readonly WatchedServer[]): WatchedServer[] => {
+    const given = options.watch ?? [];
+    const norm = (u: string) => u.replace(/\/+$/, '');
+    return [...given, ...saved.filter((s) => !given.some((g) => norm(g.url) === norm(s.url)))];
+  };
+  let trayScope: 'local' | 'all' = stored?.fleet.trayScope ?? 'all';
+  fleet.setServers(watchedServers(stored?.fleet.servers ?? []));
+
   // Settings changed in the dashboard: applied to the running core, no restart.
   const applySettings = async (s: AppSettings) => {
+    fleet.setServers(watchedServers(s.fleet.servers));
+    trayScope = s.fleet.trayScope;
     const warningPct = s.monitor.warningPct ?? options.warningPct;
     const criticalPct = s.monitor.criticalPct ?? options.criticalPct;
     const webhookUrl = s.alerts.webhookUrl ?? null;
@@ -207,7 +238,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   );
   monitor.start();
 
-  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger });
+  const handlers: Handlers = {
+    ...createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger }),
+    ...createFleetHandlers({ fleet, storedServers: () => watchedServers(settings.current().fleet.servers) }),
+  };
 
   return {
     handlers,
@@ -219,6 +253,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     get isPaused() {
       return !monitor.isRunning;
+    },
+    fleet: {
+      latest: () => fleet.latest(),
+      onFleet: (l) => fleet.onFleet(l),
+      get hasRemotes() {
+        return fleet.hasRemotes;
+      },
+      get trayScope() {
+        return trayScope;
+      },
     },
     async dispose() {
       store.dispose();

@@ -1,5 +1,6 @@
 import type { AlertTransition } from '../alerts/rules';
 import type { BackendKind, Snapshot } from '../model/snapshot';
+import type { FleetSnapshot } from './fleet';
 import type { Result } from './result';
 import type { SettingsPatch, SettingsView } from './settings';
 
@@ -60,6 +61,13 @@ export interface Requests {
   getAlertLog: { params: { limit?: number }; result: AlertTransition[] };
   /** The planner: what fits for a model (from the built-in catalog) on a GPU. */
   planModel: { params: PlanRequest; result: PlanResponse };
+  /** This machine and the watched Headroom servers (the local machine alone when none is watched). */
+  getFleet: { params: void; result: FleetSnapshot };
+  /**
+   * Tries a Headroom server to watch: its health and Snapshot with the token, and says what
+   * answers ("reached gpu-server-1: 2 GPUs, vLLM up"). A stored token is used when `token` is absent.
+   */
+  testWatchedServer: { params: { url: string; token?: string | null }; result: { ok: boolean; label: string | null; message: string } };
 }
 
 export interface ExportFile {
@@ -118,6 +126,8 @@ export const requestNames = [
   'snoozeAlerts',
   'getAlertLog',
   'planModel',
+  'getFleet',
+  'testWatchedServer',
 ] as const satisfies readonly RequestName[];
 
 /** Compile-time check that `requestNames` lists every request. */

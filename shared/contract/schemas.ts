@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { snapshotSchema } from '../model/snapshot';
+import { fleetSnapshotSchema } from './fleet';
 import type { RequestName } from './requests';
 import { settingsPatchSchema } from './settings';
 import { err, ok, type Result } from './result';
@@ -33,11 +34,14 @@ export const requestSchemas = {
       thresholdPct: z.number().min(1).max(100).optional(),
     })
     .strict(),
+  getFleet: z.undefined().or(z.null()).or(z.object({}).strict()).transform(() => undefined),
+  testWatchedServer: z.object({ url: z.string().trim().min(1).max(2048), token: z.string().min(1).max(4096).nullable().optional() }).strict(),
 } satisfies Record<RequestName, z.ZodType>;
 
 /** Schemas for event payloads (validated by clients in tests and on untrusted transports). */
 export const eventSchemas = {
   snapshotPublished: snapshotSchema,
+  fleetPublished: fleetSnapshotSchema,
 };
 
 /** Parses request params; a failure is `bad-request` naming the field. */

@@ -22,6 +22,10 @@ export interface MonitorFlags {
   retentionDays: number;
   /** URL that receives a JSON POST per alert transition. */
   webhookUrl: string | null;
+  /** Headroom servers to watch (`--watch URL`, tokens from `--watch-token URL=TOKEN`). */
+  watch: { url: string; token: string | null; label: null }[];
+  /** The name this server reports in `/api/health` (what watchers show); null = the OS host name. */
+  name: string | null;
   /** Flags given on the command line (they win over saved settings). */
   explicit: string[];
 }
@@ -44,6 +48,9 @@ const options = {
   'data-dir': { type: 'string' },
   'retention-days': { type: 'string' },
   webhook: { type: 'string' },
+  watch: { type: 'string', multiple: true },
+  'watch-token': { type: 'string', multiple: true },
+  name: { type: 'string' },
 } as const;
 
 function intFlag(name: string, raw: string | undefined, fallback: number, min: number, max: number): Parsed<number> {
@@ -121,6 +128,25 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   if (dataDir !== undefined && dataDir.trim() === '') return { ok: false, message: '--data-dir needs a folder.' };
   const webhook = values.webhook as string | undefined;
   if (webhook !== undefined && !/^https?:\/\/[^\s]+$/.test(webhook)) return { ok: false, message: `--webhook must be an http(s) URL, got "${webhook}".` };
+  const watchTokens = new Map<string, string>();
+  for (const raw of (values['watch-token'] as string[] | undefined) ?? []) {
+    const eq = raw.lastIndexOf('=');
+    const url = eq > 0 ? normalizeUrl(raw.slice(0, eq)) : null;
+    const token = eq > 0 ? raw.slice(eq + 1) : '';
+    if (!url || !token) return { ok: false, message: `--watch-token must be URL=TOKEN, got "${raw.replace(/=.*/, '=…')}".` };
+    watchTokens.set(url, token);
+  }
+  const watch: MonitorFlags['watch'] = [];
+  for (const raw of (values.watch as string[] | undefined) ?? []) {
+    const url = normalizeUrl(raw);
+    if (!url) return { ok: false, message: `--watch needs a Headroom server URL like http://gpu-server-1:7878, got "${raw}".` };
+    if (!watch.some((w) => w.url === url)) watch.push({ url, token: watchTokens.get(url) ?? null, label: null });
+  }
+  for (const url of watchTokens.keys()) {
+    if (!watch.some((w) => w.url === url)) return { ok: false, message: `--watch-token is for ${url}, which no --watch names.` };
+  }
+  const name = values.name as string | undefined;
+  if (name !== undefined && !/^[\w.:-]{1,64}$/.test(name)) return { ok: false, message: `--name must be 1–64 letters, digits, '.', '-', '_' or ':', got "${name}".` };
   const nvidiaSmi = values['nvidia-smi'] as string | undefined;
   if (nvidiaSmi !== undefined && nvidiaSmi.trim() === '') return { ok: false, message: '--nvidia-smi needs a path.' };
   return {
@@ -140,6 +166,8 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
       dataDir: dataDir ?? null,
       retentionDays: retention.value,
       webhookUrl: webhook ?? null,
+      watch,
+      name: name ?? null,
       explicit,
     },
   };

@@ -23,6 +23,7 @@ const USAGE = `Usage:
                   [--api-key URL=TOKEN]... [--no-discover] [--nvidia-smi PATH] [--demo]
                   [--warning-pct 80] [--critical-pct 90] [--token TOKEN]
                   [--data-dir DIR] [--retention-days 7] [--webhook URL]
+                  [--watch URL]... [--watch-token URL=TOKEN]... [--name NAME]
   headroom status [--json] (same source flags as serve)
   headroom estimate --json            < request.json   (KV cache / weights for a model, JSON in and out)
   headroom plan [--gpu 24GiB] [--model NAME|--gguf FILE] [--quant Q4_K_M] [--ctx 32k]
@@ -97,10 +98,12 @@ async function serve(argv: string[]): Promise<number> {
     alertSettings: f.webhookUrl ? { delivery: { webhookUrl: f.webhookUrl } } : undefined,
     settingsStore,
     keyStorage: 'plain-text',
+    watch: f.watch,
+    localLabel: f.name ?? undefined,
   });
   let server;
   try {
-    server = await startServer(core, { host: f.host, port: f.port, staticDir, token: f.token, logger });
+    server = await startServer(core, { host: f.host, port: f.port, staticDir, token: f.token, logger, name: f.name });
   } catch (error) {
     await core.dispose();
     const e = error as NodeJS.ErrnoException;

@@ -11,6 +11,8 @@ import { HEALTH_PATH, SNAPSHOT_PATH, SSE_PATH, httpRequestPath } from '../../sha
 import { requestNames, type Handlers, type RequestName } from '../../shared/contract/requests';
 import { parseParams } from '../../shared/contract/schemas';
 import type { Snapshot } from '../../shared/model/snapshot';
+import { CONTRACT_VERSION, type FleetSnapshot } from '../../shared/contract/fleet';
+import { hostname } from 'node:os';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
 import { createMetrics } from './metrics';
@@ -20,6 +22,8 @@ export interface ServerCore {
   handlers: Handlers;
   onSnapshot(listener: (s: Snapshot) => void): Disposable;
   latest(): Snapshot | null;
+  /** Watched servers (issue 15): `fleetPublished` goes on the event stream while any is watched. */
+  fleet?: { onFleet(listener: (f: FleetSnapshot) => void): Disposable };
 }
 
 export interface ServerOptions {
@@ -31,6 +35,8 @@ export interface ServerOptions {
   token?: string | null;
   logger: Logger;
   heartbeatMs?: number;
+  /** The name `/api/health` reports (what watching Headrooms show); default: the OS host name. */
+  name?: string | null;
 }
 
 export interface RunningServer {
@@ -71,6 +77,11 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       res.write(frame);
     }
   });
+  const fleetSubscription = core.fleet?.onFleet((f) => {
+    if (sseClients.size === 0) return;
+    const frame = `event: fleetPublished\ndata: ${JSON.stringify(f)}\n\n`;
+    for (const res of sseClients) if (res.writableLength <= MAX_SSE_BACKLOG) res.write(frame);
+  });
   const heartbeat = setInterval(() => {
     for (const res of sseClients) res.write(`: heartbeat ${Date.now()}\n\n`);
   }, heartbeatMs);
@@ -106,7 +117,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     }
     if (req.method === 'GET' && path === HEALTH_PATH) {
       const s = core.latest();
-      json(res, 200, { ok: true, latestSnapshotAtMs: s?.atMs ?? null, uptimeMs: Math.round(process.uptime() * 1000) });
+      json(res, 200, { ok: true, latestSnapshotAtMs: s?.atMs ?? null, uptimeMs: Math.round(process.uptime() * 1000), contractVersion: CONTRACT_VERSION, hostname: options.name ?? hostname() });
       return;
     }
     if (req.method === 'GET' && path === SNAPSHOT_PATH) {
@@ -181,6 +192,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     close: () =>
       new Promise<void>((resolve) => {
         subscription.dispose();
+        fleetSubscription?.dispose();
         clearInterval(heartbeat);
         for (const res of sseClients) res.end();
         sseClients.clear();
