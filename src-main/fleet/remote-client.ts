@@ -74,7 +74,8 @@ export function describeNetworkError(e: unknown): string {
 function request(target: RemoteTarget, path: string, accept: string, signal: AbortSignal): http.ClientRequest {
   const url = endpoint(target.url, path);
   const mod = url.protocol === 'https:' ? https : http;
-  return mod.get(url, { headers: { accept, ...authHeaders(target.token) }, signal });
+  // No pooled sockets: a reused socket to a server that restarted fails as "connection reset".
+  return mod.get(url, { headers: { accept, ...authHeaders(target.token) }, signal, agent: false });
 }
 
 function statusFailure(res: IncomingMessage, what: string): RemoteFailure {
@@ -171,7 +172,7 @@ export function openEventStream(target: RemoteTarget, options: EventStreamOption
   const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store', ...authHeaders(target.token) };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
   const connectTimer = setTimeout(() => close({ kind: 'unreachable', message: `no answer within ${options.connectTimeoutMs} ms` }), options.connectTimeoutMs);
-  const req = mod.get(url, { headers, signal: abort.signal });
+  const req = mod.get(url, { headers, signal: abort.signal, agent: false });
   req.on('error', (e) => {
     clearTimeout(connectTimer);
     close({ kind: 'unreachable', message: describeNetworkError(e) });
