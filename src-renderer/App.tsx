@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { AlertsPage } from './features/alerts/AlertsPage';
-import { DashboardPage } from './features/dashboard/DashboardPage';
+import { FleetDashboard } from './features/fleet/FleetDashboard';
 import { PlannerPage } from './features/planner/PlannerPage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { useLiveSnapshot } from './hooks/useSnapshot';
+import { FleetContext, useFleet } from './hooks/useFleet';
 
 export type PageId = 'dashboard' | 'planner' | 'alerts' | 'settings';
 const PAGES: { id: PageId; label: string }[] = [
@@ -34,8 +35,10 @@ export function App() {
   const [page, go] = usePage();
   const compact = new URLSearchParams(location.search).get('view') === 'compact';
   const ready = snapshot !== null;
-  const activeAlerts = snapshot?.alerts.length ?? 0;
+  const fleet = useFleet(snapshot?.atMs ?? null, snapshot?.intervalMs ?? 1000);
+  const activeAlerts = fleet && fleet.hosts.length > 1 ? fleet.alerts.length : (snapshot?.alerts.length ?? 0);
   return (
+    <FleetContext.Provider value={fleet}>
     <div className={`app${compact ? ' app-compact' : ''}`} data-app-state={ready ? 'ready' : 'loading'}>
       <header className="topbar">
         <h1>
@@ -62,12 +65,13 @@ export function App() {
         <p className="loading">Waiting for the first reading…</p>
       ) : (
         <main>
-          {page === 'dashboard' && <DashboardPage snapshot={snapshot} history={history} version={version} compact={compact} />}
+          {page === 'dashboard' && <FleetDashboard fleet={fleet} snapshot={snapshot} history={history} version={version} compact={compact} />}
           {page === 'planner' && <PlannerPage snapshot={snapshot} />}
           {page === 'alerts' && <AlertsPage snapshot={snapshot} />}
           {page === 'settings' && <SettingsPage snapshot={snapshot} />}
         </main>
       )}
     </div>
+    </FleetContext.Provider>
   );
 }

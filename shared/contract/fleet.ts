@@ -215,3 +215,14 @@ export function safeLabel(raw: string | undefined | null, fallback: string): str
   const cleaned = (raw ?? '').replace(/[^\p{L}\p{N}._: -]/gu, '').trim().slice(0, 64);
   return cleaned || fallback;
 }
+
+/**
+ * The rule key of a (remote or host) alert id, so mutes apply across hosts:
+ * `host:a:7878/vram-critical:gpu:0` → `vram-critical`; a host's own alert → `host-down`.
+ */
+export function fleetRuleKey(alertId: string): string {
+  const local = alertId.slice(alertId.lastIndexOf('/') + 1);
+  if (local.startsWith('host-')) return 'host-down';
+  if (local.startsWith('fit:')) return 'vram-forecast';
+  return local.split(':')[0] ?? local;
+}

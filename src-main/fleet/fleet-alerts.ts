@@ -4,7 +4,7 @@
  * between two sets (remote servers send their active list, not transitions).
  */
 import type { AlertTransition } from '../../shared/alerts/rules';
-import type { FleetAlert, FleetHost } from '../../shared/contract/fleet';
+import { fleetRuleKey, type FleetAlert, type FleetHost } from '../../shared/contract/fleet';
 import type { Alert, AlertKind, Snapshot } from '../../shared/model/snapshot';
 
 /** A remote alert as this host's own: id prefixed with the host id, the host named in the message. */
@@ -35,13 +35,8 @@ export function hostAlert(host: FleetHost): FleetAlert | null {
   };
 }
 
-/** The rule key an alert id starts with (`vram-critical:gpu:0` → `vram-critical`), so mutes apply to remote alerts too. */
-export function ruleKeyOf(alertId: string): string {
-  const local = alertId.slice(alertId.lastIndexOf('/') + 1);
-  if (local.startsWith('host-')) return 'host-down';
-  if (local.startsWith('fit:')) return 'vram-forecast';
-  return local.split(':')[0] ?? local;
-}
+/** The rule key of an alert id, so mutes apply to remote alerts too. */
+export const ruleKeyOf = fleetRuleKey;
 
 /** A fleet alert as a plain Alert for the log, tray and notifications: the host named in front. */
 export function labelled(a: FleetAlert): Alert {
