@@ -1,0 +1,123 @@
+/**
+ * One view over several machines (issue 15): real `headroom serve` processes on loopback, one
+ * watching the others with their tokens, driven in Chromium; plus a tiny hostile SSE server.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { gpuLine, repoRoot, startHeadroom, type Headroom } from '../harness';
+import { FleetPage } from '../pages/fleet.page';
+
+const nvidiaSmi = join(repoRoot, 'e2e/fakes/nvidia-smi');
+const TOTAL_MIB = 81_559;
+
+let instances: Headroom[] = [];
+let closers: (() => Promise<void>)[] = [];
+test.afterEach(async () => {
+  for (const h of instances) await h.stop();
+  for (const c of closers) await c();
+  instances = [];
+  closers = [];
+});
+
+async function serve(args: string[], gpuLines = [gpuLine(0, 1000)]): Promise<Headroom> {
+  const h = await startHeadroom(['--nvidia-smi', nvidiaSmi, '--no-discover', '--interval-ms', '500', ...args], { gpuLines });
+  instances.push(h);
+  return h;
+}
+const base = (h: Headroom) => new URL(h.url).origin;
+
+/** A watched server as `name` with `token`; on `port` to come back where it was. */
+async function remote(name: string, token: string, gpuLines: string[], port?: number): Promise<Headroom> {
+  return serve(['--name', name, '--token', token, ...(port ? ['--port', String(port)] : [])], gpuLines);
+}
+
+test('shows every host, follows a remote, says "unreachable" when one is killed and recovers when it is back', async ({ page }) => {
+  const h100 = (i: number, used: number) => gpuLine(i, used, TOTAL_MIB, 'NVIDIA H100 80GB HBM3');
+  const one = await remote('gpu-server-1', 'token-one', [h100(0, 20_000), h100(1, 30_000)]);
+  const two = await remote('gpu-server-2', 'token-two', [h100(0, 10_000)]);
+  // gpu-server-2 is given on the command line; gpu-server-1 is added in Settings → Servers to watch.
+  const watcher = await serve(['--name', 'workstation', '--watch', base(two), '--watch-token', `${base(two)}=token-two`]);
+  const fleet = new FleetPage(page);
+  await fleet.open(watcher.url);
+  await expect(fleet.status('gpu-server-2')).toHaveText('Live');
+
+  await fleet.goSettings();
+  await fleet.watch(base(one), 'token-one');
+  await expect(fleet.watchResult(0)).toHaveText('Reached gpu-server-1: 2 GPUs.');
+  await fleet.goDashboard();
+
+  await expect(fleet.sections()).toHaveCount(3);
+  await expect(fleet.sections().first()).toHaveAttribute('data-host', 'workstation');
+  await expect(fleet.status('gpu-server-1')).toHaveText('Live');
+  await expect(fleet.gpus('gpu-server-1')).toHaveCount(2);
+  await expect(fleet.gpuUsed('gpu-server-1', 1)).toContainText('29.3 GiB of 79.6 GiB used');
+  await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-dashboard.png'), fullPage: true });
+
+  one.setGpuLines([h100(0, 20_000), h100(1, 60_000)]);
+  await expect(fleet.gpuUsed('gpu-server-1', 1)).toContainText('58.6 GiB of 79.6 GiB used');
+
+  const port = new URL(one.url).port;
+  await one.stop();
+  await expect(fleet.status('gpu-server-1')).toHaveText('Unreachable');
+  await expect(fleet.since('gpu-server-1')).toContainText('Unreachable since');
+  await expect(fleet.message('gpu-server-1')).toContainText('is not answering');
+  await expect(fleet.gpus('gpu-server-1')).toHaveCount(0); // no stale figure shown as current
+  await expect(fleet.status('gpu-server-2')).toHaveText('Live');
+  await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-unreachable.png'), fullPage: true });
+
+  await remote('gpu-server-1', 'token-one', [h100(0, 5_000)], Number(port));
+  await expect(fleet.status('gpu-server-1')).toHaveText('Live', { timeout: 20_000 });
+  await expect(fleet.gpus('gpu-server-1')).toHaveCount(1);
+});
+
+test("a remote's alerts reach the Alerts page and the alert log, labelled with the host", async ({ page }) => {
+  const one = await remote('gpu-server-1', 'token-one', [gpuLine(0, 1000)]);
+  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=token-one`]);
+  const fleet = new FleetPage(page);
+  await fleet.open(watcher.url);
+  await expect(fleet.status('gpu-server-1')).toHaveText('Live');
+  one.setGpuLines([gpuLine(0, 24_000)]);
+  await fleet.goAlerts();
+  const alert = fleet.remoteAlerts().filter({ hasText: 'critical' }).first();
+  await expect(alert).toHaveAttribute('data-host', 'gpu-server-1');
+  await expect(fleet.alertLogItems().filter({ hasText: 'gpu-server-1: ' }).first()).toBeVisible();
+  await one.stop();
+  await expect(fleet.remoteAlerts().filter({ hasText: 'is not answering' })).toHaveCount(1);
+  await expect(fleet.alertLogItems().filter({ hasText: 'gpu-server-1 is not answering' }).first()).toBeVisible();
+});
+
+test('a remote sending malformed, oversized or hostile Snapshots is refused with a message; the rest keeps updating', async ({ page }) => {
+  // Three bad servers: garbage JSON, a 3 MB Snapshot, and one with a string where the GPU list goes.
+  const frames = [
+    'event: snapshotPublished\ndata: {"atMs": 1, "gpus": [\n\n',
+    `event: snapshotPublished\ndata: ${JSON.stringify({ atMs: 1, gpus: [], padding: 'x'.repeat(3 * 1024 * 1024) })}\n\n`,
+    `event: snapshotPublished\ndata: ${JSON.stringify({ atMs: 1, gpus: '<img src=x onerror=alert(1)>', backends: [] })}\n\n`,
+  ];
+  const bad: string[] = [];
+  for (const [i, frame] of frames.entries()) {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/api/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, contractVersion: 1, hostname: `bad-${i}` }));
+      if (req.url === '/api/events') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).write(frame);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    bad.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+  const one = await remote('gpu-server-1', 'token-one', [gpuLine(0, 1000)]);
+  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=token-one`, ...bad.flatMap((u) => ['--watch', u])]);
+  const fleet = new FleetPage(page);
+  await fleet.open(watcher.url);
+  await expect(fleet.message('bad-0')).toContainText('not valid JSON');
+  await expect(fleet.message('bad-1')).toContainText('over the 1.0 MB limit');
+  await expect(fleet.message('bad-2')).toContainText('gpus: expected a list');
+  for (const label of ['bad-0', 'bad-1', 'bad-2']) {
+    await expect(fleet.status(label)).toHaveText('Data refused');
+    await expect(fleet.gpus(label)).toHaveCount(0);
+  }
+  one.setGpuLines([gpuLine(0, 12_000)]);
+  await expect(fleet.gpuUsed('gpu-server-1')).toContainText('11.7 GiB of 24.0 GiB used');
+  await expect(page.locator('img')).toHaveCount(0);
+});
