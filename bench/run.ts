@@ -108,6 +108,7 @@ async function main() {
       ['bench/forecast.ts', 'benchForecast'],
       ['bench/electron-cost.ts', 'benchElectronCost'],
       ['bench/dashboard.ts', 'benchDashboard'],
+      ['bench/fleet.ts', 'benchFleet'],
     ] as const) {
       const out = await optional(path, name);
       if (out) console.log(out);
