@@ -31,7 +31,7 @@ async function scriptedServer(opts: { port?: number; name: string; token?: strin
     },
     latest: () => latest,
   };
-  const server = await startServer(core, { host: '127.0.0.1', port: opts.port ?? 0, staticDir: '/nonexistent', token: opts.token === undefined ? TOKEN : opts.token, logger: silentLogger, name: opts.name });
+  const server = await startServer(core, { host: '127.0.0.1', port: opts.port ?? 0, staticDir: '/nonexistent', token: opts.token === undefined ? TOKEN : opts.token, logger: silentLogger, name: opts.name, heartbeatMs: 150 });
   return {
     server,
     push(s: Snapshot) {
@@ -49,6 +49,7 @@ async function rawSseServer(onStream: (res: http.ServerResponse) => void) {
       res.end(JSON.stringify({ ok: true, contractVersion: 1, hostname: 'hostile' }));
     } else if (req.url === '/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
       onStream(res);
     } else {
       res.writeHead(404).end();
@@ -72,7 +73,7 @@ function makeFleet(local: Snapshot | null = fleetFixtureSnapshot({}, 1)) {
     onTransitions: (t) => transitions.push(...t),
     intervalMs: () => 100,
     localLabel: 'workstation',
-    timing: { backoffInitialMs: 50, backoffMaxMs: 200, healthTimeoutMs: 1000, connectTimeoutMs: 1000, maxEventBytes: 256 * 1024 },
+    timing: { backoffInitialMs: 50, backoffMaxMs: 200, healthTimeoutMs: 1000, connectTimeoutMs: 1000, idleTimeoutMs: 600, maxEventBytes: 256 * 1024 },
   });
   cleanups.push(() => fleet.dispose());
   const published: FleetSnapshot[] = [];
@@ -221,6 +222,39 @@ describe('Fleet', () => {
     await until(() => host(fleet.latest(), 'gpu-server-1')!.snapshot?.atMs === 21, 'all received');
     await until(() => published.at(-1) && host(published.at(-1)!, 'gpu-server-1')!.snapshot?.atMs === 21, 'published');
     expect(published.length - before).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('Fleet: silence', () => {
+  it('a server that stops ticking goes "stale" (figures withheld) and back to ok on its next Snapshot', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    cleanups.push(() => a.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000, intervalMs: 100 }));
+    const { fleet } = makeFleet();
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }]);
+    await until(() => host(fleet.latest(), 'gpu-server-1')?.status === 'ok', 'ok');
+    const stale = await until(() => {
+      const h = host(fleet.latest(), 'gpu-server-1');
+      return h?.status === 'stale' && h;
+    }, 'stale after 3 of its ticks');
+    expect(stale.snapshot).toBeNull();
+    expect(stale.message).toMatch(/has sent no Snapshot/);
+    a.push(fleetFixtureSnapshot({ atMs: 2000, intervalMs: 100 }));
+    await until(() => host(fleet.latest(), 'gpu-server-1')?.status === 'ok', 'ok again');
+  });
+
+  it('a server that accepts the stream and then says nothing (no heartbeat) is dropped as unreachable', async () => {
+    const hung = await rawSseServer(() => undefined);
+    cleanups.push(() => hung.close());
+    const { fleet } = makeFleet();
+    const transitions: string[] = [];
+    fleet.setServers([{ url: hung.url, token: null, label: 'hung box' }]);
+    fleet.onFleet((f) => transitions.push(f.hosts[1]!.status));
+    const h = await until(() => {
+      const x = host(fleet.latest(), 'hung box');
+      return x?.status === 'unreachable' && x;
+    }, 'unreachable after the idle timeout');
+    expect(h.message).toMatch(/silent for/);
   });
 });
 

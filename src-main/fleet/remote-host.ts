@@ -204,7 +204,8 @@ export class RemoteHost implements Disposable {
     const clockWentBack = this.isFirstOnConnection && s.atMs < this.lastAtMs - 60_000;
     this.isFirstOnConnection = false;
     if (s.atMs <= this.lastAtMs && !clockWentBack) {
-      if (this.status !== 'ok' && this.snapshot) this.accept(this.snapshot, this.notes);
+      // Connected again, but nothing new yet: not "unreachable" any more, and not current either.
+      if (this.status !== 'ok' && this.status !== 'stale') this.setStatus('stale', `${this.label} answers again; waiting for a new Snapshot (the last one is from ${new Date(s.atMs).toLocaleTimeString()}).`);
       return;
     }
     this.lastAtMs = s.atMs;
