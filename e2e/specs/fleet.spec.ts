@@ -88,26 +88,40 @@ test("a remote's alerts reach the Alerts page and the alert log, labelled with t
   await expect(fleet.alertLogItems().filter({ hasText: 'gpu-server-1 is not answering' }).first()).toBeVisible();
 });
 
-test('a remote sending malformed, oversized or hostile Snapshots is refused with a message; the rest keeps updating', async ({ page }) => {
-  // Three bad servers: garbage JSON, a 3 MB Snapshot, and one with a string where the GPU list goes.
-  const frames = [
-    'event: snapshotPublished\ndata: {"atMs": 1, "gpus": [\n\n',
-    `event: snapshotPublished\ndata: ${JSON.stringify({ atMs: 1, gpus: [], padding: 'x'.repeat(3 * 1024 * 1024) })}\n\n`,
-    `event: snapshotPublished\ndata: ${JSON.stringify({ atMs: 1, gpus: '<img src=x onerror=alert(1)>', backends: [] })}\n\n`,
+test('a remote sending malformed, oversized or hostile Snapshots is refused with a message; the rest keeps updating; version skew is shown', async ({ page }) => {
+  const gpu = { id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'Old GPU', uuid: null, memoryTotalBytes: 8 * 2 ** 30, memoryUsedBytes: 2 ** 30, memoryFreeBytes: 7 * 2 ** 30, utilizationPct: null, temperatureC: null, powerWatts: null };
+  const frame = (data: string) => `event: snapshotPublished\ndata: ${data}\n\n`;
+  const servers: { name: string; health: object; frame: string; repeat?: () => string }[] = [
+    { name: 'bad-0', health: { ok: true, contractVersion: 1 }, frame: frame('{"atMs": 1, "gpus": [') },
+    { name: 'bad-1', health: { ok: true, contractVersion: 1 }, frame: frame(JSON.stringify({ atMs: 1, gpus: [], padding: 'x'.repeat(3 * 1024 * 1024) })) },
+    { name: 'bad-2', health: { ok: true, contractVersion: 1 }, frame: frame(JSON.stringify({ atMs: 1, gpus: '<img src=x onerror=alert(1)>', backends: [] })) },
+    // An older Headroom: no contract version, no backends/sources/alerts in its Snapshot.
+    { name: 'old-1', health: { ok: true }, frame: '', repeat: () => frame(JSON.stringify({ atMs: Date.now(), gpus: [gpu] })) },
+    // A newer one whose contract this Headroom cannot read.
+    { name: 'future-1', health: { ok: true, contractVersion: 2 }, frame: '' },
   ];
-  const bad: string[] = [];
-  for (const [i, frame] of frames.entries()) {
+  const urls: string[] = [];
+  for (const def of servers) {
     const server = http.createServer((req, res) => {
-      if (req.url === '/api/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, contractVersion: 1, hostname: `bad-${i}` }));
-      if (req.url === '/api/events') return void res.writeHead(200, { 'content-type': 'text/event-stream' }).write(frame);
+      if (req.url === '/api/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...def.health, hostname: def.name }));
+      if (req.url === '/api/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' }).write(def.frame || ': nothing\n\n');
+        const repeat = def.repeat;
+        if (repeat) {
+          res.write(repeat());
+          const timer = setInterval(() => res.write(repeat()), 500);
+          res.on('close', () => clearInterval(timer));
+        }
+        return;
+      }
       res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     closers.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    bad.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   }
   const one = await remote('gpu-server-1', 'token-one', [gpuLine(0, 1000)]);
-  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=token-one`, ...bad.flatMap((u) => ['--watch', u])]);
+  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=token-one`, ...urls.flatMap((u) => ['--watch', u])]);
   const fleet = new FleetPage(page);
   await fleet.open(watcher.url);
   await expect(fleet.message('bad-0')).toContainText('not valid JSON');
@@ -117,7 +131,14 @@ test('a remote sending malformed, oversized or hostile Snapshots is refused with
     await expect(fleet.status(label)).toHaveText('Data refused');
     await expect(fleet.gpus(label)).toHaveCount(0);
   }
+  await expect(fleet.status('old-1')).toHaveText('Live');
+  await expect(fleet.gpus('old-1')).toHaveCount(1);
+  await expect(fleet.host('old-1').getByTestId('host-notes')).toContainText('It sends no backends, sources, alerts (an older Headroom?); shown as none.');
+  await expect(fleet.status('future-1')).toHaveText('Incompatible version');
+  await expect(fleet.message('future-1')).toContainText('future-1 speaks contract version 2; this Headroom reads version 1');
+
   one.setGpuLines([gpuLine(0, 12_000)]);
   await expect(fleet.gpuUsed('gpu-server-1')).toContainText('11.7 GiB of 24.0 GiB used');
   await expect(page.locator('img')).toHaveCount(0);
+  await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-refused.png'), fullPage: true });
 });

@@ -138,10 +138,11 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
     return { ok: false, message: 'atMs: missing or not a time in epoch ms' };
   }
   const notes: string[] = [];
+  const missing: string[] = [];
   const list = <T>(field: 'gpus' | 'backends' | 'sources' | 'alerts', schema: z.ZodType<T>, limit: number, what: string): T[] | string => {
     const value = raw[field];
     if (value === undefined) {
-      notes.push(`It sends no ${field} (an older Headroom?).`);
+      missing.push(field);
       return [];
     }
     if (!Array.isArray(value)) return `${field}: expected a list`;
@@ -161,6 +162,7 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
   const sources = list('sources', sourceSchema, REMOTE_LIMITS.sources, 'source');
   const alerts = list('alerts', alertSchema, REMOTE_LIMITS.alerts, 'alert');
   for (const v of [gpus, backends, sources, alerts]) if (typeof v === 'string') return { ok: false, message: v };
+  if (missing.length) notes.unshift(`It sends no ${missing.join(', ')} (an older Headroom?); shown as none.`);
 
   let system: Snapshot['system'] = null;
   if (raw.system !== undefined && raw.system !== null) {
