@@ -5,7 +5,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
 import { gpuLine, repoRoot, startHeadroom, type Headroom } from '../harness';
 import { FleetPage } from '../pages/fleet.page';
 
@@ -28,6 +29,13 @@ async function serve(args: string[], gpuLines = [gpuLine(0, 1000)]): Promise<Hea
 }
 const base = (h: Headroom) => new URL(h.url).origin;
 
+/** No serious or critical axe violations on the page as it is now. */
+async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+}
+
 /** A watched server as `name` with `token`; on `port` to come back where it was. */
 async function remote(name: string, token: string, gpuLines: string[], port?: number): Promise<Headroom> {
   return serve(['--name', name, '--token', token, ...(port ? ['--port', String(port)] : [])], gpuLines);
@@ -46,6 +54,7 @@ test('shows every host, follows a remote, says "unreachable" when one is killed 
   await fleet.goSettings();
   await fleet.watch(base(one), 'token-one');
   await expect(fleet.watchResult(0)).toHaveText('Reached gpu-server-1: 2 GPUs.');
+  await expectAccessible(page);
   await fleet.goDashboard();
 
   await expect(fleet.sections()).toHaveCount(3);
@@ -54,6 +63,7 @@ test('shows every host, follows a remote, says "unreachable" when one is killed 
   await expect(fleet.gpus('gpu-server-1')).toHaveCount(2);
   await expect(fleet.gpuUsed('gpu-server-1', 1)).toContainText('29.3 GiB of 79.6 GiB used');
   await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-dashboard.png'), fullPage: true });
+  await expectAccessible(page);
 
   one.setGpuLines([h100(0, 20_000), h100(1, 60_000)]);
   await expect(fleet.gpuUsed('gpu-server-1', 1)).toContainText('58.6 GiB of 79.6 GiB used');
@@ -86,6 +96,7 @@ test("a remote's alerts reach the Alerts page and the alert log, labelled with t
   await one.stop();
   await expect(fleet.remoteAlerts().filter({ hasText: 'is not answering' })).toHaveCount(1);
   await expect(fleet.alertLogItems().filter({ hasText: 'gpu-server-1 is not answering' }).first()).toBeVisible();
+  await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-alerts.png'), fullPage: true });
 });
 
 test('a remote sending malformed, oversized or hostile Snapshots is refused with a message; the rest keeps updating; version skew is shown', async ({ page }) => {
@@ -141,4 +152,9 @@ test('a remote sending malformed, oversized or hostile Snapshots is refused with
   await expect(fleet.gpuUsed('gpu-server-1')).toContainText('11.7 GiB of 24.0 GiB used');
   await expect(page.locator('img')).toHaveCount(0);
   await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-refused.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expectAccessible(page);
+  await fleet.goAlerts();
+  await expect(fleet.remoteAlerts().first()).toBeVisible();
+  await expectAccessible(page);
 });
