@@ -60,11 +60,6 @@ export class Fleet implements Disposable {
     return this.hosts.length > 0;
   }
 
-  /** The watched hosts themselves (for the benchmark's byte counts). */
-  remotes(): readonly RemoteHost[] {
-    return this.hosts;
-  }
-
   /** Replaces the watched servers; unchanged ones (same URL, token and label) keep their connection. */
   setServers(servers: readonly WatchedServer[]): void {
     const key = JSON.stringify(servers.map((s) => [s.url, s.token, s.label]));

@@ -79,8 +79,6 @@ export class RemoteHost implements Disposable {
   static configKeyOf(s: { url: string; token: string | null; label: string | null }): string {
     return JSON.stringify([s.url, s.token, s.label]);
   }
-  /** Bytes of SSE event data received (for the benchmark's bytes/s). */
-  bytesReceived = 0;
 
   constructor(private readonly options: RemoteHostOptions) {
     this.id = options.id;
@@ -171,11 +169,9 @@ export class RemoteHost implements Disposable {
         onOpen: () => undefined,
         onEvent: (e) => {
           if (e.event !== 'snapshotPublished') return;
-          this.bytesReceived += e.data.length;
           this.receive(e.data);
         },
         onOversized: (bytes) => {
-          this.bytesReceived += bytes;
           this.refuse(`sent a Snapshot of ${(bytes / 1024 / 1024).toFixed(1)} MB, over the ${(this.timing.maxEventBytes / 1024 / 1024).toFixed(1)} MB limit`);
         },
         onRetry: (ms) => {
