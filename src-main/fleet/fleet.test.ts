@@ -14,7 +14,7 @@ import { startServer } from '../server/http';
 import { silentLogger } from '../util/logger';
 import { Fleet } from './fleet';
 import { withFleetAlerts } from './fleet-alerts';
-import { checkWatchedServer } from './remote-client';
+import { checkWatchedServer, endpoint, tokenInClearWarning } from './remote-client';
 import { fleetFixtureAlert, fleetFixtureSnapshot } from './test-fixtures';
 
 const TOKEN = 'fleet-test-token';
@@ -225,6 +225,23 @@ describe('Fleet', () => {
   });
 });
 
+describe('Fleet: names', () => {
+  it('two servers with the same name get their address added', async () => {
+    const a = await scriptedServer({ name: 'localhost' });
+    const b = await scriptedServer({ name: 'localhost' });
+    cleanups.push(() => a.server.close(), () => b.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1 }));
+    b.push(fleetFixtureSnapshot({ atMs: 1 }));
+    const { fleet } = makeFleet();
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }, { url: b.server.url, token: TOKEN, label: null }]);
+    const f = await until(() => {
+      const l = fleet.latest();
+      return l.hosts.slice(1).every((h) => h.status === 'ok') && l;
+    }, 'both ok');
+    expect(f.hosts.slice(1).map((h) => h.label)).toEqual([`localhost (${new URL(a.server.url).host})`, `localhost (${new URL(b.server.url).host})`]);
+  });
+});
+
 describe('Fleet: silence', () => {
   it('a server that stops ticking goes "stale" (figures withheld) and back to ok on its next Snapshot', async () => {
     const a = await scriptedServer({ name: 'gpu-server-1' });
@@ -268,5 +285,24 @@ describe('checkWatchedServer', () => {
     const port = a.server.port;
     await a.server.close();
     expect((await checkWatchedServer({ url: `http://127.0.0.1:${port}`, token: TOKEN }, 2000)).message).toMatch(/Could not reach 127\.0\.0\.1:\d+: connection refused/);
+  });
+});
+
+describe('remote-client helpers', () => {
+  it.each([
+    { url: 'http://gpu-server-1:7878', token: 't', warns: true },
+    { url: 'https://gpu-server-1', token: 't', warns: false },
+    { url: 'http://127.0.0.1:7878', token: 't', warns: false },
+    { url: 'http://[::1]:7878', token: 't', warns: false },
+    { url: 'http://gpu-server-1:7878', token: null, warns: false },
+  ])('token in clear: $url', ({ url, token, warns }) => {
+    expect(tokenInClearWarning({ url, token }) !== null).toBe(warns);
+  });
+  it.each([
+    { base: 'https://host/headroom/', path: '/api/events', want: 'https://host/headroom/api/events' },
+    { base: 'http://host:7878', path: '/api/health', want: 'http://host:7878/api/health' },
+    { base: 'http://host:7878/?token=x#y', path: '/api/health', want: 'http://host:7878/api/health' },
+  ])('endpoint($base, $path)', ({ base, path, want }) => {
+    expect(endpoint(base, path).toString()).toBe(want);
   });
 });

@@ -107,10 +107,20 @@ export class Fleet implements Disposable {
       contractVersion: CONTRACT_VERSION,
       notes: [],
     };
-    const hosts = [localHost, ...this.hosts.map((h) => h.view())];
+    const hosts = [localHost, ...this.hosts.map((h) => this.viewOf(h))];
     const alerts: FleetAlert[] = (local?.alerts ?? []).map((a) => ({ ...a, hostId: LOCAL_HOST_ID, hostLabel: this.localLabel }));
     for (const h of hosts.slice(1)) alerts.push(...this.activeAlerts(h));
     return { atMs: this.now(), hosts, alerts, contractVersion: CONTRACT_VERSION };
+  }
+
+  /**
+   * A host's view with a label no other host has: two servers that report the same name (two
+   * containers called "localhost") get their address added.
+   */
+  private viewOf(h: RemoteHost): FleetHost {
+    const view = h.view();
+    const clash = view.label === this.localLabel || this.hosts.some((o) => o !== h && o.label === view.label);
+    return clash ? { ...view, label: `${view.label} (${new URL(view.url!).host})` } : view;
   }
 
   onFleet(listener: (f: FleetSnapshot) => void): Disposable {
@@ -140,7 +150,7 @@ export class Fleet implements Disposable {
    * host's own alert is added; it clears when the host answers again.
    */
   private onHostChange(host: RemoteHost): void {
-    const view = host.view();
+    const view = this.viewOf(host);
     const before = this.known.get(host.id) ?? new Map<string, FleetAlert>();
     const isHostAlert = (id: string) => id.startsWith(`${host.id}/host-`);
     const held = [...before].filter(([id]) => !isHostAlert(id));

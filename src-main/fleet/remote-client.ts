@@ -249,5 +249,13 @@ export async function checkWatchedServer(target: RemoteTarget, timeoutMs: number
   const gpus = `${s.gpus.length} GPU${s.gpus.length === 1 ? '' : 's'}`;
   const backends = s.backends.map((b) => `${BACKEND_NAMES[b.kind] ?? b.kind} ${b.status}`);
   const skew = parsed.notes.length ? ` (${parsed.notes[0]})` : '';
-  return { ok: true, label, message: `Reached ${label}: ${[gpus, ...backends].join(', ')}.${skew}` };
+  const clear = tokenInClearWarning(target) ?? '';
+  return { ok: true, label, message: `Reached ${label}: ${[gpus, ...backends].join(', ')}.${skew}${clear}` };
+}
+
+/** A sentence when the token would cross the network unencrypted (http:// to another machine), else null. */
+export function tokenInClearWarning(target: RemoteTarget): string | null {
+  const url = new URL(target.url);
+  if (url.protocol !== 'http:' || !target.token || /^(127\.|localhost$|\[::1\]$)/.test(url.hostname)) return null;
+  return ' The token travels unencrypted over http://: use https:// (e.g. behind Nginx with TLS) outside a trusted network.';
 }
