@@ -68,7 +68,13 @@ export class Fleet implements Disposable {
     const next: RemoteHost[] = [];
     const seen = new Set<string>();
     for (const s of servers) {
-      const id = hostIdFor(s.url);
+      let id: string;
+      try {
+        id = hostIdFor(s.url);
+      } catch {
+        this.options.logger.warn(`fleet: "${s.url}" is not a URL; not watched.`);
+        continue;
+      }
       if (seen.has(id)) continue;
       seen.add(id);
       const old = this.hosts.find((h) => h.id === id && h.configKey === RemoteHost.configKeyOf(s));
