@@ -111,16 +111,16 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 const knownTopLevel = new Set(Object.keys(snapshotSchema.shape));
 
-/** Shortens every string in a JSON value to `max` characters (hostile remotes: giant messages). */
-function clampStrings<T>(value: T, max: number): T {
-  if (typeof value === 'string') return (value.length > max ? `${value.slice(0, max)}…` : value) as T;
-  if (Array.isArray(value)) return value.map((v) => clampStrings(v, max)) as T;
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = clampStrings(v, max);
-    return out as T;
-  }
-  return value;
+const clamp = (v: string, max: number) => (v.length > max ? `${v.slice(0, max)}…` : v);
+
+/**
+ * Alerts travel into notifications, tooltips and webhooks: their texts are shortened (a hostile
+ * remote's megabyte message). Other strings only render in the page, bounded by the event size cap.
+ */
+function clampAlert(a: Alert): Alert {
+  const max = REMOTE_LIMITS.textChars;
+  if (a.message.length <= max && a.id.length <= max && a.sourceId.length <= max) return a;
+  return { ...a, id: clamp(a.id, max), message: clamp(a.message, max), sourceId: clamp(a.sourceId, max) };
 }
 
 /**
@@ -150,7 +150,7 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
     const dropped: string[] = [];
     for (const [i, item] of value.slice(0, limit).entries()) {
       const parsed = schema.safeParse(item);
-      if (parsed.success) kept.push(clampStrings(parsed.data, REMOTE_LIMITS.textChars));
+      if (parsed.success) kept.push(parsed.data);
       else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
     if (value.length > limit) notes.push(`Only the first ${limit} of its ${value.length} ${what}s are shown.`);
@@ -177,7 +177,7 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
     system,
     backends: (backends as Snapshot['backends']).map((b) => (b.models.length > REMOTE_LIMITS.modelsPerBackend ? { ...b, models: b.models.slice(0, REMOTE_LIMITS.modelsPerBackend) } : b)),
     sources: sources as Snapshot['sources'],
-    alerts: alerts as Alert[],
+    alerts: (alerts as Alert[]).map(clampAlert),
   };
   for (const field of ['thresholds', 'intervalMs', 'delivery'] as const) {
     if (raw[field] === undefined) continue;

@@ -72,6 +72,7 @@ export class RemoteHost implements Disposable {
   private stream: Disposable | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private staleTimer: NodeJS.Timeout | null = null;
+  private staleMs = 0;
   private isFirstOnConnection = true;
   private disposed = false;
   /** What identifies this connection's configuration: a change of URL, token or label makes a new host. */
@@ -91,8 +92,11 @@ export class RemoteHost implements Disposable {
     this.configKey = RemoteHost.configKeyOf(options);
   }
 
+  private cachedLabel: string | null = null;
+
   get label(): string {
-    return safeLabel(this.options.label, '') || this.remoteName || new URL(this.url).host;
+    this.cachedLabel ??= safeLabel(this.options.label, '') || this.remoteName || new URL(this.url).host;
+    return this.cachedLabel;
   }
 
   start(): void {
@@ -155,6 +159,7 @@ export class RemoteHost implements Disposable {
     if (!health.ok) return this.fail(health.failure);
     this.contractVersion = health.value.contractVersion ?? null;
     if (health.value.hostname) this.remoteName = safeLabel(health.value.hostname, '') || null;
+    this.cachedLabel = null;
     const mismatch = contractMismatch(this.contractVersion, this.label);
     if (mismatch) {
       this.setStatus('incompatible', mismatch);
@@ -214,12 +219,16 @@ export class RemoteHost implements Disposable {
     this.lastSeenMs = this.now();
     this.failures = 0;
     const staleMs = Math.max(1000, (s.intervalMs ?? 1000) * this.timing.staleAfterTicks);
-    if (this.staleTimer) clearTimeout(this.staleTimer);
-    this.staleTimer = setTimeout(() => {
-      this.staleTimer = null;
-      this.setStatus('stale', `${this.label} is connected but has sent no Snapshot for ${Math.round(staleMs / 1000)} s (paused, or its monitor is stuck).`);
-    }, staleMs);
-    this.staleTimer.unref?.();
+    if (this.staleTimer && staleMs === this.staleMs) this.staleTimer.refresh();
+    else {
+      if (this.staleTimer) clearTimeout(this.staleTimer);
+      this.staleMs = staleMs;
+      this.staleTimer = setTimeout(() => {
+        this.staleTimer = null;
+        this.setStatus('stale', `${this.label} is connected but has sent no Snapshot for ${Math.round(staleMs / 1000)} s (paused, or its monitor is stuck).`);
+      }, staleMs);
+      this.staleTimer.unref?.();
+    }
     const wasOk = this.status === 'ok';
     this.setStatus('ok', null);
     if (wasOk) this.options.onChange(this);

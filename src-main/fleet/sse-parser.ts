@@ -36,17 +36,22 @@ export class SseParser {
     if (this.pendingCr && s.startsWith('\n')) s = s.slice(1);
     this.pendingCr = false;
     let start = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
+    // Line ends found with indexOf (native), not a per-character loop: events are kilobytes.
+    let lf = s.indexOf('\n', start);
+    let cr = s.indexOf('\r', start);
+    while (lf !== -1 || cr !== -1) {
+      const i = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
       const line = this.buffer + s.slice(start, i);
       this.buffer = '';
       this.line(line, out);
-      if (c === 13) {
-        if (i + 1 < s.length && s.charCodeAt(i + 1) === 10) i++;
-        else if (i + 1 === s.length) this.pendingCr = true;
+      let next = i + 1;
+      if (s.charCodeAt(i) === 13) {
+        if (next < s.length && s.charCodeAt(next) === 10) next++;
+        else if (next === s.length) this.pendingCr = true;
       }
-      start = i + 1;
+      start = next;
+      if (lf !== -1 && lf < start) lf = s.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = s.indexOf('\r', start);
     }
     const rest = s.slice(start);
     if (this.discarding) this.discardedChars += rest.length;
