@@ -38,6 +38,12 @@ function cpuMsOf(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ = 100
 }
 
+/** Context switches (voluntary + not) of `pid`: each is a wake-up of its event loop. */
+function switchesOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return [...status.matchAll(/ctxt_switches:\s+(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 interface Serve {
   child: ChildProcess;
   url: string;
@@ -94,11 +100,13 @@ function readStream(url: string, token: string | null, ms: number, onEvent: (nam
  * CPU per tick of several processes over the same window, so that load from elsewhere on the
  * machine (shared CI runners) weighs on the baseline and the fleet watcher alike.
  */
-async function cpuPerTick(watchers: Serve[]): Promise<number[]> {
+async function cpuPerTick(watchers: Serve[]): Promise<{ cpuMs: number; wakeups: number }[]> {
   await sleep(WARMUP_MS);
   const c0 = watchers.map((w) => cpuMsOf(w.child.pid!));
+  const s0 = watchers.map((w) => switchesOf(w.child.pid!));
   await sleep(WINDOW_MS);
-  return watchers.map((w, i) => (cpuMsOf(w.child.pid!) - c0[i]!) / (WINDOW_MS / INTERVAL_MS));
+  const ticks = WINDOW_MS / INTERVAL_MS;
+  return watchers.map((w, i) => ({ cpuMs: (cpuMsOf(w.child.pid!) - c0[i]!) / ticks, wakeups: (switchesOf(w.child.pid!) - s0[i]!) / ticks }));
 }
 
 export async function benchFleet(): Promise<{ lines: string[] }> {
@@ -130,7 +138,9 @@ export async function benchFleet(): Promise<{ lines: string[] }> {
     const watchArgs = remotes.flatMap((r, i) => ['--watch', r.url, '--watch-token', `${r.url}=t${i}`]);
     const watcher = await serve(dir, 'watcher', [...backend, ...watchArgs], env);
     started.push(watcher);
-    const [baseMs, fleetMs] = (await cpuPerTick([alone, watcher])) as [number, number];
+    const [base, withFleet] = (await cpuPerTick([alone, watcher])) as [{ cpuMs: number; wakeups: number }, { cpuMs: number; wakeups: number }];
+    const baseMs = base.cpuMs;
+    const fleetMs = withFleet.cpuMs;
     const ratio = fleetMs / baseMs;
 
     const bytesWindowMs = quick ? 5_000 : 10_000;
@@ -160,6 +170,7 @@ export async function benchFleet(): Promise<{ lines: string[] }> {
         line('Fleet: watcher CPU per tick, 1 local host (baseline)', `${baseMs.toFixed(2)} ms`, 'report', null),
         line(`Fleet: watcher CPU per tick, 1 local + ${WATCHED} watched hosts`, `${fleetMs.toFixed(2)} ms`, 'report', null),
         line(`  ratio (${WATCHED} watched / none)`, `${ratio.toFixed(2)}×`, '≤ 1.5×', ratio <= 1.5),
+        line('  context switches per tick, none / 5 watched', `${base.wakeups.toFixed(0)} / ${withFleet.wakeups.toFixed(0)}`, 'report', null),
         line('Fleet: bytes/s one watched host sends (2 GPUs + Ollama)', `${(perHost / 1024).toFixed(1)} KiB/s`, 'report', null),
         line('Fleet: remote Snapshot → watcher fleetPublished, p50', `${p50} ms`, `≤ ${2 * INTERVAL_MS} ms (2 ticks)`, p50 <= 2 * INTERVAL_MS),
         line('Fleet: remote Snapshot → watcher fleetPublished, max', `${max} ms`, `≤ ${2 * INTERVAL_MS} ms (2 ticks)`, max <= 2 * INTERVAL_MS),
