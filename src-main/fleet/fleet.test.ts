@@ -225,6 +225,35 @@ describe('Fleet', () => {
   });
 });
 
+describe('Fleet: resuming', () => {
+  it('reconnects after the stream ends, sends Last-Event-ID, and shows no duplicate', async () => {
+    const seenIds: (string | undefined)[] = [];
+    let connections = 0;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/api/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"contractVersion":1,"hostname":"numbered"}');
+      connections++;
+      seenIds.push(req.headers['last-event-id'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // Every connection resends the latest Snapshot (id 7), as headroom serve does; the first one then ends.
+      res.write(`id: 7\nevent: snapshotPublished\ndata: ${JSON.stringify(fleetFixtureSnapshot({ atMs: 7000 }))}\n\n`);
+      if (connections === 1) res.end();
+      else res.write(`id: 8\nevent: snapshotPublished\ndata: ${JSON.stringify(fleetFixtureSnapshot({ atMs: 8000 }))}\n\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    const { fleet } = makeFleet();
+    const atMsSeen: number[] = [];
+    fleet.onFleet((f) => {
+      const at = f.hosts[1]?.snapshot?.atMs;
+      if (at && atMsSeen.at(-1) !== at) atMsSeen.push(at);
+    });
+    fleet.setServers([{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: null, label: null }]);
+    await until(() => host(fleet.latest(), 'numbered')?.snapshot?.atMs === 8000, 'the Snapshot after reconnecting');
+    expect(seenIds).toEqual([undefined, '7']);
+    expect(atMsSeen.filter((a) => a === 7000).length).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('Fleet: names', () => {
   it('two servers with the same name get their address added', async () => {
     const a = await scriptedServer({ name: 'localhost' });

@@ -74,6 +74,7 @@ export class RemoteHost implements Disposable {
   private staleTimer: NodeJS.Timeout | null = null;
   private staleMs = 0;
   private isFirstOnConnection = true;
+  private lastEventId: string | null = null;
   private disposed = false;
   /** What identifies this connection's configuration: a change of URL, token or label makes a new host. */
   readonly configKey: string;
@@ -169,11 +170,13 @@ export class RemoteHost implements Disposable {
     this.isFirstOnConnection = true;
     this.stream = openEventStream(
       this.target,
-      { connectTimeoutMs: this.timing.connectTimeoutMs, idleTimeoutMs: this.timing.idleTimeoutMs, maxEventBytes: this.timing.maxEventBytes },
+      { connectTimeoutMs: this.timing.connectTimeoutMs, idleTimeoutMs: this.timing.idleTimeoutMs, maxEventBytes: this.timing.maxEventBytes, lastEventId: this.lastEventId },
       {
         onOpen: () => undefined,
         onEvent: (e) => {
           if (e.event !== 'snapshotPublished') return;
+          // Servers that number their events get `Last-Event-ID` on reconnection; `atMs` dedupes either way.
+          this.lastEventId = e.id;
           this.receive(e.data);
         },
         onOversized: (bytes) => {
