@@ -13,6 +13,7 @@ import type { Snapshot } from '../../shared/model/snapshot';
 import { startServer } from '../server/http';
 import { silentLogger } from '../util/logger';
 import { Fleet } from './fleet';
+import { RemoteHost } from './remote-host';
 import { withFleetAlerts } from './fleet-alerts';
 import { checkWatchedServer, endpoint, tokenInClearWarning } from './remote-client';
 import { fleetFixtureAlert, fleetFixtureSnapshot } from './test-fixtures';
@@ -241,16 +242,23 @@ describe('Fleet: resuming', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
-    const { fleet } = makeFleet();
-    const atMsSeen: number[] = [];
-    fleet.onFleet((f) => {
-      const at = f.hosts[1]?.snapshot?.atMs;
-      if (at && atMsSeen.at(-1) !== at) atMsSeen.push(at);
+    const shown: string[] = [];
+    const remote = new RemoteHost({
+      id: 'host:numbered',
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      token: null,
+      label: null,
+      logger: silentLogger,
+      timing: { backoffInitialMs: 50, backoffMaxMs: 200 },
+      onChange: (h) => shown.push(`${h.currentStatus} ${h.current()?.atMs ?? '-'}`),
     });
-    fleet.setServers([{ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: null, label: null }]);
-    await until(() => host(fleet.latest(), 'numbered')?.snapshot?.atMs === 8000, 'the Snapshot after reconnecting');
+    cleanups.push(() => remote.dispose());
+    remote.start();
+    await until(() => remote.current()?.atMs === 8000, 'the Snapshot after reconnecting');
     expect(seenIds).toEqual([undefined, '7']);
-    expect(atMsSeen.filter((a) => a === 7000).length).toBeLessThanOrEqual(1);
+    // 7000 shown once; the resend after reconnecting is not shown again as current.
+    expect(shown.filter((x) => x === 'ok 7000')).toHaveLength(1);
+    expect(shown.at(-1)).toBe('ok 8000');
   });
 });
 
