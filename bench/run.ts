@@ -21,6 +21,7 @@ const modules: ReadonlyArray<readonly [path: string, exportName: string]> = [
   ['bench/hostile-soak.ts', 'benchHostileSoak'],
   ['bench/history.ts', 'benchHistory'],
   ['bench/server-load.ts', 'benchServerLoad'],
+  ['bench/fleet.ts', 'benchFleet'],
 ];
 
 async function runModule(path: string, exportName: string): Promise<string | null> {

@@ -34,6 +34,10 @@ import { ProbeService } from './probe/service';
 import { ProbeStore } from './probe/store';
 import { watchSnapshots } from './probe/gpu-watch';
 import { identifyBackend } from './collectors/backends/discovery';
+import { Fleet, type WatchedServer } from './fleet/fleet';
+import { createFleetHandlers } from './fleet/fleet-handlers';
+import type { RemoteHostTiming } from './fleet/remote-host';
+import type { FleetSnapshot } from '../shared/contract/fleet';
 
 export interface CoreOptions {
   intervalMs: number;
@@ -62,6 +66,12 @@ export interface CoreOptions {
   keyStorage?: 'os-encrypted' | 'plain-text';
   /** Flags given on `headroom serve`'s command line: they keep winning when settings are saved. */
   commandLine?: CommandLineOverrides | null;
+  /** Headroom servers to watch given for this run (`serve --watch`); the saved ones are added. */
+  watch?: WatchedServer[];
+  /** Label of this machine in the fleet view; default "This machine (<host name>)". */
+  localLabel?: string;
+  /** Timeouts and limits for watched servers (tests shorten them). */
+  fleetTiming?: Partial<RemoteHostTiming>;
 }
 
 export interface Core {
@@ -72,6 +82,15 @@ export interface Core {
   latest(): Snapshot | null;
   setPaused(paused: boolean): void;
   readonly isPaused: boolean;
+  /** This machine and the watched servers (issue 15). */
+  fleet: {
+    latest(): FleetSnapshot;
+    onFleet(listener: (f: FleetSnapshot) => void): Disposable;
+    /** True when at least one server is watched (then `fleetPublished` events are sent). */
+    readonly hasRemotes: boolean;
+    /** What the tray icon reflects: this machine only, or all hosts. */
+    readonly trayScope: 'local' | 'all';
+  };
   dispose(): Promise<void>;
 }
 
@@ -197,6 +216,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     }
   }
 
+  // Watched Headroom servers: given for this run, then the saved ones (a flag's URL wins).
+  const fleet = store.add(new Fleet({ local: monitor, logger, onTransitions: deliver, intervalMs: () => monitor.latest()?.intervalMs ?? options.intervalMs, timing: options.fleetTiming, localLabel: options.localLabel }));
+  const watchedServers = (saved: readonly WatchedServer[]): WatchedServer[] => {
+    const given = options.watch ?? [];
+    const norm = (u: string) => u.replace(/\/+$/, '');
+    return [...given, ...saved.filter((s) => !given.some((g) => norm(g.url) === norm(s.url)))];
+  };
+  let trayScope: 'local' | 'all' = stored?.fleet.trayScope ?? 'all';
+  fleet.setServers(watchedServers(stored?.fleet.servers ?? []));
+
   // Settings changed in the dashboard: applied to the running core, no restart.
   const applySettings = async (s: AppSettings) => {
     // Flags given on the command line win over what was just saved (and servers given with
@@ -208,6 +237,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       discover: options.discover,
       retentionDays: options.retentionDays ?? 7,
     });
+    fleet.setServers(watchedServers(s.fleet.servers));
+    trayScope = s.fleet.trayScope;
     const webhookUrl = s.alerts.webhookUrl ?? null;
     const webhookChanged = webhookUrl !== alertSettings.delivery.webhookUrl;
     alertSettings = alertSettingsFor(e.warningPct, e.criticalPct, webhookUrl, s.alerts.mutedRules ?? [], s.monitor.perGpu ?? {});
@@ -267,7 +298,10 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       probe.dispose();
     }
   };
-  const handlers = createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger, testWebhook, probes });
+  const handlers: Handlers = {
+    ...createHandlers({ monitor, history, settings, policy, alertLog, resolver: new ModelResolver(), logger, testWebhook, probes }),
+    ...createFleetHandlers({ fleet, storedServers: () => watchedServers(settings.current().fleet.servers) }),
+  };
 
   return {
     handlers,
@@ -285,6 +319,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     },
     get isPaused() {
       return !monitor.isRunning;
+    },
+    fleet: {
+      latest: () => fleet.latest(),
+      onFleet: (l) => fleet.onFleet(l),
+      get hasRemotes() {
+        return fleet.hasRemotes;
+      },
+      get trayScope() {
+        return trayScope;
+      },
     },
     async dispose() {
       // A running probe is cancelled and the server restored before the rest stops.

@@ -2,11 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import type { Snapshot } from '../shared/model/snapshot';
 import { CapacityPage } from './features/capacity/CapacityPage';
 import { AlertsPage } from './features/alerts/AlertsPage';
-import { DashboardPage } from './features/dashboard/DashboardPage';
+import { FleetDashboard } from './features/fleet/FleetDashboard';
 import { PlannerPage } from './features/planner/PlannerPage';
 import { ProbePage } from './features/probe/ProbePage';
 import { SettingsPage } from './features/settings/SettingsPage';
 import { useLiveSnapshot } from './hooks/useSnapshot';
+import { FleetContext, useFleet } from './hooks/useFleet';
 
 export type PageId = 'dashboard' | 'capacity' | 'planner' | 'probe' | 'alerts' | 'settings';
 const PAGES: { id: PageId; label: string }[] = [
@@ -57,8 +58,10 @@ export function App() {
   const [page, go] = usePage();
   const compact = new URLSearchParams(location.search).get('view') === 'compact';
   const ready = snapshot !== null;
-  const activeAlerts = snapshot?.alerts.length ?? 0;
+  const fleet = useFleet(snapshot?.atMs ?? null, snapshot?.intervalMs ?? 1000);
+  const activeAlerts = fleet && fleet.hosts.length > 1 ? fleet.alerts.length : (snapshot?.alerts.length ?? 0);
   return (
+    <FleetContext.Provider value={fleet}>
     <div className={`app${compact ? ' app-compact' : ''}`} data-app-state={ready ? 'ready' : 'loading'}>
       <header className="topbar">
         <h1>
@@ -85,7 +88,7 @@ export function App() {
         <p className="loading">Waiting for the first reading…</p>
       ) : (
         <main>
-          {page === 'dashboard' && <DashboardPage snapshot={snapshot} history={history} version={version} compact={compact} />}
+          {page === 'dashboard' && <FleetDashboard fleet={fleet} snapshot={snapshot} history={history} version={version} compact={compact} />}
           {page === 'capacity' && <CapacityPage snapshot={snapshot} recent={recent} />}
           {page === 'planner' && <PlannerPage snapshot={snapshot} />}
           {page === 'probe' && <ProbePage snapshot={snapshot} />}
@@ -94,5 +97,6 @@ export function App() {
         </main>
       )}
     </div>
+    </FleetContext.Provider>
   );
 }

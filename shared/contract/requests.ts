@@ -1,6 +1,7 @@
 import type { AlertTransition } from '../alerts/rules';
 import type { BackendKind, Snapshot } from '../model/snapshot';
 import type { ProbeReport, ProbeRequest, ProbeSummary } from './probe';
+import type { FleetSnapshot } from './fleet';
 import type { Result } from './result';
 import type { SettingsPatch, SettingsView } from './settings';
 
@@ -77,6 +78,13 @@ export interface Requests {
   getProbe: { params: { id: string }; result: ProbeReport };
   /** One probe's report as a file: CSV (one row per step) or JSON (the whole report). */
   exportProbe: { params: { id: string; format: 'csv' | 'json' }; result: ExportFile };
+  /** This machine and the watched Headroom servers (the local machine alone when none is watched). */
+  getFleet: { params: void; result: FleetSnapshot };
+  /**
+   * Tries a Headroom server to watch: its health and Snapshot with the token, and says what
+   * answers ("reached gpu-server-1: 2 GPUs, vLLM up"). A stored token is used when `token` is absent.
+   */
+  testWatchedServer: { params: { url: string; token?: string | null }; result: { ok: boolean; label: string | null; message: string } };
 }
 
 export interface ExportFile {
@@ -141,6 +149,8 @@ export const requestNames = [
   'listProbes',
   'getProbe',
   'exportProbe',
+  'getFleet',
+  'testWatchedServer',
 ] as const satisfies readonly RequestName[];
 
 /** Compile-time check that `requestNames` lists every request. */

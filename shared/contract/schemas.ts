@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { snapshotSchema } from '../model/snapshot';
+import { fleetSnapshotSchema } from './fleet';
 import type { RequestName } from './requests';
 import { probeIdSchema, probeRequestSchema } from './probe';
 import { settingsPatchSchema } from './settings';
@@ -43,11 +44,14 @@ export const requestSchemas = {
   listProbes: z.undefined().or(z.null()).or(z.object({}).strict()).transform(() => undefined),
   getProbe: z.object({ id: probeIdSchema }).strict(),
   exportProbe: z.object({ id: probeIdSchema, format: z.enum(['csv', 'json']) }).strict(),
+  getFleet: z.undefined().or(z.null()).or(z.object({}).strict()).transform(() => undefined),
+  testWatchedServer: z.object({ url: z.string().trim().min(1).max(2048), token: z.string().min(1).max(4096).nullable().optional() }).strict(),
 } satisfies Record<RequestName, z.ZodType>;
 
 /** Schemas for event payloads (validated by clients in tests and on untrusted transports). */
 export const eventSchemas = {
   snapshotPublished: snapshotSchema,
+  fleetPublished: fleetSnapshotSchema,
 };
 
 /** Parses request params; a failure is `bad-request` naming the field. */

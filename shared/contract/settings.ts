@@ -45,6 +45,14 @@ export const settingsViewSchema = z.object({
   keyStorage: z.enum(['os-encrypted', 'plain-text']),
   /** Path of the settings file, for the user. */
   filePath: z.string().nullable(),
+  /** Headroom servers this one watches (tokens never travel: only whether one is set). */
+  fleet: z
+    .object({
+      servers: z.array(z.object({ url: z.string(), label: z.string().nullable(), hasToken: z.boolean() })),
+      /** What the tray icon reflects: this machine only, or the worst of it and every watched server. */
+      trayScope: z.enum(['local', 'all']),
+    })
+    .optional(),
 });
 export type SettingsView = z.infer<typeof settingsViewSchema>;
 
@@ -97,6 +105,26 @@ export const settingsPatchSchema = z
       .strict()
       .optional(),
     history: z.object({ retentionDays: z.number().int().min(1, 'must be 1–3650 days').max(3650, 'must be 1–3650 days') }).partial().strict().optional(),
+    fleet: z
+      .object({
+        /** Replaces the watched servers as a list; a token absent from an entry keeps the stored one. */
+        servers: z
+          .array(
+            z
+              .object({
+                url: httpUrl,
+                label: z.string().trim().max(64, 'must be at most 64 characters').nullable().optional(),
+                /** string: set; null: remove; absent: keep the stored token. */
+                token: z.string().min(1, 'must not be empty (use "remove" instead)').max(4096).nullable().optional(),
+              })
+              .strict(),
+          )
+          .max(16, 'at most 16 servers'),
+        trayScope: z.enum(['local', 'all']),
+      })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
@@ -112,6 +140,10 @@ export const settingsPatchSchema = z
     const urls = (p.backends ?? []).map((b) => b.url.replace(/\/+$/, ''));
     urls.forEach((u, i) => {
       if (urls.indexOf(u) !== i) ctx.addIssue({ code: 'custom', path: ['backends', i, 'url'], message: 'is listed twice' });
+    });
+    const watched = (p.fleet?.servers ?? []).map((w) => w.url.replace(/\/+$/, ''));
+    watched.forEach((u, i) => {
+      if (watched.indexOf(u) !== i) ctx.addIssue({ code: 'custom', path: ['fleet', 'servers', i, 'url'], message: 'is listed twice' });
     });
   });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;

@@ -6,7 +6,7 @@ describe('parseMonitorFlags', () => {
     expect(parseMonitorFlags([])).toEqual({
       ok: true,
       value: { host: '127.0.0.1', port: 7878, intervalMs: 1000, backends: [], discover: true, nvidiaSmiPath: null, demo: false, token: null, warningPct: 80, criticalPct: 90, json: false, dataDir: null, retentionDays: 7, webhookUrl: null,
-        configPath: null, publicHosts: [], corsOrigins: [], maxConnections: null, maxSseClients: null, logFormat: 'auto', webhookFormat: 'auto', capacityContextTokens: 8192, ollamaNumParallel: 1, explicit: [] },
+        configPath: null, publicHosts: [], corsOrigins: [], maxConnections: null, maxSseClients: null, logFormat: 'auto', webhookFormat: 'auto', capacityContextTokens: 8192, ollamaNumParallel: 1, watch: [], name: null, explicit: [] },
     });
   });
   it.each([
@@ -22,6 +22,23 @@ describe('parseMonitorFlags', () => {
   ])('$name', ({ argv, want }) => {
     const r = parseMonitorFlags(argv);
     expect(r.ok && r.value.backends).toEqual(want);
+  });
+  it('watched servers with their tokens', () => {
+    const r = parseMonitorFlags(['--watch', 'gpu-server-1:7878', '--watch', 'https://gpu-server-2/headroom/', '--watch-token', 'http://gpu-server-1:7878=t1', '--name', 'box-1']);
+    expect(r.ok && r.value.watch).toEqual([
+      { url: 'http://gpu-server-1:7878', token: 't1', label: null },
+      { url: 'https://gpu-server-2/headroom', token: null, label: null },
+    ]);
+    expect(r.ok && r.value.name).toBe('box-1');
+  });
+  it.each([
+    { argv: ['--watch', 'ftp://x'], msg: /--watch needs a Headroom server URL/ },
+    { argv: ['--watch-token', 'http://a:1=t'], msg: /no --watch names/ },
+    { argv: ['--watch', 'http://a:1', '--watch-token', 'http://a:1='], msg: /--watch-token must be URL=TOKEN/ },
+    { argv: ['--name', 'a b<c>'], msg: /--name must be/ },
+  ])('refuses $argv', ({ argv, msg }) => {
+    const r = parseMonitorFlags(argv);
+    expect(r.ok ? '' : r.message).toMatch(msg);
   });
   it('flags', () => {
     const r = parseMonitorFlags(['--port', '0', '--interval-ms', '250', '--no-discover', '--nvidia-smi', '/x/nvidia-smi', '--demo', '--host', '0.0.0.0', '--token', 't']);

@@ -36,6 +36,10 @@ export interface MonitorFlags {
   capacityContextTokens: number;
   /** OLLAMA_NUM_PARALLEL of the monitored Ollama (its API does not say). */
   ollamaNumParallel: number;
+  /** Headroom servers to watch (`--watch URL`, tokens from `--watch-token URL=TOKEN`). */
+  watch: { url: string; token: string | null; label: null }[];
+  /** The name this server reports in `/api/health` (what watchers show); null = the OS host name. */
+  name: string | null;
   /** Flags given on the command line (they win over saved settings). */
   explicit: string[];
 }
@@ -67,6 +71,9 @@ export const options = {
   'log-format': { type: 'string' },
   'capacity-context': { type: 'string' },
   'ollama-num-parallel': { type: 'string' },
+  watch: { type: 'string', multiple: true },
+  'watch-token': { type: 'string', multiple: true },
+  name: { type: 'string' },
 } as const;
 
 /** `8k`, `32K`, `8192` → tokens. */
@@ -170,6 +177,25 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
   if (!parallel.ok) return parallel;
   const configPath = values.config as string | undefined;
   if (configPath !== undefined && configPath.trim() === '') return { ok: false, message: '--config needs a file.' };
+  const watchTokens = new Map<string, string>();
+  for (const raw of (values['watch-token'] as string[] | undefined) ?? []) {
+    const eq = raw.lastIndexOf('=');
+    const url = eq > 0 ? normalizeUrl(raw.slice(0, eq)) : null;
+    const token = eq > 0 ? raw.slice(eq + 1) : '';
+    if (!url || !token) return { ok: false, message: `--watch-token must be URL=TOKEN, got "${raw.replace(/=.*/, '=…')}".` };
+    watchTokens.set(url, token);
+  }
+  const watch: MonitorFlags['watch'] = [];
+  for (const raw of (values.watch as string[] | undefined) ?? []) {
+    const url = normalizeUrl(raw);
+    if (!url) return { ok: false, message: `--watch needs a Headroom server URL like http://gpu-server-1:7878, got "${raw}".` };
+    if (!watch.some((w) => w.url === url)) watch.push({ url, token: watchTokens.get(url) ?? null, label: null });
+  }
+  for (const url of watchTokens.keys()) {
+    if (!watch.some((w) => w.url === url)) return { ok: false, message: `--watch-token is for ${url}, which no --watch names.` };
+  }
+  const name = values.name as string | undefined;
+  if (name !== undefined && !/^[\w.:-]{1,64}$/.test(name)) return { ok: false, message: `--name must be 1–64 letters, digits, '.', '-', '_' or ':', got "${name}".` };
   const nvidiaSmi = values['nvidia-smi'] as string | undefined;
   if (nvidiaSmi !== undefined && nvidiaSmi.trim() === '') return { ok: false, message: '--nvidia-smi needs a path.' };
   return {
@@ -198,6 +224,8 @@ export function parseMonitorFlags(argv: string[]): Parsed<MonitorFlags> {
       webhookFormat,
       capacityContextTokens,
       ollamaNumParallel: parallel.value,
+      watch,
+      name: name ?? null,
       explicit,
     },
   };

@@ -29,6 +29,7 @@ const USAGE = `Usage:
                   [--config FILE] [--public-host NAME]... [--cors-origin ORIGIN]...
                   [--max-connections 1024] [--max-sse-clients 256] [--log-format auto|json|text]
                   [--capacity-context 8k] [--ollama-num-parallel 1]
+                  [--watch URL]... [--watch-token URL=TOKEN]... [--name NAME]
                   (every flag also as a key of the config file, --config or /etc/headroom/config.json)
   headroom ${TOKEN_USAGE}
   headroom status [--json] (same source flags as serve)
@@ -133,6 +134,8 @@ async function serve(argv: string[]): Promise<number> {
     settingsStore,
     keyStorage: 'plain-text',
     commandLine: commandLineOverrides(f),
+    watch: f.watch,
+    localLabel: f.name ?? undefined,
   });
   let server;
   try {
@@ -148,6 +151,7 @@ async function serve(argv: string[]): Promise<number> {
       maxSseClients: f.maxSseClients ?? undefined,
       capacity: { perUserContextTokens: f.capacityContextTokens, ollamaNumParallel: ollamaParallel(f) },
       logger,
+      name: f.name,
     });
   } catch (error) {
     await core.dispose();

@@ -23,7 +23,8 @@ import { createConsoleLogger } from '../util/logger';
 import { createAppProtocolHandler } from './app-protocol';
 import { coreOptionsFromSettings } from './core-options';
 import { loginItemStatus, safeStorageEncryptor, setLoginItem, type LoginItemContext } from './os-integration';
-import { createVisibleOnlyPublisher, registerIpcHandlers } from './ipc';
+import { createVisibleOnlyPublisher, registerIpcHandlers, sendEvent } from './ipc';
+import { withFleetAlerts } from '../fleet/fleet-alerts';
 import { createAlertNotifier } from './notifications';
 import { createToastPresenter, ensureStartMenuShortcut } from './toasts';
 import { createPowerPolicy, onQuitSignals } from './power';
@@ -254,7 +255,10 @@ async function start(): Promise<void> {
   // Linux and macOS need a real image at construction; the presenter replaces it on first update.
   const tray = new Tray(createTrayImage({ level: 'none', pct: null, template: process.platform === 'darwin' }));
   root.add(toDisposable(() => tray.destroy()));
-  const refreshTray = () => presenter.update(c.latest(), ui, Date.now());
+  // Watched servers' alerts (issue 15): the tray icon per the "local only / all" setting; notifications for all.
+  const fleetAlerts = () => (c.fleet.hasRemotes ? c.fleet.latest().alerts : []);
+  const trayView = (s: Snapshot | null) => (s ? withFleetAlerts(s, fleetAlerts(), c.fleet.trayScope) : s);
+  const refreshTray = () => presenter.update(trayView(c.latest()), ui, Date.now());
   const onAction = (action: TrayAction) => {
     switch (action) {
       case 'open':
@@ -349,8 +353,8 @@ async function start(): Promise<void> {
     c.onSnapshot((snapshot) => {
       try {
         const nowMs = Date.now();
-        presenter.update(snapshot, ui, nowMs);
-        notifier.update(snapshot, { nowMs, snoozedUntilMs: effectiveSnooze(ui.snoozedUntilMs, snapshot), enabled: store.current().alerts.notifications });
+        presenter.update(trayView(snapshot), ui, nowMs);
+        notifier.update(withFleetAlerts(snapshot, fleetAlerts(), 'all'), { nowMs, snoozedUntilMs: effectiveSnooze(ui.snoozedUntilMs, snapshot), enabled: store.current().alerts.notifications });
         publisher.publish(decorate(snapshot));
       } catch (e) {
         // The shell must not break the monitor's tick: log at this boundary (once per distinct
@@ -359,6 +363,17 @@ async function start(): Promise<void> {
         if (message !== lastShellError) logger.error(message);
         lastShellError = message;
       }
+    }),
+  );
+
+  root.add(
+    c.fleet.onFleet((fleet) => {
+      const target = windowController?.webContents() ?? null;
+      if (target && windowController?.isVisible()) sendEvent(target, 'fleetPublished', fleet);
+      const local = c.latest();
+      if (!local) return;
+      presenter.update(trayView(local), ui, Date.now());
+      notifier.update(withFleetAlerts(local, fleet.alerts, 'all'), { nowMs: Date.now(), snoozedUntilMs: effectiveSnooze(ui.snoozedUntilMs, local), enabled: store.current().alerts.notifications });
     }),
   );
 

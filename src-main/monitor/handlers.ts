@@ -40,7 +40,8 @@ export interface HandlerDeps {
 
 const kindNames = { ollama: 'Ollama', vllm: 'vLLM', llamacpp: 'llama.cpp server', lmstudio: 'LM Studio', openai: 'an OpenAI-compatible server' } as const;
 
-export function createHandlers(deps: HandlerDeps): Handlers {
+/** Every request but the fleet's (src-main/fleet/fleet-handlers.ts); create-core.ts joins the two. */
+export function createHandlers(deps: HandlerDeps): Omit<Handlers, 'getFleet' | 'testWatchedServer'> {
   const now = deps.now ?? Date.now;
   return {
     ...createProbeHandlers(deps.probes ?? null),

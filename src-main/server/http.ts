@@ -16,6 +16,8 @@ import { HEALTH_PATH, SNAPSHOT_PATH, SSE_PATH, httpRequestPath } from '../../sha
 import { requestNames, type Handlers, type RequestName } from '../../shared/contract/requests';
 import { parseParams } from '../../shared/contract/schemas';
 import type { Snapshot } from '../../shared/model/snapshot';
+import { CONTRACT_VERSION, type FleetSnapshot } from '../../shared/contract/fleet';
+import { hostname } from 'node:os';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
 import { computeCapacity, DEFAULT_USER_CONTEXT } from '../../shared/capacity/capacity';
@@ -31,6 +33,8 @@ export interface ServerCore {
   latest(): Snapshot | null;
   /** The streamed history export (`GET /api/export…`); true when it answered. */
   exportRoute?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+  /** Watched servers (issue 15): `fleetPublished` goes on the event stream while any is watched. */
+  fleet?: { onFleet(listener: (f: FleetSnapshot) => void): Disposable };
 }
 
 export interface ServerOptions {
@@ -59,6 +63,8 @@ export interface ServerOptions {
   readyMaxAgeMs?: number;
   /** Capacity page defaults: context per user (8k) and Ollama's NUM_PARALLEL (1). */
   capacity?: { perUserContextTokens?: number; ollamaNumParallel?: number };
+  /** The name `/api/health` reports (what watching Headrooms show); default: the OS host name. */
+  name?: string | null;
 }
 
 export interface RunningServer {
@@ -140,6 +146,11 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       res.write(frame);
     }
   });
+  const fleetSubscription = core.fleet?.onFleet((f) => {
+    if (sseClients.size === 0) return;
+    const frame = `event: fleetPublished\ndata: ${JSON.stringify(f)}\n\n`;
+    for (const res of sseClients) if (res.writableLength <= MAX_SSE_BACKLOG) res.write(frame);
+  });
   const heartbeat = setInterval(() => {
     for (const res of sseClients) res.write(`: heartbeat ${Date.now()}\n\n`);
   }, heartbeatMs);
@@ -192,7 +203,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     // Liveness and readiness answer without a token and say nothing about the machine.
     if (req.method === 'GET' && path === HEALTH_PATH) {
       const s = core.latest();
-      return send(req, res, 200, { ok: true, latestSnapshotAtMs: s?.atMs ?? null, uptimeMs: Math.round(process.uptime() * 1000) });
+      return send(req, res, 200, { ok: true, latestSnapshotAtMs: s?.atMs ?? null, uptimeMs: Math.round(process.uptime() * 1000), contractVersion: CONTRACT_VERSION, hostname: options.name ?? hostname() });
     }
     if (req.method === 'GET' && path === READY_PATH) {
       const s = core.latest();
@@ -327,6 +338,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     close: () =>
       new Promise<void>((resolve) => {
         subscription.dispose();
+        fleetSubscription?.dispose();
         clearInterval(heartbeat);
         conns.dispose();
         for (const res of sseClients) res.end(`event: serverClosing\ndata: {}\n\n`);

@@ -52,6 +52,10 @@ export class SettingsController {
       notices: this.store ? [...this.store.notices()] : ['Settings are kept in memory only: no data folder is in use.'],
       keyStorage: this.keyStorage,
       filePath: this.store?.filePath ?? null,
+      fleet: {
+        servers: s.fleet.servers.map((w) => ({ url: w.url, label: w.label, hasToken: w.token !== null && w.token !== '' })),
+        trayScope: s.fleet.trayScope,
+      },
     };
   }
 
@@ -90,6 +94,17 @@ export function mergePatch(cur: AppSettings, patch: SettingsPatch, _defaults?: E
       // The load-log path is not in the settings page; a saved backend keeps the one in the file.
       return { ...(b.kind ? { kind: b.kind } : {}), url, apiKey, ...(old?.logPath ? { logPath: old.logPath } : {}) };
     });
+  }
+  if (patch.fleet?.trayScope) next.fleet = { ...next.fleet, trayScope: patch.fleet.trayScope };
+  if (patch.fleet?.servers) {
+    next.fleet = {
+      ...next.fleet,
+      servers: patch.fleet.servers.map((w) => {
+        const url = w.url.replace(/\/+$/, '');
+        const old = cur.fleet.servers.find((o) => o.url.replace(/\/+$/, '') === url);
+        return { url, label: w.label === undefined ? (old?.label ?? null) : w.label || null, token: w.token === undefined ? (old?.token ?? null) : w.token };
+      }),
+    };
   }
   return next;
 }

@@ -80,6 +80,18 @@ const historySchema = z.object({
   retentionDays: z.number().int().min(1).max(3650).default(7),
 });
 
+/** Headroom servers to watch (issue 15); tokens stored like API keys. */
+const watchedServerBase = {
+  url: httpUrl,
+  /** Shown instead of the server's host name; null = its own. */
+  label: z.string().max(64).nullable().default(null),
+};
+const fleetSchema = z.object({
+  servers: z.array(z.object({ ...watchedServerBase, token: storedSecretSchema.nullable().default(null) })).max(16).default([]),
+  /** What the tray icon reflects: this machine only, or the worst of it and every watched server. */
+  trayScope: z.enum(['local', 'all']).default('all'),
+});
+
 /** The file as stored on disk. */
 export const persistedSettingsSchema = z.object({
   version: z.literal(SETTINGS_VERSION),
@@ -91,6 +103,7 @@ export const persistedSettingsSchema = z.object({
   alerts: alertsSchema.default({ notifications: true, snoozedUntilMs: null, webhookUrl: null, mutedRules: [] }),
   history: historySchema.default({ retentionDays: 7 }),
   tray: traySchema.default({ iconGpu: null }),
+  fleet: fleetSchema.default({ servers: [], trayScope: 'all' }),
 });
 export type PersistedSettings = z.infer<typeof persistedSettingsSchema>;
 
@@ -102,8 +115,18 @@ export interface BackendSetting {
   logPath?: string | null;
 }
 
-/** The settings the app works with: as persisted, but with API keys decrypted. */
-export type AppSettings = Omit<PersistedSettings, 'backends'> & { backends: BackendSetting[] };
+/** A watched Headroom server with its token in clear, in memory only. */
+export interface WatchedServerSetting {
+  url: string;
+  label: string | null;
+  token: string | null;
+}
+
+/** The settings the app works with: as persisted, but with API keys and tokens decrypted. */
+export type AppSettings = Omit<PersistedSettings, 'backends' | 'fleet'> & {
+  backends: BackendSetting[];
+  fleet: { servers: WatchedServerSetting[]; trayScope: 'local' | 'all' };
+};
 
 export function defaultSettings(): AppSettings {
   return persistedSettingsSchema.parse({ version: SETTINGS_VERSION }) as AppSettings;
@@ -112,4 +135,5 @@ export function defaultSettings(): AppSettings {
 /** Validates settings the app is about to save (same rules as the file, keys as strings). */
 export const appSettingsSchema = persistedSettingsSchema.extend({
   backends: z.array(z.object({ ...backendBase, apiKey: z.string().min(1).nullable() })).max(64),
+  fleet: z.object({ servers: z.array(z.object({ ...watchedServerBase, token: z.string().min(1).nullable() })).max(16), trayScope: z.enum(['local', 'all']) }),
 });

@@ -134,6 +134,28 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     return { backends, needsResave };
   }
 
+  /** Watched servers' tokens (issue 15): the same scheme as API keys; undecryptable ones kept as stored. */
+  function decryptFleet(stored: PersistedSettings['fleet']): { fleet: AppSettings['fleet']; needsResave: boolean } {
+    let needsResave = false;
+    const servers = stored.servers.map((w) => {
+      const base = { url: w.url, label: w.label };
+      if (!w.token) return { ...base, token: null };
+      if (w.token.scheme === 'plain') {
+        if (encryptor.isAvailable()) needsResave = true;
+        return { ...base, token: w.token.value };
+      }
+      try {
+        if (!encryptor.isAvailable()) throw new Error('OS encryption is not available now');
+        return { ...base, token: encryptor.decrypt(Buffer.from(w.token.data, 'base64')) };
+      } catch (e) {
+        note(`The token for the watched server ${w.url} could not be decrypted (${errorCode(e)}). Enter it again in Settings → Servers to watch.`);
+        locked.set(`fleet:${w.url}`, w.token);
+        return { ...base, token: null };
+      }
+    });
+    return { fleet: { servers, trayScope: stored.trayScope }, needsResave };
+  }
+
   const plainTextNotice = () =>
     `API keys are stored in plain text in ${filePath} because this system offers no OS encryption. On Linux, install and unlock a keyring (GNOME Keyring or KWallet) and save the keys again.`;
 
@@ -143,6 +165,10 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     const persisted: PersistedSettings = {
       ...s,
       backends: s.backends.map((b) => ({ ...b, apiKey: b.apiKey === null && locked.has(b.url) ? locked.get(b.url)! : encryptSecret(b.apiKey) })),
+      fleet: {
+        trayScope: s.fleet.trayScope,
+        servers: s.fleet.servers.map((w) => ({ ...w, token: w.token === null && locked.has(`fleet:${w.url}`) ? locked.get(`fleet:${w.url}`)! : encryptSecret(w.token) })),
+      },
     };
     return `${JSON.stringify(persisted, null, 2)}\n`;
   }
@@ -198,9 +224,10 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       await moveAside(`did not match the expected format (${describeZodError(parsed.error)})`);
       return { settings, notices: [...notices], isFirstRun: false };
     }
-    const { backends, needsResave } = decryptBackends(parsed.data.backends);
-    settings = { ...parsed.data, backends };
-    if (needsResave) {
+    const { backends, needsResave: backendsResave } = decryptBackends(parsed.data.backends);
+    const { fleet, needsResave: fleetResave } = decryptFleet(parsed.data.fleet);
+    settings = { ...parsed.data, backends, fleet };
+    if (backendsResave || fleetResave) {
       // Keys written in plain text while no encryption existed: encrypt them now that it does.
       try {
         await writeFileAtomically(fs, options.dir, filePath, serialize(settings));
@@ -277,5 +304,6 @@ export function readSettingsReadOnly(path: string): { settings: AppSettings; not
   const backends = parsed.data.backends.map((b): BackendSetting => ({
     ...(b.kind ? { kind: b.kind } : {}), url: b.url, apiKey: b.apiKey?.scheme === 'plain' ? b.apiKey.value : null, ...(b.logPath ? { logPath: b.logPath } : {}),
   }));
-  return { settings: { ...parsed.data, backends }, notice: null };
+  const servers = parsed.data.fleet.servers.map((w) => ({ url: w.url, label: w.label, token: w.token?.scheme === 'plain' ? w.token.value : null }));
+  return { settings: { ...parsed.data, backends, fleet: { servers, trayScope: parsed.data.fleet.trayScope } }, notice: null };
 }

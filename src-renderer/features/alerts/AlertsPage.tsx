@@ -6,6 +6,7 @@ import { useClient } from '../../transport/ClientProvider';
 import { RULE_KEYS } from '../settings/rule-keys';
 import { ActiveAlertCard } from './ActiveAlertCard';
 import { AlertHistory } from './AlertHistory';
+import { RemoteAlerts } from '../fleet/RemoteAlerts';
 import { ConfirmDialog } from './ConfirmDialog';
 import { describeModel, type AlertModel } from './fixes';
 
@@ -120,6 +121,8 @@ export function AlertsPage({ snapshot }: { snapshot: Snapshot }) {
           </ul>
         )}
       </section>
+
+      <RemoteAlerts muted={muted} muteBusy={muteBusy} onToggleMute={(k, m) => void toggleMute(k, m)} />
 
       <section className="card" aria-labelledby="history-title">
         <h3 id="history-title">History</h3>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Snapshot } from '../../../shared/model/snapshot';
 import { useSettings } from '../../hooks/useSettings';
 import { BackendsEditor } from './BackendsEditor';
+import { WatchedServersEditor } from '../fleet/WatchedServersEditor';
 import { PerGpuEditor } from './PerGpuEditor';
 import { CheckField, TextField } from './Field';
 import { RULE_KEYS } from './rule-keys';
@@ -197,6 +198,7 @@ export function SettingsPage({ snapshot }: { snapshot: Snapshot }) {
           {settings.filePath ? `Settings file: ${settings.filePath}` : 'Settings are not saved to a file in this mode.'}
         </p>
       </form>
+      <WatchedServersEditor />
     </section>
   );
 }

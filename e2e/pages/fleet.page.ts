@@ -1,0 +1,60 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Locators for the host sections (watched Headroom servers) and the Servers-to-watch settings. */
+export class FleetPage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.page.locator('[data-app-state="ready"]')).toBeVisible();
+  }
+  sections() {
+    return this.page.getByTestId('host-section');
+  }
+  host(label: string) {
+    return this.page.locator(`[data-testid="host-section"][data-host="${label}"]`);
+  }
+  status(label: string) {
+    return this.host(label).getByTestId('host-status');
+  }
+  since(label: string) {
+    return this.host(label).getByTestId('host-since');
+  }
+  message(label: string) {
+    return this.host(label).getByTestId('host-message');
+  }
+  gpus(label: string) {
+    return this.host(label).getByTestId('host-gpu');
+  }
+  gpuUsed(label: string, index = 0) {
+    return this.gpus(label).nth(index).getByTestId('host-gpu-used');
+  }
+  remoteAlerts() {
+    return this.page.getByTestId('remote-alert');
+  }
+  alertLogItems() {
+    return this.page.getByTestId('alert-log').locator('li');
+  }
+  async goAlerts(): Promise<void> {
+    await this.page.getByRole('link', { name: /^Alerts/ }).click();
+  }
+  async goDashboard(): Promise<void> {
+    await this.page.getByRole('link', { name: 'Dashboard' }).click();
+  }
+  async goSettings(): Promise<void> {
+    await this.page.getByRole('link', { name: 'Settings' }).click();
+  }
+  /** Settings → Servers to watch: adds one row and saves. */
+  async watch(url: string, token: string): Promise<void> {
+    const box = this.page.getByTestId('watched-servers');
+    await box.getByRole('button', { name: 'Add a server to watch' }).click();
+    const rows = box.locator('[data-testid^="watched-row-"]');
+    const i = (await rows.count()) - 1;
+    await box.getByLabel(`Watched server ${i + 1} URL`).fill(url);
+    await box.getByLabel(`Watched server ${i + 1} token`).fill(token);
+    await box.getByRole('button', { name: 'Save servers to watch' }).click();
+  }
+  watchResult(i: number) {
+    return this.page.getByTestId(`watched-result-${i}`);
+  }
+}
