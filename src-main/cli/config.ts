@@ -53,6 +53,13 @@ export const configSchema = z.strictObject({
   capacityContextTokens: z.number().int().min(256).max(10_000_000).optional(),
   /** OLLAMA_NUM_PARALLEL of the monitored Ollama (its API does not report it). */
   ollamaNumParallel: z.number().int().min(1).max(256).optional(),
+  /** Headroom servers to watch (issue 15): URL, optional viewer token and label. */
+  watch: z
+    .array(z.strictObject({ url: z.string().min(1), token: z.string().min(1).max(4096).nullable().optional(), label: z.string().max(100).nullable().optional() }))
+    .max(32)
+    .optional(),
+  /** The name `/api/health` reports (what watching Headrooms show). */
+  name: z.string().regex(/^[\w.:-]{1,64}$/, "must be 1–64 letters, digits, '.', '-', '_' or ':'").optional(),
   tokens: z.array(storedTokenSchema).max(256).optional(),
 });
 
@@ -79,6 +86,9 @@ const FLAG_KEYS: Record<string, keyof ServeConfig> = {
   'log-format': 'logFormat',
   'capacity-context': 'capacityContextTokens',
   'ollama-num-parallel': 'ollamaNumParallel',
+  watch: 'watch',
+  'watch-token': 'watch',
+  name: 'name',
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -95,6 +105,7 @@ export function validateConfig(raw: unknown, source: string): Parsed<ServeConfig
     return { ok: false, message: `${source}: "warningPct" (${r.data.warningPct}) must not be above "criticalPct" (${r.data.criticalPct}).` };
   }
   for (const b of r.data.backends ?? []) if (!normalizeUrl(b.url)) return { ok: false, message: `${source}: backend URL "${b.url.slice(0, 100)}" is not an http(s) address.` };
+  for (const w of r.data.watch ?? []) if (!normalizeUrl(w.url)) return { ok: false, message: `${source}: watched server URL "${w.url.slice(0, 100)}" is not an http(s) address.` };
   return { ok: true, value: r.data };
 }
 
@@ -170,6 +181,14 @@ export function applyConfig(f: MonitorFlags, c: ServeConfig): MonitorFlags {
     capacityContextTokens: pick('capacity-context', f.capacityContextTokens, c.capacityContextTokens),
     ollamaNumParallel: pick('ollama-num-parallel', f.ollamaNumParallel, c.ollamaNumParallel),
     backends: [...f.backends, ...fileBackends],
+    // Watched servers from the file are added to those given with --watch (a flag's URL wins).
+    watch: [
+      ...f.watch,
+      ...(c.watch ?? [])
+        .map((w) => ({ url: normalizeUrl(w.url)!, token: w.token ?? null, label: null }))
+        .filter((w) => !f.watch.some((x) => x.url === w.url)),
+    ],
+    name: pick('name', f.name, c.name),
     explicit,
   };
 }

@@ -24,7 +24,7 @@ describe('tray with watched servers', () => {
     const view = withFleetAlerts(fixtureSnapshot(), [remoteCritical], 'all');
     expect(trayTooltip(view, { paused: false, snoozedUntilMs: null }, 1_700_000_100_000)).toContain('gpu-server-1');
     const shown = createAlertNotifier({ show: () => undefined }).update(view, { nowMs: 1, snoozedUntilMs: null, enabled: true });
-    expect(shown).toEqual([{ title: 'Headroom: critical on gpu-server-1 gpu:0', body: 'gpu-server-1: GPU 0 memory at 97%.', urgency: 'critical' }]);
+    expect(shown).toEqual([{ alertId: 'host:gpu-server-1:7878/vram-critical:gpu:0', title: 'Headroom: critical on gpu-server-1 gpu:0', body: 'gpu-server-1: GPU 0 memory at 97%.', urgency: 'critical' }]);
     // Snoozed: the same snooze holds remote alerts back.
     expect(createAlertNotifier({ show: () => undefined }).update(view, { nowMs: 1, snoozedUntilMs: 10, enabled: true })).toEqual([]);
   });
