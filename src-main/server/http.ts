@@ -80,10 +80,34 @@ export const MAX_BODY = 64 * 1024;
 const MAX_SSE_BACKLOG = 1024 * 1024;
 
 /**
- * Requests that need the admin role: every state change, and `getSettings` (the webhook URL
- * in it is often a secret, e.g. Slack's). Every POST also needs same-origin JSON.
+ * The role each request needs: admin for every state change, for anything that makes this
+ * server open connections to a URL it is given (backends, webhooks, watched servers, probes),
+ * and for `getSettings` (the webhook URL in it is often a secret, e.g. Slack's). A Record over
+ * every request name, so a new request does not compile until it is classified here. Every
+ * POST also needs same-origin JSON.
  */
-export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>(['getSettings', 'updateSettings', 'testBackend', 'unloadModel', 'snoozeAlerts', 'testWebhook']);
+export const REQUEST_ROLES: Readonly<Record<RequestName, 'read' | 'admin'>> = {
+  getSnapshot: 'read',
+  getHistory: 'read',
+  getSettings: 'admin',
+  updateSettings: 'admin',
+  testBackend: 'admin',
+  exportHistory: 'read',
+  unloadModel: 'admin',
+  snoozeAlerts: 'admin',
+  getAlertLog: 'read',
+  testWebhook: 'admin',
+  planModel: 'read',
+  startProbe: 'admin',
+  cancelProbe: 'admin',
+  listProbes: 'read',
+  getProbe: 'read',
+  exportProbe: 'read',
+  getFleet: 'read',
+  testWatchedServer: 'admin',
+};
+
+export const ADMIN_REQUESTS: ReadonlySet<RequestName> = new Set((Object.keys(REQUEST_ROLES) as RequestName[]).filter((n) => REQUEST_ROLES[n] === 'admin'));
 
 export const READY_PATH = '/api/ready';
 export const CAPACITY_PATH = '/api/capacity';

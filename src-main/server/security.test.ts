@@ -168,6 +168,26 @@ describe('roles', () => {
     expect((await request(server.url, { path: '/api/ready' })).status).toBe(200);
   });
 
+  it.each([
+    // Each makes the server open connections to a URL the caller gives, or changes state.
+    { name: 'startProbe', body: '{"backendUrl":"http://127.0.0.1:9/","model":"m"}' },
+    { name: 'cancelProbe', body: '{"id":"x"}' },
+    { name: 'testWatchedServer', body: '{"url":"http://127.0.0.1:9/"}' },
+    { name: 'testWebhook', body: '{"url":"http://127.0.0.1:9/"}' },
+    { name: 'testBackend', body: '{"url":"http://127.0.0.1:9/"}' },
+    { name: 'updateSettings', body: '{}' },
+  ])('a viewer token cannot $name (403, before the handler or param checks run)', async ({ name, body }) => {
+    const { core, options } = setup({ tokens });
+    server = await startServer(core, options);
+    expect((await request(server.url, { method: 'POST', path: `/api/${name}`, headers: { ...json, ...bearer(viewer.token) }, body })).status).toBe(403);
+  });
+
+  it.each(['listProbes', 'getFleet'])('a viewer token may read %s', async (name) => {
+    const { core, options } = setup({ tokens });
+    server = await startServer(core, options);
+    expect((await request(server.url, { method: 'POST', path: `/api/${name}`, headers: { ...json, ...bearer(viewer.token) }, body: '{}' })).status).not.toBe(403);
+  });
+
   it('a page opened with ?token= keeps the token in a SameSite=Strict HttpOnly cookie', async () => {
     const { core, options } = setup({ tokens });
     server = await startServer(core, options);
