@@ -13,16 +13,9 @@ import type { BackendKind } from '../../../shared/model/snapshot';
 import { readFixture } from './fixtures';
 
 /** Deterministic PRNG (mulberry32): the same seed gives the same hostile session. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../shared/alerts/testing';
+
+export { seededRandom };
 
 type Payload = { text: string; json: boolean };
 

@@ -68,6 +68,24 @@ function describeTypeperfExit(file: string, code: number | string | null, tail: 
   return `typeperf exited${code !== null ? ` (code ${code})` : ''}${first ? `: ${first}` : '.'}`;
 }
 
+/**
+ * The adapter list (names, LUIDs) that pairs counter rows with GPUs: read at most once per `ttlMs`;
+ * a failed read keeps the last list and is logged. Shared by the typeperf and WMI readers.
+ */
+export function cachedAdapterList(load: () => Promise<WindowsAdapterInfo[]>, ttlMs: number, now: () => number, logger?: Logger): () => Promise<WindowsAdapterInfo[]> {
+  let adapters: { atMs: number; list: WindowsAdapterInfo[] } | null = null;
+  return async () => {
+    if (adapters && now() - adapters.atMs < ttlMs) return adapters.list;
+    try {
+      adapters = { atMs: now(), list: await load() };
+    } catch (cause) {
+      logger?.warn(`${WINDOWS_COUNTERS_SOURCE_ID}: adapter list failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+      adapters = { atMs: now(), list: adapters?.list ?? [] };
+    }
+    return adapters.list;
+  };
+}
+
 export function createWindowsCountersSource(options: WindowsCountersOptions): WindowsCountersSource {
   const now = options.now ?? Date.now;
   const intervalMs = Math.max(1000, options.intervalMs ?? 1000);
@@ -77,7 +95,7 @@ export function createWindowsCountersSource(options: WindowsCountersOptions): Wi
 
   let columns: (CounterColumn | null)[] | null = null;
   let latest: { atMs: number; usages: AdapterUsage[] } | null = null;
-  let adapters: { atMs: number; list: WindowsAdapterInfo[] } | null = null;
+  const adapterList = cachedAdapterList(loadAdapters, adaptersTtlMs, now, options.logger);
   let stream: LineStream | null = null;
   let disposed = false;
 
@@ -106,17 +124,6 @@ export function createWindowsCountersSource(options: WindowsCountersOptions): Wi
       onProblem: (m) => options.logger?.warn(`${WINDOWS_COUNTERS_SOURCE_ID}: ${m}`),
     });
     return stream;
-  }
-
-  async function adapterList(): Promise<WindowsAdapterInfo[]> {
-    if (adapters && now() - adapters.atMs < adaptersTtlMs) return adapters.list;
-    try {
-      adapters = { atMs: now(), list: await loadAdapters() };
-    } catch (cause) {
-      options.logger?.warn(`${WINDOWS_COUNTERS_SOURCE_ID}: adapter list failed: ${cause instanceof Error ? cause.message : String(cause)}`);
-      adapters = { atMs: now(), list: adapters?.list ?? [] };
-    }
-    return adapters.list;
   }
 
   function latestUsage() {

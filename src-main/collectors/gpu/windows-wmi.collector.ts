@@ -13,7 +13,7 @@ import type { SourceSample } from '../types';
 import { startLineStream, type LineStream } from './line-stream';
 import type { LocateDeps } from './locate';
 import { loadSiControllers } from './si-graphics.collector';
-import { adaptersFromSi, type WindowsCountersSource } from './windows-counters.collector';
+import { adaptersFromSi, cachedAdapterList, type WindowsCountersSource } from './windows-counters.collector';
 import { WINDOWS_COUNTERS_SOURCE_ID, windowsReadings, type WindowsAdapterInfo } from './windows-counters.pair';
 import type { AdapterUsage } from './windows-counters.parse';
 import { createWmiFrameReader } from './windows-wmi.parse';
@@ -93,7 +93,7 @@ export function createWmiCountersSource(options: WmiCountersOptions): WindowsCou
   const loadAdapters = options.loadAdapters ?? (async () => adaptersFromSi(await loadSiControllers()));
 
   let latest: { atMs: number; usages: AdapterUsage[] } | null = null;
-  let adapters: { atMs: number; list: WindowsAdapterInfo[] } | null = null;
+  const adapterList = cachedAdapterList(loadAdapters, adaptersTtlMs, now, options.logger);
   let stream: LineStream | null = null;
   let disposed = false;
   let suspended = false;
@@ -158,16 +158,6 @@ export function createWmiCountersSource(options: WmiCountersOptions): WindowsCou
     return stream;
   }
 
-  async function adapterList(): Promise<WindowsAdapterInfo[]> {
-    if (adapters && now() - adapters.atMs < adaptersTtlMs) return adapters.list;
-    try {
-      adapters = { atMs: now(), list: await loadAdapters() };
-    } catch (cause) {
-      options.logger?.warn(`${WINDOWS_COUNTERS_SOURCE_ID}: adapter list failed: ${cause instanceof Error ? cause.message : String(cause)}`);
-      adapters = { atMs: now(), list: adapters?.list ?? [] };
-    }
-    return adapters.list;
-  }
 
   function latestUsage() {
     ensureStream();
