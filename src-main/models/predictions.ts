@@ -8,8 +8,8 @@ import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
 import { engineBuildOf, llamaCppRuleSet, llamaServerDefaultSlots } from '../../shared/estimator/engine-build';
 import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
-import { computeBufferEstimate, llamaCppComputeBuffer } from '../../shared/estimator/overhead';
-import { predictForModel, type Engine } from '../../shared/estimator/predict';
+import { llamaCppComputeBuffer } from '../../shared/estimator/overhead';
+import { contextSearchLimit, llamaCppContextMemory, predictForModel, type Engine } from '../../shared/estimator/predict';
 import { quantNameFromFileType, weightsBytesFromParams } from '../../shared/estimator/weights';
 import type { BackendReading, GpuReading, LoadedModel, ModelPredictionView } from '../../shared/model/snapshot';
 import type { BackendCollector } from '../collectors/types';
@@ -169,7 +169,7 @@ export class PredictionService {
     let weightsSource = weightsBytes !== null ? 'exact, from the GGUF tensor sizes' : '';
     if (weightsBytes === null && b.kind === 'ollama' && m.sizeBytes && m.kvCacheBytes !== null && m.contextLength) {
       // Ollama's `size` = weights + KV + compute graph: take the exact KV and the graph estimate out.
-      const compute = currentCompute(arch, m.contextLength, engineBuildOf(b.kind, b.version)?.build ?? null) ?? computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
+      const compute = currentCompute(arch, m.contextLength, eb?.build ?? null) ?? llamaCppComputeBuffer(arch, { ubatch: 512, cells: m.contextLength, swaCells: null, flashAttention: true }).bytes;
       weightsBytes = Math.max(0, m.sizeBytes - m.kvCacheBytes - compute);
       weightsSource = "derived: Ollama's loaded size − exact KV cache − predicted compute and output buffers";
     }
@@ -189,7 +189,7 @@ export class PredictionService {
       weightsBytes,
       weightsIsEstimate: !weightsSource.startsWith('exact'),
       cacheTypes: ['f16', 'q8_0', 'q4_0'],
-      maxContextTokens: Math.max(arch.contextLengthTrain ?? 0, m.contextLength ?? 0, 4096),
+      maxContextTokens: contextSearchLimit(arch, m.contextLength),
       engineBuild: eb?.build ?? null,
     });
     if (!r.ok) return { prediction: null, error: r.error.message };
@@ -299,11 +299,13 @@ export class PredictionService {
   }
 }
 
-/** Predicted compute + output buffers at the model's current context (f16 KV, flash attention, ubatch 512). */
+/**
+ * Predicted compute + output buffers at the model's current context (f16 KV, flash attention,
+ * ubatch 512, one sequence): the same formula as the curve and the Planner (`llamaCppContextMemory`).
+ */
 function currentCompute(arch: ModelArchitecture, contextTokens: number, engineBuild: number | null): number | null {
-  const kv = llamaCppKvCache(arch, { contextTokens, flashAttention: true, ubatch: 512, engineBuild });
-  if (!kv.ok) return null;
-  return llamaCppComputeBuffer(arch, { ubatch: 512, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true }).bytes + (arch.vocabSize ?? 0) * 4;
+  const mem = llamaCppContextMemory(arch, { contextTokens, engineBuild });
+  return mem.ok ? mem.value.computeBytes : null;
 }
 
 /** Fills KV figures a backend does not report (llama.cpp) from the architecture and its slots. */
