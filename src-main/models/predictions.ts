@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { vllmKvCapacity } from '../../shared/estimator/vllm';
 import type { EngineLogService } from './engine-logs/service';
 import { findHfConfigPath } from './hf-cache';
+import { LruMap } from './lru';
 import { ModelResolver, type ResolvedModel } from './resolver';
 
 interface ArchEntry {
@@ -40,6 +41,10 @@ export interface PredictionContext {
 const MAX_CACHE = 64;
 /** Architectures kept: a server that names a new model every tick must not grow memory for hours. */
 const MAX_ARCH_CACHE = 256;
+/** GGUF headers read at the same time. */
+const MAX_PENDING_READS = 4;
+/** Longest model path used as a cache key (the reader refuses longer ones anyway). */
+const MAX_KEY_PATH = 4096;
 
 /** The fields `annotate` sets on a model. */
 const ANNOTATED_FIELDS = ['kvBytesPerToken', 'kvCacheBytes', 'kvSource', 'prediction', 'predictionError'] as const satisfies readonly (keyof LoadedModel)[];
@@ -62,7 +67,7 @@ function modelInputs(m: LoadedModel): string {
 }
 
 export class PredictionService {
-  private readonly archCache = new Map<string, ArchEntry>();
+  private readonly archCache = new LruMap<string, ArchEntry>(MAX_ARCH_CACHE);
   private readonly pending = new Set<string>();
   /** Per architecture object (a reloaded model brings a new one), then per context, GPU size and threshold. */
   private readonly predictions = new WeakMap<ModelArchitecture, Map<string, { prediction: ModelPredictionView | null; error: string | null }>>();
@@ -77,9 +82,6 @@ export class PredictionService {
     private readonly logs: EngineLogService | null = null,
   ) {}
 
-  private rememberArch(key: string): void {
-    if (!this.archCache.has(key) && this.archCache.size >= MAX_ARCH_CACHE) this.archCache.clear();
-  }
 
   /** Returns the backends with `prediction` / `predictionError` filled on each model. */
   annotate(ctx: PredictionContext): BackendReading[] {
@@ -245,7 +247,6 @@ export class PredictionService {
         resolved = c.ok ? { arch: c.value.architecture, source: 'built-in catalog', weightsBytes: null, error: null } : { arch: null, source: '', weightsBytes: null, error: null };
       }
       entry = resolved;
-      this.rememberArch(key);
       this.archCache.set(key, entry);
     }
     if (!entry.arch) return m;
@@ -264,7 +265,7 @@ export class PredictionService {
   /** The architecture for a model, or null while it is still being resolved. */
   private architecture(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined): ArchEntry | null {
     const file = collector?.modelFileOf?.(m.name) ?? null;
-    const key = file ? `file:${file}` : `catalog:${m.name}`;
+    const key = file ? `file:${file.length > MAX_KEY_PATH ? `${file.slice(0, MAX_KEY_PATH)}…${file.length}` : file}` : `catalog:${m.name}`;
     const hit = this.archCache.get(key);
     // A readable GGUF header wins: its tensor sizes make the weights exact.
     if (hit?.arch) return hit;
@@ -278,7 +279,6 @@ export class PredictionService {
       const r = this.resolver.fromCatalog(m.name);
       const entry = toEntry(r.ok ? { ok: true, value: r.value } : r, `built-in catalog`);
       if (!r.ok) entry.error = `cannot predict: ${m.name} reports no architecture and is not in the built-in catalog.`;
-      this.rememberArch(key);
       this.archCache.set(key, entry);
       return entry;
     }
@@ -288,12 +288,12 @@ export class PredictionService {
 
   /** Reads a GGUF header once, in the background; the result is used from a later tick on. */
   private resolveFile(key: string, file: string): void {
-    if (this.pending.has(key) || this.archCache.has(key)) return;
+    // At most a few header reads at once (each is bounded in bytes and time): more wait for a later tick.
+    if (this.pending.has(key) || this.archCache.has(key) || this.pending.size >= MAX_PENDING_READS) return;
     this.pending.add(key);
     void this.resolver.fromGgufFile(file).then((r) => {
       this.pending.delete(key);
-      if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
-      this.rememberArch(key);
+      if (!r.ok) this.logger.warn(r.error.message);
       this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
     });
   }
