@@ -20,6 +20,11 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'llama-ff5x': tiny('llama', { 'llama.block_count': 2, 'llama.embedding_length': 192, 'llama.feed_forward_length': 960, 'llama.attention.head_count': 6 }),
   'llama-vocab8k': tiny('llama', { 'llama.block_count': 2, 'llama.attention.head_count': 4, 'llama.vocab_size': 8192 }),
   'qwen3-hd80': tiny('qwen3', { 'qwen3.block_count': 2, 'qwen3.attention.head_count': 4, 'qwen3.attention.key_length': 80, 'qwen3.attention.value_length': 80 }),
+  // Four layers, q = n_head × head_dim ≠ E = 256 (Qwen3's fixed head_dim 128 does this on real sizes).
+  'qwen3-hd80-l4': tiny('qwen3', { 'qwen3.attention.head_count': 4, 'qwen3.attention.key_length': 80, 'qwen3.attention.value_length': 80 }),
+  'qwen3-hd48-l4': tiny('qwen3', { 'qwen3.attention.head_count': 4, 'qwen3.attention.key_length': 48, 'qwen3.attention.value_length': 48 }),
+  'qwen3-hd128-l4': tiny('qwen3', { 'qwen3.attention.head_count': 4, 'qwen3.attention.key_length': 128, 'qwen3.attention.value_length': 128 }),
+  'qwen3-hd80-ff1024-l4': tiny('qwen3', { 'qwen3.attention.head_count': 4, 'qwen3.attention.key_length': 80, 'qwen3.attention.value_length': 80, 'qwen3.feed_forward_length': 1024 }),
 };
 
 function predict(model: string, ctx: number, ub: number, fa: boolean): number {
@@ -46,6 +51,11 @@ describe('llamaCppComputeBuffer vs llama.cpp (CPU)', () => {
     { model: 'llama-ff5x', ctx: 4096, ub: 1024, fa: false, mib: 116.27 },
     { model: 'llama-vocab8k', ctx: 4096, ub: 512, fa: true, mib: 20.5 },
     { model: 'llama-vocab8k', ctx: 4096, ub: 1024, fa: false, mib: 86.02 },
+    // The (q mod E) gap of the feed-forward phase, from the third layer on.
+    { model: 'qwen3-hd80-l4', ctx: 1024, ub: 512, fa: true, mib: 5.64 },
+    { model: 'qwen3-hd48-l4', ctx: 1024, ub: 512, fa: true, mib: 5.89 },
+    { model: 'qwen3-hd128-l4', ctx: 1024, ub: 512, fa: true, mib: 5.51 },
+    { model: 'qwen3-hd80-ff1024-l4', ctx: 1024, ub: 512, fa: true, mib: 9.14 },
   ])('$model ctx $ctx ubatch $ub FA $fa: $mib MiB', ({ model, ctx, ub, fa, mib }) => {
     expect(Math.abs(predict(model, ctx, ub, fa) / MiB - mib)).toBeLessThanOrEqual(0.02);
   });

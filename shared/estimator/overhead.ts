@@ -63,6 +63,8 @@ export interface ComputeBufferOptions {
 export interface ComputeBufferPrediction extends EstimatedBytes {
   /** True for dense attention layouts checked against llama.cpp in `npm run bench:accuracy`. */
   checked: boolean;
+  /** The phase of the graph that sets the peak. */
+  dominant: 'feed-forward' | 'output' | 'attention';
 }
 
 const GEMMA = new Set(['gemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4', 'gemma-embedding']);
@@ -74,13 +76,15 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  * that ggml-alloc plans, modelled as the largest of three phases (f32 activations, 4 B each):
  * - attention without flash attention: `ub·(3·E + 2·q + 2·kv + 5)` activations plus the KQ
  *   scores `ub·n_kv·n_head` (Gemma keeps one more E-wide tensor alive);
- * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E))` (ggml-alloc reuses an E-wide block once
- *   n_ff exceeds 3·E; measured on n_ff from E to 8·E);
+ * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E) + (q mod E))` (ggml-alloc reuses an E-wide
+ *   block once n_ff exceeds 3·E, measured on n_ff from E to 8·E; an attention width q = n_head ×
+ *   head_dim that is not a multiple of E leaves a gap, from the third layer on);
  * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
  * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
  * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
  * `npm run bench:accuracy` (llama.cpp CPU); MoE, MLA and recurrent graphs say so in `basis`.
- * Not modelled: where the logits dominate, ggml-alloc's block placement makes the real buffer move
+ * Not modelled: graphs of one or two layers (no earlier layer's freed blocks: the feed-forward peak
+ * is up to `ub·(q + 2)` floats lower with flash attention; real models have many more layers); where the logits dominate, ggml-alloc's block placement makes the real buffer move
  * non-monotonically with the context (measured: −9% … +9% of the buffer between 512 and 8192
  * cells on a 16k-vocabulary model); the formula is exact at some contexts and within that band.
  */
@@ -97,16 +101,24 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   const maskBytes = o.flashAttention ? 2 : 4;
   const masks = (o.cells + (o.swaCells ?? 0)) * ub * maskBytes;
   const extraE = (GEMMA.has(arch.architecture) ? E : 0) + (GATED_Q.has(arch.architecture) ? q : 0);
+  // Feed-forward phase. ggml-alloc places the gate/up/down tensors among the blocks earlier layers
+  // freed; an attention width q that is not a multiple of E leaves a (q mod E)-wide gap it cannot
+  // reuse (measured from the third layer on at q = 0.75·E, E, 1.25·E, 2·E: +192, 0, +64, 0 floats per
+  // token for E = 256; Qwen3's head_dim 128 makes q ≠ E on most sizes).
+  const ffPhase = 3 * ff + E + 7 + Math.min(ff, 3 * E) + (arch.layerCount >= 3 && E > 0 ? q % E : 0);
   const phases = [
-    ub * 4 * (3 * ff + E + 7 + Math.min(ff, 3 * E)),
+    ub * 4 * ffPhase,
     ub * 4 * (vocab + E + 7),
     o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE) + ub * o.cells * 4 * head,
   ];
+  const names = ['feed-forward', 'output', 'attention'] as const;
+  const dominant = names[phases.indexOf(Math.max(...phases))]!;
   const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined;
   return {
     bytes: Math.max(...phases) + masks,
     isEstimate: true,
     checked,
+    dominant,
     basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent graphs differ)'}`,
   };
 }
