@@ -242,7 +242,7 @@ function whyOutside(layers: number, dominant: string, diffMiB: number, narrowAtt
     return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: the logits tensor (n_vocab × n_ubatch × 4 B) sets the peak, and ggml-alloc places it after whichever block is highest at that moment, so the buffer moves by up to two KQ masks between contexts (not monotonic in the context; not modelled)`;
   }
   if (layers <= 2) {
-    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: a ${layers}-layer graph leaves ggml-alloc no earlier layer's freed blocks, so its feed-forward peak is lower than any real model's (the rule is fitted from 3 layers on)`;
+    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: a ${layers}-layer graph leaves ggml-alloc no earlier layer's freed blocks to reuse, and the two-layer rule covers n_ff ≤ 3·E only`;
   }
   if (dominant === 'attention' && narrowAttention) {
     return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: attention narrower than the embedding (n_head × head_dim < E) without flash attention keeps about one more E-wide block alive (one model measured, so not yet a rule; flash attention, llama.cpp's default, is exact here)`;

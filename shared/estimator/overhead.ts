@@ -78,13 +78,12 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  *   scores `ub·n_kv·n_head` (Gemma keeps one more E-wide tensor alive);
  * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E) + (q mod E))` (ggml-alloc reuses an E-wide
  *   block once n_ff exceeds 3·E, measured on n_ff from E to 8·E; an attention width q = n_head ×
- *   head_dim that is not a multiple of E leaves a gap, from the third layer on);
+ *   head_dim ≠ E leaves gaps from the third layer on, see below);
  * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
  * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
  * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
  * `npm run bench:accuracy` (llama.cpp CPU); MoE, MLA and recurrent graphs say so in `basis`.
- * Not modelled: graphs of one or two layers (no earlier layer's freed blocks: the feed-forward peak
- * is up to `ub·(q + 2)` floats lower with flash attention; real models have many more layers); where the logits dominate, ggml-alloc's block placement makes the real buffer move
+ * Not modelled: where the logits dominate, ggml-alloc's block placement makes the real buffer move
  * non-monotonically with the context (measured: −9% … +9% of the buffer between 512 and 8192
  * cells on a 16k-vocabulary model); the formula is exact at some contexts and within that band.
  */
@@ -101,15 +100,23 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   const maskBytes = o.flashAttention ? 2 : 4;
   const masks = (o.cells + (o.swaCells ?? 0)) * ub * maskBytes;
   const extraE = (GEMMA.has(arch.architecture) ? E : 0) + (GATED_Q.has(arch.architecture) ? q : 0);
-  // Feed-forward phase. ggml-alloc places the gate/up/down tensors among the blocks earlier layers
-  // freed; an attention width q that is not a multiple of E leaves a (q mod E)-wide gap it cannot
-  // reuse (measured from the third layer on at q = 0.75·E, E, 1.25·E, 2·E: +192, 0, +64, 0 floats per
-  // token for E = 256; Qwen3's head_dim 128 makes q ≠ E on most sizes).
-  const ffPhase = 3 * ff + E + 7 + Math.min(ff, 3 * E) + (arch.layerCount >= 3 && E > 0 ? q % E : 0);
+  // Where q = n_head × head_dim ≠ E (Qwen3's fixed head_dim 128 does this on most sizes), the blocks
+  // earlier layers freed do not tile: ggml-alloc leaves gaps. Measured from the third layer on
+  // (bench:accuracy, `qwen3-hd*-l4`; E = 192…384, q = 0.5·E … 2·E):
+  // - feed-forward phase: + (q mod E) floats per token while n_ff ≤ 3·E (8 cases), + (q − E) above
+  //   (2 cases at n_ff = 4·E: +64 and −64);
+  // - attention phase without flash attention: + E when q < E and n_ff ≤ 3·E (5 cases), nothing at
+  //   n_ff = 4·E (1 case).
+  const deep = arch.layerCount >= 3 && E > 0;
+  const ffGap = !deep ? 0 : ff <= 3 * E ? q % E : q - E;
+  const attnGap = deep && q < E && ff <= 3 * E ? E : 0;
+  // With one or two layers there is no earlier layer's feed-forward block to reuse: while n_ff ≤ 3·E
+  // the extra block is the attention output, q wide (4 cases: q = E, 1.25·E, 2·E, 2·E).
+  const ffPhase = deep || ff > 3 * E ? 3 * ff + E + 7 + Math.min(ff, 3 * E) + ffGap : 3 * ff + E + 7 + q;
   const phases = [
     ub * 4 * ffPhase,
     ub * 4 * (vocab + E + 7),
-    o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE) + ub * o.cells * 4 * head,
+    o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE + attnGap) + ub * o.cells * 4 * head,
   ];
   const names = ['feed-forward', 'output', 'attention'] as const;
   const dominant = names[phases.indexOf(Math.max(...phases))]!;
