@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { architectureFromGgufMetadata } from '../../shared/estimator/gguf-metadata';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
 import type { BackendReading, GpuReading } from '../../shared/model/snapshot';
 import { GiB } from '../../shared/units/bytes';
+import type { BackendCollector } from '../collectors/types';
 import { silentLogger } from '../util/logger';
 import { computePlan } from './plan';
 import { PredictionService } from './predictions';
 import { ModelResolver } from './resolver';
 
+const repoRoot = join(__dirname, '..', '..');
 const KV: KvCacheType[] = ['f16', 'q8_0', 'q4_0'];
 
 function card(model: string, ctx: number, gpuGiB: number, criticalPct: number, version: string | null) {
@@ -61,5 +66,28 @@ describe('the Planner and a live model card agree', () => {
     expect(old.ruleSet).toBe('llama.cpp b4615 rules');
     expect(cur.ruleSet).toBe('current llama.cpp rules');
     expect(old.atContext[0]!.kvBytes).toBeGreaterThan(4 * cur.atContext[0]!.kvBytes!);
+  });
+});
+
+describe("a card from Ollama's metadata (vocabulary only a lower bound)", () => {
+  it('takes the catalog vocabulary, so its compute buffers are the Planner\'s', () => {
+    const show = JSON.parse(readFileSync(join(repoRoot, 'e2e/fixtures/backends/ollama/show.qwen2.5-coder-14b.json'), 'utf8')) as { model_info: Record<string, unknown> };
+    const arch = architectureFromGgufMetadata(show.model_info);
+    if (!arch.ok) throw new Error(arch.error.message);
+    expect(arch.value.provenance.vocabSize).toMatch(/^lower bound/);
+    const backend: BackendReading = {
+      id: 'ollama@127.0.0.1:11434', kind: 'ollama', url: 'http://127.0.0.1:11434', status: 'up', message: null, version: '0.12.6',
+      models: [{ name: 'qwen2.5-coder:14b', contextLength: 4096, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null }],
+    };
+    const collector = { id: backend.id, architectureOf: () => arch.value } as unknown as BackendCollector;
+    const gpus: GpuReading[] = [{ id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'G', uuid: null, memoryTotalBytes: 24 * GiB, memoryUsedBytes: GiB, memoryFreeBytes: 23 * GiB, utilizationPct: null, temperatureC: null, powerWatts: null }];
+    const service = new PredictionService(silentLogger);
+    const c = service.annotate({ backends: [backend], collectors: [collector], gpus, criticalPct: 90 })[0]!.models[0]!.prediction!;
+    const p = plan('qwen2.5-coder:14b', 4096, 24, 90, null);
+    expect(p.atContext[0]!.computeBytes).toBe(c.currentComputeBytes);
+    // The completed architecture keeps its identity: the next tick reuses the annotation.
+    const before = service.computations;
+    service.annotate({ backends: [backend], collectors: [collector], gpus, criticalPct: 90 });
+    expect(service.computations).toBe(before);
   });
 });

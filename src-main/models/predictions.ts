@@ -69,6 +69,8 @@ function modelInputs(m: LoadedModel): string {
 export class PredictionService {
   private readonly archCache = new LruMap<string, ArchEntry>(MAX_ARCH_CACHE);
   private readonly pending = new Set<string>();
+  /** Architectures whose lower-bound vocabulary the catalog completed (see `completeVocab`). */
+  private readonly vocabCompleted = new WeakMap<ModelArchitecture, ModelArchitecture>();
   /** Per architecture object (a reloaded model brings a new one), then per context, GPU size and threshold. */
   private readonly predictions = new WeakMap<ModelArchitecture, Map<string, { prediction: ModelPredictionView | null; error: string | null }>>();
   /** Per loaded model (backend id + name): the inputs last seen and the fields the annotation set. */
@@ -272,7 +274,7 @@ export class PredictionService {
     const fromBackend = collector?.architectureOf?.(m.name);
     if (fromBackend) {
       if (file && !hit) this.resolveFile(key, file);
-      return { arch: fromBackend, source: `${b.kind} model metadata`, weightsBytes: null, error: null };
+      return { arch: this.completeVocab(fromBackend, m.name), source: `${b.kind} model metadata`, weightsBytes: null, error: null };
     }
     if (hit) return hit;
     if (!file) {
@@ -284,6 +286,30 @@ export class PredictionService {
     }
     this.resolveFile(key, file);
     return null;
+  }
+
+  /**
+   * Ollama's `/api/show` leaves the token list out, so its vocabulary is only a lower bound (the
+   * highest special-token id + 1: 151,646 for Qwen2.5, whose GGUF has 152,064 tokens). The logits
+   * and output buffers scale with it; where the built-in catalog knows the same model (same
+   * architecture, layers and width) its vocabulary is used, so the card and the Planner agree.
+   * Cached per architecture object: the result keeps its identity from tick to tick.
+   */
+  private completeVocab(arch: ModelArchitecture, name: string): ModelArchitecture {
+    if (!arch.provenance.vocabSize?.startsWith('lower bound')) return arch;
+    const hit = this.vocabCompleted.get(arch);
+    if (hit) return hit;
+    let out = arch;
+    const c = this.resolver.fromCatalog(name);
+    if (c.ok) {
+      const ca = c.value.architecture;
+      const same = ca.architecture === arch.architecture && ca.layerCount === arch.layerCount && ca.embeddingLength === arch.embeddingLength;
+      if (same && ca.vocabSize !== null && (arch.vocabSize === null || ca.vocabSize >= arch.vocabSize)) {
+        out = { ...arch, vocabSize: ca.vocabSize, provenance: { ...arch.provenance, vocabSize: `built-in catalog (${ca.provenance.source ?? name}); the server gave only a lower bound (${arch.vocabSize ?? 'none'})` } };
+      }
+    }
+    this.vocabCompleted.set(arch, out);
+    return out;
   }
 
   /** Reads a GGUF header once, in the background; the result is used from a later tick on. */
