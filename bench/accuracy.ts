@@ -20,6 +20,10 @@ import { buildTinyModel, plainMetadata } from './accuracy/tiny-models';
 
 const MiB = 1048576;
 const emitRows = process.argv.includes('--rows');
+/** `--compute`: only the compute-buffer matrix; `--only NAME[,NAME]`: only those tiny models (quick checks on 2 cores). */
+const computeOnly = process.argv.includes('--compute');
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg >= 0 ? new Set((process.argv[onlyArg + 1] ?? '').split(',')) : null;
 const ggmlTypeOf = (t: string | undefined): GgmlType | undefined => (t ? (GgmlType as unknown as Record<string, GgmlType>)[t.toUpperCase()] : undefined);
 
 interface Row {
@@ -78,6 +82,7 @@ async function main(): Promise<void> {
   let failures = 0;
   try {
     for (const spec of MODELS) {
+      if (only && !only.has(spec.name)) continue;
       const model = buildTinyModel(spec);
       const file = join(dir, `${spec.name}.gguf`);
       writeFileSync(file, writeGguf(model.metadata, model.tensors));
@@ -86,7 +91,7 @@ async function main(): Promise<void> {
       const arch = architectureFromGgufMetadata(meta);
       const loaded = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
       const insights = await GgufInsights.from(await readGgufFileInfo(file), llama);
-      for (const cc of CONTEXTS[spec.name] ?? []) {
+      for (const cc of computeOnly ? [] : (CONTEXTS[spec.name] ?? [])) {
         const label = describe(spec.name, cc);
         lines = [];
         let llamaError: string | null = null;
@@ -174,9 +179,10 @@ async function main(): Promise<void> {
               const outPred = (arch.value.vocabSize ?? 0) * 4;
               const measuredTotal = measuredKv + compute * MiB + output * MiB;
               const predictedTotal = kv.value.bytes + pred.bytes + outPred;
+              const errorOfTotal = Math.abs(predictedTotal - measuredTotal) / measuredTotal;
               computeRows.push({
                 label: `${spec.name} ub=${ub} c=${ctxSize}${fa ? '' : ' noFA'}`, measuredMiB: compute, predictedMiB: pred.bytes / MiB,
-                errorOfTotal: Math.abs(predictedTotal - measuredTotal) / measuredTotal,
+                errorOfTotal, reason: errorOfTotal > 0.02 ? whyOutside(arch.value.layerCount, pred.dominant, pred.bytes / MiB - compute, (arch.value.headCount ?? 0) * (arch.value.layers.find((l) => l.kind !== 'none')?.headDimK ?? 0) < (arch.value.embeddingLength ?? 0)) : null,
               });
             }
           }
@@ -205,6 +211,11 @@ async function main(): Promise<void> {
   const max = errs.length ? errs[errs.length - 1]! : NaN;
   const within = errs.filter((e) => e <= 0.02).length;
   process.stdout.write(`\nCompute buffer: error of total context memory median ${(median * 100).toFixed(2)}%, max ${(max * 100).toFixed(2)}% (target 2%); ${within}/${errs.length} cases within 2%.\n`);
+  const outside = computeRows.filter((r) => r.reason !== null);
+  if (outside.length) {
+    process.stdout.write(`Outside 2% (${outside.length}), and why:\n`);
+    for (const r of outside) process.stdout.write(`  ${r.label}: ${(r.errorOfTotal * 100).toFixed(2)}% — ${r.reason}\n`);
+  }
   const refused = refusedArchitectures();
   process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ')}\n`);
   if (failures > 0) process.exitCode = 1;
@@ -216,6 +227,27 @@ interface ComputeRow {
   predictedMiB: number;
   /** |predicted − measured| of KV + compute + output, over the measured total. */
   errorOfTotal: number;
+  /** Why a case is outside 2% (null inside). */
+  reason: string | null;
+}
+
+/**
+ * The known reasons a case misses (overhead.ts `llamaCppComputeBuffer`, "Not modelled"). Both come
+ * from where ggml-alloc places blocks, not from the graph's contents; both weigh heavily here only
+ * because a tiny model's KV cache is a few MiB (on real models the KV cache dwarfs them).
+ */
+function whyOutside(layers: number, dominant: string, diffMiB: number, narrowAttention: boolean): string {
+  const dir = diffMiB > 0 ? 'over' : 'under';
+  if (dominant === 'output') {
+    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: the logits tensor (n_vocab × n_ubatch × 4 B) sets the peak, and ggml-alloc places it after whichever block is highest at that moment, so the buffer moves by up to two KQ masks between contexts (not monotonic in the context; not modelled)`;
+  }
+  if (layers <= 2) {
+    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: a ${layers}-layer graph leaves ggml-alloc no earlier layer's freed blocks to reuse, and the two-layer rule covers n_ff ≤ 3·E only`;
+  }
+  if (dominant === 'attention' && narrowAttention) {
+    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: attention narrower than the embedding (n_head × head_dim < E) without flash attention keeps about one more E-wide block alive (one model measured, so not yet a rule; flash attention, llama.cpp's default, is exact here)`;
+  }
+  return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: no known rule explains this case`;
 }
 
 function firstMiB(lines: readonly string[], re: RegExp): number | null {

@@ -23,6 +23,11 @@ export const MODELS: TinySpec[] = [
   { name: 'qwen3-hd80', arch: 'qwen3', layers: 2, embd: 256, heads: 4, kvHeads: 2, headDim: 80 },
   { name: 'llama-ff5x', arch: 'llama', layers: 2, embd: 192, heads: 6, kvHeads: 2, ff: 960 },
   { name: 'llama-vocab8k', arch: 'llama', layers: 2, embd: 256, heads: 4, kvHeads: 2, vocab: 8192 },
+  // Compute-buffer cases only: attention width n_head × head_dim ≠ E from the third layer on.
+  { name: 'qwen3-hd80-l4', arch: 'qwen3', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 80 },
+  { name: 'qwen3-hd48-l4', arch: 'qwen3', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 48 },
+  { name: 'qwen3-hd48-ff4x-l4', arch: 'qwen3', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 48, ff: 1024 },
+  { name: 'qwen3-e192-hd32-l4', arch: 'qwen3', layers: 4, embd: 192, heads: 4, kvHeads: 2, headDim: 32 },
   {
     name: 'qwen35-hybrid', arch: 'qwen35', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
     ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },

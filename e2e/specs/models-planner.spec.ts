@@ -79,6 +79,15 @@ test('model card: headroom chart and table show the largest context per KV type 
     // The chart's accessible summary names the same figure.
     await expect(ui.chart(prediction)).toHaveAttribute('aria-label', new RegExp(`${curve.cacheType} ${curve.largestContextTokens!.toLocaleString('en-US')} tokens`));
   }
+  // The Planner answers from the same memory model: for this model, context and GPU its KV cache and
+  // compute buffers are the card's (weights differ only where the card knows Ollama's loaded size).
+  const planned = (await (await page.request.post(`${headroom.url}/api/planModel`, { data: { model: 'qwen2.5-coder:14b', gpuTotalBytes: p!.gpuTotalBytes, contextTokens: 4096 } })).json()) as { ok: true; value: PlanResponse };
+  expect(planned.ok).toBe(true);
+  for (const row of planned.value.atContext) {
+    const point = p!.curves.find((c) => c.cacheType === row.cacheType)!.points.find((x) => x.contextTokens === 4096)!;
+    expect(row.kvBytes, `${row.cacheType} KV at 4,096 tokens`).toBe(point.kvBytes);
+  }
+  expect(planned.value.atContext.find((r) => r.cacheType === 'f16')!.computeBytes).toBe(p!.currentComputeBytes);
   await expect(prediction.getByTestId('estimates')).toContainText('Estimated:');
   await expect(prediction.getByTestId('estimates')).toContainText(`Architecture from ${p!.architectureSource}`);
   // The walking skeleton's figures are still there.

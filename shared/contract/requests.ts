@@ -118,7 +118,7 @@ export interface PlanResponse {
   quant: string;
   overheadBytes: number;
   contextTokens: number;
-  atContext: { cacheType: string; error: string | null; kvBytes: number | null; totalBytes: number | null; fits: boolean; largestContextTokens: number | null; bytesPerToken: number | null }[];
+  atContext: { cacheType: string; error: string | null; kvBytes: number | null; computeBytes?: number | null; totalBytes: number | null; fits: boolean; largestContextTokens: number | null; bytesPerToken: number | null }[];
   concurrency: { perUserContextTokens: number; cacheType: string; maxSequences: number | null }[];
   users: { users: number; perUserContextTokens: number; rows: { cacheType: string; kvBytes: number | null; fits: boolean }[] } | null;
   /** VRAM against context per KV type (for the chart). */
@@ -126,6 +126,8 @@ export interface PlanResponse {
   contextLengthTrain: number | null;
   estimates: string[];
   notes: string[];
+  /** The llama.cpp allocation rules the figures follow (as a model card's `ruleSet`). */
+  ruleSet?: string;
 }
 
 export type RequestName = keyof Requests;

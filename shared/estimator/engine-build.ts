@@ -34,7 +34,9 @@ export const LLAMA_CPP_RULES: readonly EngineRule[] = [
   // PR #19559 (2026-02-12): "memory : fix kv cache size for hybrid models" — per-slot, not n_ctx per slot.
   { id: 'hybrid-per-seq', sinceBuild: 8080, pr: '#19559', what: 'hybrid models size each attention stream per slot (before: the whole n_ctx per slot)' },
   // PR #21277 (2026-04-01): the SWA cache stays f16 under a quantized --cache-type; reverted the next
-  // day by PR #21332 ("in some cases the SWA cache takes a significant portion of memory").
+  // day by PR #21332 ("in some cases the SWA cache takes a significant portion of memory"). So the
+  // current release quantizes the SWA cache like the rest; memory-model.md §2.3 ("Since PR #21277 …
+  // stays f16") is out of date on this point, not this rule.
   { id: 'swa-f16', sinceBuild: 8640, untilBuild: 8652, pr: '#21277', revertedBy: '#21332', what: 'the sliding-window cache stays f16 when a quantized KV type is requested' },
 ];
 

@@ -33,8 +33,9 @@ export interface LlamaCppKvOptions {
   swaFull?: boolean;
   /**
    * Type of the sliding-window cache: `'same'` as the requested cache types, or `'f16'` (llama.cpp
-   * PR #21277, 2026-04-01, keeps the SWA cache f16 under a quantized `--cache-type`). Default `'same'`,
-   * which is what the node-llama-cpp 3.21.1 build measured by `npm run bench:accuracy` does.
+   * PR #21277, 2026-04-01, kept the SWA cache f16 under a quantized `--cache-type`; PR #21332 reverted
+   * it the next day, so only b8640–b8651 do this). Default: by `engineBuild`, which for the current
+   * release is `'same'`, as the node-llama-cpp 3.21.1 build measured by `npm run bench:accuracy` does.
    */
   swaCacheType?: 'same' | 'f16';
   /** Allocate a V cache for MLA models (builds before 2026-01-24, PR #19067). Default: by `engineBuild`. */
@@ -199,6 +200,14 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
       swaCells = swaFull ? fullCells : Math.min(fullCells, padUp(swaWindow * (unifiedEffective ? parallel : 1) + ubatch, p));
     }
   }
+  // Which is right: the sliding-window cache takes the requested --cache-type (quantized when asked),
+  // as every llama.cpp build does except b8640–b8651. PR #21277 (2026-04-01, "kv-cache : do not
+  // quantize SWA KV cache") kept it f16; PR #21332 (2026-04-02, "(revert) kv-cache : do not quantize
+  // SWA KV cache") reverted it because "in some cases the SWA cache actually takes significant
+  // portion of memory". /work/shared/reference/memory-model.md §2.3 and its check-list still describe
+  // the f16 behaviour as current ("stays f16 from Apr 2026"): that text is out of date; the rule
+  // (engine-build.ts `swa-f16`) applies to those twelve builds only, and
+  // engine-build.test.ts "quantized SWA cache" pins both sides.
   const swaCacheType = options.swaCacheType ?? (rules.swaF16UnderQuant ? 'f16' : 'same');
 
   // Without flash attention V is stored transposed and every V layer is padded to the widest one.

@@ -63,6 +63,8 @@ export interface ComputeBufferOptions {
 export interface ComputeBufferPrediction extends EstimatedBytes {
   /** True for dense attention layouts checked against llama.cpp in `npm run bench:accuracy`. */
   checked: boolean;
+  /** The phase of the graph that sets the peak. */
+  dominant: 'feed-forward' | 'output' | 'attention';
 }
 
 const GEMMA = new Set(['gemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4', 'gemma-embedding']);
@@ -74,8 +76,9 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  * that ggml-alloc plans, modelled as the largest of three phases (f32 activations, 4 B each):
  * - attention without flash attention: `ub·(3·E + 2·q + 2·kv + 5)` activations plus the KQ
  *   scores `ub·n_kv·n_head` (Gemma keeps one more E-wide tensor alive);
- * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E))` (ggml-alloc reuses an E-wide block once
- *   n_ff exceeds 3·E; measured on n_ff from E to 8·E);
+ * - feed-forward: `ub·(3·n_ff + E + 7 + min(n_ff, 3·E) + (q mod E))` (ggml-alloc reuses an E-wide
+ *   block once n_ff exceeds 3·E, measured on n_ff from E to 8·E; an attention width q = n_head ×
+ *   head_dim ≠ E leaves gaps from the third layer on, see below);
  * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
  * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
  * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
@@ -97,16 +100,32 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   const maskBytes = o.flashAttention ? 2 : 4;
   const masks = (o.cells + (o.swaCells ?? 0)) * ub * maskBytes;
   const extraE = (GEMMA.has(arch.architecture) ? E : 0) + (GATED_Q.has(arch.architecture) ? q : 0);
+  // Where q = n_head × head_dim ≠ E (Qwen3's fixed head_dim 128 does this on most sizes), the blocks
+  // earlier layers freed do not tile: ggml-alloc leaves gaps. Measured from the third layer on
+  // (bench:accuracy, `qwen3-hd*-l4`; E = 192…384, q = 0.5·E … 2·E):
+  // - feed-forward phase: + (q mod E) floats per token while n_ff ≤ 3·E (8 cases), + (q − E) above
+  //   (2 cases at n_ff = 4·E: +64 and −64);
+  // - attention phase without flash attention: + E when q < E and n_ff ≤ 3·E (5 cases), nothing at
+  //   n_ff = 4·E (1 case).
+  const deep = arch.layerCount >= 3 && E > 0;
+  const ffGap = !deep ? 0 : ff <= 3 * E ? q % E : q - E;
+  const attnGap = deep && q < E && ff <= 3 * E ? E : 0;
+  // With one or two layers there is no earlier layer's feed-forward block to reuse: while n_ff ≤ 3·E
+  // the extra block is the attention output, q wide (4 cases: q = E, 1.25·E, 2·E, 2·E).
+  const ffPhase = deep || ff > 3 * E ? 3 * ff + E + 7 + Math.min(ff, 3 * E) + ffGap : 3 * ff + E + 7 + q;
   const phases = [
-    ub * 4 * (3 * ff + E + 7 + Math.min(ff, 3 * E)),
+    ub * 4 * ffPhase,
     ub * 4 * (vocab + E + 7),
-    o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE) + ub * o.cells * 4 * head,
+    o.flashAttention || attn.length === 0 ? 0 : ub * 4 * (3 * E + 2 * q + 2 * kvMax + 5 + extraE + attnGap) + ub * o.cells * 4 * head,
   ];
+  const names = ['feed-forward', 'output', 'attention'] as const;
+  const dominant = names[phases.indexOf(Math.max(...phases))]!;
   const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined;
   return {
     bytes: Math.max(...phases) + masks,
     isEstimate: true,
     checked,
+    dominant,
     basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent graphs differ)'}`,
   };
 }

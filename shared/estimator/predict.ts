@@ -126,7 +126,7 @@ export function predictForModel(arch: ModelArchitecture, options: PredictOptions
   const thresholdBytes = Math.floor(options.gpuTotalBytes * ratio);
   const overhead = gpuOverheadEstimate();
   const weights = options.weightsBytes ?? 0;
-  const limit = Math.max(LLAMA_CPP_CELL_PADDING, options.maxContextTokens ?? arch.contextLengthTrain ?? 131072);
+  const limit = options.maxContextTokens !== undefined ? Math.max(LLAMA_CPP_CELL_PADDING, options.maxContextTokens) : contextSearchLimit(arch, null);
   const computeBasis = engine === 'vllm'
     ? computeBufferEstimate(arch, 4096, ubatch, flashAttention).basis
     : `${llamaCppComputeBuffer(arch, { ubatch, cells: 4096, swaCells: null, flashAttention }).basis}, plus the host output buffer (n_vocab × 4 B per sequence)`;
@@ -140,16 +140,12 @@ export function predictForModel(arch: ModelArchitecture, options: PredictOptions
   if (engine === 'vllm') return predictVllm(arch, options, { thresholdBytes, overheadBytes: overhead.bytes, weights, estimates, notes, perUser, limit });
 
   const totalAt = (cacheType: KvCacheType, ctxPerSeq: number, seqs: number): Result<CurvePoint> => {
-    const kv = llamaCppKvCache(arch, {
-      contextTokens: kvUnified ? ctxPerSeq : ctxPerSeq * seqs,
-      parallel: seqs, kvUnified, cacheTypeK: cacheType, cacheTypeV: cacheType, flashAttention, ubatch, swaFull: options.swaFull ?? false,
+    const mem = llamaCppContextMemory(arch, {
+      contextTokens: ctxPerSeq, parallel: seqs, kvUnified, cacheType, flashAttention, ubatch, swaFull: options.swaFull ?? false,
       engineBuild: options.engineBuild ?? null,
     });
-    if (!kv.ok) return kv;
-    // llama.cpp's compute buffer for this context (checked on the bench matrix) + the output buffer.
-    const compute = llamaCppComputeBuffer(arch, { ubatch, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention }).bytes
-      + (arch.vocabSize ?? 0) * 4 * seqs;
-    return ok({ contextTokens: ctxPerSeq, kvBytes: kv.value.bytes, computeBytes: compute, totalBytes: weights + kv.value.bytes + compute + overhead.bytes });
+    if (!mem.ok) return mem;
+    return ok({ contextTokens: ctxPerSeq, kvBytes: mem.value.kvBytes, computeBytes: mem.value.computeBytes, totalBytes: weights + mem.value.kvBytes + mem.value.computeBytes + overhead.bytes });
   };
 
   const points = options.contextPoints ?? defaultPoints(limit);
@@ -196,6 +192,56 @@ export function predictForModel(arch: ModelArchitecture, options: PredictOptions
     engine, thresholdBytes, weightsBytes: options.weightsBytes, overheadBytes: overhead.bytes, curves, concurrency,
     isEstimate: true, estimates, provenance: arch.provenance, notes,
   });
+}
+
+/** Settings of {@link llamaCppContextMemory}; absent fields take llama.cpp's defaults. */
+export interface ContextMemoryOptions {
+  /** Context per sequence, tokens. */
+  contextTokens: number;
+  /** Sequences (slots). Default 1. */
+  parallel?: number;
+  kvUnified?: boolean;
+  /** K and V type. Default f16. */
+  cacheType?: KvCacheType;
+  /** Default true. */
+  flashAttention?: boolean;
+  /** Default 512. */
+  ubatch?: number;
+  swaFull?: boolean;
+  engineBuild?: number | null;
+}
+
+/**
+ * The context's memory as llama.cpp allocates it on the GPU: the exact KV cache (the build's
+ * rules) and the predicted compute buffer for that cache plus the output buffer (n_vocab × 4 B per
+ * sequence). The one formula behind the Planner, `headroom plan`, `headroom estimate` and the live
+ * model cards, so they never disagree for the same model, context and settings.
+ */
+export function llamaCppContextMemory(arch: ModelArchitecture, o: ContextMemoryOptions): Result<{ kvBytes: number; computeBytes: number; cellsPerStream: number }> {
+  const seqs = Math.max(1, o.parallel ?? 1);
+  const unified = o.kvUnified ?? false;
+  const flashAttention = o.flashAttention ?? true;
+  const ubatch = o.ubatch ?? 512;
+  const cacheType = o.cacheType ?? 'f16';
+  const kv = llamaCppKvCache(arch, {
+    contextTokens: unified ? o.contextTokens : o.contextTokens * seqs,
+    parallel: seqs, kvUnified: unified, cacheTypeK: cacheType, cacheTypeV: cacheType, flashAttention, ubatch, swaFull: o.swaFull ?? false,
+    engineBuild: o.engineBuild ?? null,
+  });
+  if (!kv.ok) return kv;
+  // llama.cpp's compute buffer for this context (checked on the bench matrix) + the output buffer.
+  const compute = llamaCppComputeBuffer(arch, { ubatch, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention }).bytes
+    + (arch.vocabSize ?? 0) * 4 * seqs;
+  return ok({ kvBytes: kv.value.bytes, computeBytes: compute, cellsPerStream: kv.value.cellsPerStream });
+}
+
+/**
+ * Upper bound of the largest-context search for a model run at `contextTokens`: the training
+ * context (131072 when the model does not say), or the running context when it is larger. Shared by
+ * the Planner and the model cards.
+ */
+export function contextSearchLimit(arch: ModelArchitecture, contextTokens: number | null): number {
+  return Math.max(LLAMA_CPP_CELL_PADDING, arch.contextLengthTrain ?? 131072, contextTokens ?? 0);
 }
 
 function defaultPoints(limit: number): number[] {

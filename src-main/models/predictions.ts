@@ -8,8 +8,8 @@ import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
 import { engineBuildOf, llamaCppRuleSet, llamaServerDefaultSlots } from '../../shared/estimator/engine-build';
 import { kvBytesPerToken, llamaCppKvCache } from '../../shared/estimator/kv-cache';
-import { computeBufferEstimate, llamaCppComputeBuffer } from '../../shared/estimator/overhead';
-import { predictForModel, type Engine } from '../../shared/estimator/predict';
+import { llamaCppComputeBuffer } from '../../shared/estimator/overhead';
+import { contextSearchLimit, llamaCppContextMemory, predictForModel, type Engine } from '../../shared/estimator/predict';
 import { quantNameFromFileType, weightsBytesFromParams } from '../../shared/estimator/weights';
 import type { BackendReading, GpuReading, LoadedModel, ModelPredictionView } from '../../shared/model/snapshot';
 import type { BackendCollector } from '../collectors/types';
@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { vllmKvCapacity } from '../../shared/estimator/vllm';
 import type { EngineLogService } from './engine-logs/service';
 import { findHfConfigPath } from './hf-cache';
+import { LruMap } from './lru';
 import { ModelResolver, type ResolvedModel } from './resolver';
 
 interface ArchEntry {
@@ -40,6 +41,10 @@ export interface PredictionContext {
 const MAX_CACHE = 64;
 /** Architectures kept: a server that names a new model every tick must not grow memory for hours. */
 const MAX_ARCH_CACHE = 256;
+/** GGUF headers read at the same time. */
+const MAX_PENDING_READS = 4;
+/** Longest model path used as a cache key (the reader refuses longer ones anyway). */
+const MAX_KEY_PATH = 4096;
 
 /** The fields `annotate` sets on a model. */
 const ANNOTATED_FIELDS = ['kvBytesPerToken', 'kvCacheBytes', 'kvSource', 'prediction', 'predictionError'] as const satisfies readonly (keyof LoadedModel)[];
@@ -62,8 +67,10 @@ function modelInputs(m: LoadedModel): string {
 }
 
 export class PredictionService {
-  private readonly archCache = new Map<string, ArchEntry>();
+  private readonly archCache = new LruMap<string, ArchEntry>(MAX_ARCH_CACHE);
   private readonly pending = new Set<string>();
+  /** Architectures whose lower-bound vocabulary the catalog completed (see `completeVocab`). */
+  private readonly vocabCompleted = new WeakMap<ModelArchitecture, ModelArchitecture>();
   /** Per architecture object (a reloaded model brings a new one), then per context, GPU size and threshold. */
   private readonly predictions = new WeakMap<ModelArchitecture, Map<string, { prediction: ModelPredictionView | null; error: string | null }>>();
   /** Per loaded model (backend id + name): the inputs last seen and the fields the annotation set. */
@@ -77,9 +84,6 @@ export class PredictionService {
     private readonly logs: EngineLogService | null = null,
   ) {}
 
-  private rememberArch(key: string): void {
-    if (!this.archCache.has(key) && this.archCache.size >= MAX_ARCH_CACHE) this.archCache.clear();
-  }
 
   /** Returns the backends with `prediction` / `predictionError` filled on each model. */
   annotate(ctx: PredictionContext): BackendReading[] {
@@ -169,7 +173,7 @@ export class PredictionService {
     let weightsSource = weightsBytes !== null ? 'exact, from the GGUF tensor sizes' : '';
     if (weightsBytes === null && b.kind === 'ollama' && m.sizeBytes && m.kvCacheBytes !== null && m.contextLength) {
       // Ollama's `size` = weights + KV + compute graph: take the exact KV and the graph estimate out.
-      const compute = currentCompute(arch, m.contextLength, engineBuildOf(b.kind, b.version)?.build ?? null) ?? computeBufferEstimate(arch, m.contextLength, 512, true).bytes;
+      const compute = currentCompute(arch, m.contextLength, eb?.build ?? null) ?? llamaCppComputeBuffer(arch, { ubatch: 512, cells: m.contextLength, swaCells: null, flashAttention: true }).bytes;
       weightsBytes = Math.max(0, m.sizeBytes - m.kvCacheBytes - compute);
       weightsSource = "derived: Ollama's loaded size − exact KV cache − predicted compute and output buffers";
     }
@@ -189,7 +193,7 @@ export class PredictionService {
       weightsBytes,
       weightsIsEstimate: !weightsSource.startsWith('exact'),
       cacheTypes: ['f16', 'q8_0', 'q4_0'],
-      maxContextTokens: Math.max(arch.contextLengthTrain ?? 0, m.contextLength ?? 0, 4096),
+      maxContextTokens: contextSearchLimit(arch, m.contextLength),
       engineBuild: eb?.build ?? null,
     });
     if (!r.ok) return { prediction: null, error: r.error.message };
@@ -245,7 +249,6 @@ export class PredictionService {
         resolved = c.ok ? { arch: c.value.architecture, source: 'built-in catalog', weightsBytes: null, error: null } : { arch: null, source: '', weightsBytes: null, error: null };
       }
       entry = resolved;
-      this.rememberArch(key);
       this.archCache.set(key, entry);
     }
     if (!entry.arch) return m;
@@ -264,21 +267,20 @@ export class PredictionService {
   /** The architecture for a model, or null while it is still being resolved. */
   private architecture(b: BackendReading, m: LoadedModel, collector: BackendCollector | undefined): ArchEntry | null {
     const file = collector?.modelFileOf?.(m.name) ?? null;
-    const key = file ? `file:${file}` : `catalog:${m.name}`;
+    const key = file ? `file:${file.length > MAX_KEY_PATH ? `${file.slice(0, MAX_KEY_PATH)}…${file.length}` : file}` : `catalog:${m.name}`;
     const hit = this.archCache.get(key);
     // A readable GGUF header wins: its tensor sizes make the weights exact.
     if (hit?.arch) return hit;
     const fromBackend = collector?.architectureOf?.(m.name);
     if (fromBackend) {
       if (file && !hit) this.resolveFile(key, file);
-      return { arch: fromBackend, source: `${b.kind} model metadata`, weightsBytes: null, error: null };
+      return { arch: this.completeVocab(fromBackend, m.name), source: `${b.kind} model metadata`, weightsBytes: null, error: null };
     }
     if (hit) return hit;
     if (!file) {
       const r = this.resolver.fromCatalog(m.name);
       const entry = toEntry(r.ok ? { ok: true, value: r.value } : r, `built-in catalog`);
       if (!r.ok) entry.error = `cannot predict: ${m.name} reports no architecture and is not in the built-in catalog.`;
-      this.rememberArch(key);
       this.archCache.set(key, entry);
       return entry;
     }
@@ -286,24 +288,50 @@ export class PredictionService {
     return null;
   }
 
+  /**
+   * Ollama's `/api/show` leaves the token list out, so its vocabulary is only a lower bound (the
+   * highest special-token id + 1: 151,646 for Qwen2.5, whose GGUF has 152,064 tokens). The logits
+   * and output buffers scale with it; where the built-in catalog knows the same model (same
+   * architecture, layers and width) its vocabulary is used, so the card and the Planner agree.
+   * Cached per architecture object: the result keeps its identity from tick to tick.
+   */
+  private completeVocab(arch: ModelArchitecture, name: string): ModelArchitecture {
+    if (!arch.provenance.vocabSize?.startsWith('lower bound')) return arch;
+    const hit = this.vocabCompleted.get(arch);
+    if (hit) return hit;
+    let out = arch;
+    const c = this.resolver.fromCatalog(name);
+    if (c.ok) {
+      const ca = c.value.architecture;
+      const same = ca.architecture === arch.architecture && ca.layerCount === arch.layerCount && ca.embeddingLength === arch.embeddingLength;
+      if (same && ca.vocabSize !== null && (arch.vocabSize === null || ca.vocabSize >= arch.vocabSize)) {
+        out = { ...arch, vocabSize: ca.vocabSize, provenance: { ...arch.provenance, vocabSize: `built-in catalog (${ca.provenance.source ?? name}); the server gave only a lower bound (${arch.vocabSize ?? 'none'})` } };
+      }
+    }
+    this.vocabCompleted.set(arch, out);
+    return out;
+  }
+
   /** Reads a GGUF header once, in the background; the result is used from a later tick on. */
   private resolveFile(key: string, file: string): void {
-    if (this.pending.has(key) || this.archCache.has(key)) return;
+    // At most a few header reads at once (each is bounded in bytes and time): more wait for a later tick.
+    if (this.pending.has(key) || this.archCache.has(key) || this.pending.size >= MAX_PENDING_READS) return;
     this.pending.add(key);
     void this.resolver.fromGgufFile(file).then((r) => {
       this.pending.delete(key);
-      if (!r.ok) this.logger.warn(`cannot read the GGUF header of ${file}: ${r.error.message}`);
-      this.rememberArch(key);
+      if (!r.ok) this.logger.warn(r.error.message);
       this.archCache.set(key, toEntry(r, `GGUF header of ${file}`));
     });
   }
 }
 
-/** Predicted compute + output buffers at the model's current context (f16 KV, flash attention, ubatch 512). */
+/**
+ * Predicted compute + output buffers at the model's current context (f16 KV, flash attention,
+ * ubatch 512, one sequence): the same formula as the curve and the Planner (`llamaCppContextMemory`).
+ */
 function currentCompute(arch: ModelArchitecture, contextTokens: number, engineBuild: number | null): number | null {
-  const kv = llamaCppKvCache(arch, { contextTokens, flashAttention: true, ubatch: 512, engineBuild });
-  if (!kv.ok) return null;
-  return llamaCppComputeBuffer(arch, { ubatch: 512, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true }).bytes + (arch.vocabSize ?? 0) * 4;
+  const mem = llamaCppContextMemory(arch, { contextTokens, engineBuild });
+  return mem.ok ? mem.value.computeBytes : null;
 }
 
 /** Fills KV figures a backend does not report (llama.cpp) from the architecture and its slots. */

@@ -3,13 +3,14 @@
  * Hugging Face `config.json`, and the built-in catalog. Results are cached by digest / path / key,
  * so the monitor never re-reads a model per tick.
  */
-import { gguf } from '@huggingface/gguf';
 import { err, ok, type Result } from '../../shared/contract/result';
 import type { ModelArchitecture } from '../../shared/estimator/architecture';
 import { architectureFromGgufMetadata } from '../../shared/estimator/gguf-metadata';
 import { architectureFromHfConfig } from '../../shared/estimator/hf-config';
 import { weightsBytesFromTensors } from '../../shared/estimator/weights';
 import { findCatalogModel } from './catalog';
+import { GgufFileError, readGgufHeaderSafely } from './gguf-file';
+import { LruMap } from './lru';
 
 /** A fetch-compatible function (global `fetch` in production, anything in tests). */
 export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
@@ -31,20 +32,22 @@ export interface ResolverOptions {
   fetch?: FetchLike;
   readGgufHeader?: GgufHeaderReader;
   timeoutMs?: number;
+  /** Most resolved models kept (least recently used dropped first). Default 256. */
+  cacheEntries?: number;
 }
 
-/** Default header reader: @huggingface/gguf reads only the header of a local file. */
-export const readGgufHeaderFromFile: GgufHeaderReader = async (path) => {
-  const out = await gguf(path, { allowLocalFile: true });
-  return {
-    metadata: out.metadata as unknown as Record<string, unknown>,
-    tensorInfos: out.tensorInfos.map((t) => ({ name: t.name, shape: t.shape, dtype: Number(t.dtype) })),
-  };
-};
+/**
+ * Default header reader: regular files only, opened non-blocking, at most 48 MB of header in 5 s
+ * (gguf-file.ts); anything else is refused with a sentence.
+ */
+export const readGgufHeaderFromFile: GgufHeaderReader = (path) => readGgufHeaderSafely(path);
+
+/** Resolved models kept: bounded, least recently used dropped first (paths come from servers). */
+export const RESOLVER_CACHE_ENTRIES = 256;
 
 /** Resolves and caches model architectures. One instance per core; pass dependencies in. */
 export class ModelResolver {
-  private readonly cache = new Map<string, Result<ResolvedModel>>();
+  private readonly cache: LruMap<string, Result<ResolvedModel>>;
   private readonly fetchFn: FetchLike;
   private readonly readHeader: GgufHeaderReader;
   private readonly timeoutMs: number;
@@ -53,6 +56,12 @@ export class ModelResolver {
     this.fetchFn = options.fetch ?? (fetch as unknown as FetchLike);
     this.readHeader = options.readGgufHeader ?? readGgufHeaderFromFile;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.cache = new LruMap(options.cacheEntries ?? RESOLVER_CACHE_ENTRIES);
+  }
+
+  /** Entries cached now (tests, diagnostics). */
+  get cacheSize(): number {
+    return this.cache.size;
   }
 
   /**
@@ -82,7 +91,9 @@ export class ModelResolver {
       try {
         header = await this.readHeader(path);
       } catch (e) {
-        return err('unavailable', `GGUF ${path}: cannot read the header (${(e as Error).message}). Is it a GGUF file?`);
+        // A refusal (not a regular file, truncated, not GGUF) is definite: cached, not retried each tick.
+        if (e instanceof GgufFileError) return err(e.transient ? 'unavailable' : 'bad-request', `cannot read the header of the model file: ${e.message}`);
+        return err('unavailable', `cannot read the header of the model file ${path.slice(0, 200)} (${(e as Error).message}). Is it a GGUF file?`);
       }
       const parsed = architectureFromGgufMetadata(header.metadata);
       if (!parsed.ok) return err(parsed.error.code, `GGUF ${path}: ${parsed.error.message}`);

@@ -5,7 +5,7 @@
 import type { Handlers, PlanResponse } from '../../shared/contract/requests';
 import { err, ok } from '../../shared/contract/result';
 import type { KvCacheType } from '../../shared/estimator/ggml-types';
-import { predictForModel } from '../../shared/estimator/predict';
+import { contextSearchLimit, predictForModel } from '../../shared/estimator/predict';
 import type { DeliveryPolicy } from '../alerts/delivery-policy';
 import type { AlertLog } from '../alerts/alert-log';
 import { unloadOllamaModel } from '../alerts/ollama-unload';
@@ -124,11 +124,12 @@ export function createHandlers(deps: HandlerDeps): Omit<Handlers, 'getFleet' | '
         kv: ['f16', 'q8_0', 'q4_0'] as KvCacheType[],
         users: req.users ?? null,
         json: true,
+        thresholdRatio: (req.thresholdPct ?? 90) / 100,
       });
       if (!plan.ok) return err('bad-request', plan.message);
       const v = plan.value;
       const arch = resolved.value.architecture;
-      const limit = Math.max(arch.contextLengthTrain ?? 32768, req.contextTokens);
+      const limit = contextSearchLimit(arch, req.contextTokens);
       const curveRun = predictForModel(arch, {
         gpuTotalBytes: req.gpuTotalBytes,
         thresholdRatio: (req.thresholdPct ?? 90) / 100,
@@ -156,6 +157,7 @@ export function createHandlers(deps: HandlerDeps): Omit<Handlers, 'getFleet' | '
         contextLengthTrain: arch.contextLengthTrain,
         estimates: v.estimates,
         notes: v.notes,
+        ruleSet: v.ruleSet,
       };
       return ok(response);
     },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger';
 import { defaultSettings } from './settings-schema';
-import { createSettingsStore, noEncryption, type SecretEncryptor, type SettingsStoreOptions } from './settings-store';
+import { createSettingsStore, jsonProblem, noEncryption, type SecretEncryptor, type SettingsStoreOptions } from './settings-store';
 
 /** A reversible fake of Electron safeStorage: "enc:" + reversed text. */
 const fakeSafeStorage: SecretEncryptor = {
@@ -47,7 +47,7 @@ describe('load', () => {
 
   it.each([
     { name: 'truncated JSON', content: '{"version": 1, "monitor": {', says: 'was not valid JSON' },
-    { name: 'empty file', content: '', says: 'was not valid JSON' },
+    { name: 'empty file', content: '', says: 'was empty, which is not valid JSON' },
     { name: 'not an object', content: '[1,2,3]', says: 'did not match the expected format' },
     { name: 'null', content: 'null', says: 'did not match the expected format' },
     { name: 'missing version', content: '{"monitor":{}}', says: 'version' },
@@ -99,6 +99,35 @@ describe('load', () => {
     expect(notices[0]).toContain('could not be moved aside (EXDEV)');
     expect((await s.update((c) => c)).ok).toBe(false);
     expect(await readFile(file(), 'utf8')).toBe('broken');
+  });
+});
+
+describe('a settings file that is not JSON is described in words', () => {
+  it.each([
+    { name: 'cut short', text: '{"version": 1, "monitor": {', says: 'was not valid JSON: it ends before the JSON is complete (it may have been cut short)' },
+    { name: 'empty', text: '  \n', says: 'was empty, which is not valid JSON' },
+    { name: 'trailing comma', text: '{\n  "version": 1,\n}', says: 'was not valid JSON: at line 3, column 1 Headroom expected a property name in double quotes' },
+    { name: 'missing comma', text: '{"version": 1\n "monitor": {}}', says: 'was not valid JSON: at line 2, column 2 Headroom expected a comma or "}"' },
+    { name: 'single quotes', text: "{'apiKey': 'sk-secret'}", says: 'was not valid JSON: at line 1, column 2 Headroom expected a property name in double quotes' },
+    { name: 'bare word', text: '{"version": yes}', says: 'was not valid JSON: at line 1, column 13 Headroom expected a value (an object, array, string, number, true, false or null)' },
+    { name: 'text after the object', text: '{"version": 1} x', says: 'was not valid JSON: at line 1, column 16 Headroom expected nothing after the end of the settings object' },
+    { name: 'byte-order mark', text: '\uFEFF{"version": 1}', says: 'starts with a byte-order mark, which JSON does not allow (save it as UTF-8 without BOM)' },
+    { name: 'deep nesting', text: '['.repeat(100_000), says: 'was not valid JSON: at line 1, column 514 Headroom expected at most 512 levels of nesting' },
+    { name: 'bad escape', text: '{"a": "x\\q"}', says: 'was not valid JSON: at line 1, column 9 Headroom expected a valid escape after a backslash' },
+  ])('$name', ({ text, says }) => {
+    expect(() => JSON.parse(text)).toThrow();
+    const said = jsonProblem(text);
+    expect(said).toBe(says);
+    // Never V8's own words, which quote the file (secrets included) and change between Node versions.
+    expect(said).not.toMatch(/Unexpected|position|sk-secret/);
+  });
+
+  it('the moved-aside notice is one sentence with the line and column', async () => {
+    await writeFile(file(), "{\n  'apiKey': 'sk-secret'\n}");
+    const { notices } = await store().load();
+    expect(notices).toEqual([
+      `Settings file ${file()} was not valid JSON: at line 2, column 3 Headroom expected a property name in double quotes. It was moved to ${join(dir, 'settings.corrupt-2025-01-02T03-04-05-000Z.json')} and defaults were loaded.`,
+    ]);
   });
 });
 

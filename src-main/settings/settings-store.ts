@@ -210,8 +210,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     let raw: unknown;
     try {
       raw = JSON.parse(text);
-    } catch (e) {
-      await moveAside(`was not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    } catch {
+      await moveAside(jsonProblem(text));
       return { settings, notices: [...notices], isFirstRun: false };
     }
     const version = (raw as { version?: unknown } | null)?.version;
@@ -306,4 +306,114 @@ export function readSettingsReadOnly(path: string): { settings: AppSettings; not
   }));
   const servers = parsed.data.fleet.servers.map((w) => ({ url: w.url, label: w.label, token: w.token?.scheme === 'plain' ? w.token.value : null }));
   return { settings: { ...parsed.data, backends, fleet: { servers, trayScope: parsed.data.fleet.trayScope } }, notice: null };
+}
+
+const JSON_MAX_DEPTH = 512;
+
+/**
+ * Why `text` is not JSON, as words for the "moved aside" notice: where (line and column) and what
+ * was expected, never V8's raw error text (which quotes the file's content and changes between
+ * Node versions). `text` is one that `JSON.parse` refused.
+ */
+export function jsonProblem(text: string): string {
+  if (text.trim() === '') return 'was empty, which is not valid JSON';
+  if (text.charCodeAt(0) === 0xfeff) return 'starts with a byte-order mark, which JSON does not allow (save it as UTF-8 without BOM)';
+  let i = 0;
+  const fail = (expected: string): never => {
+    throw new JsonProblem(i, expected);
+  };
+  const ws = () => {
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  const str = () => {
+    i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail('a closing quote before the end of the line');
+      if (c === 0x5c) {
+        const e = text[i + 1];
+        if (e === undefined) break;
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('four hexadecimal digits after \\u');
+          i += 6;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(e)) fail('a valid escape after a backslash');
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+    fail('a closing quote');
+  };
+  const value = (depth: number) => {
+    if (depth > JSON_MAX_DEPTH) fail(`at most ${JSON_MAX_DEPTH} levels of nesting`);
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail('a property name in double quotes');
+          str();
+          ws();
+          if (text[i] !== ':') fail('a colon after the property name');
+          i++;
+        }
+        value(depth + 1);
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return;
+        }
+        fail(`a comma or "${close}"`);
+      }
+    }
+    if (c === '"') return str();
+    const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    num.lastIndex = i;
+    if (num.test(text)) {
+      i = num.lastIndex;
+      return;
+    }
+    for (const lit of ['true', 'false', 'null']) {
+      if (text.startsWith(lit, i)) {
+        i += lit.length;
+        return;
+      }
+    }
+    fail('a value (an object, array, string, number, true, false or null)');
+  };
+  try {
+    value(0);
+    ws();
+    if (i < text.length) fail('nothing after the end of the settings object');
+  } catch (e) {
+    if (!(e instanceof JsonProblem)) throw e;
+    if (e.offset >= text.length) return 'was not valid JSON: it ends before the JSON is complete (it may have been cut short)';
+    const before = text.slice(0, e.offset);
+    const line = before.split('\n').length;
+    const column = e.offset - before.lastIndexOf('\n');
+    return `was not valid JSON: at line ${line}, column ${column} Headroom expected ${e.expected}`;
+  }
+  return 'was not valid JSON';
+}
+
+class JsonProblem {
+  constructor(readonly offset: number, readonly expected: string) {}
 }

@@ -114,6 +114,7 @@ describe('plan arguments', () => {
     { name: 'bad users', argv: ['--model', 'a', '--users', '0'], msg: /--users/ },
     { name: 'missing value', argv: ['--model'], msg: /--model needs a value/ },
     { name: 'unknown flag', argv: ['--model', 'a', '--fast', '1'], msg: /unknown option --fast/ },
+    { name: 'bad engine build', argv: ['--model', 'a', '--engine-build', 'latest'], msg: /--engine-build: "latest" is not a llama.cpp build number/ },
   ])('rejects $name', ({ argv, msg }) => {
     const r = parsePlanArgs(argv);
     expect(r.ok).toBe(false);
@@ -135,6 +136,18 @@ describe('planCommand', () => {
     expect(r.atContext[0]).toMatchObject({ cacheType: 'f16', kvBytes: 4 * 2 ** 30 });
     expect(r.users.rows[0]).toMatchObject({ cacheType: 'f16', kvBytes: 8 * 2 ** 30 });
     expect(r.weightsIsEstimate).toBe(true);
+  });
+  it('--engine-build applies that build\'s rules and says so', async () => {
+    const t = streams();
+    expect(await planCommand(['--model', 'gemma3:12b', '--ctx', '32k', '--kv', 'f16', '--engine-build', 'b4615', '--json'], t.io)).toBe(0);
+    const old = JSON.parse(t.out());
+    const c = streams();
+    expect(await planCommand(['--model', 'gemma3:12b', '--ctx', '32k', '--kv', 'f16', '--json'], c.io)).toBe(0);
+    const cur = JSON.parse(c.out());
+    expect(old.ruleSet).toBe('llama.cpp b4615 rules');
+    expect(cur.ruleSet).toBe('current llama.cpp rules');
+    // No sliding-window cache before b5380: every layer holds the whole context.
+    expect(old.atContext[0].kvBytes).toBeGreaterThan(4 * cur.atContext[0].kvBytes);
   });
   it('unknown model → exit 2 naming it', async () => {
     const t = streams();

@@ -78,6 +78,12 @@ export function parsePlanArgs(argv: string[]): Parsed {
         a.users = n;
         break;
       }
+      case '--engine-build': {
+        const n = Number(value.replace(/^b/i, ''));
+        if (!Number.isInteger(n) || n < 1 || n > 1_000_000) return { ok: false, message: `--engine-build: "${value}" is not a llama.cpp build number (try 4615)` };
+        a.engineBuild = n;
+        break;
+      }
       default:
         return { ok: false, message: `unknown option ${flag}` };
     }
@@ -116,6 +122,7 @@ export async function planCommand(argv: string[], io: CommandIo, resolver = new 
   }
   const lines: string[] = [];
   lines.push(`${result.model} (${arch.architecture}, ${result.source}) on a ${formatBytes(args.gpuBytes)} GPU, threshold 90% = ${formatBytes(p.thresholdBytes)}`);
+  lines.push(`allocation rules: ${result.ruleSet}`);
   lines.push(`weights ${formatBytes(weights.bytes)}${weights.isEstimate ? ` (estimate, ${weights.quant})` : ' (exact, from the file)'} + overhead ${formatBytes(p.overheadBytes)} (estimate)`);
   lines.push('');
   lines.push(`KV type | KiB/token | KV at ${args.ctxTokens} | total at ${args.ctxTokens} | fits | largest context under 90%`);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,19 @@ describe('readLogTail', () => {
     expect(parseEngineLog(t.text)).toHaveLength(1);
     const capped = await readLogTail(path, 8192, 4096);
     expect(capped.bytesRead).toBe(8192);
+  });
+});
+
+describe('readLogTail on odd paths', () => {
+  it.runIf(process.platform !== 'win32')('a FIFO is refused at once with a sentence, not waited on', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-log-'));
+    const fifo = join(dir, 'server.log');
+    execFileSync('mkfifo', [fifo]);
+    await expect(readLogTail(fifo)).rejects.toThrow(`${fifo} is not a regular file, so Headroom does not read it as an engine log.`);
+  });
+  it('a directory is refused', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'headroom-log-'));
+    await expect(readLogTail(dir)).rejects.toThrow(/is not a regular file|EISDIR/);
   });
 });
 

@@ -2,6 +2,7 @@
  * Reads only the tail of an engine log that holds the latest model load, and knows where each
  * engine writes its log by default on each OS.
  */
+import { constants } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -27,9 +28,12 @@ export interface TailResult {
  * start, or the whole tail read when none does. The first, partial line is dropped.
  */
 export async function readLogTail(path: string, maxBytes = TAIL_MAX_BYTES, startBytes = TAIL_START_BYTES): Promise<TailResult> {
-  const fh = await open(path, 'r');
+  // Non-blocking and regular files only: a log path that is a FIFO or a device never hangs the read.
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`${path.slice(0, 200)} is not a regular file, so Headroom does not read it as an engine log.`);
+    const { size } = st;
     let want = Math.min(startBytes, size);
     for (;;) {
       const buf = Buffer.alloc(want);

@@ -4,6 +4,7 @@
  * the latest load of each loaded model as a Snapshot `measured` block. Calls made on the monitor
  * tick never touch the disk; a read result is used from a later tick on.
  */
+import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { BackendReading, LoadedModel, MeasuredMemory } from '../../../shared/model/snapshot';
 import type { Logger } from '../../util/logger';
@@ -131,7 +132,7 @@ const APPEND_SCAN_BYTES = 4 * 1024 * 1024;
 
 /** True when bytes [from, to) of `path` hold a load start or a memory figure line. */
 async function appendedHasFigures(path: string, from: number, to: number): Promise<boolean> {
-  const fh = await open(path, 'r');
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const buf = Buffer.alloc(to - from);
     const { bytesRead } = await fh.read(buf, 0, buf.length, from);

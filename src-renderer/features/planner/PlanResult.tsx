@@ -66,7 +66,7 @@ export function PlanResult({ plan }: { plan: PlanResponse }) {
         thresholdPct={thresholdPct}
         caption={`Largest context and concurrent users per KV cache type${maxContext ? ` (model maximum ${shortTokens(maxContext)})` : ''}`}
       />
-      <EstimatesNote estimates={plan.estimates} notes={plan.notes} architectureSource="Headroom's built-in catalog" />
+      <EstimatesNote estimates={plan.estimates} notes={plan.notes} architectureSource="Headroom's built-in catalog" ruleSet={plan.ruleSet ?? null} />
     </section>
   );
 }
