@@ -39,6 +39,8 @@ export interface RemoteHostOptions {
   id: string;
   url: string;
   token: string | null;
+  /** Connect to this address, keeping the URL's Host and TLS name (see `RemoteTarget.connectTo`). */
+  connectTo?: string;
   /** The user's label for it; null = the server's host name. */
   label: string | null;
   timing?: Partial<RemoteHostTiming>;
@@ -85,7 +87,7 @@ export class RemoteHost implements Disposable {
   constructor(private readonly options: RemoteHostOptions) {
     this.id = options.id;
     this.url = options.url;
-    this.target = { url: options.url, token: options.token };
+    this.target = { url: options.url, token: options.token, ...(options.connectTo ? { connectTo: options.connectTo } : {}) };
     this.timing = { ...defaultRemoteTiming, ...options.timing };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -247,9 +249,10 @@ export class RemoteHost implements Disposable {
     this.stream = null;
     this.failures++;
     const label = this.label;
-    if (failure.kind === 'unauthorized') this.setStatus('unauthorized', `${label} ${failure.message}.`);
+    if (failure.kind === 'unauthorized') this.setStatus('unauthorized', `${label}: ${failure.message}.`);
     else if (failure.kind === 'refused') this.setStatus('refused', `${label}: ${failure.message}.`);
     else this.setStatus('unreachable', `${label} is not answering (${failure.message}). Is headroom serve running there, and is the address right?`);
+    // A refused token does not fix itself: retry at the slowest pace (no storm of 401s in its log).
     const base = failure.kind === 'unauthorized' ? this.timing.backoffMaxMs : (this.serverRetryMs ?? this.timing.backoffInitialMs);
     const exp = Math.min(this.timing.backoffMaxMs, base * 2 ** Math.min(this.failures - 1, 10));
     this.schedule(exp * (0.8 + 0.4 * this.random()));
