@@ -112,7 +112,6 @@ function serverSentence(body: string): string | null {
   try {
     const m = (JSON.parse(body) as { error?: { message?: unknown } } | null)?.error?.message;
     if (typeof m !== 'string') return null;
-    // eslint-disable-next-line no-control-regex
     return m.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200).trim() || null;
   } catch {
     return null;
