@@ -107,6 +107,16 @@ export const REMOTE_LIMITS = { gpus: 64, backends: 64, modelsPerBackend: 64, sou
 
 export type RemoteSnapshotParse = { ok: true; snapshot: Snapshot; notes: string[] } | { ok: false; message: string };
 
+/**
+ * What the previous Snapshot of the same remote validated to, list item by list item, keyed by the
+ * item's JSON text. A remote sends its whole Snapshot every tick, and most items (its backends and
+ * models, sources, often GPUs) are the same as last time: an item whose JSON text is unchanged
+ * reuses the earlier result instead of running the schema again (the text comparison is native;
+ * schema validation of rarely-called code is the watcher's main cost per event). Keep one per
+ * remote; pass a fresh one after the remote restarts or to disable it.
+ */
+export type RemoteParseMemo = Partial<Record<'gpus' | 'backends' | 'sources' | 'alerts', ({ key: string; value: unknown } | undefined)[]>>;
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const knownTopLevel = new Set(Object.keys(snapshotSchema.shape));
@@ -130,7 +140,7 @@ function clampAlert(a: Alert): Alert {
  * Refused, with a sentence naming the field: anything but an object, no usable `atMs`, a list
  * field that is not a list.
  */
-export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
+export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): RemoteSnapshotParse {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, message: 'the Snapshot is not a JSON object' };
   const raw = input as Record<string, unknown>;
   const atMs = raw.atMs;
@@ -148,11 +158,26 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
     if (!Array.isArray(value)) return `${field}: expected a list`;
     const kept: T[] = [];
     const dropped: string[] = [];
-    for (const [i, item] of value.slice(0, limit).entries()) {
+    const before = memo?.[field];
+    const after: ({ key: string; value: unknown } | undefined)[] = new Array(memo ? Math.min(value.length, limit) : 0);
+    const n = Math.min(value.length, limit);
+    for (let i = 0; i < n; i++) {
+      const item: unknown = value[i];
+      // JSON text of a value that came from JSON.parse: plain data, cannot throw.
+      const key = memo ? JSON.stringify(item) : '';
+      const hit = before?.[i];
+      if (hit && hit.key === key) {
+        kept.push(hit.value as T);
+        after[i] = hit;
+        continue;
+      }
       const parsed = schema.safeParse(item);
-      if (parsed.success) kept.push(parsed.data);
-      else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      if (parsed.success) {
+        kept.push(parsed.data);
+        if (memo) after[i] = { key, value: parsed.data };
+      } else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
+    if (memo) memo[field] = after;
     if (value.length > limit) notes.push(`Only the first ${limit} of its ${value.length} ${what}s are shown.`);
     if (dropped.length) notes.push(`${plural(dropped.length, `${what} that this Headroom cannot read was`, `${what}s that this Headroom cannot read were`)} left out (${dropped[0]}).`);
     return kept;

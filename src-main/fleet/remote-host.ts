@@ -6,7 +6,7 @@
  * its latest Snapshot on every new connection). A stale number is never kept as current: when
  * the server stops answering or stops ticking, `snapshot` becomes null.
  */
-import { contractMismatch, parseRemoteSnapshot, safeLabel, type FleetHost, type FleetHostStatus } from '../../shared/contract/fleet';
+import { contractMismatch, parseRemoteSnapshot, safeLabel, type FleetHost, type FleetHostStatus, type RemoteParseMemo } from '../../shared/contract/fleet';
 import type { Snapshot } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
@@ -78,6 +78,8 @@ export class RemoteHost implements Disposable {
   private isFirstOnConnection = true;
   private lastEventId: string | null = null;
   private disposed = false;
+  /** List items validated from this host's previous Snapshot (unchanged ones are not validated again). */
+  private readonly parseMemo: RemoteParseMemo = {};
   /** What identifies this connection's configuration: a change of URL, token or label makes a new host. */
   readonly configKey: string;
   static configKeyOf(s: { url: string; token: string | null; label: string | null }): string {
@@ -202,7 +204,7 @@ export class RemoteHost implements Disposable {
     } catch {
       return this.refuse('sent a Snapshot that is not valid JSON');
     }
-    const parsed = parseRemoteSnapshot(json);
+    const parsed = parseRemoteSnapshot(json, this.parseMemo);
     if (!parsed.ok) return this.refuse(`sent a Snapshot this Headroom cannot read (${parsed.message})`);
     const s = parsed.snapshot;
     // Same or older than the last one shown: a resend after reconnecting. A much older one as the
