@@ -108,14 +108,16 @@ export const REMOTE_LIMITS = { gpus: 64, backends: 64, modelsPerBackend: 64, sou
 export type RemoteSnapshotParse = { ok: true; snapshot: Snapshot; notes: string[] } | { ok: false; message: string };
 
 /**
- * What the previous Snapshot of the same remote validated to, list item by list item, keyed by the
- * item's JSON text. A remote sends its whole Snapshot every tick, and most items (its backends and
- * models, sources, often GPUs) are the same as last time: an item whose JSON text is unchanged
- * reuses the earlier result instead of running the schema again (the text comparison is native;
- * schema validation of rarely-called code is the watcher's main cost per event). Keep one per
- * remote; pass a fresh one after the remote restarts or to disable it.
+ * What the previous Snapshot of the same remote validated to, part by part (each list item, the
+ * system reading, thresholds, …), keyed by the part's JSON text. A remote sends its whole
+ * Snapshot every tick and most parts (its backends and models, sources, often GPUs) are the same
+ * as last time: a part whose JSON text is unchanged reuses the earlier result instead of running
+ * the schema again (the text is made natively; schema validation of code called a few times a
+ * second, never hot in the JIT, is the watcher's main cost per event). Keep one per remote.
  */
-export type RemoteParseMemo = Partial<Record<'gpus' | 'backends' | 'sources' | 'alerts', ({ key: string; value: unknown } | undefined)[]>>;
+export interface RemoteParseMemo {
+  parts?: Map<string, { key: string; result: unknown }>;
+}
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -149,6 +151,17 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
   }
   const notes: string[] = [];
   const missing: string[] = [];
+  const parts = memo ? new Map<string, { key: string; result: unknown }>() : null;
+  /** `schema.safeParse(value)`, or the earlier result for the same JSON text in this part. */
+  const check = <T>(part: string, schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> => {
+    if (!parts) return schema.safeParse(value);
+    // JSON text of a value that came from JSON.parse: plain data, cannot throw.
+    const key = JSON.stringify(value) ?? '';
+    const hit = memo?.parts?.get(part);
+    const result = hit && hit.key === key ? (hit.result as z.ZodSafeParseResult<T>) : schema.safeParse(value);
+    parts.set(part, { key, result });
+    return result;
+  };
   const list = <T>(field: 'gpus' | 'backends' | 'sources' | 'alerts', schema: z.ZodType<T>, limit: number, what: string): T[] | string => {
     const value = raw[field];
     if (value === undefined) {
@@ -158,26 +171,12 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
     if (!Array.isArray(value)) return `${field}: expected a list`;
     const kept: T[] = [];
     const dropped: string[] = [];
-    const before = memo?.[field];
-    const after: ({ key: string; value: unknown } | undefined)[] = new Array(memo ? Math.min(value.length, limit) : 0);
     const n = Math.min(value.length, limit);
     for (let i = 0; i < n; i++) {
-      const item: unknown = value[i];
-      // JSON text of a value that came from JSON.parse: plain data, cannot throw.
-      const key = memo ? JSON.stringify(item) : '';
-      const hit = before?.[i];
-      if (hit && hit.key === key) {
-        kept.push(hit.value as T);
-        after[i] = hit;
-        continue;
-      }
-      const parsed = schema.safeParse(item);
-      if (parsed.success) {
-        kept.push(parsed.data);
-        if (memo) after[i] = { key, value: parsed.data };
-      } else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      const parsed = check(`${field}.${i}`, schema, value[i]);
+      if (parsed.success) kept.push(parsed.data);
+      else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
-    if (memo) memo[field] = after;
     if (value.length > limit) notes.push(`Only the first ${limit} of its ${value.length} ${what}s are shown.`);
     if (dropped.length) notes.push(`${plural(dropped.length, `${what} that this Headroom cannot read was`, `${what}s that this Headroom cannot read were`)} left out (${dropped[0]}).`);
     return kept;
@@ -191,7 +190,7 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
 
   let system: Snapshot['system'] = null;
   if (raw.system !== undefined && raw.system !== null) {
-    const s = systemSchema.safeParse(raw.system);
+    const s = check('system', systemSchema, raw.system);
     if (s.success) system = s.data;
     else notes.push('Its system-memory reading could not be read and is left out.');
   }
@@ -206,7 +205,7 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
   };
   for (const field of ['thresholds', 'intervalMs', 'delivery'] as const) {
     if (raw[field] === undefined) continue;
-    const parsed = snapshotSchema.shape[field].safeParse(raw[field]);
+    const parsed = check(field, snapshotSchema.shape[field] as z.ZodType<unknown>, raw[field]);
     if (parsed.success) (snapshot as Record<string, unknown>)[field] = parsed.data;
     else notes.push(`Its ${field} could not be read and is left out.`);
   }
@@ -214,6 +213,7 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
   const unknown = Object.keys(raw).filter((k) => !knownTopLevel.has(k) && k !== '__proto__');
   for (const k of unknown) snapshot[k] = raw[k];
   if (unknown.length) notes.push(`It sends fields this Headroom does not know (${unknown.slice(0, 5).join(', ')}): a newer version.`);
+  if (memo && parts) memo.parts = parts;
   return { ok: true, snapshot, notes };
 }
 
