@@ -224,6 +224,7 @@ test("roles: a viewer token watches, admin works, scrape and wrong tokens say so
   expect(request.headers()['x-headroom-csrf']).toBe(await page.locator('meta[name="headroom-csrf"]').getAttribute('content'));
   await expect(fleet.saveResult()).toHaveText('Saved 1 server to watch.');
   await expect(fleet.watchResult(i)).toHaveText('Reached gpu-server-1: 1 GPU.');
+  await page.getByTestId('watched-servers').screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-watched-settings.png') });
   await fleet.goDashboard();
   await expect(fleet.status('gpu-server-1')).toHaveText('Live');
   await expect(fleet.gpuUsed('gpu-server-1')).toContainText('5.9 GiB of 24.0 GiB used');
