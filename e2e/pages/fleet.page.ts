@@ -46,13 +46,34 @@ export class FleetPage {
   }
   /** Settings → Servers to watch: adds one row and saves. */
   async watch(url: string, token: string): Promise<void> {
+    await this.addRow(url, token);
+    await this.save();
+  }
+  /** Settings → Servers to watch: adds a row (not saved); returns its index. */
+  async addRow(url: string, token: string): Promise<number> {
     const box = this.page.getByTestId('watched-servers');
     await box.getByRole('button', { name: 'Add a server to watch' }).click();
     const rows = box.locator('[data-testid^="watched-row-"]');
     const i = (await rows.count()) - 1;
     await box.getByLabel(`Watched server ${i + 1} URL`).fill(url);
-    await box.getByLabel(`Watched server ${i + 1} token`).fill(token);
-    await box.getByRole('button', { name: 'Save servers to watch' }).click();
+    await this.setToken(i, token);
+    return i;
+  }
+  async setToken(i: number, token: string): Promise<void> {
+    await this.page.getByTestId('watched-servers').getByLabel(`Watched server ${i + 1} token`).fill(token);
+  }
+  /** "Test connection" on row `i` (its answer appears in `watchResult(i)`). */
+  async test(i: number): Promise<void> {
+    await this.page.getByTestId(`watched-row-${i}`).getByRole('button', { name: 'Test connection' }).click();
+  }
+  async save(): Promise<void> {
+    await this.page.getByTestId('watched-servers').getByRole('button', { name: 'Save servers to watch' }).click();
+  }
+  saveResult() {
+    return this.page.getByTestId('watched-save-result');
+  }
+  settingsError() {
+    return this.page.locator('.settings [role="alert"]');
   }
   watchResult(i: number) {
     return this.page.getByTestId(`watched-result-${i}`);

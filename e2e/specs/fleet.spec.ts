@@ -1,13 +1,17 @@
 /**
  * One view over several machines (issue 15): real `headroom serve` processes on loopback, one
- * watching the others with their tokens, driven in Chromium; plus a tiny hostile SSE server.
+ * watching the others with **viewer** tokens made by `headroom token create --role viewer` into
+ * each server's config file (issue 14's roles), driven in Chromium; plus a tiny hostile SSE server.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { gpuLine, repoRoot, startHeadroom, type Headroom } from '../harness';
+import { cliPath, gpuLine, repoRoot, startHeadroom, type Headroom } from '../harness';
 import { FleetPage } from '../pages/fleet.page';
 
 const nvidiaSmi = join(repoRoot, 'e2e/fakes/nvidia-smi');
@@ -21,6 +25,22 @@ test.afterEach(async () => {
   instances = [];
   closers = [];
 });
+
+/** A fresh config file path in a temp folder (removed after the test). */
+function tempConfig(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-fleet-config-'));
+  closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'config.json');
+}
+
+/** `headroom token create --role ROLE --config FILE`, as a team server's admin does it: the token printed once. */
+function createToken(config: string, role: 'viewer' | 'admin' | 'scrape'): string {
+  const r = spawnSync(process.execPath, [cliPath, 'token', 'create', '--role', role, '--config', config, '--label', `e2e ${role}`], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const token = r.stdout.trim();
+  expect(token).toMatch(/^hr[vas]_[\w-]{43}$/);
+  return token;
+}
 
 async function serve(args: string[], gpuLines = [gpuLine(0, 1000)]): Promise<Headroom> {
   const h = await startHeadroom(['--nvidia-smi', nvidiaSmi, '--no-discover', '--interval-ms', '500', ...args], { gpuLines });
@@ -36,23 +56,31 @@ async function expectAccessible(page: Page): Promise<void> {
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
 }
 
-/** A watched server as `name` with `token`; on `port` to come back where it was. */
-async function remote(name: string, token: string, gpuLines: string[], port?: number): Promise<Headroom> {
-  return serve(['--name', name, '--token', token, ...(port ? ['--port', String(port)] : [])], gpuLines);
+/** A watched team server as `name`, its tokens in `config`; on `port` to come back where it was. */
+async function remote(name: string, config: string, gpuLines: string[], port?: number): Promise<Headroom> {
+  return serve(['--name', name, '--config', config, ...(port ? ['--port', String(port)] : [])], gpuLines);
+}
+
+/** A config with a viewer token (what a watcher is given), and that token. */
+function viewerConfig(): { config: string; viewer: string } {
+  const config = tempConfig();
+  return { config, viewer: createToken(config, 'viewer') };
 }
 
 test('shows every host, follows a remote, says "unreachable" when one is killed and recovers when it is back', async ({ page }) => {
   const h100 = (i: number, used: number) => gpuLine(i, used, TOTAL_MIB, 'NVIDIA H100 80GB HBM3');
-  const one = await remote('gpu-server-1', 'token-one', [h100(0, 20_000), h100(1, 30_000)]);
-  const two = await remote('gpu-server-2', 'token-two', [h100(0, 10_000)]);
+  const cfgOne = viewerConfig();
+  const cfgTwo = viewerConfig();
+  const one = await remote('gpu-server-1', cfgOne.config, [h100(0, 20_000), h100(1, 30_000)]);
+  const two = await remote('gpu-server-2', cfgTwo.config, [h100(0, 10_000)]);
   // gpu-server-2 is given on the command line; gpu-server-1 is added in Settings → Servers to watch.
-  const watcher = await serve(['--name', 'workstation', '--watch', base(two), '--watch-token', `${base(two)}=token-two`]);
+  const watcher = await serve(['--name', 'workstation', '--watch', base(two), '--watch-token', `${base(two)}=${cfgTwo.viewer}`]);
   const fleet = new FleetPage(page);
   await fleet.open(watcher.url);
   await expect(fleet.status('gpu-server-2')).toHaveText('Live');
 
   await fleet.goSettings();
-  await fleet.watch(base(one), 'token-one');
+  await fleet.watch(base(one), cfgOne.viewer);
   await expect(fleet.watchResult(0)).toHaveText('Reached gpu-server-1: 2 GPUs.');
   await expectAccessible(page);
   await fleet.goDashboard();
@@ -77,14 +105,15 @@ test('shows every host, follows a remote, says "unreachable" when one is killed 
   await expect(fleet.status('gpu-server-2')).toHaveText('Live');
   await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-unreachable.png'), fullPage: true });
 
-  await remote('gpu-server-1', 'token-one', [h100(0, 5_000)], Number(port));
+  await remote('gpu-server-1', cfgOne.config, [h100(0, 5_000)], Number(port));
   await expect(fleet.status('gpu-server-1')).toHaveText('Live', { timeout: 20_000 });
   await expect(fleet.gpus('gpu-server-1')).toHaveCount(1);
 });
 
 test("a remote's alerts reach the Alerts page and the alert log, labelled with the host", async ({ page }) => {
-  const one = await remote('gpu-server-1', 'token-one', [gpuLine(0, 1000)]);
-  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=token-one`]);
+  const cfg = viewerConfig();
+  const one = await remote('gpu-server-1', cfg.config, [gpuLine(0, 1000)]);
+  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=${cfg.viewer}`]);
   const fleet = new FleetPage(page);
   await fleet.open(watcher.url);
   await expect(fleet.status('gpu-server-1')).toHaveText('Live');
@@ -131,8 +160,9 @@ test('a remote sending malformed, oversized or hostile Snapshots is refused with
     closers.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
     urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   }
-  const one = await remote('gpu-server-1', 'token-one', [gpuLine(0, 1000)]);
-  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=token-one`, ...urls.flatMap((u) => ['--watch', u])]);
+  const cfg = viewerConfig();
+  const one = await remote('gpu-server-1', cfg.config, [gpuLine(0, 1000)]);
+  const watcher = await serve(['--name', 'workstation', '--watch', base(one), '--watch-token', `${base(one)}=${cfg.viewer}`, ...urls.flatMap((u) => ['--watch', u])]);
   const fleet = new FleetPage(page);
   await fleet.open(watcher.url);
   await expect(fleet.message('bad-0')).toContainText('not valid JSON');
@@ -157,4 +187,69 @@ test('a remote sending malformed, oversized or hostile Snapshots is refused with
   await fleet.goAlerts();
   await expect(fleet.remoteAlerts().first()).toBeVisible();
   await expectAccessible(page);
+});
+
+test("roles: a viewer token watches, admin works, scrape and wrong tokens say so; the watcher's settings need its admin token (CSRF), a viewer session is told", async ({ page, browser }) => {
+  // The team server: one token of each role, made as its admin would.
+  const teamConfig = tempConfig();
+  const token = { viewer: createToken(teamConfig, 'viewer'), admin: createToken(teamConfig, 'admin'), scrape: createToken(teamConfig, 'scrape') };
+  const one = await remote('gpu-server-1', teamConfig, [gpuLine(0, 6_000)]);
+  // The watcher is itself a token-protected server: its admin changes its settings, its viewers only look.
+  const watcherConfig = tempConfig();
+  const watcherAdmin = createToken(watcherConfig, 'admin');
+  const watcherViewer = createToken(watcherConfig, 'viewer');
+  const watcher = await serve(['--name', 'workstation', '--config', watcherConfig]);
+
+  const fleet = new FleetPage(page);
+  await fleet.open(`${base(watcher)}/?token=${encodeURIComponent(watcherAdmin)}`);
+  await fleet.goSettings();
+  const i = await fleet.addRow(base(one), token.scrape);
+  await fleet.test(i);
+  await expect(fleet.watchResult(i)).toHaveText('Reached gpu-server-1, but unauthorized: this is a scrape token, which reads only /metrics (HTTP 403). Watching needs a viewer token: "headroom token create --role viewer" on that server.');
+  await fleet.setToken(i, `${token.viewer}x`);
+  await fleet.test(i);
+  await expect(fleet.watchResult(i)).toContainText('Reached gpu-server-1, but unauthorized: check the token (the server did not accept it, HTTP 401).');
+  await fleet.setToken(i, token.admin);
+  await fleet.test(i);
+  await expect(fleet.watchResult(i)).toHaveText('Reached gpu-server-1: 1 GPU.');
+  await fleet.setToken(i, token.viewer);
+  await fleet.test(i);
+  await expect(fleet.watchResult(i)).toHaveText('Reached gpu-server-1: 1 GPU.');
+
+  // Saving goes through the CSRF rules: same-origin JSON carrying the page's CSRF token.
+  const saved = page.waitForRequest((r) => r.url().endsWith('/api/updateSettings'));
+  await fleet.save();
+  const request = await saved;
+  expect(request.headers()['content-type']).toBe('application/json');
+  expect(request.headers()['x-headroom-csrf']).toBe(await page.locator('meta[name="headroom-csrf"]').getAttribute('content'));
+  await expect(fleet.saveResult()).toHaveText('Saved 1 server to watch.');
+  await expect(fleet.watchResult(i)).toHaveText('Reached gpu-server-1: 1 GPU.');
+  await page.getByTestId('watched-servers').screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-watched-settings.png') });
+  await fleet.goDashboard();
+  await expect(fleet.status('gpu-server-1')).toHaveText('Live');
+  await expect(fleet.gpuUsed('gpu-server-1')).toContainText('5.9 GiB of 24.0 GiB used');
+
+  // A viewer of the watcher sees every host, and the Settings page says why it cannot change them.
+  const viewerContext = await browser.newContext();
+  closers.push(() => viewerContext.close());
+  const viewerPage = await viewerContext.newPage();
+  const asViewer = new FleetPage(viewerPage);
+  await asViewer.open(`${base(watcher)}/?token=${encodeURIComponent(watcherViewer)}`);
+  await expect(asViewer.status('gpu-server-1')).toHaveText('Live');
+  await asViewer.goSettings();
+  await expect(asViewer.settingsError()).toContainText('Could not read the settings: admin token needed. This dashboard was opened with a viewer token');
+  await viewerPage.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-viewer-settings.png'), fullPage: true });
+  await expectAccessible(viewerPage);
+
+  // A wrong token saved for a watched server: that host says so (no crash, the others go on).
+  await fleet.goSettings();
+  await fleet.setToken(0, 'hrv_revoked-or-mistyped');
+  await fleet.save();
+  await expect(fleet.saveResult()).toHaveText('Saved 1 server to watch.');
+  await fleet.goDashboard();
+  await expect(fleet.status('gpu-server-1')).toHaveText('Unauthorized');
+  await expect(fleet.message('gpu-server-1')).toContainText('gpu-server-1: unauthorized: check the token (the server did not accept it, HTTP 401).');
+  await expect(fleet.gpus('gpu-server-1')).toHaveCount(0);
+  await expect(fleet.status('workstation')).toHaveText('Live');
+  await page.screenshot({ path: join(repoRoot, 'e2e/screenshots/fleet-unauthorized.png'), fullPage: true });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contractMismatch, localFleet, parseRemoteSnapshot, safeLabel, fleetSnapshotSchema } from './fleet';
+import { contractMismatch, localFleet, parseRemoteSnapshot, safeLabel, fleetSnapshotSchema, type RemoteParseMemo } from './fleet';
 import { snapshotSchema } from '../model/snapshot';
 
 const gpu = { id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'H100', uuid: null, memoryTotalBytes: 80e9, memoryUsedBytes: 10e9, memoryFreeBytes: 70e9, utilizationPct: null, temperatureC: null, powerWatts: null };
@@ -19,6 +19,30 @@ describe('parseRemoteSnapshot', () => {
     const r = parseRemoteSnapshot(input);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toContain(want);
+  });
+
+  it('with a memo: the same result as without, unchanged items reused, changed and bad ones validated again', () => {
+    const memo: RemoteParseMemo = {};
+    const g1 = { ...gpu, id: 'gpu:1', index: 1 };
+    const first = { ...base, gpus: [gpu, { ...gpu, memoryUsedBytes: 'lots' }, g1] };
+    const a = parseRemoteSnapshot(JSON.parse(JSON.stringify(first)), memo);
+    expect(a).toEqual(parseRemoteSnapshot(JSON.parse(JSON.stringify(first))));
+    if (!a.ok) throw new Error('parse failed');
+    expect(a.snapshot.gpus.map((g) => g.id)).toEqual(['gpu:0', 'gpu:1']);
+    expect(a.notes[0]).toMatch(/1 GPU reading that this Headroom cannot read was left out \(gpus\.1\.memoryUsedBytes/);
+    // Next tick: gpu:0 unchanged (reused, the very same object), gpu:1 changed (validated again), the bad one still dropped.
+    const second = { ...base, atMs: base.atMs + 1000, gpus: [gpu, { ...gpu, memoryUsedBytes: 'lots' }, { ...g1, memoryUsedBytes: 20e9 }] };
+    const b = parseRemoteSnapshot(JSON.parse(JSON.stringify(second)), memo);
+    expect(b).toEqual(parseRemoteSnapshot(JSON.parse(JSON.stringify(second))));
+    if (!b.ok) throw new Error('parse failed');
+    expect(b.snapshot.gpus[0]).toBe(a.snapshot.gpus[0]);
+    expect(b.snapshot.gpus[1]).not.toBe(a.snapshot.gpus[1]);
+    expect(b.snapshot.gpus[1]!.memoryUsedBytes).toBe(20e9);
+    // An item that turns invalid is not taken from the memo.
+    const third = { ...base, atMs: base.atMs + 2000, gpus: [{ ...gpu, memoryTotalBytes: -1 }] };
+    const c = parseRemoteSnapshot(JSON.parse(JSON.stringify(third)), memo);
+    expect(c).toEqual(parseRemoteSnapshot(JSON.parse(JSON.stringify(third))));
+    if (c.ok) expect(c.snapshot.gpus).toEqual([]);
   });
 
   it('reads a current Snapshot as it is', () => {

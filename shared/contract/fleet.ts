@@ -107,6 +107,18 @@ export const REMOTE_LIMITS = { gpus: 64, backends: 64, modelsPerBackend: 64, sou
 
 export type RemoteSnapshotParse = { ok: true; snapshot: Snapshot; notes: string[] } | { ok: false; message: string };
 
+/**
+ * What the previous Snapshot of the same remote validated to, part by part (each list item, the
+ * system reading, thresholds, …), keyed by the part's JSON text. A remote sends its whole
+ * Snapshot every tick and most parts (its backends and models, sources, often GPUs) are the same
+ * as last time: a part whose JSON text is unchanged reuses the earlier result instead of running
+ * the schema again (the text is made natively; schema validation of code called a few times a
+ * second, never hot in the JIT, is the watcher's main cost per event). Keep one per remote.
+ */
+export interface RemoteParseMemo {
+  parts?: Map<string, { key: string; result: unknown }>;
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 const knownTopLevel = new Set(Object.keys(snapshotSchema.shape));
@@ -130,7 +142,7 @@ function clampAlert(a: Alert): Alert {
  * Refused, with a sentence naming the field: anything but an object, no usable `atMs`, a list
  * field that is not a list.
  */
-export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
+export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): RemoteSnapshotParse {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return { ok: false, message: 'the Snapshot is not a JSON object' };
   const raw = input as Record<string, unknown>;
   const atMs = raw.atMs;
@@ -139,6 +151,17 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
   }
   const notes: string[] = [];
   const missing: string[] = [];
+  const parts = memo ? new Map<string, { key: string; result: unknown }>() : null;
+  /** `schema.safeParse(value)`, or the earlier result for the same JSON text in this part. */
+  const check = <T>(part: string, schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> => {
+    if (!parts) return schema.safeParse(value);
+    // JSON text of a value that came from JSON.parse: plain data, cannot throw.
+    const key = JSON.stringify(value) ?? '';
+    const hit = memo?.parts?.get(part);
+    const result = hit && hit.key === key ? (hit.result as z.ZodSafeParseResult<T>) : schema.safeParse(value);
+    parts.set(part, { key, result });
+    return result;
+  };
   const list = <T>(field: 'gpus' | 'backends' | 'sources' | 'alerts', schema: z.ZodType<T>, limit: number, what: string): T[] | string => {
     const value = raw[field];
     if (value === undefined) {
@@ -148,8 +171,9 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
     if (!Array.isArray(value)) return `${field}: expected a list`;
     const kept: T[] = [];
     const dropped: string[] = [];
-    for (const [i, item] of value.slice(0, limit).entries()) {
-      const parsed = schema.safeParse(item);
+    const n = Math.min(value.length, limit);
+    for (let i = 0; i < n; i++) {
+      const parsed = check(`${field}.${i}`, schema, value[i]);
       if (parsed.success) kept.push(parsed.data);
       else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
@@ -166,7 +190,7 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
 
   let system: Snapshot['system'] = null;
   if (raw.system !== undefined && raw.system !== null) {
-    const s = systemSchema.safeParse(raw.system);
+    const s = check('system', systemSchema, raw.system);
     if (s.success) system = s.data;
     else notes.push('Its system-memory reading could not be read and is left out.');
   }
@@ -181,7 +205,7 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
   };
   for (const field of ['thresholds', 'intervalMs', 'delivery'] as const) {
     if (raw[field] === undefined) continue;
-    const parsed = snapshotSchema.shape[field].safeParse(raw[field]);
+    const parsed = check(field, snapshotSchema.shape[field] as z.ZodType<unknown>, raw[field]);
     if (parsed.success) (snapshot as Record<string, unknown>)[field] = parsed.data;
     else notes.push(`Its ${field} could not be read and is left out.`);
   }
@@ -189,6 +213,7 @@ export function parseRemoteSnapshot(input: unknown): RemoteSnapshotParse {
   const unknown = Object.keys(raw).filter((k) => !knownTopLevel.has(k) && k !== '__proto__');
   for (const k of unknown) snapshot[k] = raw[k];
   if (unknown.length) notes.push(`It sends fields this Headroom does not know (${unknown.slice(0, 5).join(', ')}): a newer version.`);
+  if (memo && parts) memo.parts = parts;
   return { ok: true, snapshot, notes };
 }
 

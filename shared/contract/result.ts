@@ -1,5 +1,6 @@
 /** Error codes that cross a boundary (IPC, HTTP). Never throw across one: return a Result. */
-export type ErrorCode = 'timeout' | 'unavailable' | 'bad-request' | 'internal';
+/** `unauthorized` (no or wrong token) and `forbidden` (a role that may not, or a refused origin) come from `headroom serve`. */
+export type ErrorCode = 'timeout' | 'unavailable' | 'bad-request' | 'internal' | 'unauthorized' | 'forbidden';
 
 /** A value or an error with a sentence naming the thing, the cause and the next step. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } };

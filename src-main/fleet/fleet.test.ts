@@ -179,7 +179,7 @@ describe('Fleet', () => {
       const l = fleet.latest();
       return l.hosts[1]!.status === 'unauthorized' && l.hosts[2]!.status === 'incompatible' && l;
     }, 'unauthorized + incompatible');
-    expect(f.hosts[1]!.message).toMatch(/refused the token \(HTTP 401\)/);
+    expect(f.hosts[1]!.message).toMatch(/unauthorized: check the token \(the server did not accept it, HTTP 401\)/);
     expect(f.hosts[2]!.message).toMatch(/future speaks contract version 7; this Headroom reads version 1/);
   });
 
@@ -318,7 +318,7 @@ describe('checkWatchedServer', () => {
     cleanups.push(() => a.server.close());
     a.push(fleetFixtureSnapshot({}, 2));
     expect(await checkWatchedServer({ url: a.server.url, token: TOKEN }, 2000)).toEqual({ ok: true, label: 'gpu-server-1', message: 'Reached gpu-server-1: 2 GPUs, vLLM up.' });
-    expect((await checkWatchedServer({ url: a.server.url, token: 'nope' }, 2000)).message).toMatch(/refused the token/);
+    expect((await checkWatchedServer({ url: a.server.url, token: 'nope' }, 2000)).message).toMatch(/unauthorized: check the token/);
     const port = a.server.port;
     await a.server.close();
     expect((await checkWatchedServer({ url: `http://127.0.0.1:${port}`, token: TOKEN }, 2000)).message).toMatch(/Could not reach 127\.0\.0\.1:\d+: connection refused/);

@@ -3,13 +3,21 @@
  * `/api/snapshot` and the SSE stream `/api/events`, over node:http/https with timeouts and size
  * caps. Everything a remote sends is untrusted; callers get values or sentences, never throws.
  *
- * Auth today: `headroom serve --token TOKEN` takes `Authorization: Bearer <token>` on every request
- * (the query parameter is for browsers' EventSource, which cannot set headers; it is not used here,
- * so tokens stay out of URLs and logs). When viewer tokens land (issue 14), only `authHeaders`
- * should need to change.
+ * Auth: the token travels as `Authorization: Bearer <token>` on every request (the `?token=` query
+ * parameter is for browsers' EventSource, which cannot set headers; it is not used here, so tokens
+ * stay out of URLs and logs). Watching needs only the read role: a **viewer** token
+ * (`headroom token create --role viewer` on the watched server) is enough, an admin token works
+ * too; a scrape token (`/metrics` only) is refused with a sentence saying so, and so is a wrong one.
+ *
+ * Host: requests carry the URL's host as `Host` (and TLS SNI), so a server behind Nginx with a
+ * public name answers when that name is in its `publicHosts`. `connectTo` (tests, or a name not in
+ * DNS) connects to another address while keeping the URL's Host and certificate name.
+ * TLS: certificates are verified against the system's CAs (plus `NODE_EXTRA_CA_CERTS`); a
+ * self-signed one is refused with a sentence.
  */
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { HEALTH_PATH, SNAPSHOT_PATH, SSE_PATH } from '../../shared/contract/channels';
 import { contractMismatch, parseRemoteSnapshot, remoteHealthSchema, safeLabel, type RemoteHealth } from '../../shared/contract/fleet';
@@ -20,6 +28,11 @@ export interface RemoteTarget {
   /** Base URL, e.g. `https://gpu-server-1.example:7878` (a path prefix behind a proxy is kept). */
   url: string;
   token: string | null;
+  /**
+   * Connect to this address instead of resolving the URL's host name; `Host` and the TLS server
+   * name stay the URL's (like curl's `--connect-to`). Not in the settings: tests and benchmarks.
+   */
+  connectTo?: string;
 }
 
 /** How a request to a remote failed, for the host's status. */
@@ -60,10 +73,12 @@ export function describeNetworkError(e: unknown): string {
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'network unreachable';
-    case 'CERT_HAS_EXPIRED':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      return `TLS certificate not accepted (${code}): it is self-signed or from a CA this machine does not trust. Use a certificate from a public CA (e.g. Let's Encrypt behind Nginx), or give Headroom your CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem`;
+    case 'CERT_HAS_EXPIRED':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `TLS certificate not accepted (${code})`;
     default:
@@ -71,17 +86,84 @@ export function describeNetworkError(e: unknown): string {
   }
 }
 
+/** Node's `lookup` that answers `address` whatever name is asked (for `connectTo`). */
+function fixedLookup(address: string): LookupFunction {
+  const family = isIP(address) === 6 ? 6 : 4;
+  return ((_host: string, options: { all?: boolean }, cb: (...args: unknown[]) => void) => {
+    if (options?.all) cb(null, [{ address, family }]);
+    else cb(null, address, family);
+  }) as LookupFunction;
+}
+
+/** Options every request to a remote uses: its headers, no pooled sockets, `connectTo`. */
+function requestOptions(target: RemoteTarget, headers: Record<string, string>, signal: AbortSignal): https.RequestOptions {
+  // No pooled sockets: a reused socket to a server that restarted fails as "connection reset".
+  return { headers: { ...headers, ...authHeaders(target.token) }, signal, agent: false, ...(target.connectTo ? { lookup: fixedLookup(target.connectTo) } : {}) };
+}
+
 function request(target: RemoteTarget, path: string, accept: string, signal: AbortSignal): http.ClientRequest {
   const url = endpoint(target.url, path);
   const mod = url.protocol === 'https:' ? https : http;
-  // No pooled sockets: a reused socket to a server that restarted fails as "connection reset".
-  return mod.get(url, { headers: { accept, ...authHeaders(target.token) }, signal, agent: false });
+  return mod.get(url, requestOptions(target, { accept }, signal));
 }
 
-function statusFailure(res: IncomingMessage, what: string): RemoteFailure {
-  const code = res.statusCode ?? 0;
-  if (code === 401 || code === 403) return { kind: 'unauthorized', message: `refused the token (HTTP ${code}). Check the token in Settings → Servers to watch` };
+/** The server's own sentence from an error body (`{ error: { message } }`), cleaned for display, or null. */
+function serverSentence(body: string): string | null {
+  try {
+    const m = (JSON.parse(body) as { error?: { message?: unknown } } | null)?.error?.message;
+    if (typeof m !== 'string') return null;
+    return m.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 200).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What a 401/403 (or other non-200) answer means for the watcher, from the status, the server's
+ * sentence and the token's role prefix: a missing or wrong token, a token of a role that may not
+ * read (scrape), or a Host name the server does not answer to.
+ */
+export function refusalFailure(code: number, body: string, token: string | null, what: string): RemoteFailure {
+  const said = serverSentence(body);
+  if (code === 401) {
+    return token
+      ? { kind: 'unauthorized', message: 'unauthorized: check the token (the server did not accept it, HTTP 401). Watching needs a viewer token made on that server with "headroom token create --role viewer"; paste it in Settings → Servers to watch or pass --watch-token URL=TOKEN' }
+      : { kind: 'unauthorized', message: 'unauthorized: this server needs a token (HTTP 401). Make a viewer token on it with "headroom token create --role viewer" and add it in Settings → Servers to watch or with --watch-token URL=TOKEN' };
+  }
+  if (code === 403) {
+    const host = said ? /^Refused: Host (\S+) is not a name of this server/.exec(said)?.[1] : undefined;
+    if (host) return { kind: 'refused', message: `refused the Host name ${host} (HTTP 403): add it to that server's "publicHosts" (--public-host ${host.replace(/:\d+$/, '')}), and behind Nginx keep "proxy_set_header Host $host"` };
+    if ((said && /scrape token/i.test(said)) || token?.startsWith('hrs_')) {
+      return { kind: 'unauthorized', message: 'unauthorized: this is a scrape token, which reads only /metrics (HTTP 403). Watching needs a viewer token: "headroom token create --role viewer" on that server' };
+    }
+    return { kind: 'unauthorized', message: `unauthorized: check the token (HTTP 403${said ? `: ${said.replace(/\.$/, '')}` : ''})` };
+  }
   return { kind: 'unreachable', message: `${what} answered HTTP ${code}` };
+}
+
+/** Reads up to 4 KiB of an error answer (its sentence), then the failure it means. */
+function readRefusal(res: IncomingMessage, token: string | null, what: string, done: (f: RemoteFailure) => void): void {
+  const code = res.statusCode ?? 0;
+  if (code !== 401 && code !== 403) {
+    res.resume();
+    return done(refusalFailure(code, '', token, what));
+  }
+  let body = '';
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    res.destroy();
+    done(refusalFailure(code, body, token, what));
+  };
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => {
+    body += c;
+    if (body.length > 4096) finish();
+  });
+  res.on('end', finish);
+  res.on('error', finish);
+  res.on('close', finish);
 }
 
 /** GET a JSON document with a timeout and a size cap. */
@@ -97,10 +179,7 @@ export function getJson(target: RemoteTarget, path: string, timeoutMs: number): 
     const req = request(target, path, 'application/json', signal);
     req.on('error', (e) => finish({ ok: false, failure: { kind: 'unreachable', message: signal.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(e) } }));
     req.on('response', (res) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        return finish({ ok: false, failure: statusFailure(res, path) });
-      }
+      if (res.statusCode !== 200) return readRefusal(res, target.token, path, (failure) => finish({ ok: false, failure }));
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -169,20 +248,17 @@ export function openEventStream(target: RemoteTarget, options: EventStreamOption
   };
   const url = endpoint(target.url, SSE_PATH);
   const mod = url.protocol === 'https:' ? https : http;
-  const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store', ...authHeaders(target.token) };
+  const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store' };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
   const connectTimer = setTimeout(() => close({ kind: 'unreachable', message: `no answer within ${options.connectTimeoutMs} ms` }), options.connectTimeoutMs);
-  const req = mod.get(url, { headers, signal: abort.signal, agent: false });
+  const req = mod.get(url, requestOptions(target, headers, abort.signal));
   req.on('error', (e) => {
     clearTimeout(connectTimer);
     close({ kind: 'unreachable', message: describeNetworkError(e) });
   });
   req.on('response', (res) => {
     clearTimeout(connectTimer);
-    if (res.statusCode !== 200) {
-      res.resume();
-      return close(statusFailure(res, SSE_PATH));
-    }
+    if (res.statusCode !== 200) return readRefusal(res, target.token, SSE_PATH, close);
     if (!/^text\/event-stream/i.test(res.headers['content-type'] ?? '')) {
       res.resume();
       return close({ kind: 'refused', message: `${SSE_PATH} is not an event stream (content-type ${res.headers['content-type'] ?? 'none'}); is this a Headroom server?` });
@@ -242,7 +318,7 @@ export async function checkWatchedServer(target: RemoteTarget, timeoutMs: number
   const mismatch = contractMismatch(health.value.contractVersion ?? null, label);
   if (mismatch) return { ok: false, label, message: mismatch };
   const snap = await getSnapshotJson(target, timeoutMs);
-  if (!snap.ok) return { ok: false, label, message: `Reached ${label}, but its Snapshot could not be read: ${snap.failure.message}.` };
+  if (!snap.ok) return { ok: false, label, message: snap.failure.kind === 'unauthorized' ? `Reached ${label}, but ${snap.failure.message}.` : `Reached ${label}, but its Snapshot could not be read: ${snap.failure.message}.` };
   const parsed = parseRemoteSnapshot(snap.value);
   if (!parsed.ok) return { ok: false, label, message: `Reached ${label}, but its Snapshot could not be read: ${parsed.message}.` };
   const s = parsed.snapshot;

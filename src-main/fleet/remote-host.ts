@@ -6,7 +6,7 @@
  * its latest Snapshot on every new connection). A stale number is never kept as current: when
  * the server stops answering or stops ticking, `snapshot` becomes null.
  */
-import { contractMismatch, parseRemoteSnapshot, safeLabel, type FleetHost, type FleetHostStatus } from '../../shared/contract/fleet';
+import { contractMismatch, parseRemoteSnapshot, safeLabel, type FleetHost, type FleetHostStatus, type RemoteParseMemo } from '../../shared/contract/fleet';
 import type { Snapshot } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
@@ -39,6 +39,8 @@ export interface RemoteHostOptions {
   id: string;
   url: string;
   token: string | null;
+  /** Connect to this address, keeping the URL's Host and TLS name (see `RemoteTarget.connectTo`). */
+  connectTo?: string;
   /** The user's label for it; null = the server's host name. */
   label: string | null;
   timing?: Partial<RemoteHostTiming>;
@@ -76,6 +78,8 @@ export class RemoteHost implements Disposable {
   private isFirstOnConnection = true;
   private lastEventId: string | null = null;
   private disposed = false;
+  /** List items validated from this host's previous Snapshot (unchanged ones are not validated again). */
+  private readonly parseMemo: RemoteParseMemo = {};
   /** What identifies this connection's configuration: a change of URL, token or label makes a new host. */
   readonly configKey: string;
   static configKeyOf(s: { url: string; token: string | null; label: string | null }): string {
@@ -85,7 +89,7 @@ export class RemoteHost implements Disposable {
   constructor(private readonly options: RemoteHostOptions) {
     this.id = options.id;
     this.url = options.url;
-    this.target = { url: options.url, token: options.token };
+    this.target = { url: options.url, token: options.token, ...(options.connectTo ? { connectTo: options.connectTo } : {}) };
     this.timing = { ...defaultRemoteTiming, ...options.timing };
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -200,7 +204,7 @@ export class RemoteHost implements Disposable {
     } catch {
       return this.refuse('sent a Snapshot that is not valid JSON');
     }
-    const parsed = parseRemoteSnapshot(json);
+    const parsed = parseRemoteSnapshot(json, this.parseMemo);
     if (!parsed.ok) return this.refuse(`sent a Snapshot this Headroom cannot read (${parsed.message})`);
     const s = parsed.snapshot;
     // Same or older than the last one shown: a resend after reconnecting. A much older one as the
@@ -247,9 +251,10 @@ export class RemoteHost implements Disposable {
     this.stream = null;
     this.failures++;
     const label = this.label;
-    if (failure.kind === 'unauthorized') this.setStatus('unauthorized', `${label} ${failure.message}.`);
+    if (failure.kind === 'unauthorized') this.setStatus('unauthorized', `${label}: ${failure.message}.`);
     else if (failure.kind === 'refused') this.setStatus('refused', `${label}: ${failure.message}.`);
     else this.setStatus('unreachable', `${label} is not answering (${failure.message}). Is headroom serve running there, and is the address right?`);
+    // A refused token does not fix itself: retry at the slowest pace (no storm of 401s in its log).
     const base = failure.kind === 'unauthorized' ? this.timing.backoffMaxMs : (this.serverRetryMs ?? this.timing.backoffInitialMs);
     const exp = Math.min(this.timing.backoffMaxMs, base * 2 ** Math.min(this.failures - 1, 10));
     this.schedule(exp * (0.8 + 0.4 * this.random()));

@@ -11,6 +11,14 @@ export interface SettingsState {
   save(patch: SettingsPatch): Promise<Result<SettingsView>>;
 }
 
+/**
+ * What the Settings page says when the server refuses to read the settings to this session:
+ * `getSettings` needs the admin role (its webhook URL is often a secret), so a dashboard opened
+ * with a viewer token lands here.
+ */
+export const ADMIN_TOKEN_NEEDED =
+  'admin token needed. This dashboard was opened with a viewer token, which shows every host and alert but cannot read or change the settings (servers to watch included). Open it with an admin token: "headroom token create --role admin" on the server, then /?token=…';
+
 /** The settings in effect, read once through the contract, replaced by each successful save. */
 export function useSettings(): SettingsState {
   const client = useClient();
@@ -22,7 +30,7 @@ export function useSettings(): SettingsState {
     void client.call('getSettings', undefined).then((r) => {
       if (!alive) return;
       if (r.ok) setSettings(r.value);
-      else setLoadError(r.error.message);
+      else setLoadError(r.error.code === 'forbidden' && /admin token needed/.test(r.error.message) ? ADMIN_TOKEN_NEEDED : r.error.message);
     });
     return () => {
       alive = false;

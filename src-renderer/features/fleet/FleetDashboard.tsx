@@ -18,7 +18,7 @@ export function FleetDashboard({ fleet, ...props }: DashboardPageProps & { fleet
       <nav className="host-strip" aria-label="Hosts" data-testid="host-strip">
         {hosts.map((h) => (
           <a key={h.id} href={`#${hostDomId(h)}`} className="host-chip" onClick={(e) => { e.preventDefault(); document.getElementById(hostDomId(h))?.scrollIntoView(); }}>
-            <span className={`dot dot-${statusLevel(h.status) === 'ok' ? 'ok' : statusLevel(h.status) === 'none' ? 'unavailable' : 'error'}`} aria-hidden="true" />
+            <span className={`dot dot-${({ ok: 'ok', none: 'unavailable', warning: 'warning', critical: 'error' } as const)[statusLevel(h.status)]}`} aria-hidden="true" />
             {h.label} <span className="muted small">{h.id === LOCAL_HOST_ID ? 'this machine' : statusWords(h.status)}</span>
           </a>
         ))}

@@ -79,7 +79,8 @@ export function WatchedServersEditor() {
     <section className="card settings-group watched-servers" aria-labelledby="watched-title" data-testid="watched-servers">
       <h3 id="watched-title">Servers to watch</h3>
       <p className="muted small">
-        Other Headroom servers (<code>headroom serve</code>) shown on the dashboard beside this machine, with their alerts in the tray and the Alerts page. The token is the one the server was started with; it is
+        Other Headroom servers (<code>headroom serve</code>) shown on the dashboard beside this machine, with their alerts in the tray and the Alerts page. Watching needs only a viewer token: make one on that
+        server with <code>headroom token create --role viewer</code> (an admin token works too). It is
         {settings.keyStorage === 'os-encrypted' ? ' encrypted by the operating system' : ' stored in the settings file'} and never sent back to this page.
       </p>
       {rows.length === 0 && <p className="muted small">No server watched.</p>}
@@ -106,7 +107,7 @@ export function WatchedServersEditor() {
                     id={`watched-${r.rowId}-token`}
                     type="password"
                     value={r.token}
-                    placeholder={r.hasToken && !r.removeToken ? 'Stored: type to replace' : 'The server’s --token'}
+                    placeholder={r.hasToken && !r.removeToken ? 'Stored: type to replace' : 'A viewer token (hrv_…)'}
                     autoComplete="new-password"
                     onChange={(e) => update(i, { token: e.target.value, removeToken: false })}
                   />

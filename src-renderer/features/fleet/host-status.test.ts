@@ -9,7 +9,7 @@ const t = (ms: number) => new Date(ms).toLocaleTimeString();
 describe('host status words', () => {
   it.each([
     { name: 'unreachable after readings', h: host({ status: 'unreachable', sinceMs: 2_000_000, lastSeenMs: 1_999_000 }), want: `Unreachable since ${t(2_000_000)} · last reading ${t(1_999_000)}; figures hidden until it answers`, level: 'critical' },
-    { name: 'never reached', h: host({ status: 'unauthorized', sinceMs: 5_000 }), want: `Token refused since ${t(5_000)} · no reading yet`, level: 'warning' },
+    { name: 'never reached', h: host({ status: 'unauthorized', sinceMs: 5_000 }), want: `Unauthorized since ${t(5_000)} · no reading yet`, level: 'warning' },
     { name: 'connecting', h: host({ status: 'connecting', sinceMs: 5_000 }), want: `Connecting… since ${t(5_000)} · no reading yet`, level: 'none' },
     { name: 'live without a snapshot (cannot happen, still words)', h: host({ status: 'ok' }), want: 'Live', level: 'ok' },
   ])('$name', ({ h, want, level }) => {

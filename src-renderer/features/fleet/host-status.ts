@@ -6,7 +6,7 @@ const STATUS_WORDS: Record<FleetHost['status'], string> = {
   connecting: 'Connecting…',
   stale: 'No updates',
   unreachable: 'Unreachable',
-  unauthorized: 'Token refused',
+  unauthorized: 'Unauthorized',
   incompatible: 'Incompatible version',
   refused: 'Data refused',
 };
