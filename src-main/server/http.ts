@@ -256,7 +256,10 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
         return send(req, res, 401, { ok: false, error: { code: 'unauthorized', message: 'This Headroom server needs a token (Authorization: Bearer <token>; ?token= on GET).' } }, { 'www-authenticate': 'Bearer realm="headroom"' });
       }
       role = r;
-      if (!roleAllows(role, needed)) return refuse(req, res, 403, `a ${role} token cannot ${needed === 'admin' ? 'change state (admin token needed)' : 'read this (viewer token needed)'}`, 'forbidden');
+      if (!roleAllows(role, needed)) {
+        const what = needed !== 'admin' ? 'read this (viewer token needed)' : apiName === 'getSettings' ? 'read the settings (they hold secrets such as the webhook URL; admin token needed)' : 'change state (admin token needed)';
+        return refuse(req, res, 403, `a ${role} token cannot ${what}`, 'forbidden');
+      }
       if (given && url.searchParams.get('token') && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') {
         // Remember the token for the page's own requests (same-origin fetch and EventSource).
         res.setHeader('set-cookie', `headroom_token=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`);
