@@ -114,6 +114,14 @@ export const CAPACITY_PATH = '/api/capacity';
 /** Snapshots kept for the capacity trend: the last 10 minutes, at most one per second. */
 const CAPACITY_WINDOW_MS = 10 * 60_000;
 
+/**
+ * The page's token cookie, named per listening port: cookies are shared by every port of a
+ * host (RFC 6265 §8.5), so two Headroom servers on one machine must not overwrite each other's.
+ */
+function tokenCookie(req: IncomingMessage): string {
+  return `headroom_token_${req.socket.localPort ?? 0}`;
+}
+
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
 }
@@ -186,7 +194,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     // The query string is for GETs only (an EventSource cannot set headers); never for state changes.
     const q = req.method === 'GET' ? url.searchParams.get('token') : null;
     if (q) return q;
-    const cookie = /(?:^|;\s*)headroom_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const cookie = new RegExp(`(?:^|;\\s*)${tokenCookie(req)}=([^;]+)`).exec(req.headers.cookie ?? '')?.[1];
     if (!cookie) return null;
     try {
       return decodeURIComponent(cookie);
@@ -262,7 +270,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       }
       if (given && url.searchParams.get('token') && req.method === 'GET' && !path.startsWith('/api/') && path !== '/metrics') {
         // Remember the token for the page's own requests (same-origin fetch and EventSource).
-        res.setHeader('set-cookie', `headroom_token=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`);
+        res.setHeader('set-cookie', `${tokenCookie(req)}=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`);
       }
     }
 

@@ -199,6 +199,25 @@ describe('roles', () => {
     expect((await request(server.url, { path: '/api/snapshot', headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
   });
 
+  it("two servers on one host keep their own cookies (cookies are shared across ports): one's cookie is not the other's", async () => {
+    const a = setup({ tokens });
+    server = await startServer(a.core, a.options);
+    const other = createToken('viewer');
+    const b = setup({ tokens: [other.stored] });
+    const second = await startServer(b.core, b.options);
+    try {
+      const cookieA = String((await request(server.url, { path: `/?token=${encodeURIComponent(viewer.token)}` })).headers['set-cookie']).split(';')[0]!;
+      const cookieB = String((await request(second.url, { path: `/?token=${encodeURIComponent(other.token)}` })).headers['set-cookie']).split(';')[0]!;
+      expect(cookieA.split('=')[0]).not.toBe(cookieB.split('=')[0]);
+      // The browser sends both cookies to both ports: each server picks its own.
+      const both = `${cookieA}; ${cookieB}`;
+      expect((await request(server.url, { path: '/api/snapshot', headers: { cookie: both } })).status).toBe(200);
+      expect((await request(second.url, { path: '/api/snapshot', headers: { cookie: both } })).status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses to bind a non-loopback address without a token, with one clear sentence', async () => {
     const { core, options } = setup({ host: '0.0.0.0' });
     await expect(startServer(core, options)).rejects.toThrow(/^Refusing to bind 0\.0\.0\.0 without a token: create one with "headroom token create --role admin"/);
