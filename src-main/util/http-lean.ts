@@ -32,7 +32,11 @@ const IDLE_MS = 10_000;
 const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-const idle = new Map<string, net.Socket[]>();
+/**
+ * Idle sockets per origin, newest last. Staleness is checked by time when sockets are taken or
+ * returned (no timer per socket: re-arming one per request costs more than the request's parse).
+ */
+const idle = new Map<string, Array<{ socket: net.Socket; sinceMs: number }>>();
 
 /** Idle keep-alive sockets held now (tests). */
 export function idleSocketCount(): number {
@@ -43,34 +47,48 @@ export function idleSocketCount(): number {
 
 /** Closes every idle socket (tests, shutdown). */
 export function closeIdleSockets(): void {
-  for (const list of idle.values()) for (const s of list.splice(0)) s.destroy();
+  for (const list of idle.values()) for (const e of list.splice(0)) e.socket.destroy();
   idle.clear();
 }
 
 function takeIdle(origin: string): net.Socket | null {
   const list = idle.get(origin);
+  const now = Date.now();
   while (list && list.length > 0) {
-    const socket = list.pop()!;
-    if (socket.destroyed || !socket.writable) continue;
+    const { socket, sinceMs } = list.pop()!;
+    if (socket.destroyed || !socket.writable || now - sinceMs > IDLE_MS) {
+      socket.destroy();
+      continue;
+    }
     socket.removeAllListeners();
-    socket.setTimeout(0);
     socket.ref();
     return socket;
   }
   return null;
 }
 
+/** Closes sockets idle for longer than IDLE_MS, everywhere (origins no longer polled included). */
+function sweep(now: number): void {
+  for (const [origin, list] of idle) {
+    while (list.length > 0 && now - list[0]!.sinceMs > IDLE_MS) list.shift()!.socket.destroy();
+    if (list.length === 0) idle.delete(origin);
+  }
+}
+
 function putIdle(origin: string, socket: net.Socket): void {
   socket.removeAllListeners();
+  const now = Date.now();
+  sweep(now);
   let list = idle.get(origin);
   if (!list) idle.set(origin, (list = []));
   if (list.length >= MAX_IDLE_PER_ORIGIN || socket.destroyed) {
     socket.destroy();
     return;
   }
+  const entry = { socket, sinceMs: now };
   const drop = () => {
     socket.destroy();
-    const at = list.indexOf(socket);
+    const at = list.indexOf(entry);
     if (at >= 0) list.splice(at, 1);
   };
   // The server closed it, reset it, or sent something unasked: it is not reusable.
@@ -78,9 +96,8 @@ function putIdle(origin: string, socket: net.Socket): void {
   socket.on('end', drop);
   socket.on('error', drop);
   socket.on('data', drop);
-  socket.setTimeout(IDLE_MS, drop);
   socket.unref();
-  list.push(socket);
+  list.push(entry);
 }
 
 type BodyMode = { kind: 'none' } | { kind: 'length'; left: number } | { kind: 'chunked' } | { kind: 'close' };
