@@ -3,7 +3,7 @@ import { defaultAlertSettings } from '../../shared/alerts/settings';
 import type { BackendReading } from '../../shared/model/snapshot';
 import type { BackendCollector } from '../collectors/types';
 import { silentLogger } from '../util/logger';
-import { IdleCadence } from './idle-cadence';
+import { IdleCadence, idleCadenceFromEnv } from './idle-cadence';
 import { Monitor } from './monitor';
 
 const reading = (status: BackendReading['status'], models: string[] = ['qwen']): BackendReading => ({
@@ -113,5 +113,18 @@ describe('Monitor with idle servers', () => {
     const before = s.reads();
     await m.tick(new AbortController().signal);
     expect(s.reads()).toBe(before + 1);
+  });
+});
+
+describe('idleCadenceFromEnv', () => {
+  it.each([
+    { raw: undefined, want: 3000 },
+    { raw: '0', want: 0 },
+    { raw: '5000', want: 5000 },
+    { raw: 'soon', want: 3000 },
+    { raw: '-1', want: 3000 },
+    { raw: '', want: 3000 },
+  ])('HEADROOM_IDLE_READ_MS=$raw → $want', ({ raw, want }) => {
+    expect(idleCadenceFromEnv(raw === undefined ? {} : { HEADROOM_IDLE_READ_MS: raw }).readEveryMs).toBe(want);
   });
 });

@@ -66,3 +66,13 @@ export class IdleCadence {
     this.entries.clear();
   }
 }
+
+/**
+ * `HEADROOM_IDLE_READ_MS`: how often an idle server is still read, in ms (0: every tick, as a
+ * busy one). For benchmarks and debugging; anything that is not a whole number keeps the default.
+ */
+export function idleCadenceFromEnv(env: NodeJS.ProcessEnv = process.env): IdleCadenceOptions {
+  const raw = env.HEADROOM_IDLE_READ_MS;
+  const ms = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isInteger(ms) && ms >= 0 && ms <= 600_000 ? { ...DEFAULT_IDLE_CADENCE, readEveryMs: ms } : DEFAULT_IDLE_CADENCE;
+}
