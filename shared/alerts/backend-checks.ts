@@ -98,7 +98,9 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
   }
   const pre = ctx.series.preemptions[mk];
   if (m.preemptionsTotal != null && pre && pre.length > 0) {
-    const recent = pre[pre.length - 1]!.value - Math.min(...pre.map((p) => p.value));
+    let lowest = Infinity;
+    for (const p of pre) if (p.value < lowest) lowest = p.value; // no spread: the window holds thousands of points
+    const recent = pre[pre.length - 1]!.value - lowest;
     checks.push({
       rule: {
         ...base, id: `preemptions:${b.id}:${m.name}`, ruleKey: 'preemptions', metric: 'preemptionsInWindow', op: 'above', threshold: 1,
