@@ -5,6 +5,9 @@
  * /proc before and after a steady window. The same process with no sources is the baseline.
  * Configurations run side by side (CPU time, not wall time, is what is compared).
  * Each figure is the quietest of five slices of the window (other load only adds CPU time).
+ * The fakes are idle servers (the same answers every second), so after 10 s they are read every
+ * 3 s (monitor/idle-cadence.ts); "read every tick" is the same 1 GPU + 4 servers with that off
+ * (HEADROOM_IDLE_READ_MS=0), which is what busy servers cost.
  *   HEADROOM_BENCH_QUICK=1: a 25 s window instead of 75 s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuBetween, hasProcfs, line, readCpu, serverKinds, sleep, startFakeBackends, startServe, type FakeUrls, type ServeSpec, type ServerKind } from './serve-harness';
 
-const WARM_UP_MS = 12_000;
+const WARM_UP_MS = 15_000; // probes, first /api/show, JIT, and 10 s of unchanged readings
 const SLICES = 5;
 const labels: Record<ServerKind, string> = { ollama: 'Ollama', vllm: 'vLLM', llamacpp: 'llama.cpp', lmstudio: 'LM Studio' };
 
@@ -29,6 +32,7 @@ function specs(urls: FakeUrls): ServeSpec[] {
     { name: 'gpu1', gpus: 1, servers: [] },
     ...serverKinds.map((k) => ({ name: `gpu1+${k}`, gpus: 1, servers: [{ kind: k, url: urls[k] }] })),
     { name: 'gpu1+servers4', gpus: 1, servers: servers(urls, 4) },
+    { name: 'gpu1+servers4-busy', gpus: 1, servers: servers(urls, 4), env: { HEADROOM_IDLE_READ_MS: '0' } },
   ];
   for (const n of [2, 8, 16]) list.push({ name: `gpu1+servers${n}`, gpus: 1, servers: servers(urls, n) });
   for (const n of [2, 4, 8]) list.push({ name: `gpu${n}`, gpus: n, servers: [] });
@@ -43,7 +47,7 @@ export async function benchServeCost(): Promise<{ lines: string[] }> {
   const running = specs(fakes.urls).map((s) => startServe(s, dir));
   const cost = new Map<string, { perTickMs: number; childrenPerTickMs: number; idlePct: number; precise: boolean }>();
   try {
-    await sleep(WARM_UP_MS); // probes, first /api/show, JIT
+    await sleep(WARM_UP_MS);
     // The window in slices; each configuration's figure is its quietest slice. Other load on the
     // machine can only add CPU time (cache misses, migrations), never remove it.
     const slices: Array<Array<ReturnType<typeof cpuBetween>>> = running.map(() => []);
@@ -81,6 +85,7 @@ export async function benchServeCost(): Promise<{ lines: string[] }> {
     line('  1 GPU (nvidia-smi stream + compute apps), above baseline', ms(gpuOnly), 'report'),
     ...serverKinds.map((k) => line(`  + ${labels[k]}, above 1 GPU`, ms(above(`gpu1+${k}`) - gpuOnly), 'report')),
     line('CPU per tick above baseline, 1 GPU + 4 servers', ms(total), '≤ 1 ms', total <= 1),
+    line('  the same, servers read every tick (busy servers)', ms(above('gpu1+servers4-busy')), '≤ 1 ms', above('gpu1+servers4-busy') <= 1),
     line('  reaped child processes (fake tools), per tick, 1 GPU + 4', ms(get('gpu1+servers4').childrenPerTickMs), 'report (0 with streams only)'),
     '  cost growth, ms per tick (per unit in brackets); servers on top of 1 GPU',
   ];

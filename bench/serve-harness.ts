@@ -61,6 +61,8 @@ export interface ServeSpec {
   /** 0: no GPU tool on PATH. */
   gpus: number;
   servers: { kind: ServerKind; url: string }[];
+  /** Extra environment for this configuration (e.g. HEADROOM_IDLE_READ_MS=0: idle servers read every tick). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningServe {
@@ -80,7 +82,7 @@ export function startServe(spec: ServeSpec, dir: string, extraEnv: NodeJS.Proces
   // The baseline must not find any nvidia-smi: PATH keeps only the system folders then.
   const basePath = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('fakes')).join(':');
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...extraEnv, PATH: gpu ? `${gpu.binDir}:${basePath}` : basePath, FAKE_NVIDIA_SMI_STATE: gpu?.state ?? join(dir, 'none') },
+    env: { ...process.env, ...spec.env, ...extraEnv, PATH: gpu ? `${gpu.binDir}:${basePath}` : basePath, FAKE_NVIDIA_SMI_STATE: gpu?.state ?? join(dir, 'none') },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -26,6 +26,7 @@ import { SystemMemorySource } from './collectors/system/system.collector';
 import type { GpuSource } from './collectors/types';
 import { createDemoClock, DemoGpuSource, DemoOllamaCollector } from './demo/demo-session';
 import { Monitor } from './monitor/monitor';
+import { idleCadenceFromEnv } from './monitor/idle-cadence';
 import { EngineLogService } from './models/engine-logs/service';
 import { PredictionService } from './models/predictions';
 import { ollamaKvAssumptions } from './collectors/backends/ollama/ollama.collector';
@@ -198,6 +199,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
       cacheTypeOf: (b) => (b.kind === 'ollama' ? ollamaKv.kvCacheType : 'f16'),
       computeApps: () => apps?.latest()?.apps ?? null,
       historyStatus,
+      idleCadence: idleCadenceFromEnv(),
     });
     store.add(d.onChange((collectors) => monitor.setBackends(collectors)));
     await d.start();

@@ -23,7 +23,10 @@ function statusChecks(b: Backend, ctx: CheckContext, seenUp: boolean): Check[] {
         forSamples: s.downForSamples, cooldownMs: s.cooldownMs, kind: 'backend-down', severity: 'critical', sourceId: b.id,
       },
       value: b.status === 'unauthorized' ? null : isDown ? 1 : 0,
-      message: `${b.id} stopped answering${b.message ? ` (${sentence(b.message)})` : ''}. ${backendDownRemedy(b.kind)}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${b.id} stopped answering${b.message ? ` (${sentence(b.message)})` : ''}. ${backendDownRemedy(b.kind)}`;
+      },
     });
   }
   checks.push({
@@ -32,7 +35,10 @@ function statusChecks(b: Backend, ctx: CheckContext, seenUp: boolean): Check[] {
       forSamples: 1, cooldownMs: s.cooldownMs, kind: 'unauthorized', severity: 'warning', sourceId: b.id,
     },
     value: b.status === 'unauthorized' ? 1 : isDown ? null : 0,
-    message: `${b.id} refused Headroom's request as unauthorized${b.message ? ` (${sentence(b.message)})` : ''}. ${unauthorizedRemedy(b.kind)}`,
+    // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+    get message() {
+      return `${b.id} refused Headroom's request as unauthorized${b.message ? ` (${sentence(b.message)})` : ''}. ${unauthorizedRemedy(b.kind)}`;
+    },
   });
   return checks;
 }
@@ -48,9 +54,11 @@ function spillCheck(b: Backend, m: Model, ctx: CheckContext): Check | null {
       forSamples: s.forSamples, cooldownMs: s.cooldownMs, kind: 'spill', severity: 'warning', sourceId: b.id,
     },
     value: spilled,
-    message:
-      `${b.id}: ${m.name} spilled ${formatGiB(spilled)} of its ${formatGiB(m.sizeBytes)} to system RAM (${formatPct(cpuPct)} on the CPU), ` +
-      `so it generates several times slower. ${spillRemedy(b.kind, m.name, m.contextLength, ctx.input.commandShell)}`,
+    // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+    get message() {
+      return `${b.id}: ${m.name} spilled ${formatGiB(spilled)} of its ${formatGiB(m.sizeBytes)} to system RAM (${formatPct(cpuPct)} on the CPU), ` +
+      `so it generates several times slower. ${spillRemedy(b.kind, m.name, m.contextLength, ctx.input.commandShell)}`;
+    },
   };
 }
 
@@ -69,7 +77,10 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
         clearAt: v.kvNearlyFullRatio - 0.1, forSamples: 3, kind: 'context-full', severity: 'warning', group: `kv:${mk}`, rank: 1,
       },
       value: ratio,
-      message: `${b.id}: ${m.name} KV cache ${formatPct(ratio * 100)} full; new requests will queue and running ones get preempted. ${vllmPressureRemedy()}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${b.id}: ${m.name} KV cache ${formatPct(ratio * 100)} full; new requests will queue and running ones get preempted. ${vllmPressureRemedy()}`;
+      },
     });
     const fc = forecastCrossing(ctx.series.kvRatio[mk] ?? [], ctx.nowMs, 1, { ...f, minRatePerMin: f.minSlopePctPerMin / 100 });
     const etaMs = fc && ratio >= 0.5 && fc.levelNow < v.kvNearlyFullRatio ? fc.etaMs : Number.POSITIVE_INFINITY;
@@ -79,31 +90,42 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
         clearAt: f.horizonMs * 1.5, forSamples: f.forSamples, kind: 'forecast', severity: 'warning', group: `kv:${mk}`, rank: 0,
       },
       value: etaMs,
-      message: `${b.id}: ${m.name} KV cache reaches its limit in ${formatApproxDuration(etaMs)} at the current rate (now ${formatPct(ratio * 100)}). ${vllmPressureRemedy()}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${b.id}: ${m.name} KV cache reaches its limit in ${formatApproxDuration(etaMs)} at the current rate (now ${formatPct(ratio * 100)}). ${vllmPressureRemedy()}`;
+      },
     });
   }
   const pre = ctx.series.preemptions[mk];
   if (m.preemptionsTotal != null && pre && pre.length > 0) {
-    const recent = pre[pre.length - 1]!.value - Math.min(...pre.map((p) => p.value));
+    let lowest = Infinity;
+    for (const p of pre) if (p.value < lowest) lowest = p.value; // no spread: the window holds thousands of points
+    const recent = pre[pre.length - 1]!.value - lowest;
     checks.push({
       rule: {
         ...base, id: `preemptions:${b.id}:${m.name}`, ruleKey: 'preemptions', metric: 'preemptionsInWindow', op: 'above', threshold: 1,
         clearAt: 0.5, forSamples: 1, kind: 'preemption', severity: 'warning',
       },
       value: recent,
-      message:
-        `${b.id}: ${formatCount(recent)} requests preempted in the last ${formatApproxDuration(v.preemptionWindowMs).replace('~', '')}: ` +
-        `the KV cache is full, so vLLM evicts and recomputes them. ${vllmPressureRemedy()}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${b.id}: ${formatCount(recent)} requests preempted in the last ${formatApproxDuration(v.preemptionWindowMs).replace('~', '')}: ` +
+        `the KV cache is full, so vLLM evicts and recomputes them. ${vllmPressureRemedy()}`;
+      },
     });
   }
   if (m.requestsWaiting != null) {
+    const waiting = m.requestsWaiting;
     checks.push({
       rule: {
         ...base, id: `requests-waiting:${b.id}:${m.name}`, ruleKey: 'requests-waiting', metric: 'requestsWaiting', op: 'above', threshold: 1,
         clearAt: 0.5, forSamples: v.waitingForSamples, kind: 'preemption', severity: 'warning',
       },
       value: m.requestsWaiting,
-      message: `${b.id}: ${formatCount(m.requestsWaiting)} requests waiting for ${m.name}: no KV-cache room to start them. ${vllmPressureRemedy()}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${b.id}: ${formatCount(waiting)} requests waiting for ${m.name}: no KV-cache room to start them. ${vllmPressureRemedy()}`;
+      },
     });
   }
   return checks;
@@ -129,7 +151,10 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
         kind: 'context-full', severity: 'warning', sourceId: b.id, group, rank: 1,
       },
       value: ratio,
-      message: `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
+      },
     });
     // Tokens arrive in bursts, so the rate is fitted over raw points (no spike filter).
     // Only a slot that is already fairly full gets a forecast: skip the fit for the others.
@@ -143,9 +168,11 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
         kind: 'forecast', severity: 'warning', sourceId: b.id, group, rank: 0,
       },
       value: used === null ? null : etaMs,
-      message:
-        `${where}: this conversation reaches the context limit in ~${formatCount(remaining)} tokens / ${formatApproxDuration(etaMs)} ` +
-        `at the current rate (${usage}). ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${where}: this conversation reaches the context limit in ~${formatCount(remaining)} tokens / ${formatApproxDuration(etaMs)} ` +
+        `at the current rate (${usage}). ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
+      },
     });
   }
   return checks;
@@ -165,20 +192,23 @@ function predictionCheck(b: Backend, m: Model, ctx: CheckContext): Check | null 
   // The curve is sampled at powers of two; take the exact point when there, else interpolate.
   const needBytes = point?.totalBytes ?? interpolate(current?.points ?? [], m.contextLength);
   if (needBytes === null || !current) return null;
-  const fits = p.curves
-    .filter((c) => c.largestContextTokens !== null)
-    .map((c) => `${c.largestContextTokens!.toLocaleString('en-US')} tokens with ${c.cacheType} KV`)
-    .join(', ');
+  const contextLength = m.contextLength;
   return {
     rule: {
       id: `fit:${b.id}:${m.name}`, ruleKey: 'vram-forecast', metric: 'predictedBytes', op: 'above', threshold: p.thresholdBytes,
       clearAt: p.thresholdBytes * 0.97, forSamples: 2, cooldownMs: ctx.settings.forecast.cooldownMs, kind: 'forecast', severity: 'warning', sourceId: p.gpuId,
     },
     value: needBytes,
-    message:
-      `${m.name} at ${m.contextLength.toLocaleString('en-US')} tokens needs about ${formatGiB(needBytes)} on ${p.gpuId} (predicted, ${current.cacheType} KV): ` +
+    // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+    get message() {
+      const fits = p.curves
+        .filter((c) => c.largestContextTokens !== null)
+        .map((c) => `${c.largestContextTokens!.toLocaleString('en-US')} tokens with ${c.cacheType} KV`)
+        .join(', ');
+      return `${m.name} at ${contextLength.toLocaleString('en-US')} tokens needs about ${formatGiB(needBytes)} on ${p.gpuId} (predicted, ${current.cacheType} KV): ` +
       `above the ${formatGiB(p.thresholdBytes)} threshold, so it spills or fails on the next load. Largest context that fits: ${fits || 'none at these settings'}. ` +
-      `${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`,
+      `${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
+    },
   };
 }
 

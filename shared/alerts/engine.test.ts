@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GiB } from '../units/bytes';
+import { backendChecks } from './backend-checks';
 import { initialAlertState, stepAlerts, visibleAlerts } from './engine';
+import { gpuChecks } from './gpu-checks';
 import { alertSettingsSchema, defaultAlertSettings } from './settings';
 import { backend, describeTransitions, gpuAt, gpuTicks, model, runTimeline } from './testing';
 
@@ -167,5 +169,20 @@ describe('engine bookkeeping', () => {
       c: { id: 'c', severity: 'warning', kind: 'forecast', message: '', sourceId: 'gpu:0', sinceMs: 0, ruleKey: 'vram-forecast' },
     } as const;
     expect(visibleAlerts(active).map((a) => a.id)).toEqual(['b', 'c', 'a']);
+  });
+});
+
+describe('lazy alert wording', () => {
+  it('builds no wording while nothing is raised, and the full sentence once it is', () => {
+    const settings = defaultAlertSettings();
+    const input = (pct: number) => ({ gpus: [gpuAt(pct)], backends: [backend('vllm', { models: [model('m', { kvCacheUsageRatio: 0.2, requestsWaiting: 0 })] })] });
+    const quiet = stepAlerts({ state: initialAlertState(), input: input(40), settings, nowMs: START });
+    expect(quiet.alerts).toEqual([]);
+    // Every check's message is a getter: wording is built on demand only.
+    const checks = [...gpuChecks({ input: input(40), series: quiet.state.series, settings, nowMs: START }), ...backendChecks({ input: input(40), series: quiet.state.series, settings, nowMs: START }, {})];
+    expect(checks.length).toBeGreaterThan(3);
+    for (const c of checks) expect(Object.getOwnPropertyDescriptor(c, 'message')?.get).toBeTypeOf('function');
+    const raised = runTimeline(gpuTicks([97, 97, 97, 97]), settings);
+    expect(raised.steps.at(-1)!.alerts.find((a) => a.id === 'vram-critical:gpu:0')?.message).toMatch(/^GPU 0 .*: VRAM 97% full \(.* left\), past the 90% critical level\. \S/);
   });
 });

@@ -68,21 +68,24 @@ export function stepAlerts(args: AlertStepArgs): AlertStep {
   const rules: Record<string, RuleState> = {};
   const active: Record<string, ActiveAlert> = {};
   const transitions: AlertTransition[] = [];
-  for (const { rule, value, message } of checks) {
+  for (const check of checks) {
+    // `check.message` is read only where an alert is raised, cleared or shown: the wording is
+    // built lazily (a getter) and most ticks need none of it.
+    const { rule, value } = check;
     if (rules[rule.id]) continue; // the first check of an id wins (duplicate slot ids, …)
     const prev = state.rules[rule.id] ?? initialRuleState(nowMs);
     const result = evaluate(rule, prev, value, nowMs);
     rules[rule.id] = result.state;
     if (result.transition === 'raised') {
-      const alert = activeFrom(rule, message, nowMs);
+      const alert = activeFrom(rule, check.message, nowMs);
       active[rule.id] = alert;
       transitions.push({ type: 'raised', alert: toAlert(alert), ruleKey: rule.ruleKey, value, atMs: nowMs });
     } else if (result.transition === 'cleared') {
-      const was = state.active[rule.id] ?? activeFrom(rule, message, prev.sinceMs ?? nowMs);
+      const was = state.active[rule.id] ?? activeFrom(rule, check.message, prev.sinceMs ?? nowMs);
       transitions.push({ type: 'cleared', alert: toAlert(was), ruleKey: rule.ruleKey, value, atMs: nowMs });
     } else if (result.state.isActive) {
       // Still active: refresh the wording (an ETA moves) but keep when it began.
-      active[rule.id] = activeFrom(rule, message, result.state.sinceMs ?? prev.sinceMs ?? nowMs);
+      active[rule.id] = activeFrom(rule, check.message, result.state.sinceMs ?? prev.sinceMs ?? nowMs);
     }
   }
 

@@ -57,10 +57,12 @@ function remedyFor(gpu: GpuReading, ctx: CheckContext): string {
 function tierChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext): Check[] {
   const { vram } = ctx.settings;
   const tiers = tiersForGpu(ctx.settings, gpu.id);
-  const label = gpuLabel(gpu.index, gpu.name);
-  const left = formatGiB(headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes));
-  const usage = `VRAM ${formatPct(pct ?? 0)} full (${formatGiB(gpu.memoryUsedBytes)} of ${formatGiB(gpu.memoryTotalBytes)}, ${left} left)`;
-  const remedy = remedyFor(gpu, ctx);
+  // The wording (remedy included) is built only when an alert needs it.
+  const wording = () => {
+    const left = formatGiB(headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes));
+    const usage = `VRAM ${formatPct(pct ?? 0)} full (${formatGiB(gpu.memoryUsedBytes)} of ${formatGiB(gpu.memoryTotalBytes)}, ${left} left)`;
+    return { label: gpuLabel(gpu.index, gpu.name), usage, remedy: remedyFor(gpu, ctx) };
+  };
   return (
     [
       { key: 'vram-warning', severity: 'warning', at: tiers.warningPct, rank: 1, word: 'warning' },
@@ -83,7 +85,11 @@ function tierChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext): Che
       rank: t.rank,
     },
     value: pct,
-    message: `${label}: ${usage}, past the ${formatPct(t.at)} ${t.word} level. ${remedy}`,
+    // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+    get message() {
+      const { label, usage, remedy } = wording();
+      return `${label}: ${usage}, past the ${formatPct(t.at)} ${t.word} level. ${remedy}`;
+    },
   }));
 }
 
@@ -110,9 +116,11 @@ function forecastCheck(gpu: GpuReading, pct: number | null, ctx: CheckContext): 
       sourceId: gpu.id,
     },
     value: pct === null ? null : etaMs,
-    message:
-      `${gpuLabel(gpu.index, gpu.name)}: VRAM reaches ${formatPct(target)} in ${formatApproxDuration(etaMs)} at the current rate ` +
-      `(${rate}, now ${formatPct(pct ?? 0)}). ${remedyFor(gpu, ctx)}`,
+    // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+    get message() {
+      return `${gpuLabel(gpu.index, gpu.name)}: VRAM reaches ${formatPct(target)} in ${formatApproxDuration(etaMs)} at the current rate ` +
+      `(${rate}, now ${formatPct(pct ?? 0)}). ${remedyFor(gpu, ctx)}`;
+    },
   };
 }
 
@@ -143,9 +151,11 @@ function otherAppChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext):
       },
       // A missing process list holds the state (null); a GPU with room clears it (0).
       value: gpu.processes ? (matters ? deltaBytes : 0) : null,
-      message:
-        `${gpuLabel(gpu.index, gpu.name)}: ${name} took +${formatBytes(deltaBytes)} of VRAM (now ${formatBytes(now.value)}; ` +
-        `GPU ${formatPct(pct ?? 0)} full), memory the loaded model needs for its KV cache. ${otherAppRemedy(name)}`,
+      // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+      get message() {
+        return `${gpuLabel(gpu.index, gpu.name)}: ${name} took +${formatBytes(deltaBytes)} of VRAM (now ${formatBytes(now.value)}; ` +
+        `GPU ${formatPct(pct ?? 0)} full), memory the loaded model needs for its KV cache. ${otherAppRemedy(name)}`;
+      },
     });
   }
   return checks;
@@ -185,8 +195,10 @@ function sharedSpillCheck(gpu: GpuReading, ctx: CheckContext): Check | null {
       forSamples: s.forSamples, cooldownMs: s.cooldownMs, kind: 'spill', severity: 'warning', sourceId: gpu.id,
     },
     value: gpu.sharedUsedBytes,
-    message:
-      `${gpuLabel(gpu.index, gpu.name)}: the driver is spilling ${formatGiB(gpu.sharedUsedBytes)} of GPU memory into shared system RAM while ${tenant.model ?? 'a model'} is loaded, ` +
-      `so generation runs 5–10× slower. ${freeVramRemedy(tenant.kind, tenant.model, tenant.contextTokens, ctx.input.commandShell)}`,
+    // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
+    get message() {
+      return `${gpuLabel(gpu.index, gpu.name)}: the driver is spilling ${formatGiB(gpu.sharedUsedBytes)} of GPU memory into shared system RAM while ${tenant.model ?? 'a model'} is loaded, ` +
+      `so generation runs 5–10× slower. ${freeVramRemedy(tenant.kind, tenant.model, tenant.contextTokens, ctx.input.commandShell)}`;
+    },
   };
 }

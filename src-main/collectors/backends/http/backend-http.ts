@@ -102,7 +102,10 @@ async function fetchText(client: EndpointClient, path: string, call: EndpointCal
 export async function getPrometheusText(client: EndpointClient, path: string, call: EndpointCall): Promise<EndpointResult<string>> {
   const res = await getText(client, path, call);
   if (!res.ok) return res;
-  const violation = prometheusLimitViolation(res.value);
+  // A body byte-identical to the last one that passed passes again: no second scan (issue 12).
+  const violation = client.bodies
+    ? client.bodies.decode(`limits ${res.status} ${path}`, res.value, (text) => prometheusLimitViolation(text), (v) => v === null)
+    : prometheusLimitViolation(res.value);
   return violation ? fail('too-large', path, res.status, `response ${violation}`) : res;
 }
 

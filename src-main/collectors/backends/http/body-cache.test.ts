@@ -7,7 +7,7 @@ import { silentLogger } from '../../../util/logger';
 import { createLlamaCppCollector } from '../llamacpp/llamacpp.collector';
 import { OllamaCollector } from '../ollama/ollama.collector';
 import { createVllmCollector } from '../vllm/vllm.collector';
-import { getJson, type EndpointClient } from './backend-http';
+import { getJson, getPrometheusText, type EndpointClient } from './backend-http';
 import { BodyCache } from './body-cache';
 
 const servers: FakeServer[] = [];
@@ -76,6 +76,26 @@ describe('getJson with a body cache', () => {
     expect((await getJson(client, '/v', schema, { withKey: false })).ok).toBe(false);
     expect((await getJson(client, '/v', schema, { withKey: false })).ok).toBe(false);
     expect(client.bodies!.size).toBe(0);
+  });
+});
+
+describe('getPrometheusText with a body cache', () => {
+  it('scans an unchanged body for its limits once, a changed body again, and refuses a bad one every time', async () => {
+    const good = 'vllm:num_requests_running{engine="0"} 1\n';
+    const server = await startFakeServer({ 'GET /metrics': { body: good, contentType: 'text/plain' } });
+    servers.push(server);
+    const client: EndpointClient = { baseUrl: server.url, timeoutMs: 2000, bodies: new BodyCache() };
+    expect(await getPrometheusText(client, '/metrics', { withKey: false })).toMatchObject({ ok: true, value: good });
+    expect(client.bodies!.size).toBe(1);
+    expect(await getPrometheusText(client, '/metrics', { withKey: false })).toMatchObject({ ok: true, value: good });
+    const long = `vllm:x{a="${'x'.repeat(20_000)}"} 1\n`;
+    server.setRoute('GET /metrics', { body: long, contentType: 'text/plain' });
+    for (let i = 0; i < 2; i++) {
+      expect(await getPrometheusText(client, '/metrics', { withKey: false })).toMatchObject({ ok: false, failure: { kind: 'too-large', detail: expect.stringMatching(/line of more than 16,384/) } });
+    }
+    expect(client.bodies!.size).toBe(0);
+    server.setRoute('GET /metrics', { body: good, contentType: 'text/plain' });
+    expect(await getPrometheusText(client, '/metrics', { withKey: false })).toMatchObject({ ok: true, value: good });
   });
 });
 

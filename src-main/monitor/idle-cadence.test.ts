@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { defaultAlertSettings } from '../../shared/alerts/settings';
+import type { BackendReading } from '../../shared/model/snapshot';
+import type { BackendCollector } from '../collectors/types';
+import { silentLogger } from '../util/logger';
+import { IdleCadence, idleCadenceFromEnv } from './idle-cadence';
+import { Monitor } from './monitor';
+
+const reading = (status: BackendReading['status'], models: string[] = ['qwen']): BackendReading => ({
+  id: 'ollama@127.0.0.1:11434',
+  kind: 'ollama',
+  url: 'http://127.0.0.1:11434',
+  status,
+  message: status === 'up' ? null : 'Ollama at 127.0.0.1:11434: connection refused. Is it running?',
+  version: '0.12.0',
+  models: models.map((name) => ({ name, contextLength: 8192, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null })),
+});
+
+/** A collector whose answer the test sets; counts reads. */
+function scripted(initial: BackendReading) {
+  let current = initial;
+  let reads = 0;
+  const collector: BackendCollector = {
+    id: initial.id,
+    kind: initial.kind,
+    url: initial.url,
+    sample: async () => {
+      reads++;
+      return structuredClone(current); // a fresh object every read, like a real collector
+    },
+    dispose() {},
+  };
+  return { collector, set: (r: BackendReading) => void (current = r), reads: () => reads };
+}
+
+describe('IdleCadence', () => {
+  it('reads every tick until the reading has stayed the same for quietMs, then every readEveryMs', () => {
+    const c = new IdleCadence({ quietMs: 10_000, readEveryMs: 3_000 });
+    const id = 'x';
+    let read = 0;
+    for (let t = 0; t <= 30_000; t += 1000) {
+      if (c.reuse(id, t, 1000)) continue;
+      read++;
+      c.record(id, reading('up'), t);
+    }
+    // 0…10 s: 11 reads; then 13, 16, 19, 22, 25, 28 s.
+    expect(read).toBe(17);
+  });
+
+  it('goes back to every tick on the first reading that differs, and hands back the older object while equal', () => {
+    const c = new IdleCadence({ quietMs: 2_000, readEveryMs: 3_000 });
+    const first = c.record('x', reading('up'), 0);
+    expect(c.record('x', reading('up'), 1000)).toBe(first);
+    c.record('x', reading('up'), 2000);
+    expect(c.reuse('x', 3000, 1000)).toBe(first);
+    const changed = c.record('x', reading('up', ['qwen', 'llama']), 5000);
+    expect(changed).not.toBe(first);
+    expect(c.reuse('x', 6000, 1000)).toBeNull();
+  });
+
+  it('reads every tick when turned off, and forgets on reset', () => {
+    const off = new IdleCadence({ quietMs: 0, readEveryMs: 0 });
+    off.record('x', reading('up'), 0);
+    expect(off.reuse('x', 1000, 1000)).toBeNull();
+    const c = new IdleCadence({ quietMs: 0, readEveryMs: 10_000 });
+    c.record('x', reading('up'), 0);
+    expect(c.reuse('x', 1000, 1000)).not.toBeNull();
+    c.reset();
+    expect(c.reuse('x', 2000, 1000)).toBeNull();
+  });
+});
+
+describe('Monitor with idle servers', () => {
+  const monitor = (collector: BackendCollector, now: () => number) =>
+    new Monitor({ gpuSources: [], systemSource: null, backends: [collector], intervalMs: 1000, alertSettings: defaultAlertSettings(), demo: false, logger: silentLogger, now, idleCadence: { quietMs: 5_000, readEveryMs: 3_000 } });
+
+  it('reads an idle server less often, and shows a change (a model unloaded, the server down) within readEveryMs', async () => {
+    let now = 0;
+    const s = scripted(reading('up'));
+    const m = monitor(s.collector, () => now);
+    const tick = async () => {
+      const snap = await m.tick(new AbortController().signal);
+      now += 1000;
+      return snap.backends[0]!;
+    };
+    for (let i = 0; i < 20; i++) await tick();
+    // 0…5 s every tick (6 reads), then every 3 s: 8, 11, 14, 17 s.
+    expect(s.reads()).toBe(10);
+    s.set(reading('up', []));
+    let seenAfter = 0;
+    while ((await tick()).models.length > 0) seenAfter++;
+    expect(seenAfter).toBeLessThan(3);
+    // Changed: read every tick again.
+    const before = s.reads();
+    await tick();
+    await tick();
+    expect(s.reads()).toBe(before + 2);
+    s.set(reading('down', []));
+    let ticks = 0;
+    while ((await tick()).status !== 'down') ticks++;
+    expect(ticks).toBe(0);
+  });
+
+  it('reads every tick again after the servers are replaced', async () => {
+    let now = 0;
+    const s = scripted(reading('up'));
+    const m = monitor(s.collector, () => now);
+    for (let i = 0; i < 10; i++) {
+      await m.tick(new AbortController().signal);
+      now += 1000;
+    }
+    m.setBackends([s.collector]);
+    const before = s.reads();
+    await m.tick(new AbortController().signal);
+    expect(s.reads()).toBe(before + 1);
+  });
+});
+
+describe('idleCadenceFromEnv', () => {
+  it.each([
+    { raw: undefined, want: 3000 },
+    { raw: '0', want: 0 },
+    { raw: '5000', want: 5000 },
+    { raw: 'soon', want: 3000 },
+    { raw: '-1', want: 3000 },
+    { raw: '', want: 3000 },
+  ])('HEADROOM_IDLE_READ_MS=$raw → $want', ({ raw, want }) => {
+    expect(idleCadenceFromEnv(raw === undefined ? {} : { HEADROOM_IDLE_READ_MS: raw }).readEveryMs).toBe(want);
+  });
+});
