@@ -28,6 +28,8 @@ export interface RangeHistory {
  * long range stays about `2 × maxPoints` points however long the page stays open.
  */
 export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoint[], version: number, maxPoints = 1000): RangeHistory {
+  // `version`: the points are recomputed when it changes (`live` is appended in place). The
+  // timeline passes its redraw step, so a live update between two redraws costs nothing here.
   const client = useClient();
   const fromLive = rangeMs <= LIVE_WINDOW_MS;
   const [base, setBase] = useState<{ key: string; points: HistoryPoint[] } | null>(null);
@@ -63,7 +65,7 @@ export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoi
     const lastBase = base.points[base.points.length - 1]?.atMs ?? -Infinity;
     const tail = live.filter((p) => p.atMs > lastBase);
     return [...base.points.filter((p) => p.atMs >= cutoff), ...tail];
-    // `version` changes on every live update even when `live` is mutated in place.
+    // `live` is appended in place: `version` says when to look again.
   }, [fromLive, base, key, live, rangeMs, version]);
 
   const tailLength = fromLive || !base ? 0 : points.length - base.points.length;
