@@ -58,6 +58,9 @@ function useRecentSnapshots(snapshot: Snapshot | null, wanted: boolean): readonl
 }
 const NO_SNAPSHOTS: readonly Snapshot[] = [];
 
+/** The tray's compact window (`?view=compact`); the query never changes while the page is open. */
+const COMPACT = typeof location !== 'undefined' && new URLSearchParams(location.search).get('view') === 'compact';
+
 /** Time formatter made once (`toLocaleTimeString` builds a new one per call). */
 const CLOCK = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: 'numeric', second: 'numeric' });
 
@@ -78,7 +81,7 @@ export function App() {
   const { snapshot, history, connected, error, version } = useLiveSnapshot();
   const [page, go] = usePage();
   const recent = useRecentSnapshots(snapshot, page === 'capacity');
-  const compact = new URLSearchParams(location.search).get('view') === 'compact';
+  const compact = COMPACT;
   const ready = snapshot !== null;
   const fleet = useFleet(snapshot?.atMs ?? null, snapshot?.intervalMs ?? 1000);
   const activeAlerts = fleet && fleet.hosts.length > 1 ? fleet.alerts.length : (snapshot?.alerts.length ?? 0);
