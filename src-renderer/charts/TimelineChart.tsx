@@ -26,6 +26,8 @@ export interface TimelineProps {
   markers?: TimelineMarker[];
   /** A dashed projection of the recent trend: two points (bytes), or null for none. */
   projection?: { fromMs: number; fromBytes: number; toMs: number; toBytes: number } | null;
+  /** Called once the chart exists and has drawn (it is made a frame after the page's first paint). */
+  onReady?: () => void;
 }
 
 /** What `apply` needs of a chart: its data and options (a chart, or the config it is made from). */
@@ -83,7 +85,7 @@ function usedAt(points: HistoryPoint[], atMs: number): number | null {
  * where alerts were raised and an optional dashed trend projection. Charts take data as props
  * and never fetch.
  */
-export function TimelineChart({ points, totalBytes, criticalPct, warningPct, version, label, windowMs = 5 * 60_000, markers = [], projection = null }: TimelineProps) {
+export function TimelineChart({ points, totalBytes, criticalPct, warningPct, version, label, windowMs = 5 * 60_000, markers = [], projection = null, onReady }: TimelineProps) {
   const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const chartRef = useRef<Chart<'line', XY[]> | null>(null);
   const spanRef = useRef(windowMs);
@@ -92,90 +94,105 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
   const ownRef = useRef<(number | null)[][]>([]);
   /** Colours read once per chart (reading CSS on every update forces a style recalculation). */
   const coloursRef = useRef<{ other: string; unattributed: string; owners: string[] }>({ other: '#94a3b8', unattributed: '#cbd5e1', owners: [] });
-  /** Set when the chart was just made (with the data of this render): the update effect skips once. */
-  const createdRef = useRef(false);
+  /** The latest render's `apply` and `onReady` (the chart is made after the render that asked for it). */
+  const applyRef = useRef<(chart: ChartLike, widthPx: number) => void>(() => undefined);
+  const onReadyRef = useRef(onReady);
+  onReadyRef.current = onReady;
   spanRef.current = windowMs;
 
   useEffect(() => {
-    const ChartJs = registerCharts();
     const canvas = canvasRef.current!;
-    const text = cssVar('--text-muted', '#666');
-    const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
-    const warning = cssVar('--warning', '#d97706');
-    const critical = cssVar('--critical', '#dc2626');
-    coloursRef.current = {
-      other: cssVar('--owner-other', '#94a3b8'),
-      unattributed: cssVar('--owner-unattributed', '#cbd5e1'),
-      owners: [1, 2, 3, 4].map((i) => cssVar(`--owner-${i}`, '#7c3aed')),
-    };
-    const datasets: ChartDataset<'line', XY[]>[] = [
-      {
-        label: 'Used',
-        data: [],
-        borderColor: cssVar('--accent', '#2563eb'),
-        backgroundColor: cssVar('--accent-fill', 'rgba(37,99,235,0.15)'),
-        fill: 'origin',
-        // A sample with gaps on both sides has no line to sit on: drawn as a dot (radii set per update).
-        pointRadius: 0,
-        borderWidth: 2,
-        tension: 0,
-      },
-      { label: `${criticalPct}% line`, data: [], borderColor: critical, borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
-      { label: `${warningPct}% line`, data: [], borderColor: warning, borderDash: [2, 4], pointRadius: 0, borderWidth: 1, fill: false },
-      { label: 'Trend', data: [], borderColor: text, borderDash: [4, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
-      {
-        label: 'Alerts',
-        data: [],
-        showLine: false,
-        pointStyle: 'triangle',
-        pointRadius: 6,
-        pointHoverRadius: 8,
-        pointBackgroundColor: (ctx) => (markersRef.current[ctx.dataIndex]?.severity === 'critical' ? critical : warning),
-        pointBorderColor: (ctx) => (markersRef.current[ctx.dataIndex]?.severity === 'critical' ? critical : warning),
-        borderColor: critical,
-        backgroundColor: critical,
-        fill: false,
-      },
-    ];
-    const t0 = performance.now();
-    const data = { datasets };
-    const options: ChartOptions<'line'> = {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
-      normalized: true,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: {
-        x: { type: 'linear', ticks: { color: text, maxTicksLimit: 6, callback: (v) => fmtTime(Number(v), spanRef.current) }, grid: { color: grid } },
-        y: { min: 0, title: { display: true, text: 'GiB (2³⁰ bytes)', color: text }, ticks: { color: text }, grid: { color: grid } },
-      },
-      plugins: {
-        legend: { display: true, labels: { color: text, boxWidth: 12, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0]?.data.length ?? 0) > 0 } },
-        tooltip: {
-          callbacks: {
-            title: (items) => new Date(Number(items[0]?.parsed.x ?? 0)).toLocaleString(),
-            label: (item) =>
-              item.datasetIndex === 4
-                ? (markersRef.current[item.dataIndex]?.text ?? 'Alert')
-                : item.datasetIndex >= OWNER_BASE
-                  ? `${item.dataset.label}: ${((ownRef.current[item.datasetIndex - OWNER_BASE]?.[item.dataIndex] ?? 0) / GiB).toFixed(2)} GiB`
-                  : `${item.dataset.label}: ${Number(item.parsed.y).toFixed(2)} GiB`,
+    let made = false;
+    const create = () => {
+      if (made) return;
+      made = true;
+      const ChartJs = registerCharts();
+      const text = cssVar('--text-muted', '#666');
+      const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
+      const warning = cssVar('--warning', '#d97706');
+      const critical = cssVar('--critical', '#dc2626');
+      coloursRef.current = {
+        other: cssVar('--owner-other', '#94a3b8'),
+        unattributed: cssVar('--owner-unattributed', '#cbd5e1'),
+        owners: [1, 2, 3, 4].map((i) => cssVar(`--owner-${i}`, '#7c3aed')),
+      };
+      const datasets: ChartDataset<'line', XY[]>[] = [
+        {
+          label: 'Used',
+          data: [],
+          borderColor: cssVar('--accent', '#2563eb'),
+          backgroundColor: cssVar('--accent-fill', 'rgba(37,99,235,0.15)'),
+          fill: 'origin',
+          // A sample with gaps on both sides has no line to sit on: drawn as a dot (radii set per update).
+          pointRadius: 0,
+          borderWidth: 2,
+          tension: 0,
+        },
+        { label: `${criticalPct}% line`, data: [], borderColor: critical, borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
+        { label: `${warningPct}% line`, data: [], borderColor: warning, borderDash: [2, 4], pointRadius: 0, borderWidth: 1, fill: false },
+        { label: 'Trend', data: [], borderColor: text, borderDash: [4, 4], pointRadius: 0, borderWidth: 1.5, fill: false },
+        {
+          label: 'Alerts',
+          data: [],
+          showLine: false,
+          pointStyle: 'triangle',
+          pointRadius: 6,
+          pointHoverRadius: 8,
+          pointBackgroundColor: (ctx) => (markersRef.current[ctx.dataIndex]?.severity === 'critical' ? critical : warning),
+          pointBorderColor: (ctx) => (markersRef.current[ctx.dataIndex]?.severity === 'critical' ? critical : warning),
+          borderColor: critical,
+          backgroundColor: critical,
+          fill: false,
+        },
+      ];
+      const t0 = performance.now();
+      const data = { datasets };
+      const options: ChartOptions<'line'> = {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: false,
+        normalized: true,
+        interaction: { mode: 'nearest', axis: 'x', intersect: false },
+        scales: {
+          x: { type: 'linear', ticks: { color: text, maxTicksLimit: 6, callback: (v) => fmtTime(Number(v), spanRef.current) }, grid: { color: grid } },
+          y: { min: 0, title: { display: true, text: 'GiB (2³⁰ bytes)', color: text }, ticks: { color: text }, grid: { color: grid } },
+        },
+        plugins: {
+          legend: { display: true, labels: { color: text, boxWidth: 12, filter: (item, data) => (data.datasets[item.datasetIndex ?? 0]?.data.length ?? 0) > 0 } },
+          tooltip: {
+            callbacks: {
+              title: (items) => new Date(Number(items[0]?.parsed.x ?? 0)).toLocaleString(),
+              label: (item) =>
+                item.datasetIndex === 4
+                  ? (markersRef.current[item.dataIndex]?.text ?? 'Alert')
+                  : item.datasetIndex >= OWNER_BASE
+                    ? `${item.dataset.label}: ${((ownRef.current[item.datasetIndex - OWNER_BASE]?.[item.dataIndex] ?? 0) / GiB).toFixed(2)} GiB`
+                    : `${item.dataset.label}: ${Number(item.parsed.y).toFixed(2)} GiB`,
+            },
           },
         },
-      },
+      };
+      // Made with its data (a chart made empty and filled after draws twice), from the latest props.
+      applyRef.current({ data, options, width: 0 }, canvas.parentElement?.clientWidth || 800);
+      chartRef.current = new ChartJs<'line', XY[]>(canvas, { type: 'line', data, options });
+      countRedraw(performance.now() - t0);
+      onReadyRef.current?.();
     };
-    // Made with its data: a chart made empty and filled after draws twice (the costliest part of
-    // the dashboard's first paint).
-    apply({ data, options, width: 0 }, canvas.parentElement?.clientWidth || 800);
-    chartRef.current = new ChartJs<'line', XY[]>(canvas, { type: 'line', data, options });
-    createdRef.current = true;
-    countRedraw(performance.now() - t0);
+    // Its first draw is the costliest part of the dashboard's first paint: the cards paint first,
+    // the chart is made once that frame is out (or after 200 ms where no frame comes: a hidden page).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const raf = requestAnimationFrame(() => (timer = setTimeout(create, 0)));
+    const fallback = setTimeout(create, 200);
     return () => {
+      made = true;
+      cancelAnimationFrame(raf);
+      clearTimeout(timer);
+      clearTimeout(fallback);
       chartRef.current?.destroy();
       chartRef.current = null;
     };
-    // `apply` reads this render's props; the chart is remade only when its threshold lines change.
+    // The chart is remade only when its threshold lines change; the rest goes through `apply`.
   }, [criticalPct, warningPct]);
 
   /** Puts the points, lines, markers and bands into the chart's data and axes (no drawing). */
@@ -233,14 +250,12 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
     xScale.max = end;
   };
 
+  applyRef.current = apply;
+
   useEffect(() => {
     const chart = chartRef.current;
+    // Not made yet: it will be, with the latest props.
     if (!chart) return;
-    // Made in this commit with these very props (the creating effect drew it once, with the data).
-    if (createdRef.current) {
-      createdRef.current = false;
-      return;
-    }
     const t0 = performance.now();
     apply(chart, chart.width || 800);
     chart.update('none');

@@ -32,6 +32,9 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atM
   const [rangeId, setRangeId] = useState<TimelineRangeId>('5m');
   const [exportMsg, setExportMsg] = useState<string>('');
   const [exporting, setExporting] = useState(false);
+  // The chart is made a frame after the first paint: until it has drawn, the timeline is still loading.
+  const [chartReady, setChartReady] = useState(false);
+  const onChartReady = useCallback(() => setChartReady(true), []);
   const range = TIMELINE_RANGES.find((r) => r.id === rangeId) ?? TIMELINE_RANGES[0];
   // Redraw the chart at most once per pixel's worth of time (range / 1000) and at most once a
   // second: a 24 h chart gains nothing from a redraw every second, a 5-minute one moves 4 px a
@@ -112,7 +115,7 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atM
   const stacked = useMemo(() => drawn.points.some((p) => p.owners), [drawn.points]);
 
   return (
-    <div className="timeline" data-testid="timeline" data-range={rangeId} data-loading={loading ? 'true' : 'false'}>
+    <div className="timeline" data-testid="timeline" data-range={rangeId} data-loading={loading || !chartReady ? 'true' : 'false'}>
       <TimelineToolbar gpuId={gpu.id} gpuName={gpu.name} rangeId={rangeId} rangeLabel={range.label} onRange={setRangeId} exporting={exporting} onExport={onExport} />
       {historyState?.state === 'paused' && (
         <p className="small history-paused" role="status" data-testid="history-paused">
@@ -128,6 +131,7 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atM
         windowMs={range.ms}
         markers={drawn.markers}
         projection={drawn.projection}
+        onReady={onChartReady}
         label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}${stacked ? ', stacked by who holds the memory' : ''}`}
       />
       <p className="muted small timeline-status" role="status" data-testid="timeline-status">
