@@ -1,13 +1,15 @@
-import { useEffect, useRef, useState } from 'react';
+import { lazy, memo, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import type { Snapshot } from '../shared/model/snapshot';
-import { CapacityPage } from './features/capacity/CapacityPage';
-import { AlertsPage } from './features/alerts/AlertsPage';
 import { FleetDashboard } from './features/fleet/FleetDashboard';
-import { PlannerPage } from './features/planner/PlannerPage';
-import { ProbePage } from './features/probe/ProbePage';
-import { SettingsPage } from './features/settings/SettingsPage';
 import { useLiveSnapshot } from './hooks/useSnapshot';
 import { FleetContext, useFleet } from './hooks/useFleet';
+
+// The other pages load when first opened: the dashboard's first paint does not wait for their code.
+const CapacityPage = lazy(() => import('./features/capacity/CapacityPage').then((m) => ({ default: m.CapacityPage })));
+const AlertsPage = lazy(() => import('./features/alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
+const PlannerPage = lazy(() => import('./features/planner/PlannerPage').then((m) => ({ default: m.PlannerPage })));
+const ProbePage = lazy(() => import('./features/probe/ProbePage').then((m) => ({ default: m.ProbePage })));
+const SettingsPage = lazy(() => import('./features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 export type PageId = 'dashboard' | 'capacity' | 'planner' | 'probe' | 'alerts' | 'settings';
 const PAGES: { id: PageId; label: string }[] = [
@@ -33,30 +35,53 @@ function usePage(): [PageId, (p: PageId) => void] {
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);
-  return [page, (p) => (location.hash = `#/${p}`)];
+  const go = useRef((p: PageId) => void (location.hash = `#/${p}`)).current;
+  return [page, go];
 }
 
-/** The last 10 minutes of Snapshots (at most one a second), for the capacity trend. */
-function useRecentSnapshots(snapshot: Snapshot | null): readonly Snapshot[] {
+/**
+ * The last 10 minutes of Snapshots (at most one a second), for the capacity trend. Kept without
+ * a state update of its own (that would render the whole page a second time each second); a
+ * fresh copy is handed out only while the page that reads it is shown.
+ */
+function useRecentSnapshots(snapshot: Snapshot | null, wanted: boolean): readonly Snapshot[] {
   const ring = useRef<Snapshot[]>([]);
-  const [view, setView] = useState<readonly Snapshot[]>([]);
-  useEffect(() => {
-    if (!snapshot) return;
-    const r = ring.current;
-    const last = r[r.length - 1];
-    if (last && snapshot.atMs - last.atMs < 1000) return;
+  const r = ring.current;
+  const last = r[r.length - 1];
+  // Idempotent (keyed by time), so a repeated render adds nothing.
+  if (snapshot && (!last || snapshot.atMs - last.atMs >= 1000)) {
     r.push(snapshot);
     while (r.length && r[0]!.atMs < snapshot.atMs - 600_000) r.shift();
-    setView([...r]);
-  }, [snapshot]);
-  return view;
+  }
+  const newest = r[r.length - 1];
+  return useMemo(() => (wanted ? [...r] : NO_SNAPSHOTS), [wanted, newest, r]);
 }
+const NO_SNAPSHOTS: readonly Snapshot[] = [];
+
+/** The tray's compact window (`?view=compact`); the query never changes while the page is open. */
+const COMPACT = typeof location !== 'undefined' && new URLSearchParams(location.search).get('view') === 'compact';
+
+/** Time formatter made once (`toLocaleTimeString` builds a new one per call). */
+const CLOCK = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: 'numeric', second: 'numeric' });
+
+const PageTabs = memo(function PageTabs({ page, go, activeAlerts }: { page: PageId; go: (p: PageId) => void; activeAlerts: number }) {
+  return (
+    <nav aria-label="Pages" className="tabs">
+      {PAGES.map((p) => (
+        <a key={p.id} href={`#/${p.id}`} className={`tab${page === p.id ? ' tab-active' : ''}`} aria-current={page === p.id ? 'page' : undefined} onClick={(e) => { e.preventDefault(); go(p.id); }}>
+          {p.label}
+          {p.id === 'alerts' && activeAlerts > 0 && <span className="count" aria-label={`${activeAlerts} active`}>{activeAlerts}</span>}
+        </a>
+      ))}
+    </nav>
+  );
+});
 
 export function App() {
   const { snapshot, history, connected, error, version } = useLiveSnapshot();
-  const recent = useRecentSnapshots(snapshot);
   const [page, go] = usePage();
-  const compact = new URLSearchParams(location.search).get('view') === 'compact';
+  const recent = useRecentSnapshots(snapshot, page === 'capacity');
+  const compact = COMPACT;
   const ready = snapshot !== null;
   const fleet = useFleet(snapshot?.atMs ?? null, snapshot?.intervalMs ?? 1000);
   const activeAlerts = fleet && fleet.hosts.length > 1 ? fleet.alerts.length : (snapshot?.alerts.length ?? 0);
@@ -67,16 +92,9 @@ export function App() {
         <h1>
           Headroom {snapshot?.demo && <span className="badge badge-demo" data-testid="demo-badge">Demo</span>}
         </h1>
-        <nav aria-label="Pages" className="tabs">
-          {PAGES.map((p) => (
-            <a key={p.id} href={`#/${p.id}`} className={`tab${page === p.id ? ' tab-active' : ''}`} aria-current={page === p.id ? 'page' : undefined} onClick={(e) => { e.preventDefault(); go(p.id); }}>
-              {p.label}
-              {p.id === 'alerts' && activeAlerts > 0 && <span className="count" aria-label={`${activeAlerts} active`}>{activeAlerts}</span>}
-            </a>
-          ))}
-        </nav>
+        <PageTabs page={page} go={go} activeAlerts={activeAlerts} />
         <span className={`conn ${connected ? 'conn-ok' : 'conn-lost'}`} role="status" data-testid="connection">
-          {connected ? (snapshot ? `Updated ${new Date(snapshot.atMs).toLocaleTimeString()}` : 'Connecting…') : 'Connection lost: reconnecting…'}
+          {connected ? (snapshot ? `Updated ${CLOCK.format(snapshot.atMs)}` : 'Connecting…') : 'Connection lost: reconnecting…'}
         </span>
       </header>
       {error && (
@@ -89,11 +107,15 @@ export function App() {
       ) : (
         <main>
           {page === 'dashboard' && <FleetDashboard fleet={fleet} snapshot={snapshot} history={history} version={version} compact={compact} />}
-          {page === 'capacity' && <CapacityPage snapshot={snapshot} recent={recent} />}
-          {page === 'planner' && <PlannerPage snapshot={snapshot} />}
-          {page === 'probe' && <ProbePage snapshot={snapshot} />}
-          {page === 'alerts' && <AlertsPage snapshot={snapshot} />}
-          {page === 'settings' && <SettingsPage snapshot={snapshot} />}
+          {page !== 'dashboard' && (
+            <Suspense fallback={<p className="loading">Loading…</p>}>
+              {page === 'capacity' && <CapacityPage snapshot={snapshot} recent={recent} />}
+              {page === 'planner' && <PlannerPage snapshot={snapshot} />}
+              {page === 'probe' && <ProbePage snapshot={snapshot} />}
+              {page === 'alerts' && <AlertsPage snapshot={snapshot} />}
+              {page === 'settings' && <SettingsPage snapshot={snapshot} />}
+            </Suspense>
+          )}
         </main>
       )}
     </div>

@@ -5,6 +5,8 @@ import './styles.css';
 import { ClientProvider } from './transport/ClientProvider';
 import { createHttpClient } from './transport/http-client';
 import { createIpcClient } from './transport/ipc-client';
+import { withEarlyCalls } from './transport/early-calls';
+import { LIVE_WINDOW_MS } from './hooks/useHistory';
 
 declare global {
   interface Window {
@@ -12,7 +14,13 @@ declare global {
   }
 }
 
-const client = window.headroom ? createIpcClient(window.headroom) : createHttpClient(location.origin);
+// The first Snapshot, the recent history and the fleet are asked for before React starts; the
+// hooks' first calls take those answers.
+const client = withEarlyCalls(window.headroom ? createIpcClient(window.headroom) : createHttpClient(location.origin), [
+  ['getSnapshot', undefined],
+  ['getHistory', { sinceMs: Math.max(0, Date.now() - LIVE_WINDOW_MS) }],
+  ['getFleet', undefined],
+]);
 const rootEl = document.getElementById('root')!;
 createRoot(rootEl).render(
   <ClientProvider client={client}>

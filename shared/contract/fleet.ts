@@ -17,6 +17,7 @@ import {
   type Alert,
   type Snapshot,
 } from '../model/snapshot';
+import { LOCAL_HOST_ID } from './fleet-ids';
 
 /**
  * The contract's version, sent in `/api/health` (`contractVersion`). A server whose version
@@ -26,8 +27,8 @@ import {
 export const CONTRACT_VERSION = 1;
 export const COMPATIBLE_CONTRACT_VERSIONS = { min: 1, max: 1 } as const;
 
-/** Id of the local machine in a FleetSnapshot. */
-export const LOCAL_HOST_ID = 'local';
+// Kept in a zod-free module, so the dashboard's bundle can use them without the schemas.
+export { fleetRuleKey, LOCAL_HOST_ID } from './fleet-ids';
 
 /**
  * A watched host's state:
@@ -243,13 +244,4 @@ export function safeLabel(raw: string | undefined | null, fallback: string): str
   return cleaned || fallback;
 }
 
-/**
- * The rule key of a (remote or host) alert id, so mutes apply across hosts:
- * `host:a:7878/vram-critical:gpu:0` → `vram-critical`; a host's own alert → `host-down`.
- */
-export function fleetRuleKey(alertId: string): string {
-  const local = alertId.slice(alertId.lastIndexOf('/') + 1);
-  if (local.startsWith('host-')) return 'host-down';
-  if (local.startsWith('fit:')) return 'vram-forecast';
-  return local.split(':')[0] ?? local;
-}
+

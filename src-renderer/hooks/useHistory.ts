@@ -28,9 +28,12 @@ export interface RangeHistory {
  * long range stays about `2 × maxPoints` points however long the page stays open.
  */
 export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoint[], version: number, maxPoints = 1000): RangeHistory {
+  // `version`: the points are recomputed when it changes (`live` is appended in place). The
+  // timeline passes its redraw step, so a live update between two redraws costs nothing here.
   const client = useClient();
   const fromLive = rangeMs <= LIVE_WINDOW_MS;
-  const [base, setBase] = useState<{ key: string; points: HistoryPoint[] } | null>(null);
+  // `liveAtMs`: the newest live point when it was asked for (server time, as the points are).
+  const [base, setBase] = useState<{ key: string; points: HistoryPoint[]; liveAtMs: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
   const key = `${gpuId}|${rangeMs}|${generation}`;
@@ -42,10 +45,11 @@ export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoi
     let alive = true;
     // An explicit untilMs: the server cannot read its persisted days without one (see the report).
     const nowMs = Date.now();
+    const liveAtMs = live[live.length - 1]?.atMs ?? -Infinity;
     void client.call('getHistory', { sinceMs: Math.max(0, nowMs - rangeMs), untilMs: nowMs + 60_000, maxPoints }).then((r) => {
       if (!alive) return;
       if (r.ok) {
-        setBase({ key, points: r.value.filter((p) => p.gpuId === gpuId) });
+        setBase({ key, points: r.value.filter((p) => p.gpuId === gpuId), liveAtMs });
         setError(null);
       } else setError(r.error.message);
     });
@@ -53,6 +57,7 @@ export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoi
       alive = false;
       if (requested.current === key) requested.current = null;
     };
+    // (`live` is read when the request leaves, not followed.)
   }, [client, fromLive, key, gpuId, rangeMs, maxPoints]);
 
   const points = useMemo(() => {
@@ -63,13 +68,33 @@ export function useRangeHistory(gpuId: string, rangeMs: number, live: HistoryPoi
     const lastBase = base.points[base.points.length - 1]?.atMs ?? -Infinity;
     const tail = live.filter((p) => p.atMs > lastBase);
     return [...base.points.filter((p) => p.atMs >= cutoff), ...tail];
-    // `version` changes on every live update even when `live` is mutated in place.
+    // `live` is appended in place: `version` says when to look again.
   }, [fromLive, base, key, live, rangeMs, version]);
 
-  const tailLength = fromLive || !base ? 0 : points.length - base.points.length;
+  // Live points that arrived since the request: past `maxPoints` of them, ask again; also when the
+  // live window no longer reaches back to the request (a gap would open between the two). Counted
+  // from the request, not from the answer's last point: a downsampled answer's last point can sit
+  // minutes back, and counting from it asked again and again, tens of times a second.
+  const grown = useMemo(() => {
+    if (fromLive || !base || base.key !== key) return 0;
+    if (live.length > 0 && live[0]!.atMs > base.liveAtMs) return Infinity;
+    return countAfter(live, base.liveAtMs);
+  }, [fromLive, base, key, live, version]);
   useEffect(() => {
-    if (tailLength > maxPoints) setGeneration((g) => g + 1);
-  }, [tailLength, maxPoints]);
+    if (grown > maxPoints) setGeneration((g) => g + 1);
+  }, [grown, maxPoints]);
 
   return { points, loading: !fromLive && (!base || base.key !== key) && error === null, error };
+}
+
+/** How many of `points` (oldest first) are later than `atMs`. */
+export function countAfter(points: readonly HistoryPoint[], atMs: number): number {
+  let lo = 0;
+  let hi = points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (points[mid]!.atMs <= atMs) lo = mid + 1;
+    else hi = mid;
+  }
+  return points.length - lo;
 }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { gpuOwnerShares, type HistoryPoint } from '../../shared/contract/requests';
 import type { Snapshot } from '../../shared/model/snapshot';
 import { useClient } from '../transport/ClientProvider';
+import { share } from './share';
 
 export interface LiveState {
   snapshot: Snapshot | null;
@@ -51,24 +52,32 @@ export function useLiveSnapshot(windowMs = WINDOW_MS): LiveState {
         if (drop) list.splice(0, drop);
       }
     };
+    // The parts of a Snapshot that did not change keep their identity (memoised components skip them).
+    let last: Snapshot | null = null;
     const publish = (s: Snapshot | null, patch: Partial<LiveState> = {}) => {
       if (!alive) return;
-      setState((prev) => ({ ...prev, ...patch, snapshot: s ?? prev.snapshot, history, version: prev.version + 1 }));
+      const shared = s ? (last = share(last, s)) : null;
+      setState((prev) => ({ ...prev, ...patch, snapshot: shared ?? prev.snapshot, history, version: prev.version + 1 }));
     };
     const sub = client.on('snapshotPublished', (s) => {
       append(s);
       publish(s, { error: null, connected: true });
     });
     const conn = client.onConnectionChange?.((connected) => alive && setState((p) => ({ ...p, connected })));
-    void (async () => {
-      const h = await client.call('getHistory', { sinceMs: Math.max(0, Date.now() - windowMs) });
-      if (h.ok) mergeHistory(history, h.value);
-      const r = await client.call('getSnapshot', undefined);
+    // The live cards never wait for history: the Snapshot is asked for beside it and shown when it
+    // comes; the recent points are merged into the timeline whenever they arrive.
+    void client.call('getSnapshot', undefined).then((r) => {
       if (r.ok) {
+        if (last && last.atMs >= r.value.atMs) return;
         append(r.value);
         publish(r.value);
       } else if (r.error.code !== 'unavailable') publish(null, { error: r.error.message });
-    })();
+    });
+    void client.call('getHistory', { sinceMs: Math.max(0, Date.now() - windowMs) }).then((h) => {
+      if (!h.ok || !alive) return;
+      mergeHistory(history, h.value);
+      setState((prev) => ({ ...prev, history, version: prev.version + 1 }));
+    });
     return () => {
       alive = false;
       sub.dispose();

@@ -1,5 +1,6 @@
+import { memo } from 'react';
 import type { HistoryPoint } from '../../../shared/contract/requests';
-import type { Snapshot } from '../../../shared/model/snapshot';
+import type { BackendReading, GpuReading, Snapshot, SourceStatus } from '../../../shared/model/snapshot';
 import { AlertBanner } from '../alerts/AlertBanner';
 import { GpuCard } from '../gpu/GpuCard';
 import { ModelCard } from '../models/ModelCard';
@@ -7,8 +8,8 @@ import { SourceList } from '../sources/SourceList';
 import { RamBar } from '../system/RamBar';
 import { OwnersBar } from './OwnersBar';
 
-function GpuEmptyState({ snapshot }: { snapshot: Snapshot }) {
-  const gpuSources = snapshot.sources.filter((s) => s.id !== 'system' && s.id !== 'discovery' && !s.id.startsWith('backend:'));
+const GpuEmptyState = memo(function GpuEmptyState({ sources }: { sources: SourceStatus[] }) {
+  const gpuSources = sources.filter((s) => s.id !== 'system' && s.id !== 'discovery' && !s.id.startsWith('backend:'));
   const reasons = gpuSources.filter((s) => s.status !== 'ok').map((s) => `${s.label ?? s.id}: ${s.message ?? s.status}`);
   return (
     <section className="card empty" data-testid="gpu-empty">
@@ -28,11 +29,11 @@ function GpuEmptyState({ snapshot }: { snapshot: Snapshot }) {
       </p>
     </section>
   );
-}
+});
 
-function ModelsSection({ snapshot }: { snapshot: Snapshot }) {
-  const loaded = snapshot.backends.flatMap((b) => b.models.map((m) => ({ b, m })));
-  const discovery = snapshot.sources.find((s) => s.id === 'discovery' && s.status !== 'ok');
+const ModelsSection = memo(function ModelsSection({ backends, gpus, sources }: { backends: BackendReading[]; gpus: GpuReading[]; sources: SourceStatus[] }) {
+  const loaded = backends.flatMap((b) => b.models.map((m) => ({ b, m })));
+  const discovery = sources.find((s) => s.id === 'discovery' && s.status !== 'ok');
   return (
     <section aria-labelledby="models-title" className="models">
       <h2 id="models-title" className="section-title">
@@ -40,18 +41,23 @@ function ModelsSection({ snapshot }: { snapshot: Snapshot }) {
       </h2>
       {loaded.length === 0 ? (
         <div className="card empty" data-testid="models-empty">
-          <p>{discovery?.message ?? (snapshot.backends.length ? 'No model is loaded right now.' : 'No LLM server configured.')}</p>
+          <p>{discovery?.message ?? (backends.length ? 'No model is loaded right now.' : 'No LLM server configured.')}</p>
         </div>
       ) : (
         <div className="model-grid">
           {loaded.map(({ b, m }) => (
-            <ModelCard key={`${b.id}/${m.name}`} backend={b} model={m} gpus={snapshot.gpus} />
+            <ModelCard key={`${b.id}/${m.name}`} backend={b} model={m} gpus={gpus} />
           ))}
         </div>
       )}
     </section>
   );
-}
+});
+
+const Alerts = memo(AlertBanner);
+const Owners = memo(OwnersBar);
+const Ram = memo(RamBar);
+const Sources = memo(SourceList);
 
 export interface DashboardPageProps {
   snapshot: Snapshot;
@@ -60,16 +66,20 @@ export interface DashboardPageProps {
   compact?: boolean;
 }
 
-/** The live view: alerts, one card per GPU, loaded models, RAM and sources. */
+/**
+ * The live view: alerts, one card per GPU, loaded models, RAM and sources. Each part is memoised
+ * on the parts of the Snapshot it shows (useLiveSnapshot keeps the identity of unchanged parts),
+ * so a live update re-renders only what changed, and the timelines.
+ */
 export function DashboardPage({ snapshot, history, version, compact = false }: DashboardPageProps) {
   const warningPct = snapshot.thresholds?.warningPct ?? 80;
   const criticalPct = snapshot.thresholds?.criticalPct ?? 90;
   return (
     <>
-      <AlertBanner alerts={snapshot.alerts} />
+      <Alerts alerts={snapshot.alerts} />
       <div className="gpu-grid">
         {snapshot.gpus.length === 0 ? (
-          <GpuEmptyState snapshot={snapshot} />
+          <GpuEmptyState sources={snapshot.sources} />
         ) : (
           snapshot.gpus.map((g) => (
             <div key={g.id} className="gpu-stack">
@@ -79,19 +89,23 @@ export function DashboardPage({ snapshot, history, version, compact = false }: D
                 warningPct={snapshot.thresholds?.perGpu?.[g.id]?.warningPct ?? warningPct}
                 criticalPct={snapshot.thresholds?.perGpu?.[g.id]?.criticalPct ?? criticalPct}
                 version={version}
-                snapshot={snapshot}
+                backends={snapshot.backends}
+                gpuCount={snapshot.gpus.length}
+                atMs={snapshot.atMs}
+                alerts={snapshot.alerts}
+                historyState={snapshot.history}
                 compact={compact}
               />
-              <OwnersBar gpu={g} />
+              <Owners gpu={g} />
             </div>
           ))
         )}
       </div>
-      <ModelsSection snapshot={snapshot} />
+      <ModelsSection backends={snapshot.backends} gpus={snapshot.gpus} sources={snapshot.sources} />
       {!compact && (
         <div className="bottom-grid">
-          {snapshot.system && <RamBar system={snapshot.system} />}
-          <SourceList sources={snapshot.sources} backends={snapshot.backends} hasGpus={snapshot.gpus.length > 0} />
+          {snapshot.system && <Ram system={snapshot.system} />}
+          <Sources sources={snapshot.sources} backends={snapshot.backends} hasGpus={snapshot.gpus.length > 0} />
         </div>
       )}
       <footer className="muted small">

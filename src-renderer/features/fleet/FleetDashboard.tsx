@@ -1,5 +1,6 @@
 import './fleet.css';
-import { LOCAL_HOST_ID, type FleetSnapshot } from '../../../shared/contract/fleet';
+import type { FleetSnapshot } from '../../../shared/contract/fleet';
+import { LOCAL_HOST_ID } from '../../../shared/contract/fleet-ids';
 import { DashboardPage, type DashboardPageProps } from '../dashboard/DashboardPage';
 import { HostHeader, hostDomId, RemoteHostSection } from './RemoteHostSection';
 import { statusLevel, statusWords } from './host-status';

@@ -1,4 +1,4 @@
-import { fleetRuleKey, LOCAL_HOST_ID } from '../../../shared/contract/fleet';
+import { fleetRuleKey, LOCAL_HOST_ID } from '../../../shared/contract/fleet-ids';
 import { useFleetContext } from '../../hooks/useFleet';
 
 /** Watched servers' active alerts on the Alerts page, each labelled with its host; mute works by rule as for local ones. */

@@ -1,6 +1,7 @@
+import { memo } from 'react';
 import { backendKindLabels } from '../../../shared/model/backend-labels';
 import type { HistoryPoint } from '../../../shared/contract/requests';
-import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
+import type { Alert, BackendReading, GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { formatGiB, headroomBytes, usedPct } from '../../../shared/units/bytes';
 import { Gauge, levelFor } from './Gauge';
 import { Sparkline } from './Sparkline';
@@ -11,27 +12,59 @@ export interface GpuCardProps {
   history: HistoryPoint[];
   warningPct: number;
   criticalPct: number;
+  /** Increments on each live update (`history` is appended in place). */
   version: number;
-  /** The whole Snapshot (owners of the GPU's memory, models on it). */
-  snapshot?: Snapshot;
+  /** The Snapshot's LLM servers (models on this GPU, vLLM's KV-cache view) and its GPU count. */
+  backends?: readonly BackendReading[];
+  gpuCount?: number;
+  /** The Snapshot's time, its active alerts and its history state (the timeline's markers and notes). */
+  atMs?: number;
+  alerts?: readonly Alert[];
+  historyState?: Snapshot['history'];
   /** Compact window (tray popover): a sparkline of the last minutes instead of the timeline. */
   compact?: boolean;
 }
 
 const levelText = { ok: 'OK', warning: 'Warning', critical: 'Critical', none: 'No data' } as const;
+const NO_BACKENDS: readonly BackendReading[] = [];
+/** Made once: `Number#toLocaleString()` builds a new formatter per call. */
+const INTEGER = new Intl.NumberFormat();
 
-export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapshot, compact = false }: GpuCardProps) {
+/** The vLLM server that preallocated this GPU, and its KV-cache use (%), if any. */
+function vllmOn(gpu: GpuReading, backends: readonly BackendReading[]): { vllm: BackendReading | undefined; kvPct: number | null } {
+  const vllm = backends.find((b) => b.kind === 'vllm' && gpu.processes?.some((p) => p.backendId === b.id));
+  const kvRatios = (vllm?.models ?? []).map((m) => m.kvCacheUsageRatio).filter((r): r is number => typeof r === 'number');
+  return { vllm, kvPct: kvRatios.length ? Math.max(...kvRatios) * 100 : null };
+}
+
+/**
+ * One GPU: level, figures, gauge, then the timeline (or the compact sparkline). Memoised: the
+ * figures re-render when this GPU's reading, its servers or the thresholds change; the timeline
+ * follows the live points.
+ */
+export const GpuCard = memo(function GpuCard({ gpu, history, warningPct, criticalPct, version, backends = NO_BACKENDS, gpuCount = 1, atMs, alerts, historyState, compact = false }: GpuCardProps) {
   const pct = usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
   // vLLM preallocates its GPU (gpu_memory_utilization): there the headroom is its KV-cache usage.
-  const vllm = snapshot?.backends.find((b) => b.kind === 'vllm' && gpu.processes?.some((p) => p.backendId === b.id));
-  const kvRatios = (vllm?.models ?? []).map((m) => m.kvCacheUsageRatio).filter((r): r is number => typeof r === 'number');
-  const kvPct = kvRatios.length ? Math.max(...kvRatios) * 100 : null;
+  const { vllm, kvPct } = vllmOn(gpu, backends);
   const level = vllm ? levelFor(kvPct, warningPct, criticalPct) : levelFor(pct, warningPct, criticalPct);
-  const models = modelsOnGpu(gpu, snapshot);
+  return (
+    <section className={`card gpu-card level-${level}`} data-testid={`gpu-card-${gpu.id}`} data-level={level} aria-labelledby={`${gpu.id}-title`}>
+      <GpuFigures gpu={gpu} backends={backends} gpuCount={gpuCount} warningPct={warningPct} criticalPct={criticalPct} />
+      {compact && <Sparkline history={history} nowMs={atMs ?? Date.now()} warningPct={warningPct} criticalPct={criticalPct} level={level} />}
+      {!compact && <TimelinePanel gpu={gpu} live={history} version={version} warningPct={warningPct} criticalPct={criticalPct} atMs={atMs} alerts={alerts} historyState={historyState} />}
+    </section>
+  );
+});
+
+const GpuFigures = memo(function GpuFigures({ gpu, backends, gpuCount, warningPct, criticalPct }: { gpu: GpuReading; backends: readonly BackendReading[]; gpuCount: number; warningPct: number; criticalPct: number }) {
+  const pct = usedPct(gpu.memoryUsedBytes, gpu.memoryTotalBytes);
+  const { vllm, kvPct } = vllmOn(gpu, backends);
+  const level = vllm ? levelFor(kvPct, warningPct, criticalPct) : levelFor(pct, warningPct, criticalPct);
+  const models = modelsOn(gpu, backends, gpuCount);
   const free = headroomBytes(gpu.memoryTotalBytes, gpu.memoryUsedBytes);
   const untilCritical = Math.round((gpu.memoryTotalBytes * criticalPct) / 100) - gpu.memoryUsedBytes;
   return (
-    <section className={`card gpu-card level-${level}`} data-testid={`gpu-card-${gpu.id}`} data-level={level} aria-labelledby={`${gpu.id}-title`}>
+    <>
       <header className="card-header">
         <h2 id={`${gpu.id}-title`}>
           {gpu.name} <span className="muted">({gpu.id})</span>
@@ -57,13 +90,13 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
         <dl className="stats">
           <div>
             <dt>Used</dt>
-            <dd data-testid="gpu-used" title={`${gpu.memoryUsedBytes.toLocaleString()} bytes`}>
+            <dd data-testid="gpu-used" title={`${INTEGER.format(gpu.memoryUsedBytes)} bytes`}>
               {formatGiB(gpu.memoryUsedBytes, 2)} <span className="muted">of {formatGiB(gpu.memoryTotalBytes, 2)}</span>
             </dd>
           </div>
           <div>
             <dt>Free (headroom)</dt>
-            <dd data-testid="gpu-free" title={`${free.toLocaleString()} bytes`}>
+            <dd data-testid="gpu-free" title={`${INTEGER.format(free)} bytes`}>
               {formatGiB(free, 2)}
             </dd>
           </div>
@@ -85,19 +118,20 @@ export function GpuCard({ gpu, history, warningPct, criticalPct, version, snapsh
           </div>
         </dl>
       </div>
-      {compact && <Sparkline history={history} nowMs={snapshot?.atMs ?? Date.now()} warningPct={warningPct} criticalPct={criticalPct} level={level} />}
-      {!compact && <TimelinePanel gpu={gpu} live={history} version={version} warningPct={warningPct} criticalPct={criticalPct} snapshot={snapshot} />}
-    </section>
+    </>
   );
-}
+});
 
 /**
  * The loaded models this GPU holds part of: from the process list (a server's process on this
  * GPU), or every loaded model when there is one GPU. A model split across GPUs shows on each.
  */
 export function modelsOnGpu(gpu: GpuReading, snapshot: Snapshot | undefined): string[] {
-  if (!snapshot) return [];
+  return snapshot ? modelsOn(gpu, snapshot.backends, snapshot.gpus.length) : [];
+}
+
+function modelsOn(gpu: GpuReading, backends: readonly BackendReading[], gpuCount: number): string[] {
   const ids = new Set((gpu.processes ?? []).map((p) => p.backendId).filter((id): id is string => id !== null));
-  const onThis = ids.size > 0 ? snapshot.backends.filter((b) => ids.has(b.id)) : snapshot.gpus.length === 1 ? snapshot.backends : [];
+  const onThis = ids.size > 0 ? backends.filter((b) => ids.has(b.id)) : gpuCount === 1 ? backends : [];
   return onThis.flatMap((b) => b.models.map((m) => `${m.name} (${backendKindLabels[b.kind]})`));
 }

@@ -1,6 +1,6 @@
-import { useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { HistoryPoint } from '../../../shared/contract/requests';
-import type { GpuReading, Snapshot } from '../../../shared/model/snapshot';
+import type { Alert, GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { TimelineChart, type TimelineMarker } from '../../charts/TimelineChart';
 import { useAlertLog } from '../../hooks/useAlertLog';
 import { TIMELINE_RANGES, useRangeHistory, type TimelineRangeId } from '../../hooks/useHistory';
@@ -16,21 +16,35 @@ export interface TimelinePanelProps {
   version: number;
   warningPct: number;
   criticalPct: number;
-  snapshot?: Snapshot;
+  /** The Snapshot's time (re-reads the alert log), its active alerts and its history state. */
+  atMs?: number;
+  alerts?: readonly Alert[];
+  historyState?: Snapshot['history'];
 }
+
+const NO_ALERTS: readonly Alert[] = [];
 
 const FORECAST_HORIZON_MS = 15 * 60_000;
 
 /** The GPU card's timeline: range control, chart (alert markers, trend projection), CSV/JSON export. */
-export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, snapshot }: TimelinePanelProps) {
+export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atMs, alerts = NO_ALERTS, historyState }: TimelinePanelProps) {
   const client = useClient();
   const [rangeId, setRangeId] = useState<TimelineRangeId>('5m');
   const [exportMsg, setExportMsg] = useState<string>('');
   const [exporting, setExporting] = useState(false);
+  // The chart is made a frame after the first paint: until it has drawn, the timeline is still loading.
+  const [chartReady, setChartReady] = useState(false);
+  const onChartReady = useCallback(() => setChartReady(true), []);
   const range = TIMELINE_RANGES.find((r) => r.id === rangeId) ?? TIMELINE_RANGES[0];
-  const { points, loading, error } = useRangeHistory(gpu.id, range.ms, live, version);
-  const log = useAlertLog(snapshot?.atMs ?? version, { limit: 200, minIntervalMs: 5000 });
-  const gpuAlerts = useMemo(() => snapshot?.alerts.filter((a) => a.sourceId === gpu.id) ?? [], [snapshot, gpu.id]);
+  // Redraw the chart at most once per pixel's worth of time (range / 1000) and at most once a
+  // second: a 24 h chart gains nothing from a redraw every second, a 5-minute one moves 4 px a
+  // second, and each redraw costs milliseconds. The gauge and figures above update every tick;
+  // the points (and the trend fitted to them) are recomputed only when the chart would redraw.
+  const stepMs = Math.max(1000, range.ms / 1000);
+  const liveTick = Math.floor((live[live.length - 1]?.atMs ?? 0) / stepMs);
+  const { points, loading, error } = useRangeHistory(gpu.id, range.ms, live, liveTick);
+  const log = useAlertLog(atMs ?? version, { limit: 200, minIntervalMs: 5000 });
+  const gpuAlerts = useMemo(() => alerts.filter((a) => a.sourceId === gpu.id), [alerts, gpu.id]);
 
   const markers = useMemo<TimelineMarker[]>(() => {
     const seen = new Set<string>();
@@ -52,10 +66,6 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
     [points, range.ms, gpu.memoryTotalBytes, forecastActive],
   );
 
-  // Redraw the chart at most once per pixel's worth of time (range / 1000) and at most once a
-  // second: a 24 h chart gains nothing from a redraw every second, a 5-minute one moves 4 px a
-  // second, and each redraw costs milliseconds. The gauge and figures above update every tick.
-  const stepMs = Math.max(1000, range.ms / 1000);
   const drawTick = Math.floor((points[points.length - 1]?.atMs ?? 0) / stepMs);
   const drawn = useMemo(
     () => ({ points, markers, projection }),
@@ -98,34 +108,21 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
     }
   };
 
-  const groupName = `range-${gpu.id}`;
+  // The toolbar keeps its callbacks across live updates (it re-renders only when its state changes).
+  const exportRef = useRef(exportAs);
+  exportRef.current = exportAs;
+  const onExport = useCallback((format: 'csv' | 'json') => void exportRef.current(format), []);
+  const stacked = useMemo(() => drawn.points.some((p) => p.owners), [drawn.points]);
+
   return (
-    <div className="timeline" data-testid="timeline" data-range={rangeId} data-loading={loading ? 'true' : 'false'}>
-      <div className="timeline-toolbar">
-        <fieldset className="segmented">
-          <legend className="sr-only">Timeline range for {gpu.name}</legend>
-          {TIMELINE_RANGES.map((r) => (
-            <label key={r.id} className={`segment${r.id === rangeId ? ' segment-on' : ''}`}>
-              <input type="radio" name={groupName} value={r.id} checked={r.id === rangeId} onChange={() => setRangeId(r.id)} />
-              <span>{r.label}</span>
-            </label>
-          ))}
-        </fieldset>
-        <div className="timeline-export">
-          <button type="button" className="btn btn-small" disabled={exporting} onClick={() => void exportAs('csv')} aria-label={`Export ${range.label} of history as CSV`}>
-            CSV
-          </button>
-          <button type="button" className="btn btn-small" disabled={exporting} onClick={() => void exportAs('json')} aria-label={`Export ${range.label} of history as JSON`}>
-            JSON
-          </button>
-        </div>
-      </div>
-      {snapshot?.history?.state === 'paused' && (
+    <div className="timeline" data-testid="timeline" data-range={rangeId} data-loading={loading || !chartReady ? 'true' : 'false'}>
+      <TimelineToolbar gpuId={gpu.id} gpuName={gpu.name} rangeId={rangeId} rangeLabel={range.label} onRange={setRangeId} exporting={exporting} onExport={onExport} />
+      {historyState?.state === 'paused' && (
         <p className="small history-paused" role="status" data-testid="history-paused">
-          {snapshot.history.message}
+          {historyState.message}
         </p>
       )}
-      <TimelineChart
+      <MemoTimelineChart
         points={drawn.points}
         totalBytes={gpu.memoryTotalBytes}
         criticalPct={criticalPct}
@@ -134,7 +131,8 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
         windowMs={range.ms}
         markers={drawn.markers}
         projection={drawn.projection}
-        label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}${drawn.points.some((p) => p.owners) ? ', stacked by who holds the memory' : ''}`}
+        onReady={onChartReady}
+        label={`VRAM used on ${gpu.name} over the last ${range.label}, with the ${warningPct}% and ${criticalPct}% lines${markers.length ? ` and ${markers.length} alert marker${markers.length === 1 ? '' : 's'}` : ''}${projection ? ', and the projected trend' : ''}${stacked ? ', stacked by who holds the memory' : ''}`}
       />
       <p className="muted small timeline-status" role="status" data-testid="timeline-status">
         {error ? `History unavailable: ${error}` : loading ? 'Loading history…' : exportMsg}
@@ -142,3 +140,41 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, sna
     </div>
   );
 }
+
+const MemoTimelineChart = memo(TimelineChart);
+
+interface ToolbarProps {
+  gpuId: string;
+  gpuName: string;
+  rangeId: TimelineRangeId;
+  rangeLabel: string;
+  onRange: (id: TimelineRangeId) => void;
+  exporting: boolean;
+  onExport: (format: 'csv' | 'json') => void;
+}
+
+/** Range control and export buttons. */
+const TimelineToolbar = memo(function TimelineToolbar({ gpuId, gpuName, rangeId, rangeLabel, onRange, exporting, onExport }: ToolbarProps) {
+  const groupName = `range-${gpuId}`;
+  return (
+    <div className="timeline-toolbar">
+      <fieldset className="segmented">
+        <legend className="sr-only">Timeline range for {gpuName}</legend>
+        {TIMELINE_RANGES.map((r) => (
+          <label key={r.id} className={`segment${r.id === rangeId ? ' segment-on' : ''}`}>
+            <input type="radio" name={groupName} value={r.id} checked={r.id === rangeId} onChange={() => onRange(r.id)} />
+            <span>{r.label}</span>
+          </label>
+        ))}
+      </fieldset>
+      <div className="timeline-export">
+        <button type="button" className="btn btn-small" disabled={exporting} onClick={() => onExport('csv')} aria-label={`Export ${rangeLabel} of history as CSV`}>
+          CSV
+        </button>
+        <button type="button" className="btn btn-small" disabled={exporting} onClick={() => onExport('json')} aria-label={`Export ${rangeLabel} of history as JSON`}>
+          JSON
+        </button>
+      </div>
+    </div>
+  );
+});

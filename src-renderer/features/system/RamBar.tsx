@@ -13,7 +13,8 @@ export function RamBar({ system }: { system: SystemMemory }) {
         </span>
       </header>
       <div className="bar" role="meter" aria-label="System RAM used" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
-        <div className="bar-fill" style={{ width: `${pct}%` }} />
+        {/* To 0.1 % (under a pixel): system RAM moves a little every tick, and each new width costs a layout and a repaint. */}
+        <div className="bar-fill" style={{ width: `${Math.round(pct * 10) / 10}%` }} />
       </div>
       <p className="muted small">
         Swap: {system.swapTotalBytes === 0 ? 'none' : `${formatGiB(system.swapUsedBytes)} / ${formatGiB(system.swapTotalBytes)} (${swapPct?.toFixed(0) ?? 0}%)`}
