@@ -9,38 +9,13 @@
 import { chromium } from '@playwright/test';
 import { findBrowser } from '../e2e/browser';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GPU_NAME, writeWeek } from './history';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const GPU_NAME = 'NVIDIA GeForce RTX 4090';
-const TOTAL = 25_757_220_864;
-
-function writeWeek(dataDir: string, nowMs: number): number {
-  const dir = join(dataDir, 'history');
-  mkdirSync(dir, { recursive: true });
-  let day = '';
-  let lines: string[] = [];
-  let count = 0;
-  const flush = () => {
-    if (day) writeFileSync(join(dir, `${day}.ndjson`), lines.join(''));
-    lines = [];
-  };
-  for (let t = nowMs - 7 * 86_400_000; t < nowMs - 60_000; t += 1000) {
-    const d = new Date(t).toISOString().slice(0, 10);
-    if (d !== day) {
-      flush();
-      day = d;
-    }
-    const used = Math.round((10 + 6 * Math.sin(t / 3.6e6) + ((t / 1000) % 97) / 97) * 2 ** 30);
-    lines.push(`{"t":${t},"g":[["gpu:0","${GPU_NAME}",${used},${TOTAL}]]}\n`);
-    count++;
-  }
-  flush();
-  return count;
-}
 
 function line(name: string, value: string, target: string, pass: boolean | null): string {
   return `${name.padEnd(58)} ${value.padStart(14)}   target ${target}${pass === null ? '' : pass ? '  PASS' : '  FAIL'}`;

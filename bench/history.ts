@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const cli = join(root, 'dist/cli.js');
 const fakeSmi = join(root, 'e2e/fakes/nvidia-smi');
-const GPU_NAME = 'NVIDIA GeForce RTX 4090';
+export const GPU_NAME = 'NVIDIA GeForce RTX 4090';
 const TOTAL = 25_757_220_864;
 const DAY = 86_400_000;
 
@@ -27,8 +27,8 @@ function line(name: string, value: string, target: string, pass: boolean | null)
   return `${name.padEnd(58)} ${value.padStart(14)}   target ${target}${pass === null ? '' : pass ? '  PASS' : '  FAIL'}`;
 }
 
-/** 7 days of 1 s samples, one GPU, as the store writes them. */
-function writeWeek(dataDir: string, nowMs: number): number {
+/** 7 days of 1 s samples, one GPU, as the store writes them (also used by bench/dashboard.ts). */
+export function writeWeek(dataDir: string, nowMs: number): number {
   const dir = join(dataDir, 'history');
   mkdirSync(dir, { recursive: true });
   let day = '';
