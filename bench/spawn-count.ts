@@ -72,9 +72,11 @@ export async function benchSpawnCount(): Promise<{ lines: string[] }> {
     );
     for (const r of results) {
       const perMinute = (r.steady.length * 60) / r.ticks;
-      // Allowed in the steady state: the once-a-minute swap / page-file read (systeminformation: up to 3 processes on macOS).
-      const pass = perMinute <= 3;
-      out.push(line(`  ${r.platform}: per minute, steady (0 per tick)`, `${perMinute.toFixed(1)}/min`, '0 per tick; ≤ 1 swap read/min', pass));
+      // Issue 11.2 / 12: no process per tick, ≤ 12 a minute in the steady state (what the 5 s
+      // compute-apps query used to cost): the once-a-minute swap read, AMD's tools every 5 s
+      // (no loop mode), macOS memory every 20 s.
+      const pass = perMinute <= 12;
+      out.push(line(`  ${r.platform}: per minute, steady (0 per tick)`, `${perMinute.toFixed(1)}/min`, '0 per tick; ≤ 12/min', pass));
       out.push(`      steady: ${summarize(r.steady)}`);
       out.push(`      start-up (probes + long-running streams): ${summarize(r.startup)}`);
     }

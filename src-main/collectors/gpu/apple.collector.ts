@@ -4,6 +4,7 @@
  * has no memory of its own to count). systeminformation's `mem()` runs `sysctl` and `vm_stat`
  * (three processes) on macOS, so memory in use is re-read every `usedTtlMs`, never per tick.
  */
+import os from 'node:os';
 import si from 'systeminformation';
 import type { GpuReading } from '../../../shared/model/snapshot';
 import type { GpuSource, SourceSample } from '../types';
@@ -17,8 +18,14 @@ export interface AppleSourceOptions {
   /** Bytes of memory in use system-wide; defaults to systeminformation's `mem().active`. */
   readUsedBytes?: () => Promise<number | null>;
   budgetTtlMs?: number;
-  /** Reuse the memory-in-use figure this long (ms); default 15 s. */
+  /**
+   * Re-read the precise memory-in-use figure this often (ms); default 30 s (it takes 3
+   * processes). Between reads it is carried forward by how much the OS's free memory moved
+   * (`os.freemem()`, no process), so the card still follows a model loading.
+   */
   usedTtlMs?: number;
+  /** Free memory now, bytes (default `os.freemem()`). */
+  freeBytes?: () => number;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -30,11 +37,12 @@ async function activeMemoryBytes(): Promise<number | null> {
 
 export function createAppleSource(options: AppleSourceOptions): GpuSource {
   const readUsed = options.readUsedBytes ?? activeMemoryBytes;
-  const ttl = options.budgetTtlMs ?? 30_000;
+  const ttl = options.budgetTtlMs ?? 60_000;
   const now = options.now ?? Date.now;
-  const usedTtlMs = options.usedTtlMs ?? 15_000;
+  const usedTtlMs = options.usedTtlMs ?? 30_000;
+  const freeBytes = options.freeBytes ?? (() => os.freemem());
   let cached: { atMs: number; budget: AppleGpuBudget; chip: string | null } | null = null;
-  let used: { atMs: number; bytes: number | null } | null = null;
+  let used: { atMs: number; bytes: number | null; freeAtRead: number } | null = null;
   let disposed = false;
 
   async function budget(signal: AbortSignal): Promise<{ budget: AppleGpuBudget; chip: string | null } | string> {
@@ -62,9 +70,11 @@ export function createAppleSource(options: AppleSourceOptions): GpuSource {
         } catch {
           bytes = null;
         }
-        used = { atMs: now(), bytes };
+        used = { atMs: now(), bytes, freeAtRead: freeBytes() };
       }
-      const reading = appleGpuReading(b.budget, used.bytes, b.chip);
+      // Carried forward between precise reads: memory that left the free pool is in use.
+      const carried = used.bytes === null ? null : Math.max(0, used.bytes + (used.freeAtRead - freeBytes()));
+      const reading = appleGpuReading(b.budget, carried, b.chip);
       if (!reading) return { status: 'error', message: 'Apple GPU: memory in use could not be read.' };
       return { status: 'ok', value: [reading], message: reading.note ?? null };
     },

@@ -42,6 +42,24 @@ describe('AMD command sources', () => {
     expect((await readInvocations(log))[0]?.argv).toEqual(['--showmeminfo', 'vram', '--json']);
   });
 
+  it('no process per tick: at most one run per 5 s, ticks in between reuse the last good reading; a failure is retried at once', async () => {
+    const log = path.join(bin.dir, 'calls.log');
+    const file = await writeFakeTool(bin.dir, 'rocm-smi', { logFile: log, rules: [{ whenArgs: ['--showmeminfo', 'vram', '--json'], stdoutFile: gpuFixture('rocm-smi/meminfo.dual.json') }] });
+    let nowMs = 1_000_000;
+    const s = keep(createCommandGpuSource({ id: 'rocm-smi', label: 'AMD (rocm-smi)', file, args: ['--showmeminfo', 'vram', '--json'], parse: parseRocmSmiMeminfo, now: () => nowMs }));
+    for (let tick = 0; tick < 10; tick++) {
+      expect((await read(s)).status).toBe('ok');
+      nowMs += 1000;
+    }
+    // Ten 1 s ticks: runs at 0 s and 5 s only.
+    expect(await readInvocations(log)).toHaveLength(2);
+    const broken = await writeFakeTool(bin.dir, 'rocm-smi-broken', { logFile: log, rules: [{ stderr: 'ERROR\n', exitCode: 1 }] });
+    const failing = keep(createCommandGpuSource({ id: 'rocm-smi', label: 'AMD (rocm-smi)', file: broken, args: ['--showmeminfo', 'vram', '--json'], parse: parseRocmSmiMeminfo, now: () => nowMs }));
+    expect((await read(failing)).status).toBe('error');
+    expect((await read(failing)).status).toBe('error');
+    expect(await readInvocations(log)).toHaveLength(4);
+  });
+
   it('amd-smi: MiB labelled MB become bytes', async () => {
     const file = await writeFakeTool(bin.dir, 'amd-smi', { rules: [{ stdoutFile: gpuFixture('amd-smi/metric-mem-usage.json') }] });
     const s = keep(createCommandGpuSource({ id: 'amd-smi', label: 'AMD (amd-smi)', file, args: ['metric', '--mem-usage', '--json'], parse: parseAmdSmiMemUsage }));
@@ -70,13 +88,31 @@ describe('Apple unified-memory source', () => {
       logFile: log,
       rules: [{ whenArgs: ['iogpu.wired_limit_mb', 'hw.memsize'], stdout: 'iogpu.wired_limit_mb: 0\nhw.memsize: 68719476736\nmachdep.cpu.brand_string: Apple M2 Max\n' }],
     });
-    const s = keep(createAppleSource({ sysctlPath, readUsedBytes: async () => 20 * GiB }));
+    const s = keep(createAppleSource({ sysctlPath, readUsedBytes: async () => 20 * GiB, freeBytes: () => 8 * GiB }));
     const r = await read(s);
     expect(r.status).toBe('ok');
     expect(r.status === 'ok' && r.value[0]).toMatchObject({ name: 'Apple M2 Max GPU', vendor: 'apple', memoryTotalBytes: 48 * GiB, memoryUsedBytes: 20 * GiB, unifiedMemory: true });
     expect(r.status === 'ok' && r.message).toMatch(/shared with macOS and apps/);
     await read(s);
     expect(await readInvocations(log)).toHaveLength(1);
+  });
+
+  it('no process per tick: between precise reads (every 30 s) memory in use follows the free pool', async () => {
+    const sysctlPath = await writeFakeTool(bin.dir, 'sysctl', { rules: [{ stdout: 'iogpu.wired_limit_mb: 0\nhw.memsize: 68719476736\n' }] });
+    let t = 0;
+    let free = 30 * GiB;
+    let preciseReads = 0;
+    const s = keep(createAppleSource({ sysctlPath, now: () => t, freeBytes: () => free, readUsedBytes: async () => (preciseReads++, 20 * GiB) }));
+    expect((await read(s)).status === 'ok').toBe(true);
+    // A model loads: 6 GiB leave the free pool; the next tick shows it without a new process.
+    t = 1000;
+    free = 24 * GiB;
+    const r = await read(s);
+    expect(r.status === 'ok' && r.value[0]?.memoryUsedBytes).toBe(26 * GiB);
+    expect(preciseReads).toBe(1);
+    t = 31_000;
+    await read(s);
+    expect(preciseReads).toBe(2);
   });
 
   it('macOS 13: unknown oid exits non-zero but hw.memsize still counts', async () => {
