@@ -130,7 +130,8 @@ export async function benchMetrics(work: string): Promise<string[]> {
     });
     const state = join(work, 'smi2');
     writeFileSync(state, '0, GPU-bench, NVIDIA GeForce RTX 4090, 24564, 12000, 12264, 300, 40, 50, 150.00, 595.71.05');
-    const backendArgs = Object.entries(urls).flatMap(([k, u]) => ['--backend', `${k}=${u}`]);
+    // One server of each kind (the fakes' output also lists extra servers under `many`).
+    const backendArgs = (['ollama', 'vllm', 'llamacpp', 'lmstudio'] as const).flatMap((k) => ['--backend', `${k}=${urls[k]}`]);
     const { child, url } = await startServe(['--no-discover', '--nvidia-smi', fakeSmi, '--interval-ms', '1000', '--data-dir', join(work, 'metrics'), ...backendArgs], { FAKE_NVIDIA_SMI_STATE: state });
     try {
       await sleep(4000);
