@@ -7,7 +7,7 @@ import { findBrowser } from './browser';
  * Never `npx playwright install`: the browser is the system one.
  */
 // CHROMIUM_PATH, Playwright's own Chromium, or the system's (e2e/browser.ts); `npm test` runs
-// scripts/ensure-browser.ts first, which installs Debian's chromium where it can.
+// scripts/ensure-test-tools.ts first, which installs Debian's chromium where it can.
 const found = findBrowser({ playwrightPath: () => chromium.executablePath() });
 const chromiumPath = found.ok ? found.path : '/usr/bin/chromium';
 
