@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runIfMain } from './serve-harness';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const cli = join(root, 'dist/cli.js');
@@ -401,15 +402,4 @@ export async function benchHistory(): Promise<{ lines: string[] }> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchHistory().then(
-    (r) => {
-      console.log(r.lines.join('\n'));
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, benchHistory);

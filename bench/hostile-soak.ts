@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runIfMain } from './serve-harness';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const fakeSmi = join(root, 'e2e/fakes/nvidia-smi');
@@ -177,15 +178,4 @@ export async function benchHostileSoak(): Promise<{ lines: string[] }> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchHostileSoak().then(
-    (r) => {
-      console.log(r.lines.join('\n'));
-      process.exit(0);
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, benchHostileSoak);

@@ -146,3 +146,18 @@ export function cpuBetween(a: CpuReading, b: CpuReading): { ownMs: number; child
 export function hasProcfs(): boolean {
   return process.platform === 'linux' && existsSync('/proc/self/stat');
 }
+
+/** Runs a bench module when it is the script node was started with (`node --import tsx bench/x.ts`); prints its lines. */
+export function runIfMain(moduleUrl: string, bench: () => Promise<{ lines: string[] }>): void {
+  if (!process.argv[1] || fileURLToPath(moduleUrl) !== process.argv[1]) return;
+  bench().then(
+    (r) => {
+      console.log(r.lines.join('\n'));
+      process.exit(0);
+    },
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -13,6 +13,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runIfMain } from './serve-harness';
 import { computeCapacity } from '../shared/capacity/capacity';
 import { renderFamilies, snapshotFamilies } from '../src-main/server/metrics';
 import type { Snapshot } from '../shared/model/snapshot';
@@ -220,12 +221,4 @@ export async function benchServerLoad(): Promise<{ lines: string[] }> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  benchServerLoad().then(
-    (r) => console.log(r.lines.join('\n')),
-    (e: unknown) => {
-      console.error(e);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, benchServerLoad);

@@ -1,9 +1,10 @@
 import type { Chart, ChartDataset, ScriptableContext } from 'chart.js';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { GiB } from '../../shared/units/bytes';
 import { bytesAtContext, densify, isModelMaximum, shortTokens, type ChartPoint } from './headroom-chart-data';
 import { labelPlugin, type CanvasLabel } from './headroom-labels';
 import { registerCharts } from './register-chart';
+import { useColorScheme } from '../hooks/useColorScheme';
 
 export { bytesAtContext, densify, isModelMaximum, shortTokens, type ChartPoint } from './headroom-chart-data';
 
@@ -173,19 +174,6 @@ function build(p: HeadroomChartProps, c: Palette): Built {
   // Room above the total line for its caption; chart.js rounds up to a tidy tick.
   const yMax = (p.gpuTotalBytes / GiB) * 1.08;
   return { datasets, labels, xMin, xMax, yMax };
-}
-
-function useColorScheme(): string {
-  const query = '(prefers-color-scheme: dark)';
-  const [scheme, setScheme] = useState(() => (typeof matchMedia === 'function' && matchMedia(query).matches ? 'dark' : 'light'));
-  useEffect(() => {
-    if (typeof matchMedia !== 'function') return;
-    const mq = matchMedia(query);
-    const on = () => setScheme(mq.matches ? 'dark' : 'light');
-    mq.addEventListener('change', on);
-    return () => mq.removeEventListener('change', on);
-  }, []);
-  return scheme;
 }
 
 /**

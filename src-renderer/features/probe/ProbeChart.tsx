@@ -1,8 +1,9 @@
 import type { Chart, ChartDataset } from 'chart.js';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { shortTokens } from '../../charts/HeadroomChart';
 import { registerCharts } from '../../charts/register-chart';
 import type { Series, SeriesPoint } from './probe-chart-data';
+import { useColorScheme } from '../../hooks/useColorScheme';
 
 function cssVar(name: string, fallback: string): string {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -19,19 +20,6 @@ const PALETTE: [string, string][] = [
 ];
 
 /** Follows the OS light/dark scheme, so the chart re-reads its colours when it changes. */
-function useColorScheme(): string {
-  const query = '(prefers-color-scheme: dark)';
-  const [scheme, setScheme] = useState(() => (typeof matchMedia === 'function' && matchMedia(query).matches ? 'dark' : 'light'));
-  useEffect(() => {
-    if (typeof matchMedia !== 'function') return;
-    const mq = matchMedia(query);
-    const on = () => setScheme(mq.matches ? 'dark' : 'light');
-    mq.addEventListener('change', on);
-    return () => mq.removeEventListener('change', on);
-  }, []);
-  return scheme;
-}
-
 export interface ProbeChartProps {
   series: readonly Series[];
   xTitle: string;
