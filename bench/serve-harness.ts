@@ -81,9 +81,11 @@ export function startServe(spec: ServeSpec, dir: string, extraEnv: NodeJS.Proces
   for (const s of spec.servers) args.push('--backend', `${s.kind}=${s.url}`);
   // The baseline must not find any nvidia-smi: PATH keeps only the system folders then.
   const basePath = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('fakes')).join(':');
-  const child = spawn(process.execPath, args, {
+  // HEADROOM_BENCH_NODE_FLAGS: node/V8 flags for the measured process (experiments).
+  const nodeFlags = (spec.env?.HEADROOM_BENCH_NODE_FLAGS ?? process.env.HEADROOM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
     env: { ...process.env, ...spec.env, ...extraEnv, PATH: gpu ? `${gpu.binDir}:${basePath}` : basePath, FAKE_NVIDIA_SMI_STATE: gpu?.state ?? join(dir, 'none') },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', process.env.SERVE_STDOUT ? 'inherit' : 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {

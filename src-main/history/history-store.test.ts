@@ -6,7 +6,7 @@ import type { Snapshot } from '../../shared/model/snapshot';
 import { defaultDataDir } from '../util/data-dir';
 import { silentLogger } from '../util/logger';
 import { CSV_HEADER, parseDuration, toCsv } from './export';
-import { HistoryStore, dayOf, parseHistoryLine } from './history-store';
+import { HistoryStore, dayOf, formatHistoryLine, historySamples, parseHistoryLine } from './history-store';
 
 const DAY = 86_400_000;
 const snap = (atMs: number, used: number, name = 'RTX 4090'): Snapshot => ({
@@ -86,6 +86,24 @@ describe('parseHistoryLine', () => {
     { line: '{"t":1,"g":[["gpu:0","A",5,10]]', ok: false },
   ])('$line', ({ line, ok }) => {
     expect(parseHistoryLine(line) !== null).toBe(ok);
+  });
+});
+
+describe('historySamples (what each tick adds to the reduction, without a JSON round trip)', () => {
+  const withOwners = (used: number, owners: Array<{ label: string; bytes: number | null }>): Snapshot => {
+    const s = snap(5_000, used);
+    s.gpus[0] = { ...s.gpus[0]!, processes: [{ pid: 1, name: 'ollama', usedBytes: 10 }], owners: owners.map((o) => ({ ...o, kind: 'other' as const, backendId: null })) } as Snapshot['gpus'][number];
+    return s;
+  };
+  it.each([
+    { name: 'one GPU', s: snap(1_000, 400) },
+    { name: 'two GPUs', s: { ...snap(2_000, 10), gpus: [snap(0, 10).gpus[0]!, { ...snap(0, 20).gpus[0]!, id: 'gpu:1', index: 1, name: 'A100' }] } },
+    { name: 'owners, zero and unknown bytes dropped', s: withOwners(600, [{ label: 'Ollama', bytes: 300 }, { label: 'Other apps', bytes: 0 }, { label: 'Driver', bytes: null }, { label: 'x', bytes: 12 }]) },
+    { name: 'a negative reading', s: snap(1_000, -1) },
+    { name: 'a non-finite reading', s: snap(1_000, Number.NaN) },
+    { name: 'an infinite total', s: { ...snap(1_000, 5), gpus: [{ ...snap(0, 5).gpus[0]!, memoryTotalBytes: Number.POSITIVE_INFINITY }] } },
+  ])('$name: the same samples as the written line read back', ({ s }) => {
+    expect(historySamples(s)).toEqual(parseHistoryLine(formatHistoryLine(s).trimEnd()));
   });
 });
 

@@ -100,6 +100,25 @@ export function parseHistoryLine(line: string): GpuSample[] | null {
   return out;
 }
 
+/**
+ * The samples `parseHistoryLine(formatHistoryLine(s))` gives, built without the JSON round trip
+ * (each tick adds them to today's reduction). Null where that line would not parse back.
+ */
+export function historySamples(s: Snapshot): GpuSample[] | null {
+  const t = s.atMs;
+  if (typeof t !== 'number' || !Number.isFinite(t)) return null;
+  const out: GpuSample[] = [];
+  for (const g of s.gpus) {
+    const used = g.memoryUsedBytes;
+    const total = g.memoryTotalBytes;
+    // JSON writes a non-finite number as null, which does not parse back as a sample.
+    if (typeof g.id !== 'string' || typeof g.name !== 'string' || !Number.isFinite(used) || !Number.isFinite(total) || !(used >= 0) || !(total >= 0)) return null;
+    const shares = gpuOwnerShares(g)?.filter((o) => typeof o.label === 'string' && Number.isFinite(o.bytes) && o.bytes >= 0).map((o) => ({ label: o.label, bytes: o.bytes + 0 }));
+    out.push({ atMs: t + 0, gpuId: intern(g.id), gpuName: intern(g.name), memoryUsedBytes: used + 0, memoryTotalBytes: total + 0, ...(shares?.length ? { owners: shares } : {}) });
+  }
+  return out;
+}
+
 export function formatHistoryLine(s: Snapshot): string {
   const line: Line = { t: s.atMs, g: s.gpus.map((g) => [g.id, g.name, g.memoryUsedBytes, g.memoryTotalBytes]) };
   for (const g of s.gpus) {
@@ -240,7 +259,7 @@ export class HistoryStore {
       this.state = { state: 'writing', message: null, sinceMs: null };
     }
     const live = this.liveDay(day);
-    for (const g of parseHistoryLine(buf.toString('utf8', 0, buf.length - 1)) ?? []) live.reduction.add(g);
+    for (const g of historySamples(s) ?? []) live.reduction.add(g);
     const today = dayOf(this.now());
     if (today !== this.lastPruneDay) {
       this.lastPruneDay = today;
