@@ -181,6 +181,25 @@ describe('per-model prediction cache', () => {
     check(after);
   });
 
+  it('hands out the same objects while the reading is unchanged, new ones once anything changes', () => {
+    const service = new PredictionService(silentLogger);
+    const c = collector(arch());
+    const b = reading(8192);
+    const first = service.annotate({ backends: [b], collectors: [c], gpus: gpu(24), criticalPct: 90 });
+    // The same reading again (an idle server), and an equal copy of it: the very same objects.
+    expect(service.annotate({ backends: [b], collectors: [c], gpus: gpu(24), criticalPct: 90 })[0]).toBe(first[0]);
+    expect(service.annotate({ backends: [reading(8192)], collectors: [c], gpus: gpu(24), criticalPct: 90 })[0]!.models[0]).toBe(first[0]!.models[0]);
+    // A rate that moved: a new model object with the new rate, the prediction still reused.
+    const busy = service.annotate({ backends: [reading(8192, { requestsRunning: 2 })], collectors: [c], gpus: gpu(24), criticalPct: 90 })[0]!;
+    expect(busy).not.toBe(first[0]);
+    expect(busy.models[0]!.requestsRunning).toBe(2);
+    expect(busy.models[0]!.prediction).toBe(first[0]!.models[0]!.prediction);
+    // Another threshold: a new object with the new figures.
+    const stricter = service.annotate({ backends: [reading(8192, { requestsRunning: 2 })], collectors: [c], gpus: gpu(24), criticalPct: 80 })[0]!.models[0]!;
+    expect(stricter).not.toBe(busy.models[0]);
+    expect(stricter.prediction?.thresholdBytes).toBe(Math.floor(24 * GiB * 0.8));
+  });
+
   it('forgets an unloaded model: loading it again computes afresh', () => {
     const service = new PredictionService(silentLogger);
     const c = collector(arch());

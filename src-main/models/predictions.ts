@@ -19,6 +19,7 @@ import { vllmKvCapacity } from '../../shared/estimator/vllm';
 import type { EngineLogService } from './engine-logs/service';
 import { findHfConfigPath } from './hf-cache';
 import { LruMap } from './lru';
+import { sameData } from '../util/same-data';
 import { ModelResolver, type ResolvedModel } from './resolver';
 
 interface ArchEntry {
@@ -75,6 +76,10 @@ export class PredictionService {
   private readonly predictions = new WeakMap<ModelArchitecture, Map<string, { prediction: ModelPredictionView | null; error: string | null }>>();
   /** Per loaded model (backend id + name): the inputs last seen and the fields the annotation set. */
   private readonly annotated = new Map<string, { sig: string; arch: object | null; patch: Partial<LoadedModel> }>();
+  /** Per loaded model: this tick's inputs and the object handed out (see `reuse`). */
+  private readonly outputs = new Map<string, { arch: object | null; inputs: unknown[]; out: LoadedModel }>();
+  /** Per backend id: the reading annotated last tick and the object handed out. */
+  private readonly backendOut = new Map<string, { input: BackendReading; out: BackendReading }>();
   private computeCount = 0;
 
   constructor(
@@ -92,31 +97,62 @@ export class PredictionService {
     const out = ctx.backends.map((b) => {
       if (b.kind === 'vllm' && b.models.length) {
         const gpuTotal = ctx.gpus[0]!.memoryTotalBytes;
-        return {
-          ...b,
-          models: b.models.map((m) => {
-            const sig = `${modelInputs(m)}|${gpuTotal}`;
-            return this.memo(`${b.id}\u0000${m.name}`, seen, sig, this.archCache.get(`hf:${m.name}`) ?? null, m, () => this.vllmKv(m, ctx.gpus));
-          }),
-        };
+        return this.sameBackend(b, b.models.map((m) => {
+          const key = `${b.id}\u0000${m.name}`;
+          const arch = this.archCache.get(`hf:${m.name}`) ?? null;
+          const inputs: unknown[] = [m, gpuTotal];
+          return this.reuse(key, seen, arch, inputs) ?? this.remember(key, arch, inputs, this.memo(key, seen, `${modelInputs(m)}|${gpuTotal}`, arch, m, () => this.vllmKv(m, ctx.gpus)));
+        }));
       }
       if (!b.models.length || b.kind === 'vllm' || b.kind === 'openai') return b;
       const collector = ctx.collectors.find((c) => c.id === b.id);
       const gpu = gpuFor(b, ctx.gpus);
       const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
-      return {
-        ...b,
-        models: b.models.map((loaded) => {
-          // The engine's own figures are read beside the prediction (the log service caches by file).
-          const m = this.logs ? { ...loaded, measured: this.logs.measuredFor(b, loaded, collector?.modelFileOf?.(loaded.name) ?? null) } : loaded;
-          const entry = this.architecture(b, m, collector);
-          const sig = [modelInputs(m), b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
-          return this.memo(`${b.id}\u0000${m.name}`, seen, sig, entry?.arch ?? null, m, () => this.annotateModel(b, m, entry, gpu, ctx.criticalPct, cacheType));
-        }),
-      };
+      return this.sameBackend(b, b.models.map((loaded) => {
+        const key = `${b.id}\u0000${loaded.name}`;
+        // The engine's own figures are read beside the prediction (the log service caches by file).
+        const measured = this.logs ? this.logs.measuredFor(b, loaded, collector?.modelFileOf?.(loaded.name) ?? null) : undefined;
+        const entry = this.architecture(b, loaded, collector);
+        const inputs: unknown[] = [loaded, measured ?? null, b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry === null, entry?.source, entry?.weightsBytes, entry?.error];
+        const hit = this.reuse(key, seen, entry?.arch ?? null, inputs);
+        if (hit) return hit;
+        const m = this.logs ? { ...loaded, measured } : loaded;
+        const sig = [modelInputs(m), b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
+        return this.remember(key, entry?.arch ?? null, inputs, this.memo(key, seen, sig, entry?.arch ?? null, m, () => this.annotateModel(b, m, entry, gpu, ctx.criticalPct, cacheType)));
+      }));
     });
     // Models no longer loaded: forget them (bounded memory, and a reload starts afresh).
     for (const key of this.annotated.keys()) if (!seen.has(key)) this.annotated.delete(key);
+    for (const key of this.outputs.keys()) if (!seen.has(key)) this.outputs.delete(key);
+    for (const id of this.backendOut.keys()) if (!ctx.backends.some((b) => b.id === id)) this.backendOut.delete(id);
+    return out;
+  }
+
+  /**
+   * The same annotated model object as last tick when every input is the same (the architecture
+   * by identity — a reloaded model brings a new one —, the rest by value): an idle
+   * server's reading then flows through the Snapshot as the same objects, and everything
+   * downstream that compares by identity (the Snapshot guard, the alert series) stays cheap.
+   */
+  private reuse(key: string, seen: Set<string>, arch: object | null, inputs: readonly unknown[]): LoadedModel | null {
+    const last = this.outputs.get(key);
+    if (!last || last.arch !== arch || last.inputs.length !== inputs.length) return null;
+    for (let i = 0; i < inputs.length; i++) if (!sameData(last.inputs[i], inputs[i])) return null;
+    seen.add(key);
+    return last.out;
+  }
+
+  private remember(key: string, arch: object | null, inputs: unknown[], out: LoadedModel): LoadedModel {
+    this.outputs.set(key, { arch, inputs, out });
+    return out;
+  }
+
+  /** The backend with its annotated models: last tick's object when neither it nor any model changed. */
+  private sameBackend(b: BackendReading, models: LoadedModel[]): BackendReading {
+    const last = this.backendOut.get(b.id);
+    if (last && last.input === b && last.out.models.length === models.length && models.every((m, i) => m === last.out.models[i])) return last.out;
+    const out = { ...b, models };
+    this.backendOut.set(b.id, { input: b, out });
     return out;
   }
 

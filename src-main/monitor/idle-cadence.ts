@@ -9,7 +9,7 @@
  * server (token rates, KV usage, slots moving) is read every tick as before.
  */
 import type { BackendReading } from '../../shared/model/snapshot';
-import { sameData } from './snapshot-guard';
+import { sameData } from '../util/same-data';
 
 export interface IdleCadenceOptions {
   /** How long a reading must stay the same before reads slow down. */
