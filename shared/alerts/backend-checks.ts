@@ -98,9 +98,9 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
   }
   const pre = ctx.series.preemptions[mk];
   if (m.preemptionsTotal != null && pre && pre.length > 0) {
-    let lowest = Infinity;
-    for (const p of pre) if (p.value < lowest) lowest = p.value; // no spread: the window holds thousands of points
-    const recent = pre[pre.length - 1]!.value - lowest;
+    // The series never falls (series.ts starts it over when the counter goes down): its lowest
+    // point is its first, with no walk over the window's points every tick.
+    const recent = pre[pre.length - 1]!.value - pre[0]!.value;
     checks.push({
       rule: {
         ...base, id: `preemptions:${b.id}:${m.name}`, ruleKey: 'preemptions', metric: 'preemptionsInWindow', op: 'above', threshold: 1,

@@ -209,6 +209,16 @@ export function noiseSigma(points: readonly SeriesPoint[]): number {
   return Math.max((1.4826 * mad) / Math.SQRT2, floor);
 }
 
+/** Every value the same finite number (newest first: a moving series stops at once). */
+function unchanging(points: readonly SeriesPoint[]): boolean {
+  const n = points.length;
+  if (n === 0) return true;
+  const last = points[n - 1]!.value;
+  if (!Number.isFinite(last)) return false;
+  for (let i = n - 2; i >= 0; i--) if (points[i]!.value !== last) return false;
+  return true;
+}
+
 /** Trailing stretch lengths to try, longest first: n, 0.7n, 0.49n, … down to MIN_FORECAST_POINTS. */
 function candidateLengths(n: number): number[] {
   const out: number[] = [];
@@ -271,6 +281,9 @@ function sustainedHigh(points: readonly SeriesPoint[]): number {
  * Null when no stretch qualifies.
  */
 export function forecastCrossing(points: readonly SeriesPoint[], nowMs: number, target: number, options: CrossingOptions): CrossingForecast | null {
+  // A series that has not moved cannot cross anything (every candidate's slope is 0): the
+  // common idle case — an idle GPU's used memory, an idle vLLM's KV usage — skips the fits.
+  if (unchanging(points)) return null;
   const finite = points.filter((p) => p.atMs <= nowMs && Number.isFinite(p.value));
   let start = 0;
   while (start < finite.length && finite[start]!.atMs < nowMs - options.windowMs) start++;

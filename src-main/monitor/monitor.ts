@@ -69,6 +69,7 @@ export class Monitor implements Disposable {
   private readonly now: () => number;
   private readonly guard: SnapshotGuard;
   private readonly cadence: IdleCadence;
+  private lastAttribution: { gpus: GpuReading[]; apps: ComputeApp[]; servers: Array<{ id: string; kind: string }>; out: GpuReading[] } | null = null;
 
   constructor(private readonly options: MonitorOptions) {
     this.guard = new SnapshotGuard(options.logger);
@@ -251,6 +252,21 @@ export class Monitor implements Disposable {
   private attribute(gpus: GpuReading[], backends: BackendReading[]): GpuReading[] {
     const apps = this.options.computeApps?.();
     if (!apps || !gpus.length) return gpus;
+    // The same readings, process list and servers as last tick (an idle machine): the same
+    // attributed objects, so the Snapshot guard and history see unchanged entries at once.
+    const last = this.lastAttribution;
+    if (
+      last && last.apps === apps && last.gpus.length === gpus.length && gpus.every((g, i) => g === last.gpus[i]) &&
+      last.servers.length === backends.length && backends.every((b, i) => b.id === last.servers[i]!.id && b.kind === last.servers[i]!.kind)
+    ) {
+      return last.out;
+    }
+    const out = this.attributeNow(gpus, backends, apps);
+    this.lastAttribution = { gpus: gpus.slice(), apps, servers: backends.map((b) => ({ id: b.id, kind: b.kind })), out };
+    return out;
+  }
+
+  private attributeNow(gpus: GpuReading[], backends: BackendReading[], apps: ComputeApp[]): GpuReading[] {
     const shares = attributeGpuMemory({ gpus, apps, backends: backends.map((b) => ({ id: b.id, kind: b.kind })) });
     return gpus.map((g, i) => {
       const a = shares[i];

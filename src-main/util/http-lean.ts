@@ -33,10 +33,29 @@ const CRLF = Buffer.from('\r\n');
 const HEAD_END = Buffer.from('\r\n\r\n');
 
 /**
- * Idle sockets per origin, newest last. Staleness is checked by time when sockets are taken or
+ * One kept-alive connection. Its listeners are set once, when it opens, and hand what arrives to
+ * the exchange using it (none while it waits in the pool): no listener churn per request.
+ * Incoming bytes land in one shared buffer (`onread`), without Node's stream machinery; each
+ * read is copied out before the next can arrive.
+ */
+interface Conn {
+  readonly socket: net.Socket;
+  /** The request reading from this connection; null while it waits in the pool. */
+  exchange: { data(c: Buffer): void; ended(error: unknown): void } | null;
+  /** When it was put back in the pool. */
+  sinceMs: number;
+  /** Where it waits while idle (null while in use or once dropped). */
+  pool: Conn[] | null;
+}
+
+/** Where every connection's reads land (the event loop runs one callback at a time). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Idle connections per origin, newest last. Staleness is checked by time when they are taken or
  * returned (no timer per socket: re-arming one per request costs more than the request's parse).
  */
-const idle = new Map<string, Array<{ socket: net.Socket; sinceMs: number }>>();
+const idle = new Map<string, Conn[]>();
 
 /** Idle keep-alive sockets held now (tests). */
 export function idleSocketCount(): number {
@@ -47,22 +66,63 @@ export function idleSocketCount(): number {
 
 /** Closes every idle socket (tests, shutdown). */
 export function closeIdleSockets(): void {
-  for (const list of idle.values()) for (const e of list.splice(0)) e.socket.destroy();
+  for (const list of idle.values()) for (const c of list.splice(0)) drop(c);
   idle.clear();
 }
 
-function takeIdle(origin: string): net.Socket | null {
+function open(host: string, port: number): Conn {
+  const conn: Conn = { socket: null as unknown as net.Socket, exchange: null, sinceMs: 0, pool: null };
+  const socket = net.connect({
+    host,
+    port,
+    noDelay: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        // The server sent something unasked while the connection was idle: it is not reusable.
+        if (!conn.exchange) {
+          drop(conn);
+          return false;
+        }
+        // A copy: the shared buffer is overwritten by the next read anywhere.
+        conn.exchange.data(Buffer.from(buf.subarray(0, n)));
+        return true;
+      },
+    },
+  });
+  (conn as { socket: net.Socket }).socket = socket;
+  // Closed, reset or ended by the server: an idle one leaves the pool, a busy one ends its exchange.
+  const ended = (error: unknown) => (conn.exchange ? conn.exchange.ended(error) : drop(conn));
+  socket.on('error', ended);
+  socket.on('end', () => ended(null));
+  socket.on('close', () => ended(null));
+  return conn;
+}
+
+/** Destroys a connection and takes it out of its pool. */
+function drop(conn: Conn): void {
+  conn.exchange = null;
+  conn.socket.destroy();
+  const list = conn.pool;
+  conn.pool = null;
+  if (list) {
+    const at = list.indexOf(conn);
+    if (at >= 0) list.splice(at, 1);
+  }
+}
+
+function takeIdle(origin: string): Conn | null {
   const list = idle.get(origin);
   const now = Date.now();
   while (list && list.length > 0) {
-    const { socket, sinceMs } = list.pop()!;
-    if (socket.destroyed || !socket.writable || now - sinceMs > IDLE_MS) {
-      socket.destroy();
+    const conn = list.pop()!;
+    conn.pool = null;
+    if (conn.socket.destroyed || !conn.socket.writable || now - conn.sinceMs > IDLE_MS) {
+      drop(conn);
       continue;
     }
-    socket.removeAllListeners();
-    socket.ref();
-    return socket;
+    conn.socket.ref();
+    return conn;
   }
   return null;
 }
@@ -70,34 +130,22 @@ function takeIdle(origin: string): net.Socket | null {
 /** Closes sockets idle for longer than IDLE_MS, everywhere (origins no longer polled included). */
 function sweep(now: number): void {
   for (const [origin, list] of idle) {
-    while (list.length > 0 && now - list[0]!.sinceMs > IDLE_MS) list.shift()!.socket.destroy();
+    while (list.length > 0 && now - list[0]!.sinceMs > IDLE_MS) drop(list[0]!);
     if (list.length === 0) idle.delete(origin);
   }
 }
 
-function putIdle(origin: string, socket: net.Socket): void {
-  socket.removeAllListeners();
+function putIdle(origin: string, conn: Conn): void {
+  conn.exchange = null;
   const now = Date.now();
   sweep(now);
   let list = idle.get(origin);
   if (!list) idle.set(origin, (list = []));
-  if (list.length >= MAX_IDLE_PER_ORIGIN || socket.destroyed) {
-    socket.destroy();
-    return;
-  }
-  const entry = { socket, sinceMs: now };
-  const drop = () => {
-    socket.destroy();
-    const at = list.indexOf(entry);
-    if (at >= 0) list.splice(at, 1);
-  };
-  // The server closed it, reset it, or sent something unasked: it is not reusable.
-  socket.on('close', drop);
-  socket.on('end', drop);
-  socket.on('error', drop);
-  socket.on('data', drop);
-  socket.unref();
-  list.push(entry);
+  if (list.length >= MAX_IDLE_PER_ORIGIN || conn.socket.destroyed) return void drop(conn);
+  conn.sinceMs = now;
+  conn.pool = list;
+  conn.socket.unref();
+  list.push(conn);
 }
 
 type BodyMode = { kind: 'none' } | { kind: 'length'; left: number } | { kind: 'chunked' } | { kind: 'close' };
@@ -187,36 +235,57 @@ function classify(error: unknown): Failure {
   return failure('network', (error as Error)?.message ?? String(error));
 }
 
+/**
+ * The request line and headers, built once per URL and header set: the same few endpoints are
+ * polled every second with the same headers (a bounded map per headers object).
+ */
+const heads = new WeakMap<object, Map<string, string>>();
+const NO_HEADERS: Record<string, string> = {};
+const MAX_HEADS_PER_SET = 256;
+
+function requestHead(url: URL, headers: Record<string, string> | undefined): string | Failure {
+  const set = headers ?? NO_HEADERS;
+  let byUrl = heads.get(set);
+  const hit = byUrl?.get(url.href);
+  if (hit !== undefined) return hit;
+  let head = `GET ${url.pathname || '/'}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
+  for (const [name, value] of Object.entries(set)) {
+    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      return failure('network', `the request header "${name.slice(0, 40)}" holds characters HTTP does not allow`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  const request = `${head}Connection: keep-alive\r\n\r\n`;
+  if (!byUrl) heads.set(set, (byUrl = new Map()));
+  if (byUrl.size >= MAX_HEADS_PER_SET) byUrl.clear();
+  byUrl.set(url.href, request);
+  return request;
+}
+
 /** GET `url` (already parsed, `http:`). Never throws. */
 export function leanGet(url: URL, options: LeanGetOptions): Promise<HttpResponse> {
   const maxBytes = options.maxBytes;
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const port = Number(url.port || 80);
   const origin = `${host}:${port}`;
-  let head = `GET ${url.pathname || '/'}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n`;
-  for (const [name, value] of Object.entries(options.headers ?? {})) {
-    if (/[\r\n\0]/.test(name) || /[\r\n\0]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      return Promise.resolve(failure('network', `the request header "${name.slice(0, 40)}" holds characters HTTP does not allow`));
-    }
-    head += `${name}: ${value}\r\n`;
-  }
-  const request = `${head}Connection: keep-alive\r\n\r\n`;
+  const request = requestHead(url, options.headers);
+  if (typeof request !== 'string') return Promise.resolve(request);
   if (options.signal?.aborted) return Promise.resolve(failure('aborted', 'request cancelled'));
 
   return new Promise<HttpResponse>((resolve) => {
     let settled = false;
     let answered = false;
-    let socket: net.Socket | null = null;
+    let conn: Conn | null = null;
     const finish = (r: HttpResponse, reuse = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      const s = socket;
-      socket = null;
-      if (s) {
-        if (reuse) putIdle(origin, s);
-        else s.destroy();
+      const c = conn;
+      conn = null;
+      if (c) {
+        if (reuse) putIdle(origin, c);
+        else drop(c);
       }
       resolve(r);
     };
@@ -230,8 +299,8 @@ export function leanGet(url: URL, options: LeanGetOptions): Promise<HttpResponse
 
     const attempt = (mayReuse: boolean) => {
       const pooled = mayReuse ? takeIdle(origin) : null;
-      const s = pooled ?? net.connect({ host, port, noDelay: true });
-      socket = s;
+      const c = pooled ?? open(host, port);
+      conn = c;
       let pending: Buffer | null = null;
       let parsedHead: Head | null = null;
       const body: Buffer[] = [];
@@ -251,10 +320,10 @@ export function leanGet(url: URL, options: LeanGetOptions): Promise<HttpResponse
           finish({ ok: true, status: h.status, contentType: h.contentType, text: r.toString('utf8') }, reuse);
         };
         if (h.encoding === 'identity' || h.encoding === '') return done(raw);
-        // The socket is free while the body inflates: hand it back first.
-        if (reuse && socket === s) {
-          socket = null;
-          putIdle(origin, s);
+        // The connection is free while the body inflates: hand it back first.
+        if (reuse && conn === c) {
+          conn = null;
+          putIdle(origin, c);
         }
         decompress(h.encoding, raw, maxBytes, (r) => {
           if (!settled) done(r);
@@ -344,29 +413,28 @@ export function leanGet(url: URL, options: LeanGetOptions): Promise<HttpResponse
         return !settled;
       };
 
-      s.on('data', (c: Buffer) => {
-        if (settled || socket !== s) return;
-        received = true;
-        pending = pending && pending.length > 0 ? Buffer.concat([pending, c]) : c;
-        feed();
-      });
-      const ended = (error: unknown) => {
-        if (settled || socket !== s) return;
-        // A kept-alive socket the server closed just before our request: once more on a new one.
-        if (pooled && !received) {
-          socket = null;
-          s.destroy();
-          attempt(false);
-          return;
-        }
-        if (error) return finish(classify(error));
-        if (parsedHead?.mode.kind === 'close') return complete();
-        finish(failure('network', 'connection reset'));
+      c.exchange = {
+        data: (chunk: Buffer) => {
+          if (settled || conn !== c) return;
+          received = true;
+          pending = pending && pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+          feed();
+        },
+        ended: (error: unknown) => {
+          if (settled || conn !== c) return;
+          // A kept-alive socket the server closed just before our request: once more on a new one.
+          if (pooled && !received) {
+            conn = null;
+            drop(c);
+            attempt(false);
+            return;
+          }
+          if (error) return finish(classify(error));
+          if (parsedHead?.mode.kind === 'close') return complete();
+          finish(failure('network', 'connection reset'));
+        },
       };
-      s.on('error', (e) => ended(e));
-      s.on('end', () => ended(null));
-      s.on('close', () => ended(null));
-      s.write(request);
+      c.socket.write(request);
     };
     attempt(true);
   });

@@ -36,14 +36,28 @@ const agents = {
 };
 
 /** Reads a URL with a timeout and a body cap. `url` must be http(s). Never throws. */
-export function httpRequest(url: string, options: HttpOptions): Promise<HttpResponse> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+/** Parsed URLs of the endpoints polled every tick (read only here; bounded). */
+const parsedUrls = new Map<string, URL>();
+const MAX_PARSED_URLS = 512;
+
+function parseUrl(url: string): URL | null {
+  const hit = parsedUrls.get(url);
+  if (hit) return hit;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return Promise.resolve({ ok: false, kind: 'network', message: `"${url}" is not a URL` });
+    return null;
   }
+  if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+  parsedUrls.set(url, parsed);
+  return parsed;
+}
+
+export function httpRequest(url: string, options: HttpOptions): Promise<HttpResponse> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const parsed = parseUrl(url);
+  if (!parsed) return Promise.resolve({ ok: false, kind: 'network', message: `"${url}" is not a URL` });
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     return Promise.resolve({ ok: false, kind: 'network', message: `${parsed.protocol} is not http or https` });
   }

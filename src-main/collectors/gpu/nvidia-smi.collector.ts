@@ -33,6 +33,9 @@ export interface NvidiaSmiStreamOptions {
   now?: () => number;
 }
 
+/** Distinct lines remembered (a few per GPU; more means the readings move: start over). */
+const MAX_PARSED_LINES = 64;
+
 interface Latest {
   reading: GpuReading;
   atMs: number;
@@ -55,6 +58,8 @@ export class NvidiaSmiStream implements GpuSource {
   private readonly now: () => number;
   /** Query fields; drops to the fallback set once if the driver rejects a field. */
   private fields: readonly string[] = NVIDIA_QUERY_FIELDS;
+  /** Readings of lines seen before, by the line's text (for the current fields). */
+  private readonly parsedLines = new Map<string, GpuReading>();
 
   constructor(private readonly options: NvidiaSmiStreamOptions) {
     this.backoffMs = options.minBackoffMs ?? 1000;
@@ -168,7 +173,16 @@ export class NvidiaSmiStream implements GpuSource {
   }
 
   private onLine(line: string, onOther: (text: string) => void): void {
-    const reading = parseNvidiaSmiLine(line.replace(/\r$/, ''), this.fields);
+    // A line printed before (an idle GPU prints the same one every second): the same reading
+    // object, so that what is built from it downstream can be reused too.
+    let reading: GpuReading | null | undefined = this.parsedLines.get(line);
+    if (reading === undefined) {
+      reading = parseNvidiaSmiLine(line.replace(/\r$/, ''), this.fields);
+      if (reading) {
+        if (this.parsedLines.size >= MAX_PARSED_LINES) this.parsedLines.clear();
+        this.parsedLines.set(line, reading);
+      }
+    }
     if (!reading) {
       if (line.trim()) onOther(line.trim());
       return;
@@ -186,6 +200,7 @@ export class NvidiaSmiStream implements GpuSource {
       // An old driver: ask again without the newest field rather than failing for good.
       this.options.logger.warn(`nvidia-smi rejected a query field (${output.trim().split(/\r?\n/)[0] ?? ''}); retrying without memory.reserved`);
       this.fields = NVIDIA_FALLBACK_FIELDS;
+      this.parsedLines.clear();
       this.scheduleRestart(0);
       return;
     }

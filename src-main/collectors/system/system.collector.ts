@@ -66,6 +66,24 @@ export interface SystemMemoryDeps {
 
 export const SWAP_EVERY_MS = 60_000;
 
+/**
+ * `os.totalmem()` read again at most once a minute: on Linux libuv reads /proc/meminfo for it
+ * (a file read every tick, as costly as the free-memory read beside it), and it only changes
+ * when memory is hot-plugged or a VM is resized.
+ */
+function cachedTotalMem(everyMs = SWAP_EVERY_MS, now: () => number = Date.now): () => number {
+  let value = 0;
+  let atMs = Number.NEGATIVE_INFINITY;
+  return () => {
+    const t = now();
+    if (t - atMs >= everyMs || !(value > 0)) {
+      value = os.totalmem();
+      atMs = t;
+    }
+    return value;
+  };
+}
+
 export class SystemMemorySource implements SystemSource {
   readonly id = 'system';
   private readonly deps: SystemMemoryDeps;
@@ -76,7 +94,7 @@ export class SystemMemorySource implements SystemSource {
 
   constructor(deps: Partial<SystemMemoryDeps> = {}) {
     this.deps = {
-      totalBytes: () => os.totalmem(),
+      totalBytes: cachedTotalMem(),
       availableBytes: () => os.freemem(),
       readSwap: defaultReadSwap,
       now: Date.now,

@@ -168,9 +168,17 @@ function fail(kind: EndpointFailureKind, path: string, status: number | null, de
   return { ok: false, failure: { kind, path, status, detail } };
 }
 
+const ACCEPT = 'application/json, text/plain;q=0.9, */*;q=0.5';
+const PLAIN_HEADERS: Readonly<Record<string, string>> = Object.freeze({ accept: ACCEPT });
+/** The headers with the key, per client (the same object every poll: the HTTP client caches the request it builds from it). */
+const keyed = new WeakMap<EndpointClient, { apiKey: string; headers: Record<string, string> }>();
+
 function headersFor(client: EndpointClient, withKey: boolean): Record<string, string> {
-  const headers: Record<string, string> = { accept: 'application/json, text/plain;q=0.9, */*;q=0.5' };
-  if (withKey && client.apiKey) headers.authorization = `Bearer ${client.apiKey}`;
+  if (!withKey || !client.apiKey) return PLAIN_HEADERS;
+  const hit = keyed.get(client);
+  if (hit && hit.apiKey === client.apiKey) return hit.headers;
+  const headers = Object.freeze({ accept: ACCEPT, authorization: `Bearer ${client.apiKey}` });
+  keyed.set(client, { apiKey: client.apiKey, headers });
   return headers;
 }
 
