@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { getLlama, GgmlType, GgufInsights, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import { architectureFromGgufMetadata } from '../shared/estimator/gguf-metadata';
 import { llamaCppKvCache, type KvCacheBreakdown } from '../shared/estimator/kv-cache';
-import { refusedArchitectures } from '../shared/estimator/llama-arch';
+import { notLoadableArchitectures, refusedArchitectures } from '../shared/estimator/llama-arch';
 import { llamaCppComputeBuffer } from '../shared/estimator/overhead';
 import { CONTEXTS, MODELS, type ContextCase } from './accuracy/cases';
 import { writeGguf } from './accuracy/gguf-writer';
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   });
   const rows: Row[] = [];
   const computeRows: ComputeRow[] = [];
+  /** Tiny models whose graph the compute formula does not describe (left out of the 2% matrix, said so). */
+  const uncheckedCompute: string[] = [];
   const testRows: unknown[] = [];
   let failures = 0;
   try {
@@ -155,7 +157,9 @@ async function main(): Promise<void> {
           });
         }
       }
-      if (!emitRows && arch.ok) {
+      const graphChecked = arch.ok && llamaCppComputeBuffer(arch.value, { ubatch: 512, cells: 4096, swaCells: null, flashAttention: true }).checked;
+      if (arch.ok && !graphChecked) uncheckedCompute.push(spec.name);
+      if (!emitRows && arch.ok && graphChecked) {
         // Compute buffers: several ubatch/batch sizes, flash attention on and off.
         for (const fa of [true, false]) {
           for (const batch of [128, 512, 1024]) {
@@ -216,8 +220,13 @@ async function main(): Promise<void> {
     process.stdout.write(`Outside 2% (${outside.length}), and why:\n`);
     for (const r of outside) process.stdout.write(`  ${r.label}: ${(r.errorOfTotal * 100).toFixed(2)}% — ${r.reason}\n`);
   }
+  if (uncheckedCompute.length) {
+    process.stdout.write(`Compute buffer not modelled (KV checked above, compute said "estimate"): ${uncheckedCompute.join(', ')} (encoder–decoder / draft graphs)\n`);
+  }
   const refused = refusedArchitectures();
-  process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ')}\n`);
+  process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ') || 'none'}\n`);
+  const notLoadable = notLoadableArchitectures();
+  process.stdout.write(`Not loadable by llama.cpp (${notLoadable.length}): ${notLoadable.map((e) => `${e.name} (${e.layout.kind === 'not-loadable' ? e.layout.why : ''})`).join('; ')}\n`);
   if (failures > 0) process.exitCode = 1;
 }
 

@@ -13,7 +13,7 @@ export type GgufMetadata = Readonly<Record<string, unknown>>;
 /** True when llama.cpp's current release knows `arch` and Headroom sizes its memory (exactly, or as "no cache"). */
 export function isKnownArchitecture(arch: string): boolean {
   const e = llamaCppArchitecture(arch);
-  return e !== undefined && e.layout.kind !== 'unsupported';
+  return e !== undefined && e.layout.kind !== 'unsupported' && e.layout.kind !== 'not-loadable';
 }
 
 type Num = { ok: true; value: number | number[] | undefined } | { ok: false; message: string };
@@ -103,6 +103,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   const entry = llamaCppArchitecture(arch);
   if (!entry) return cannot(`unknown architecture "${arch}" (general.architecture): llama.cpp's current release does not know it, so Headroom has no KV layout for it`);
   if (entry.layout.kind === 'unsupported') return cannot(`architecture "${arch}" is not supported: ${entry.layout.why}`);
+  if (entry.layout.kind === 'not-loadable') return cannot(`architecture "${arch}" is not loadable by llama.cpp: ${entry.layout.why}`);
   const layout = entry.layout;
   const p = (s: string) => `${arch}.${s}`;
   const provenance: Record<string, string> = { architecture: 'general.architecture', layout: entry.rule };
@@ -195,15 +196,20 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     if (!winR.ok) return winR;
     const keyed = winR.value !== undefined && winR.value > 0;
     const window = rule.windowKeyRequired && !keyed ? null : (rule.fixedWindow ?? winR.value ?? rule.defaultWindow);
+    const allKeyR = rule.allSwaWhenKey ? scalar(meta, p(rule.allSwaWhenKey)) : ok(undefined);
+    if (!allKeyR.ok) return allKeyR;
+    const allSwa = (allKeyR.value ?? 0) > 0;
+    if (allSwa && !(window !== null && window > 0)) return cannot(`${p(rule.allSwaWhenKey ?? '')} > 0 needs ${p('attention.sliding_window')} (llama.cpp asserts n_swa > 0)`);
     if (window !== null && window > 0) {
-      const patR = swaPattern(meta, arch, rule, layerCount, mainLayers);
+      const patR = allSwa ? ok(new Array<boolean>(layerCount).fill(true)) : swaPattern(meta, arch, rule, layerCount, mainLayers);
       if (!patR.ok) return patR;
       swaLayers = patR.value;
+      if (allSwa) provenance.swaPattern = `${p(rule.allSwaWhenKey ?? '')} > 0: every layer slides`;
       slidingWindowTokens = window;
       provenance.slidingWindowTokens = rule.fixedWindow
         ? `architecture ${arch} (chunked attention, ${rule.fixedWindow})`
         : winR.value !== undefined ? p('attention.sliding_window') : `default for ${arch}: ${window}`;
-      provenance.swaPattern = `${p('attention.sliding_window_pattern')} or the llama.cpp pattern for ${arch}`;
+      provenance.swaPattern ??= `${p('attention.sliding_window_pattern')} or the llama.cpp pattern for ${arch}`;
     }
   }
 

@@ -68,6 +68,12 @@ export interface ComputeBufferPrediction extends EstimatedBytes {
 }
 
 const GEMMA = new Set(['gemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4', 'gemma-embedding']);
+/**
+ * Graphs this formula does not describe: T5's encoder–decoder graph (relative-position buckets, the
+ * encoder output and cross-attention over it; measured 1.4–780 MiB on a tiny T5 where the formula says
+ * 1.5–87 MiB) and draft heads whose graph reads the target's hidden states.
+ */
+const OTHER_GRAPH = new Set(['t5', 't5encoder', 'eagle3', 'dflash', 'gemma4-assistant']);
 /** Gated attention: the Q projection also carries the output gate (Qwen3-Next, Qwen3.5/3.6). */
 const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
 
@@ -120,12 +126,12 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   ];
   const names = ['feed-forward', 'output', 'attention'] as const;
   const dominant = names[phases.indexOf(Math.max(...phases))]!;
-  const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined;
+  const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined && !OTHER_GRAPH.has(arch.architecture);
   return {
     bytes: Math.max(...phases) + masks,
     isEstimate: true,
     checked,
     dominant,
-    basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent graphs differ)'}`,
+    basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent/encoder–decoder/draft graphs differ)'}`,
   };
 }
