@@ -248,7 +248,7 @@ interface ComputeRow {
 function whyOutside(layers: number, dominant: string, diffMiB: number, narrowAttention: boolean): string {
   const dir = diffMiB > 0 ? 'over' : 'under';
   if (dominant === 'output') {
-    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: the logits tensor (n_vocab × n_ubatch × 4 B) sets the peak, and ggml-alloc places it after whichever block is highest at that moment, so the buffer moves by up to two KQ masks between contexts (not monotonic in the context; not modelled)`;
+    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: the logits tensor (n_vocab × n_ubatch × 4 B) sets the peak. ggml-alloc frees the KQ mask (a graph input) after the last layer's attention, puts the final norm in the best-fitting freed block and the logits after the highest block still live (ggml_dyn_tallocr_alloc: best fit, else the tail), so the peak is logits + that offset, which moves with the mask's size (not modelled: it needs ggml-alloc's block history)`;
   }
   if (layers <= 2) {
     return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: a ${layers}-layer graph leaves ggml-alloc no earlier layer's freed blocks to reuse, and the two-layer rule covers n_ff ≤ 3·E only`;

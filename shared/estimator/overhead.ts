@@ -92,6 +92,14 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  * Not modelled: where the logits dominate, ggml-alloc's block placement makes the real buffer move
  * non-monotonically with the context (measured: −9% … +9% of the buffer between 512 and 8192
  * cells on a 16k-vocabulary model); the formula is exact at some contexts and within that band.
+ * Why (ggml-alloc.c): the KQ mask is a graph input that ggml_gallocr frees once the last layer's
+ * attention has read it; the final norm then goes into the best-fitting freed block and the logits,
+ * too large for any hole, after the highest block still live (ggml_dyn_tallocr_alloc's tail). That
+ * offset is the mask plus the inputs when the norm lands right after them (the formula), less when
+ * the norm fits in the freed mask block (a large f32 mask), more when a freed feed-forward block
+ * above the mask fits it better (measured on the 8k-vocabulary model at 1024 cells: +4·E·n_ubatch
+ * floats with flash attention, −(mask − E·n_ubatch·4 B) without). Following it exactly needs a
+ * replay of ggml-alloc over the graph's node order.
  */
 export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferOptions): ComputeBufferPrediction {
   const ub = Math.max(1, o.ubatch);
