@@ -10,7 +10,7 @@ import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import type { ProbeReport } from '../../shared/contract/probe';
 import { architectureFromGgufMetadata } from '../../shared/estimator/gguf-metadata';
 import { llamaCppKvCache } from '../../shared/estimator/kv-cache';
-import { llamaCppComputeBuffer } from '../../shared/estimator/overhead';
+import { llamaCppComputeBuffer, llamaCppEffectiveUbatch } from '../../shared/estimator/overhead';
 import { GpuWatchHub } from '../../src-main/probe/gpu-watch';
 import { runProbe } from '../../src-main/probe/loop';
 import { writeGguf } from '../accuracy/gguf-writer';
@@ -54,7 +54,7 @@ export async function probeTinyModel(spec: TinySpec = TINY, options: { fromToken
       if (!arch.ok) return { ...s, predictedKvBytes: null, predictedComputeBytes: null };
       const kv = llamaCppKvCache(arch.value, { contextTokens: s.contextTokens, parallel: 1, kvUnified: false, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: PROBE_BATCH });
       if (!kv.ok) return { ...s, predictedKvBytes: null, predictedComputeBytes: null };
-      const compute = llamaCppComputeBuffer(arch.value, { ubatch: PROBE_BATCH, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true });
+      const compute = llamaCppComputeBuffer(arch.value, { ubatch: llamaCppEffectiveUbatch(PROBE_BATCH, s.contextTokens), cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true });
       return { ...s, predictedKvBytes: kv.value.bytes, predictedComputeBytes: compute.bytes };
     });
     return { report, rows };

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { architectureFromGgufMetadata } from './gguf-metadata';
 import { llamaCppKvCache } from './kv-cache';
-import { llamaCppComputeBuffer } from './overhead';
+import { llamaCppComputeBuffer, llamaCppEffectiveUbatch } from './overhead';
+import { llamaCppContextMemory } from './predict';
 
 const MiB = 1048576;
 const tiny = (arch: string, extra: Record<string, unknown> = {}) => ({
@@ -80,5 +81,25 @@ describe('llamaCppComputeBuffer vs llama.cpp (CPU)', () => {
     if (!a.ok) throw new Error(a.error.message);
     const b = llamaCppComputeBuffer(a.value, { ubatch: 512, cells: 4096, swaCells: null, flashAttention: true }).bytes;
     expect(b).toBe(512 * 4 * (152064 + 3584 + 7) + 4096 * 512 * 2);
+  });
+});
+
+describe('n_ubatch as llama.cpp runs it', () => {
+  it('caps n_ubatch at the requested context (llama_context: n_batch = min(n_ctx, n_batch), n_ubatch = min(n_batch, n_ubatch))', () => {
+    expect(llamaCppEffectiveUbatch(512, 256)).toBe(256);
+    expect(llamaCppEffectiveUbatch(512, 300)).toBe(300);
+    expect(llamaCppEffectiveUbatch(512, 4096)).toBe(512);
+    expect(llamaCppEffectiveUbatch(512, 4096, 128)).toBe(128);
+    expect(llamaCppEffectiveUbatch(512, 0)).toBe(512);
+  });
+  it('a 256-token context reserves a 256-token graph: 2.38 MiB measured by the real-llama probe bench (tiny llama 4×256), not the 512-token 4.76 MiB', () => {
+    const a = architectureFromGgufMetadata(MODELS['llama-gqa4']!);
+    if (!a.ok) throw new Error(a.error.message);
+    const mem = llamaCppContextMemory(a.value, { contextTokens: 256 });
+    if (!mem.ok) throw new Error(mem.error.message);
+    const output = 264 * 4;
+    expect((mem.value.computeBytes - output) / MiB).toBeCloseTo(2.38, 2);
+    const at512 = llamaCppContextMemory(a.value, { contextTokens: 512 });
+    expect(at512.ok && (at512.value.computeBytes - output) / MiB).toBeCloseTo(5.01, 2);
   });
 });

@@ -48,6 +48,17 @@ export function computeBufferEstimate(arch: ModelArchitecture, cellsPerStream: n
   };
 }
 
+/**
+ * The `n_ubatch` llama.cpp actually runs with: causal models cap `n_batch` at the requested context
+ * (`n_ctx`, total over the slots, before padding) and `n_ubatch` at `n_batch` (llama-context.cpp,
+ * llama_context constructor: `n_batch = causal_attn ? min(n_ctx, n_batch) : n_batch`,
+ * `n_ubatch = min(n_batch, n_ubatch)`). A 256-token context with the default 512 reserves a 256-token graph.
+ */
+export function llamaCppEffectiveUbatch(ubatch: number, contextTokensTotal: number, batch: number = Number.POSITIVE_INFINITY): number {
+  const nBatch = Math.min(contextTokensTotal > 0 ? contextTokensTotal : Number.POSITIVE_INFINITY, batch);
+  return Math.max(1, Math.min(nBatch, ubatch));
+}
+
 /** Inputs of {@link llamaCppComputeBuffer}: one context as llama.cpp reserves its worst-case graph. */
 export interface ComputeBufferOptions {
   /** `n_ubatch`, tokens. */
