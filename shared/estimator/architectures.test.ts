@@ -49,6 +49,9 @@ function minimal(name: string): Record<string, unknown> {
     m[`${name}.attention.sliding_window_pattern`] = [true, true, true, false];
   }
   if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
+  if (name === 'deepseek4') {
+    Object.assign(m, { [`${name}.attention.indexer.key_length`]: 32, [`${name}.attention.sliding_window`]: 128, [`${name}.attention.compress_ratios`]: [0, 4, 128, 0] });
+  }
   if (e?.layout.kind === 'recurrent' || e?.layout.kind === 'hybrid') {
     Object.assign(m, { [`${name}.ssm.conv_kernel`]: 4, [`${name}.ssm.inner_size`]: 512, [`${name}.ssm.state_size`]: 16, [`${name}.ssm.group_count`]: 1 });
     if (e.layout.kind === 'hybrid' && e.layout.rule === 'zero-kv') m[`${name}.attention.head_count_kv`] = [0, 2, 0, 2];
@@ -91,6 +94,10 @@ describe('llama.cpp architecture registry', () => {
     } else if (kind === 'hybrid') {
       expect(b.value.recurrentBytes).toBeGreaterThan(0);
       expect(b.value.bytes).toBe(b.value.kBytes + b.value.vBytes + b.value.recurrentBytes);
+    } else if (kind === 'dsv4') {
+      expect(b.value.vBytes).toBe(0);
+      expect(b.value.kBytes).toBeGreaterThan(0);
+      expect(b.value.recurrentBytes).toBeGreaterThan(0);
     } else {
       // 4 layers × 2 heads × 64 × (K + V) × 2 B per cell; SWA layers hold fewer cells.
       const indexer = name === 'deepseek32' ? 32 : 0;
@@ -99,8 +106,8 @@ describe('llama.cpp architecture registry', () => {
     }
   });
 
-  it('refuses only DeepSeek-V4 (no published config to pin it to); clip is listed apart as not loadable by llama.cpp', () => {
-    expect(refusedArchitectures().map((e) => e.name)).toEqual(['deepseek4']);
+  it('refuses none; clip is listed apart as not loadable by llama.cpp', () => {
+    expect(refusedArchitectures().map((e) => e.name)).toEqual([]);
     expect(notLoadableArchitectures().map((e) => e.name)).toEqual(['clip']);
     const clip = architectureFromGgufMetadata({ ...minimal('clip') });
     expect(!clip.ok && clip.error.message).toMatch(/CLIP cannot be used as main model/);
@@ -233,6 +240,45 @@ const t5 = (arch: 't5' | 't5encoder', layers: number, dModel: number, heads: num
   'general.architecture': arch, [`${arch}.block_count`]: layers, [`${arch}.embedding_length`]: dModel, [`${arch}.attention.head_count`]: heads,
   [`${arch}.attention.head_count_kv`]: heads, [`${arch}.attention.key_length`]: dKv, [`${arch}.attention.value_length`]: dKv,
   [`${arch}.context_length`]: 512, ...extra,
+});
+
+// DeepSeek-V4-Flash config.json (deepseek-ai): 43 layers + 1 MTP block, 64 heads, 1 KV head, head_dim 512,
+// sliding_window 128, index_head_dim 128, compress_ratios [0, 0, 4, 128, 4, …, 128, 4, 0] (44 entries).
+const dsv4Flash = {
+  'general.architecture': 'deepseek4', 'deepseek4.block_count': 44, 'deepseek4.nextn_predict_layers': 1, 'deepseek4.embedding_length': 4096,
+  'deepseek4.attention.head_count': 64, 'deepseek4.attention.head_count_kv': 1, 'deepseek4.attention.key_length': 512,
+  'deepseek4.attention.value_length': 512, 'deepseek4.attention.sliding_window': 128, 'deepseek4.attention.indexer.key_length': 128,
+  'deepseek4.attention.indexer.head_count': 64, 'deepseek4.context_length': 1048576, 'deepseek4.vocab_size': 129280,
+  'deepseek4.attention.compress_ratios': [0, 0, ...Array.from({ length: 41 }, (_, i) => (i % 2 === 0 ? 4 : 128)), 0],
+};
+
+describe('DeepSeek-V4 (llama_kv_cache_dsv4)', () => {
+  it('DeepSeek-V4-Flash at 32k: raw 44 × 768 cells × 512 K (33 MiB) + 21 CSA × 8192 × (512 + 128) (210 MiB) + 20 HCA × 256 × 512 (5 MiB), K only', () => {
+    const r = kv(dsv4Flash, { contextTokens: 32768 });
+    expect(r.swaCellsPerStream).toBe(768);
+    expect(r.vBytes).toBe(0);
+    expect(r.kBytes).toBe((33 + 210 + 5) * MiB);
+    // compressor states, f32 per sequence: 21 × (2·1024·8 + 2·256·8) + 20 × 2·512·128 floats
+    expect(r.recurrentBytes).toBe((21 * (2 * 1024 * 8 + 2 * 256 * 8) + 20 * 2 * 512 * 128) * 4);
+    expect(r.bytes).toBe(r.kBytes + r.recurrentBytes);
+  });
+  it('one stream per sequence even with --kv-unified; states per sequence', () => {
+    const split = kv(dsv4Flash, { contextTokens: 16384, parallel: 2 });
+    const unified = kv(dsv4Flash, { contextTokens: 16384, parallel: 2, kvUnified: true });
+    expect(split.streams).toBe(2);
+    expect(unified.streams).toBe(2);
+    // unified: each of the 2 streams gets the whole n_ctx (16384), so the compressed caches double
+    expect(unified.kBytes).toBeGreaterThan(split.kBytes);
+    expect(split.recurrentBytes).toBe(2 * kv(dsv4Flash, { contextTokens: 8192 }).recurrentBytes);
+  });
+  it('refuses different K and V types, a missing compress_ratios, and a ratio llama.cpp does not know', () => {
+    const a = archOf(dsv4Flash);
+    const r = llamaCppKvCache(a, { contextTokens: 4096, cacheTypeK: 'q8_0', cacheTypeV: 'f16' });
+    expect(!r.ok && r.error.message).toMatch(/same K and V cache types/);
+    expect(architectureFromGgufMetadata({ ...dsv4Flash, 'deepseek4.attention.compress_ratios': undefined }).ok).toBe(false);
+    const bad = architectureFromGgufMetadata({ ...dsv4Flash, 'deepseek4.attention.compress_ratios': new Array(44).fill(8) });
+    expect(!bad.ok && bad.error.message).toMatch(/knows 0, 4 \(CSA\) and 128 \(HCA\)/);
+  });
 });
 
 describe('encoder–decoder and draft models (real configs)', () => {

@@ -37,6 +37,8 @@ export type HybridRule =
 
 export type ArchLayout =
   | { kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean; indexerCache?: boolean }
+  /** DeepSeek-V4 (llama_kv_cache_dsv4): raw sliding-window K, CSA/HCA compressed K, indexer K, compressor states. */
+  | { kind: 'dsv4' }
   | { kind: 'recurrent' }
   | { kind: 'hybrid'; rule: HybridRule; nextnFiltered?: boolean }
   | { kind: 'no-cache'; why: string }
@@ -60,7 +62,6 @@ const swa = (name: string, rule: SwaRule, text: string, nextnFiltered = false): 
 
 const noCache = (names: string[], why: string): ArchEntry[] => names.map((name) => ({ name, layout: { kind: 'no-cache', why }, rule: `no KV cache: ${why}` }));
 
-const unsupported = (name: string, why: string): ArchEntry => ({ name, layout: { kind: 'unsupported', why }, rule: `not supported: ${why}` });
 
 const notLoadable = (name: string, why: string): ArchEntry => ({ name, layout: { kind: 'not-loadable', why }, rule: `not loadable by llama.cpp: ${why}` });
 
@@ -114,7 +115,10 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   { name: 't5', layout: STD, rule: 'encoder–decoder: a KV cache for the decoder self-attention on block_count layers (head_count_kv × key_length / value_length); cross-attention K/V are recomputed from the encoder output, not cached' },
   { name: 't5encoder', layout: STD, rule: 'encoder-only T5: llama.cpp still creates a KV cache of block_count layers (create_memory default branch) that the encoder graph never reads' },
   { name: 'deepseek32', layout: { kind: 'standard', indexerCache: true }, rule: 'DeepSeek-V3.2 sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache of attention.indexer.key_length per layer' },
-  unsupported('deepseek4', 'DeepSeek-V4 (llama_kv_cache_dsv4) keeps five caches: a K-only sliding-window cache on every layer, K-only caches at 1/4 (CSA) and 1/128 (HCA) of the context chosen per layer by attention.compress_ratios, a 1/4 lightning-indexer cache, and f32 compressor states; Headroom has no published DeepSeek-V4 config to pin a test to, so it does not size it yet'),
+  {
+    name: 'deepseek4', layout: { kind: 'dsv4' },
+    rule: 'DeepSeek-V4 (llama_kv_cache_dsv4, K only, one stream per sequence): a sliding-window K cache on every layer (window + n_ubatch cells), K caches of ceil_256(n_ctx/4) cells on CSA layers and ceil_256(n_ctx/128) on HCA layers (attention.compress_ratios), a ceil_256(n_ctx/4)-cell lightning-indexer K cache on CSA layers, and f32 compressor states per sequence',
+  },
   // Draft models (llama-server -md). gemma4-assistant: llama_context throws without ctx_other (a target
   // context), and create_memory builds its llama_kv_cache_iswa with a `share` callback that maps every
   // layer onto the target's last SWA / full layer, so it allocates no cells of its own.
