@@ -71,10 +71,19 @@ describe('llamaCppComputeBuffer vs llama.cpp (CPU)', () => {
   ])('$model ctx $ctx ubatch $ub FA $fa: $mib MiB', ({ model, ctx, ub, fa, mib }) => {
     expect(Math.abs(predict(model, ctx, ub, fa) / MiB - mib)).toBeLessThanOrEqual(0.02);
   });
-  it('vocabulary-dominated graph with a small cache (n_kv = 2 × ubatch): under by 2 MiB of 19.51 (allocator reuse we do not model)', () => {
-    const under = 19.51 - predict('llama-vocab8k', 1024, 512, true) / MiB;
-    expect(under).toBeGreaterThan(1.9);
-    expect(under).toBeLessThan(2.1);
+  // The 8k-vocabulary model: the logits set the peak, and where ggml-alloc puts them depends on the
+  // blocks freed before (the KQ mask is an input freed after the last attention; the unused inp_embd
+  // input is never freed). The phase formula missed the 1024-cell cases by 5–10%; the ggml-alloc
+  // replay over the reserve graph gives every case.
+  it.each([
+    { ctx: 1024, ub: 128, fa: true, mib: 4.88 }, { ctx: 4096, ub: 128, fa: true, mib: 5.13 },
+    { ctx: 1024, ub: 512, fa: true, mib: 19.51 }, { ctx: 4096, ub: 512, fa: true, mib: 20.5 },
+    { ctx: 1024, ub: 1024, fa: true, mib: 39.03 }, { ctx: 4096, ub: 1024, fa: true, mib: 41.0 },
+    { ctx: 1024, ub: 128, fa: false, mib: 4.38 }, { ctx: 4096, ub: 128, fa: false, mib: 10.75 },
+    { ctx: 1024, ub: 512, fa: false, mib: 17.5 }, { ctx: 4096, ub: 512, fa: false, mib: 43.01 },
+    { ctx: 1024, ub: 1024, fa: false, mib: 35.0 }, { ctx: 4096, ub: 1024, fa: false, mib: 86.02 },
+  ])('llama-vocab8k ctx $ctx ubatch $ub FA $fa: $mib MiB (ggml-alloc replay)', ({ ctx, ub, fa, mib }) => {
+    expect(Math.abs(predict('llama-vocab8k', ctx, ub, fa) / MiB - mib)).toBeLessThanOrEqual(0.005);
   });
   it('the output logits phase dominates for real vocabularies (152k × 512 × 4 B ≈ 297 MiB)', () => {
     const a = architectureFromGgufMetadata({ ...MODELS['qwen2-gqa7']!, 'qwen2.vocab_size': 152064, 'qwen2.embedding_length': 3584, 'qwen2.feed_forward_length': 18944, 'qwen2.attention.head_count': 28, 'qwen2.attention.head_count_kv': 4 });

@@ -6,6 +6,8 @@
  */
 import { MiB } from '../units/bytes';
 import type { ModelArchitecture } from './architecture';
+import { simulateGraphAllocation } from './ggml-alloc';
+import { llamaReserveGraph, type ReserveGraphShape } from './reserve-graph';
 
 /** An estimated figure in bytes with the reasoning behind it. */
 export interface EstimatedBytes {
@@ -114,6 +116,17 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  */
 export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferOptions): ComputeBufferPrediction {
   const ub = Math.max(1, o.ubatch);
+  const shape = llamaGraphShape(arch);
+  if (shape) {
+    // The graph is known node by node: replay ggml-alloc over it (exact on the bench matrix).
+    const bytes = simulateGraphAllocation(llamaReserveGraph(shape, { ubatch: ub, cells: o.cells, flashAttention: o.flashAttention }));
+    const logits = ub * 4 * shape.vocab;
+    return {
+      bytes, isEstimate: true, checked: true,
+      dominant: logits * 2 >= bytes ? 'output' : o.flashAttention ? 'feed-forward' : 'attention',
+      basis: `ggml-alloc replayed over llama.cpp's reserve graph of this Llama-style model (n_ubatch ${ub}, ${o.cells} KV cells, flash attention ${o.flashAttention ? 'on' : 'off'})`,
+    };
+  }
   const E = arch.embeddingLength ?? 4096;
   const ff = arch.feedForwardLength ?? 4 * E;
   const vocab = arch.vocabSize ?? 32000;
@@ -152,5 +165,22 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
     checked,
     dominant,
     basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent/encoder–decoder/draft graphs differ)'}`,
+  };
+}
+
+/**
+ * The shape {@link llamaReserveGraph} needs, for the models whose graph it describes: `llama` GGUFs
+ * with full attention on every layer, one K/V width throughout and RoPE (src/models/llama.cpp;
+ * checked node by node against GGML_SCHED_DEBUG=2 output of llama.cpp). Others: null.
+ */
+function llamaGraphShape(arch: ModelArchitecture): ReserveGraphShape | null {
+  if (arch.architecture !== 'llama' || arch.attention !== 'standard' || arch.recurrent || arch.noCache !== undefined) return null;
+  const l0 = arch.layers[0];
+  if (!l0 || arch.embeddingLength === null || arch.feedForwardLength === null || arch.vocabSize === null || !arch.headCount) return null;
+  const uniform = arch.layers.every((l) => l.kind === 'full' && l.headCountKv === l0.headCountKv && l.headDimK === l0.headDimK && l.headDimV === l0.headDimV);
+  if (!uniform) return null;
+  return {
+    layers: arch.layerCount, embd: arch.embeddingLength, ff: arch.feedForwardLength, vocab: arch.vocabSize, heads: arch.headCount,
+    kvWidthK: l0.headCountKv * l0.headDimK, kvWidthV: l0.headCountKv * l0.headDimV, headDimK: l0.headDimK, headDimV: l0.headDimV,
   };
 }

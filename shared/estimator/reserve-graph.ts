@@ -1,0 +1,113 @@
+/**
+ * The worst-case ("reserve") graph llama.cpp builds for one ubatch of a plain Llama-style decoder
+ * (src/models/llama.cpp with llm_graph_context::build_attn over llama_kv_cache), tensor by tensor in
+ * graph order, for {@link simulateGraphAllocation}. Node order and ops follow what llama.cpp's
+ * scheduler prints for such a model (GGML_SCHED_DEBUG=2): the Q, V and K projections expanded
+ * first, the K/V rows written into the cache, flash attention or KQ → soft_max → KQV → cont, the
+ * output projection, the last layer's rows selected by `inp_out_ids`, the unused `inp_embd` input, the SwiGLU feed-forward, the
+ * final norm and the logits. Weights and the KV cache are external; only activations and inputs
+ * live in the compute buffer.
+ */
+import type { Graph, GraphTensor } from './ggml-alloc';
+
+export interface ReserveGraphShape {
+  layers: number;
+  embd: number;
+  ff: number;
+  vocab: number;
+  heads: number;
+  /** n_head_kv × head_dim (K width per token). */
+  kvWidthK: number;
+  /** n_head_kv × head_dim_v (V width per token; the widest layer's without flash attention). */
+  kvWidthV: number;
+  headDimK: number;
+  headDimV: number;
+}
+
+export interface ReserveGraphOptions {
+  ubatch: number;
+  /** KV cells the mask spans (n_kv = the cache's cells per stream in the reserve graph). */
+  cells: number;
+  flashAttention: boolean;
+}
+
+/** The reserve graph of a Llama-style model (f32 activations; f16 mask with flash attention). */
+export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions): Graph {
+  const ub = o.ubatch;
+  const leafs: GraphTensor[] = [];
+  const nodes: GraphTensor[] = [];
+  const input = (name: string, bytes: number): GraphTensor => {
+    const t: GraphTensor = { name, op: 'NONE', bytes, srcs: [], input: true };
+    leafs.push(t);
+    return t;
+  };
+  const op = (name: string, o2: string, bytes: number, srcs: GraphTensor[], extra: Partial<GraphTensor> = {}): GraphTensor => {
+    const t: GraphTensor = { name, op: o2, bytes, srcs, ...extra };
+    nodes.push(t);
+    return t;
+  };
+  const view = (name: string, of: GraphTensor): GraphTensor => op(name, 'VIEW', of.bytes, [of], { viewOf: of.viewOf ?? of });
+  const f32 = (n: number) => n * ub * 4;
+  const q = m.heads * m.headDimK;
+  const qv = m.heads * m.headDimV;
+
+  // Inputs, in the order the graph first reaches them (ggml_build_forward_expand is depth first).
+  const tokens = input('inp_tokens', ub * 4);
+  // build_inp_embd puts both input paths in the graph (ggml_build_forward_select, PR #18550): the
+  // embeddings input is allocated like any input and, with no consumer, never freed.
+  input('inp_embd', f32(m.embd));
+  const pos = input('inp_pos', ub * 4);
+  const kIdxs = input('k_idxs', ub * 8);
+  const vIdxs = input('v_idxs', o.flashAttention ? ub * 8 : ub * m.kvWidthV * 8);
+  const mask = input('attn_inp_kq_mask', o.cells * ub * (o.flashAttention ? 2 : 4));
+  const outIds = input('inp_out_ids', ub * 4);
+
+  let inpL = op('embd', 'GET_ROWS', f32(m.embd), [tokens]);
+  for (let il = 0; il < m.layers; il++) {
+    const last = il === m.layers - 1;
+    const norm = op(`norm-${il}`, 'RMS_NORM', f32(m.embd), [inpL]);
+    const attnNorm = op(`attn_norm-${il}`, 'MUL', f32(m.embd), [norm]);
+    const qmm = op(`Qcur-${il}`, 'MUL_MAT', f32(q), [attnNorm]);
+    const qrope = op(`Qcur-${il}`, 'ROPE', f32(q), [view('Qcur (reshaped)', qmm), pos]);
+    const vmm = op(`Vcur-${il}`, 'MUL_MAT', f32(m.kvWidthV), [attnNorm]);
+    const vr = view('Vcur (reshaped)', vmm);
+    const kmm = op(`Kcur-${il}`, 'MUL_MAT', f32(m.kvWidthK), [attnNorm]);
+    const krope = op(`Kcur-${il}`, 'ROPE', f32(m.kvWidthK), [view('Kcur (reshaped)', kmm), pos]);
+    const cacheK: GraphTensor = { name: `cache_k_l${il}`, op: 'NONE', bytes: 0, srcs: [], external: true };
+    const cacheV: GraphTensor = { name: `cache_v_l${il}`, op: 'NONE', bytes: 0, srcs: [], external: true };
+    op(`cache_k_l${il} (view)`, 'SET_ROWS', 0, [view('Kcur (view)', krope), kIdxs], { viewOf: cacheK });
+    op(`cache_v_l${il} (view)`, 'SET_ROWS', 0, [view('Vcur (view)', vr), vIdxs], { viewOf: cacheV });
+    const qperm = view('Qcur (permuted)', qrope);
+    let attnIn: GraphTensor;
+    if (o.flashAttention) {
+      const fa = op(`fattn-${il}`, 'FLASH_ATTN_EXT', f32(qv), [qperm, mask]);
+      attnIn = view('kqv_out', fa);
+    } else {
+      const kq = op(`kq-${il}`, 'MUL_MAT', o.cells * ub * m.heads * 4, [qperm]);
+      const sm = op(`kq_soft_max-${il}`, 'SOFT_MAX', kq.bytes, [kq, mask]);
+      const kqv = op(`kqv-${il}`, 'MUL_MAT', f32(qv), [sm]);
+      attnIn = op(`kqv_out-${il}`, 'CONT', f32(qv), [view('kqv (permuted)', kqv)]);
+    }
+    const attnOut = op(`attn_out-${il}`, 'MUL_MAT', f32(m.embd), [attnIn]);
+    let ffnInp: GraphTensor;
+    if (last) {
+      // The last layer keeps only the output rows (inp_out_ids), even when every row is an output.
+      const a = op('attn_out (rows)', 'GET_ROWS', f32(m.embd), [attnOut, outIds]);
+      const b = op('inpL (rows)', 'GET_ROWS', f32(m.embd), [inpL, outIds]);
+      ffnInp = op(`ffn_inp-${il}`, 'ADD', f32(m.embd), [a, b]);
+    } else {
+      ffnInp = op(`ffn_inp-${il}`, 'ADD', f32(m.embd), [attnOut, inpL]);
+    }
+    const norm2 = op(`norm-${il}`, 'RMS_NORM', f32(m.embd), [ffnInp]);
+    const ffnNorm = op(`ffn_norm-${il}`, 'MUL', f32(m.embd), [norm2]);
+    const gate = op(`ffn_gate-${il}`, 'MUL_MAT', f32(m.ff), [ffnNorm]);
+    const up = op(`ffn_up-${il}`, 'MUL_MAT', f32(m.ff), [ffnNorm]);
+    const swiglu = op(`ffn_swiglu-${il}`, 'GLU', f32(m.ff), [gate, up]);
+    const down = op(`ffn_out-${il}`, 'MUL_MAT', f32(m.embd), [swiglu]);
+    inpL = op(`l_out-${il}`, 'ADD', f32(m.embd), [down, ffnInp]);
+  }
+  const norm = op('norm', 'RMS_NORM', f32(m.embd), [inpL]);
+  const resultNorm = op('result_norm', 'MUL', f32(m.embd), [norm], { output: true });
+  op('result_output', 'MUL_MAT', f32(m.vocab), [resultNorm], { output: true });
+  return { leafs, nodes };
+}
