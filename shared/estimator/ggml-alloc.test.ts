@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { simulateGraphAllocation, type GraphTensor } from './ggml-alloc';
-import { llamaReserveGraph } from './reserve-graph';
+import { llamaComputeBufferBytes, llamaReserveGraph } from './reserve-graph';
 
 const K = 1024;
 const t = (name: string, op: string, bytes: number, srcs: GraphTensor[] = [], extra: Partial<GraphTensor> = {}): GraphTensor => ({ name, op, bytes, srcs, ...extra });
@@ -74,5 +74,18 @@ describe('Llama reserve graph', () => {
   ])('$s.layers layers, n_ubatch $ub, $cells cells, FA $fa: $mib MiB as llama.cpp logged', ({ s, ub, cells, fa, mib }) => {
     const bytes = simulateGraphAllocation(llamaReserveGraph(s, { ubatch: ub, cells, flashAttention: fa }));
     expect(Math.abs(bytes / MiB - mib)).toBeLessThanOrEqual(0.005);
+  });
+});
+
+describe('steady-state shortcut for deep models', () => {
+  it.each([
+    { layers: 32, embd: 4096, ff: 14336, vocab: 128256, heads: 32, kvHeads: 8, ub: 512, cells: 8192, fa: true },
+    { layers: 80, embd: 8192, ff: 28672, vocab: 128256, heads: 64, kvHeads: 8, ub: 2048, cells: 32768, fa: false },
+    { layers: 16, embd: 2048, ff: 8192, vocab: 32000, heads: 32, kvHeads: 4, ub: 128, cells: 1024, fa: true },
+  ])('$layers layers, n_ubatch $ub, $cells cells, FA $fa: the same bytes as replaying every layer', ({ layers, embd, ff, vocab, heads, kvHeads, ub, cells, fa }) => {
+    const hd = embd / heads;
+    const m = { layers, embd, ff, vocab, heads, kvWidthK: kvHeads * hd, kvWidthV: kvHeads * hd, headDimK: hd, headDimV: hd };
+    const o = { ubatch: ub, cells, flashAttention: fa };
+    expect(llamaComputeBufferBytes(m, o)).toBe(simulateGraphAllocation(llamaReserveGraph(m, o)));
   });
 });

@@ -52,6 +52,11 @@ class DynAllocator {
     return Math.ceil(n / this.alignment) * this.alignment;
   }
 
+  /** The free blocks and the high-water mark, as text: equal snapshots, equal futures. */
+  snapshot(): string {
+    return `${this.maxSize}|${this.blocks.map((b) => `${b.offset}+${b.size}`).join(',')}`;
+  }
+
   alloc(bytes: number): number {
     const size = this.align(bytes);
     // Best fit among the blocks before the last (ties: the later one), else the last block.
@@ -116,6 +121,16 @@ interface State {
  * `alignment`: the buffer type's (32 on the CPU, 128–256 on GPUs).
  */
 export function simulateGraphAllocation(graph: Graph, alignment = 32): number {
+  return replay(graph, alignment, []).peak;
+}
+
+/**
+ * As {@link simulateGraphAllocation}, plus the allocator's state right after each tensor of
+ * `marks` has run (its free blocks, high-water mark and the offset of the mark itself).
+ */
+export function replay(graph: Graph, alignment: number, marks: readonly GraphTensor[]): { peak: number; states: string[] } {
+  const states: string[] = [];
+  const markSet = new Set(marks);
   const alloc = new DynAllocator(alignment);
   const st = new Map<GraphTensor, State>();
   const s = (t: GraphTensor): State => {
@@ -175,6 +190,7 @@ export function simulateGraphAllocation(graph: Graph, alignment = 32): number {
         release(p);
       }
     }
+    if (markSet.has(node)) states.push(`${s(node).offset}|${alloc.snapshot()}`);
   }
-  return alloc.maxSize;
+  return { peak: alloc.maxSize, states };
 }

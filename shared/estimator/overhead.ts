@@ -6,8 +6,7 @@
  */
 import { MiB } from '../units/bytes';
 import type { ModelArchitecture } from './architecture';
-import { simulateGraphAllocation } from './ggml-alloc';
-import { llamaReserveGraph, type ReserveGraphShape } from './reserve-graph';
+import { llamaComputeBufferBytes, type ReserveGraphShape } from './reserve-graph';
 
 /** An estimated figure in bytes with the reasoning behind it. */
 export interface EstimatedBytes {
@@ -99,27 +98,25 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  *   block once n_ff exceeds 3·E, measured on n_ff from E to 8·E; an attention width q = n_head ×
  *   head_dim ≠ E leaves gaps from the third layer on, see below);
  * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
- * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
- * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
+ * The KQ masks are inputs, counted as alive throughout: `n_kv × ub` per mask (full, and
+ * sliding-window), f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
  * `npm run bench:accuracy` (llama.cpp CPU); MoE, MLA and recurrent graphs say so in `basis`.
- * Not modelled: where the logits dominate, ggml-alloc's block placement makes the real buffer move
- * non-monotonically with the context (measured: −9% … +9% of the buffer between 512 and 8192
- * cells on a 16k-vocabulary model); the formula is exact at some contexts and within that band.
- * Why (ggml-alloc.c): the KQ mask is a graph input that ggml_gallocr frees once the last layer's
- * attention has read it; the final norm then goes into the best-fitting freed block and the logits,
- * too large for any hole, after the highest block still live (ggml_dyn_tallocr_alloc's tail). That
- * offset is the mask plus the inputs when the norm lands right after them (the formula), less when
- * the norm fits in the freed mask block (a large f32 mask), more when a freed feed-forward block
- * above the mask fits it better (measured on the 8k-vocabulary model at 1024 cells: +4·E·n_ubatch
- * floats with flash attention, −(mask − E·n_ubatch·4 B) without). Following it exactly needs a
- * replay of ggml-alloc over the graph's node order.
+ * Llama-style models (`llama` GGUFs with uniform full attention) skip the phases: their reserve graph
+ * is built node by node (reserve-graph.ts) and ggml-alloc is replayed over it (ggml-alloc.ts), which
+ * also follows where the allocator places the logits. That placement is why the phase formula alone
+ * misses where the logits dominate (measured −9% … +9% of the buffer between 512 and 8192 cells on
+ * a 16k-vocabulary model, 5–10% of total context memory on the 8k-vocabulary model at 1024 cells):
+ * ggml_gallocr frees the KQ mask (a graph input) once the last layer's attention has read it, keeps
+ * the unused `inp_embd` input (build_inp_embd's second path) for the whole graph, puts the final norm
+ * in the best-fitting freed block and the logits, too large for any hole, after the highest block
+ * still live. Other architectures keep the phase formula and that residual.
  */
 export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferOptions): ComputeBufferPrediction {
   const ub = Math.max(1, o.ubatch);
   const shape = llamaGraphShape(arch);
   if (shape) {
     // The graph is known node by node: replay ggml-alloc over it (exact on the bench matrix).
-    const bytes = simulateGraphAllocation(llamaReserveGraph(shape, { ubatch: ub, cells: o.cells, flashAttention: o.flashAttention }));
+    const bytes = llamaComputeBufferBytes(shape, { ubatch: ub, cells: o.cells, flashAttention: o.flashAttention });
     const logits = ub * 4 * shape.vocab;
     return {
       bytes, isEstimate: true, checked: true,

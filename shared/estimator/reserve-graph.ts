@@ -8,7 +8,7 @@
  * final norm and the logits. Weights and the KV cache are external; only activations and inputs
  * live in the compute buffer.
  */
-import type { Graph, GraphTensor } from './ggml-alloc';
+import { replay, simulateGraphAllocation, type Graph, type GraphTensor } from './ggml-alloc';
 
 export interface ReserveGraphShape {
   layers: number;
@@ -32,7 +32,8 @@ export interface ReserveGraphOptions {
 }
 
 /** The reserve graph of a Llama-style model (f32 activations; f16 mask with flash attention). */
-export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions): Graph {
+export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions): Graph & { layerOutputs: GraphTensor[] } {
+  const layerOutputs: GraphTensor[] = [];
   const ub = o.ubatch;
   const leafs: GraphTensor[] = [];
   const nodes: GraphTensor[] = [];
@@ -105,9 +106,34 @@ export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions):
     const swiglu = op(`ffn_swiglu-${il}`, 'GLU', f32(m.ff), [gate, up]);
     const down = op(`ffn_out-${il}`, 'MUL_MAT', f32(m.embd), [swiglu]);
     inpL = op(`l_out-${il}`, 'ADD', f32(m.embd), [down, ffnInp]);
+    layerOutputs.push(inpL);
   }
   const norm = op('norm', 'RMS_NORM', f32(m.embd), [inpL]);
   const resultNorm = op('result_norm', 'MUL', f32(m.embd), [norm], { output: true });
   op('result_output', 'MUL_MAT', f32(m.vocab), [resultNorm], { output: true });
-  return { leafs, nodes };
+  return { leafs, nodes, layerOutputs };
+}
+
+/** Layers replayed before looking for a steady state (see {@link llamaComputeBufferBytes}). */
+const PROBE_LAYERS = 6;
+
+/**
+ * ggml-alloc's buffer for the Llama reserve graph, without replaying every layer of a deep model:
+ * the middle layers are the same ops on the same sizes, so once the allocator's state after a layer
+ * (free blocks, high-water mark, where the layer output sits) equals the state after the previous
+ * one, every later middle layer ends in that state too and the last layer starts from it. A
+ * {@link PROBE_LAYERS}-layer replay that reaches such a state gives the deep model's buffer exactly;
+ * otherwise every layer is replayed.
+ */
+export function llamaComputeBufferBytes(m: ReserveGraphShape, o: ReserveGraphOptions, alignment = 32): number {
+  if (m.layers > PROBE_LAYERS) {
+    const g = llamaReserveGraph({ ...m, layers: PROBE_LAYERS }, o);
+    const r = replay(g, alignment, g.layerOutputs);
+    // States after layers 0 … PROBE_LAYERS − 2 (the last layer differs); a repeat at i ≤ PROBE_LAYERS − 3
+    // leaves at least one identical middle layer after it in the short graph as in the deep one.
+    for (let i = 1; i <= PROBE_LAYERS - 3; i++) {
+      if (r.states[i] === r.states[i - 1]) return r.peak;
+    }
+  }
+  return simulateGraphAllocation(llamaReserveGraph(m, o), alignment);
 }
