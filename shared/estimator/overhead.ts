@@ -166,18 +166,21 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
 }
 
 /**
- * The shape {@link llamaReserveGraph} needs, for the models whose graph it describes: `llama` GGUFs
- * with full attention on every layer, one K/V width throughout and RoPE (src/models/llama.cpp;
- * checked node by node against GGML_SCHED_DEBUG=2 output of llama.cpp). Others: null.
+ * The shape {@link llamaReserveGraph} needs, for the models whose graph it describes: `llama`,
+ * `qwen2` and `qwen3` GGUFs with full attention on every layer and one K/V width throughout
+ * (checked node by node against llama.cpp's GGML_SCHED_DEBUG=2 output). Others: null.
  */
+const LLAMA_STYLE: Record<string, Pick<ReserveGraphShape, 'qkvBias' | 'qkNorm'>> = { llama: {}, qwen2: { qkvBias: true }, qwen3: { qkNorm: true } };
+
 function llamaGraphShape(arch: ModelArchitecture): ReserveGraphShape | null {
-  if (arch.architecture !== 'llama' || arch.attention !== 'standard' || arch.recurrent || arch.noCache !== undefined) return null;
+  const style = LLAMA_STYLE[arch.architecture];
+  if (!style || arch.attention !== 'standard' || arch.recurrent || arch.noCache !== undefined) return null;
   const l0 = arch.layers[0];
   if (!l0 || arch.embeddingLength === null || arch.feedForwardLength === null || arch.vocabSize === null || !arch.headCount) return null;
   const uniform = arch.layers.every((l) => l.kind === 'full' && l.headCountKv === l0.headCountKv && l.headDimK === l0.headDimK && l.headDimV === l0.headDimV);
   if (!uniform) return null;
   return {
     layers: arch.layerCount, embd: arch.embeddingLength, ff: arch.feedForwardLength, vocab: arch.vocabSize, heads: arch.headCount,
-    kvWidthK: l0.headCountKv * l0.headDimK, kvWidthV: l0.headCountKv * l0.headDimV, headDimK: l0.headDimK, headDimV: l0.headDimV,
+    kvWidthK: l0.headCountKv * l0.headDimK, kvWidthV: l0.headCountKv * l0.headDimV, headDimK: l0.headDimK, headDimV: l0.headDimV, ...style,
   };
 }

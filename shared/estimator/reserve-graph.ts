@@ -1,6 +1,7 @@
 /**
  * The worst-case ("reserve") graph llama.cpp builds for one ubatch of a plain Llama-style decoder
- * (src/models/llama.cpp with llm_graph_context::build_attn over llama_kv_cache), tensor by tensor in
+ * (src/models/llama.cpp, qwen2.cpp with its Q/K/V biases, qwen3.cpp with its Q/K head norms; all
+ * through llm_graph_context::build_attn over llama_kv_cache), tensor by tensor in
  * graph order, for {@link simulateGraphAllocation}. Node order and ops follow what llama.cpp's
  * scheduler prints for such a model (GGML_SCHED_DEBUG=2): the Q, V and K projections expanded
  * first, the K/V rows written into the cache, flash attention or KQ → soft_max → KQV → cont, the
@@ -22,6 +23,10 @@ export interface ReserveGraphShape {
   kvWidthV: number;
   headDimK: number;
   headDimV: number;
+  /** Q/K/V biases added right after the projections, in place (Qwen2). */
+  qkvBias?: boolean;
+  /** RMS norms on the Q and K heads before RoPE (Qwen3): RoPE then runs in place. */
+  qkNorm?: boolean;
 }
 
 export interface ReserveGraphOptions {
@@ -68,12 +73,19 @@ export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions):
     const last = il === m.layers - 1;
     const norm = op(`norm-${il}`, 'RMS_NORM', f32(m.embd), [inpL]);
     const attnNorm = op(`attn_norm-${il}`, 'MUL', f32(m.embd), [norm]);
-    const qmm = op(`Qcur-${il}`, 'MUL_MAT', f32(q), [attnNorm]);
-    const qrope = op(`Qcur-${il}`, 'ROPE', f32(q), [view('Qcur (reshaped)', qmm), pos]);
-    const vmm = op(`Vcur-${il}`, 'MUL_MAT', f32(m.kvWidthV), [attnNorm]);
-    const vr = view('Vcur (reshaped)', vmm);
-    const kmm = op(`Kcur-${il}`, 'MUL_MAT', f32(m.kvWidthK), [attnNorm]);
-    const krope = op(`Kcur-${il}`, 'ROPE', f32(m.kvWidthK), [view('Kcur (reshaped)', kmm), pos]);
+    // Projection (+ bias in place), reshape to heads, (+ head norm), RoPE.
+    const project = (name: string, width: number): GraphTensor => {
+      const mm = op(`${name}-${il}`, 'MUL_MAT', f32(width), [attnNorm]);
+      return m.qkvBias ? op(`${name}-${il}`, 'ADD', f32(width), [mm]) : mm;
+    };
+    const rope = (name: string, x: GraphTensor): GraphTensor => {
+      let h = view(`${name} (reshaped)`, x);
+      if (m.qkNorm) h = op(`${name}_normed-${il}`, 'MUL', h.bytes, [op(`norm-${il}`, 'RMS_NORM', h.bytes, [h])]);
+      return op(`${name}-${il}`, 'ROPE', h.bytes, [h, pos]);
+    };
+    const qrope = rope('Qcur', project('Qcur', q));
+    const vr = view('Vcur (reshaped)', project('Vcur', m.kvWidthV));
+    const krope = rope('Kcur', project('Kcur', m.kvWidthK));
     const cacheK: GraphTensor = { name: `cache_k_l${il}`, op: 'NONE', bytes: 0, srcs: [], external: true };
     const cacheV: GraphTensor = { name: `cache_v_l${il}`, op: 'NONE', bytes: 0, srcs: [], external: true };
     op(`cache_k_l${il} (view)`, 'SET_ROWS', 0, [view('Kcur (view)', krope), kIdxs], { viewOf: cacheK });
