@@ -91,7 +91,7 @@ describe('llamaCppComputeBuffer vs llama.cpp (CPU)', () => {
     const p = llamaCppComputeBuffer(a.value, { ubatch: 512, cells: 4096, swaCells: null, flashAttention: true });
     expect(p.dominant).toBe('output');
     // ggml-alloc replay: the logits land 2·E + 1 floats per token up (where the blocks freed before
-    // them leave the end of the buffer), 3.08 MiB above the phase formula's logits + E + mask.
+    // them leave the end of the buffer), 2.99 MiB above the phase formula's logits + E + mask.
     expect(p.bytes).toBe(512 * 4 * (152064 + 2 * 3584 + 1));
   });
 });
