@@ -96,6 +96,18 @@ describe('llamaCppComputeBuffer vs llama.cpp (CPU)', () => {
   });
 });
 
+describe('ggml-alloc replay (Llama, Qwen2, Qwen3, Gemma 3): exact to the log on every bench case', () => {
+  it.each([
+    { model: 'llama-gqa4', ctx: 4096, ub: 1024, fa: true, mib: 17.03 }, { model: 'llama-gqa4', ctx: 4096, ub: 1024, fa: false, mib: 149.52 },
+    { model: 'qwen2-gqa7', ctx: 1024, ub: 512, fa: true, mib: 4.95 }, { model: 'qwen2-gqa7', ctx: 4096, ub: 512, fa: false, mib: 66.32 },
+    { model: 'qwen3-hd80-l4', ctx: 1024, ub: 128, fa: true, mib: 1.41 },
+    { model: 'gemma3-swa512', ctx: 1024, ub: 513, fa: true, mib: 6.53 }, { model: 'gemma3-swa512', ctx: 4096, ub: 1025, fa: true, mib: 20.56 },
+    { model: 'gemma3-swa512', ctx: 4096, ub: 1025, fa: false, mib: 94.12 }, { model: 'gemma3-swa512', ctx: 1024, ub: 1024, fa: false, mib: 31.03 },
+  ])('$model ctx $ctx ubatch $ub FA $fa: $mib MiB', ({ model, ctx, ub, fa, mib }) => {
+    expect(Math.abs(predict(model, ctx, ub, fa) / MiB - mib)).toBeLessThanOrEqual(0.005);
+  });
+});
+
 describe('n_ubatch as llama.cpp runs it', () => {
   it('caps n_ubatch at the requested context (llama_context: n_batch = min(n_ctx, n_batch), n_ubatch = min(n_batch, n_ubatch))', () => {
     expect(llamaCppEffectiveUbatch(512, 256)).toBe(256);

@@ -116,7 +116,7 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   const shape = llamaGraphShape(arch);
   if (shape) {
     // The graph is known node by node: replay ggml-alloc over it (exact on the bench matrix).
-    const bytes = llamaComputeBufferBytes(shape, { ubatch: ub, cells: o.cells, flashAttention: o.flashAttention });
+    const bytes = llamaComputeBufferBytes(shape, { ubatch: ub, cells: o.cells, swaCells: o.swaCells, flashAttention: o.flashAttention });
     const logits = ub * 4 * shape.vocab;
     return {
       bytes, isEstimate: true, checked: true,
@@ -167,20 +167,26 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
 
 /**
  * The shape {@link llamaReserveGraph} needs, for the models whose graph it describes: `llama`,
- * `qwen2` and `qwen3` GGUFs with full attention on every layer and one K/V width throughout
+ * `qwen2` and `qwen3` GGUFs with full attention on every layer, `gemma3` with its sliding-window
+ * layers, one K/V width throughout
  * (checked node by node against llama.cpp's GGML_SCHED_DEBUG=2 output). Others: null.
  */
-const LLAMA_STYLE: Record<string, Pick<ReserveGraphShape, 'qkvBias' | 'qkNorm'>> = { llama: {}, qwen2: { qkvBias: true }, qwen3: { qkNorm: true } };
+const LLAMA_STYLE: Record<string, Pick<ReserveGraphShape, 'qkvBias' | 'qkNorm' | 'gemma'>> = {
+  llama: {}, qwen2: { qkvBias: true }, qwen3: { qkNorm: true }, gemma3: { qkNorm: true, gemma: true },
+};
 
 function llamaGraphShape(arch: ModelArchitecture): ReserveGraphShape | null {
   const style = LLAMA_STYLE[arch.architecture];
   if (!style || arch.attention !== 'standard' || arch.recurrent || arch.noCache !== undefined) return null;
   const l0 = arch.layers[0];
   if (!l0 || arch.embeddingLength === null || arch.feedForwardLength === null || arch.vocabSize === null || !arch.headCount) return null;
-  const uniform = arch.layers.every((l) => l.kind === 'full' && l.headCountKv === l0.headCountKv && l.headDimK === l0.headDimK && l.headDimV === l0.headDimV);
+  const kinds = new Set(arch.architecture === 'gemma3' ? ['full', 'swa'] : ['full']);
+  const uniform = arch.layers.every((l) => kinds.has(l.kind) && l.headCountKv === l0.headCountKv && l.headDimK === l0.headDimK && l.headDimV === l0.headDimV);
   if (!uniform) return null;
+  const swaLayers = arch.layers.map((l) => l.kind === 'swa');
   return {
     layers: arch.layerCount, embd: arch.embeddingLength, ff: arch.feedForwardLength, vocab: arch.vocabSize, heads: arch.headCount,
     kvWidthK: l0.headCountKv * l0.headDimK, kvWidthV: l0.headCountKv * l0.headDimV, headDimK: l0.headDimK, headDimV: l0.headDimV, ...style,
+    ...(swaLayers.some(Boolean) ? { swaLayers } : {}),
   };
 }

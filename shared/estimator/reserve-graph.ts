@@ -25,8 +25,12 @@ export interface ReserveGraphShape {
   headDimV: number;
   /** Q/K/V biases added right after the projections, in place (Qwen2). */
   qkvBias?: boolean;
-  /** RMS norms on the Q and K heads before RoPE (Qwen3): RoPE then runs in place. */
+  /** RMS norms on the Q and K heads before RoPE (Qwen3, Gemma 3): RoPE then runs in place. */
   qkNorm?: boolean;
+  /** Gemma 3: embeddings scaled, Q scaled after RoPE, K projected before V, norms after attention and feed-forward. */
+  gemma?: boolean;
+  /** Per layer: true where the layer reads the sliding-window cache (its own indices and mask). */
+  swaLayers?: boolean[];
 }
 
 export interface ReserveGraphOptions {
@@ -34,6 +38,8 @@ export interface ReserveGraphOptions {
   /** KV cells the mask spans (n_kv = the cache's cells per stream in the reserve graph). */
   cells: number;
   flashAttention: boolean;
+  /** Cells per stream of the sliding-window cache (its mask width), when `swaLayers` has any. */
+  swaCells?: number | null;
 }
 
 /** The reserve graph of a Llama-style model (f32 activations; f16 mask with flash attention). */
@@ -57,22 +63,34 @@ export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions):
   const q = m.heads * m.headDimK;
   const qv = m.heads * m.headDimV;
 
-  // Inputs, in the order the graph first reaches them (ggml_build_forward_expand is depth first).
+  // Inputs, in the order the graph first reaches them (ggml_build_forward_expand is depth first):
+  // each is created on first use, so its place among the leafs follows the graph.
+  const lazy = (name: string, bytes: number): (() => GraphTensor) => {
+    let t: GraphTensor | null = null;
+    return () => (t ??= input(name, bytes));
+  };
+  const cacheInputs = (tag: string, cells: number) => ({
+    kIdxs: lazy(`${tag}k_idxs`, ub * 8),
+    vIdxs: lazy(`${tag}v_idxs`, o.flashAttention ? ub * 8 : ub * m.kvWidthV * 8),
+    mask: lazy(`${tag}kq_mask`, cells * ub * (o.flashAttention ? 2 : 4)),
+  });
+  const full = cacheInputs('', o.cells);
+  const swa = cacheInputs('swa_', o.swaCells ?? o.cells);
   const tokens = input('inp_tokens', ub * 4);
   // build_inp_embd puts both input paths in the graph (ggml_build_forward_select, PR #18550): the
   // embeddings input is allocated like any input and, with no consumer, never freed.
   input('inp_embd', f32(m.embd));
-  const pos = input('inp_pos', ub * 4);
-  const kIdxs = input('k_idxs', ub * 8);
-  const vIdxs = input('v_idxs', o.flashAttention ? ub * 8 : ub * m.kvWidthV * 8);
-  const mask = input('attn_inp_kq_mask', o.cells * ub * (o.flashAttention ? 2 : 4));
-  const outIds = input('inp_out_ids', ub * 4);
+  const pos = lazy('inp_pos', ub * 4);
+  const outIds = lazy('inp_out_ids', ub * 4);
+  // RMS norm then its weight: in place on a parent with one consumer (not on a view).
+  const normed = (name: string, x: GraphTensor): GraphTensor => op(name, 'MUL', x.bytes, [op(`norm(${name})`, 'RMS_NORM', x.bytes, [x])]);
 
   let inpL = op('embd', 'GET_ROWS', f32(m.embd), [tokens]);
+  if (m.gemma) inpL = op('inp_scaled', 'SCALE', f32(m.embd), [inpL]);
   for (let il = 0; il < m.layers; il++) {
     const last = il === m.layers - 1;
-    const norm = op(`norm-${il}`, 'RMS_NORM', f32(m.embd), [inpL]);
-    const attnNorm = op(`attn_norm-${il}`, 'MUL', f32(m.embd), [norm]);
+    const inputs = m.swaLayers?.[il] ? swa : full;
+    const attnNorm = normed(`attn_norm-${il}`, inpL);
     // Projection (+ bias in place), reshape to heads, (+ head norm), RoPE.
     const project = (name: string, width: number): GraphTensor => {
       const mm = op(`${name}-${il}`, 'MUL_MAT', f32(width), [attnNorm]);
@@ -80,43 +98,54 @@ export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions):
     };
     const rope = (name: string, x: GraphTensor): GraphTensor => {
       let h = view(`${name} (reshaped)`, x);
-      if (m.qkNorm) h = op(`${name}_normed-${il}`, 'MUL', h.bytes, [op(`norm-${il}`, 'RMS_NORM', h.bytes, [h])]);
-      return op(`${name}-${il}`, 'ROPE', h.bytes, [h, pos]);
+      if (m.qkNorm) h = normed(`${name}_normed-${il}`, h);
+      return op(`${name}-${il}`, 'ROPE', h.bytes, [h, pos()]);
     };
-    const qrope = rope('Qcur', project('Qcur', q));
-    const vr = view('Vcur (reshaped)', project('Vcur', m.kvWidthV));
-    const krope = rope('Kcur', project('Kcur', m.kvWidthK));
+    let qrope = rope('Qcur', project('Qcur', q));
+    if (m.gemma) qrope = op(`Qcur_scaled-${il}`, 'SCALE', qrope.bytes, [qrope]);
+    let vr: GraphTensor;
+    let krope: GraphTensor;
+    if (m.gemma) {
+      krope = rope('Kcur', project('Kcur', m.kvWidthK));
+      vr = view('Vcur (reshaped)', project('Vcur', m.kvWidthV));
+    } else {
+      vr = view('Vcur (reshaped)', project('Vcur', m.kvWidthV));
+      krope = rope('Kcur', project('Kcur', m.kvWidthK));
+    }
     const cacheK: GraphTensor = { name: `cache_k_l${il}`, op: 'NONE', bytes: 0, srcs: [], external: true };
     const cacheV: GraphTensor = { name: `cache_v_l${il}`, op: 'NONE', bytes: 0, srcs: [], external: true };
-    op(`cache_k_l${il} (view)`, 'SET_ROWS', 0, [view('Kcur (view)', krope), kIdxs], { viewOf: cacheK });
-    op(`cache_v_l${il} (view)`, 'SET_ROWS', 0, [view('Vcur (view)', vr), vIdxs], { viewOf: cacheV });
+    op(`cache_k_l${il} (view)`, 'SET_ROWS', 0, [view('Kcur (view)', krope), inputs.kIdxs()], { viewOf: cacheK });
+    op(`cache_v_l${il} (view)`, 'SET_ROWS', 0, [view('Vcur (view)', vr), inputs.vIdxs()], { viewOf: cacheV });
     const qperm = view('Qcur (permuted)', qrope);
+    const cells = m.swaLayers?.[il] ? (o.swaCells ?? o.cells) : o.cells;
     let attnIn: GraphTensor;
     if (o.flashAttention) {
-      const fa = op(`fattn-${il}`, 'FLASH_ATTN_EXT', f32(qv), [qperm, mask]);
+      const fa = op(`fattn-${il}`, 'FLASH_ATTN_EXT', f32(qv), [qperm, inputs.mask()]);
       attnIn = view('kqv_out', fa);
     } else {
-      const kq = op(`kq-${il}`, 'MUL_MAT', o.cells * ub * m.heads * 4, [qperm]);
-      const sm = op(`kq_soft_max-${il}`, 'SOFT_MAX', kq.bytes, [kq, mask]);
+      const kq = op(`kq-${il}`, 'MUL_MAT', cells * ub * m.heads * 4, [qperm]);
+      const sm = op(`kq_soft_max-${il}`, 'SOFT_MAX', kq.bytes, [kq, inputs.mask()]);
       const kqv = op(`kqv-${il}`, 'MUL_MAT', f32(qv), [sm]);
       attnIn = op(`kqv_out-${il}`, 'CONT', f32(qv), [view('kqv (permuted)', kqv)]);
     }
-    const attnOut = op(`attn_out-${il}`, 'MUL_MAT', f32(m.embd), [attnIn]);
+    let attnOut = op(`attn_out-${il}`, 'MUL_MAT', f32(m.embd), [attnIn]);
     let ffnInp: GraphTensor;
     if (last) {
       // The last layer keeps only the output rows (inp_out_ids), even when every row is an output.
-      const a = op('attn_out (rows)', 'GET_ROWS', f32(m.embd), [attnOut, outIds]);
-      const b = op('inpL (rows)', 'GET_ROWS', f32(m.embd), [inpL, outIds]);
-      ffnInp = op(`ffn_inp-${il}`, 'ADD', f32(m.embd), [a, b]);
+      attnOut = op('attn_out (rows)', 'GET_ROWS', f32(m.embd), [attnOut, outIds()]);
+      if (m.gemma) attnOut = normed(`attn_post_norm-${il}`, attnOut);
+      const b = op('inpL (rows)', 'GET_ROWS', f32(m.embd), [inpL, outIds()]);
+      ffnInp = op(`ffn_inp-${il}`, 'ADD', f32(m.embd), [attnOut, b]);
     } else {
+      if (m.gemma) attnOut = normed(`attn_post_norm-${il}`, attnOut);
       ffnInp = op(`ffn_inp-${il}`, 'ADD', f32(m.embd), [attnOut, inpL]);
     }
-    const norm2 = op(`norm-${il}`, 'RMS_NORM', f32(m.embd), [ffnInp]);
-    const ffnNorm = op(`ffn_norm-${il}`, 'MUL', f32(m.embd), [norm2]);
+    const ffnNorm = normed(`ffn_norm-${il}`, ffnInp);
     const gate = op(`ffn_gate-${il}`, 'MUL_MAT', f32(m.ff), [ffnNorm]);
     const up = op(`ffn_up-${il}`, 'MUL_MAT', f32(m.ff), [ffnNorm]);
-    const swiglu = op(`ffn_swiglu-${il}`, 'GLU', f32(m.ff), [gate, up]);
-    const down = op(`ffn_out-${il}`, 'MUL_MAT', f32(m.embd), [swiglu]);
+    const glu = op(`ffn_glu-${il}`, 'GLU', f32(m.ff), [gate, up]);
+    let down = op(`ffn_out-${il}`, 'MUL_MAT', f32(m.embd), [glu]);
+    if (m.gemma) down = normed(`ffn_post_norm-${il}`, down);
     inpL = op(`l_out-${il}`, 'ADD', f32(m.embd), [down, ffnInp]);
     layerOutputs.push(inpL);
   }
@@ -138,7 +167,8 @@ const PROBE_LAYERS = 6;
  * otherwise every layer is replayed.
  */
 export function llamaComputeBufferBytes(m: ReserveGraphShape, o: ReserveGraphOptions, alignment = 32): number {
-  if (m.layers > PROBE_LAYERS) {
+  // Sliding-window models interleave two kinds of layer: no two consecutive layers need match.
+  if (m.layers > PROBE_LAYERS && !m.swaLayers?.some(Boolean)) {
     const g = llamaReserveGraph({ ...m, layers: PROBE_LAYERS }, o);
     const r = replay(g, alignment, g.layerOutputs);
     // States after layers 0 … PROBE_LAYERS − 2 (the last layer differs); a repeat at i ≤ PROBE_LAYERS − 3
