@@ -155,27 +155,45 @@ export function llamaReserveGraph(m: ReserveGraphShape, o: ReserveGraphOptions):
   return { leafs, nodes, layerOutputs };
 }
 
-/** Layers replayed before looking for a steady state (see {@link llamaComputeBufferBytes}). */
-const PROBE_LAYERS = 6;
-
 /**
- * ggml-alloc's buffer for the Llama reserve graph, without replaying every layer of a deep model:
- * the middle layers are the same ops on the same sizes, so once the allocator's state after a layer
- * (free blocks, high-water mark, where the layer output sits) equals the state after the previous
- * one, every later middle layer ends in that state too and the last layer starts from it. A
- * {@link PROBE_LAYERS}-layer replay that reaches such a state gives the deep model's buffer exactly;
- * otherwise every layer is replayed.
+ * ggml-alloc's buffer for the Llama reserve graph, without replaying every layer of a deep model.
+ * The middle layers repeat with the period of their kinds (1; 6 for Gemma 3's five sliding-window
+ * layers and one global): once the allocator's state after a layer (free blocks, high-water mark,
+ * where the layer output sits) equals its state one period earlier, every later cycle ends in the
+ * same states, so a graph with as many layers modulo the period, cut short one period after that
+ * point, ends with the same layers from the same state and reserves the same bytes. Where no such
+ * repeat shows in a short probe, every layer is replayed.
  */
 export function llamaComputeBufferBytes(m: ReserveGraphShape, o: ReserveGraphOptions, alignment = 32): number {
-  // Sliding-window models interleave two kinds of layer: no two consecutive layers need match.
-  if (m.layers > PROBE_LAYERS && !m.swaLayers?.some(Boolean)) {
-    const g = llamaReserveGraph({ ...m, layers: PROBE_LAYERS }, o);
-    const r = replay(g, alignment, g.layerOutputs);
-    // States after layers 0 … PROBE_LAYERS − 2 (the last layer differs); a repeat at i ≤ PROBE_LAYERS − 3
-    // leaves at least one identical middle layer after it in the short graph as in the deep one.
-    for (let i = 1; i <= PROBE_LAYERS - 3; i++) {
-      if (r.states[i] === r.states[i - 1]) return r.peak;
+  const kinds = m.swaLayers ?? new Array<boolean>(m.layers).fill(false);
+  const period = kindPeriod(kinds, m.layers);
+  // A probe that can show a repeat one period apart before its final period (where the inputs'
+  // last consumers sit and are freed).
+  const probeLayers = 3 * period + 3;
+  if (period > 0 && m.layers > probeLayers + period) {
+    const probe = llamaReserveGraph({ ...m, layers: probeLayers, ...(m.swaLayers ? { swaLayers: kinds.slice(0, probeLayers) } : {}) }, o);
+    const r = replay(probe, alignment, probe.layerOutputs);
+    for (let i = period; i <= probeLayers - 2 - period; i++) {
+      if (r.states[i] !== r.states[i - period]) continue;
+      // Steady from layer i: a graph of L' ≡ L (mod period) layers, at least one period past i,
+      // ends with the same layers from the same state as the deep one.
+      let short = i + period + 2;
+      while ((m.layers - short) % period !== 0) short++;
+      const swaLayers = m.swaLayers ? [...kinds.slice(0, short - 1), kinds[m.layers - 1]!] : undefined;
+      return simulateGraphAllocation(llamaReserveGraph({ ...m, layers: short, ...(swaLayers ? { swaLayers } : {}) }, o), alignment);
     }
   }
   return simulateGraphAllocation(llamaReserveGraph(m, o), alignment);
+}
+
+/** The smallest period of the layer kinds over the layers before the last (1 when all alike), 0 if none short enough. */
+function kindPeriod(kinds: readonly boolean[], layers: number): number {
+  const middle = layers - 1;
+  for (let p = 1; p <= 8 && p * 4 < middle; p++) {
+    let ok = true;
+    for (let il = 0; il + p < middle && ok; il++) ok = kinds[il] === kinds[il + p];
+    // The last layer must take its kind from the same cycle.
+    if (ok && kinds[layers - 1] === kinds[(layers - 1) % p]) return p;
+  }
+  return 0;
 }
