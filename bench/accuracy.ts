@@ -179,7 +179,8 @@ async function main(): Promise<void> {
               const kv = llamaCppKvCache(arch.value, { contextTokens: ctxSize, parallel: 1, flashAttention: fa, ubatch: ub });
               if (!kv.ok) continue;
               const pred = llamaCppComputeBuffer(arch.value, { ubatch: ub, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: fa });
-              const measuredKv = log.kv.reduce((a, c) => a + c.totalMiB, 0) * MiB;
+              // KV caches and the recurrent state, as the prediction counts them (kv.bytes includes recurrentBytes).
+              const measuredKv = (log.kv.reduce((a, c) => a + c.totalMiB, 0) + (log.recurrentMiB ?? 0)) * MiB;
               const outPred = (arch.value.vocabSize ?? 0) * 4;
               const measuredTotal = measuredKv + compute * MiB + output * MiB;
               const predictedTotal = kv.value.bytes + pred.bytes + outPred;
