@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { getLlama, GgmlType, GgufInsights, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import { architectureFromGgufMetadata } from '../shared/estimator/gguf-metadata';
 import { llamaCppKvCache, type KvCacheBreakdown } from '../shared/estimator/kv-cache';
-import { refusedArchitectures } from '../shared/estimator/llama-arch';
+import { notLoadableArchitectures, refusedArchitectures } from '../shared/estimator/llama-arch';
 import { llamaCppComputeBuffer } from '../shared/estimator/overhead';
 import { CONTEXTS, MODELS, type ContextCase } from './accuracy/cases';
 import { writeGguf } from './accuracy/gguf-writer';
@@ -78,6 +78,8 @@ async function main(): Promise<void> {
   });
   const rows: Row[] = [];
   const computeRows: ComputeRow[] = [];
+  /** Tiny models whose graph the compute formula does not describe (left out of the 2% matrix, said so). */
+  const uncheckedCompute: string[] = [];
   const testRows: unknown[] = [];
   let failures = 0;
   try {
@@ -155,7 +157,9 @@ async function main(): Promise<void> {
           });
         }
       }
-      if (!emitRows && arch.ok) {
+      const graphChecked = arch.ok && llamaCppComputeBuffer(arch.value, { ubatch: 512, cells: 4096, swaCells: null, flashAttention: true }).checked;
+      if (arch.ok && !graphChecked) uncheckedCompute.push(spec.name);
+      if (!emitRows && arch.ok && graphChecked) {
         // Compute buffers: several ubatch/batch sizes, flash attention on and off.
         for (const fa of [true, false]) {
           for (const batch of [128, 512, 1024]) {
@@ -175,7 +179,8 @@ async function main(): Promise<void> {
               const kv = llamaCppKvCache(arch.value, { contextTokens: ctxSize, parallel: 1, flashAttention: fa, ubatch: ub });
               if (!kv.ok) continue;
               const pred = llamaCppComputeBuffer(arch.value, { ubatch: ub, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: fa });
-              const measuredKv = log.kv.reduce((a, c) => a + c.totalMiB, 0) * MiB;
+              // KV caches and the recurrent state, as the prediction counts them (kv.bytes includes recurrentBytes).
+              const measuredKv = (log.kv.reduce((a, c) => a + c.totalMiB, 0) + (log.recurrentMiB ?? 0)) * MiB;
               const outPred = (arch.value.vocabSize ?? 0) * 4;
               const measuredTotal = measuredKv + compute * MiB + output * MiB;
               const predictedTotal = kv.value.bytes + pred.bytes + outPred;
@@ -216,8 +221,13 @@ async function main(): Promise<void> {
     process.stdout.write(`Outside 2% (${outside.length}), and why:\n`);
     for (const r of outside) process.stdout.write(`  ${r.label}: ${(r.errorOfTotal * 100).toFixed(2)}% — ${r.reason}\n`);
   }
+  if (uncheckedCompute.length) {
+    process.stdout.write(`Compute buffer not modelled (KV checked above, compute said "estimate"): ${uncheckedCompute.join(', ')} (encoder–decoder / draft graphs)\n`);
+  }
   const refused = refusedArchitectures();
-  process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ')}\n`);
+  process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ') || 'none'}\n`);
+  const notLoadable = notLoadableArchitectures();
+  process.stdout.write(`Not loadable by llama.cpp (${notLoadable.length}): ${notLoadable.map((e) => `${e.name} (${e.layout.kind === 'not-loadable' ? e.layout.why : ''})`).join('; ')}\n`);
   if (failures > 0) process.exitCode = 1;
 }
 
@@ -239,7 +249,7 @@ interface ComputeRow {
 function whyOutside(layers: number, dominant: string, diffMiB: number, narrowAttention: boolean): string {
   const dir = diffMiB > 0 ? 'over' : 'under';
   if (dominant === 'output') {
-    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: the logits tensor (n_vocab × n_ubatch × 4 B) sets the peak, and ggml-alloc places it after whichever block is highest at that moment, so the buffer moves by up to two KQ masks between contexts (not monotonic in the context; not modelled)`;
+    return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: the logits tensor (n_vocab × n_ubatch × 4 B) sets the peak. ggml-alloc frees the KQ mask (a graph input) after the last layer's attention, puts the final norm in the best-fitting freed block and the logits after the highest block still live (ggml_dyn_tallocr_alloc: best fit, else the tail), so the peak is logits + that offset, which moves with the mask's size (not modelled: it needs ggml-alloc's block history)`;
   }
   if (layers <= 2) {
     return `${dir}-predicted by ${Math.abs(diffMiB).toFixed(2)} MiB: a ${layers}-layer graph leaves ggml-alloc no earlier layer's freed blocks to reuse, and the two-layer rule covers n_ff ≤ 3·E only`;

@@ -54,7 +54,7 @@ export async function benchProbe(): Promise<{ lines: string[] }> {
     const kvExact = r.predictedKvBytes !== null && Math.abs(r.kvBytes - r.predictedKvBytes) <= 0.005 * MiB;
     lines.push(
       `  ctx ${String(r.contextTokens).padStart(5)}: KV ${(r.kvBytes / MiB).toFixed(2)} MiB (model ${((r.predictedKvBytes ?? 0) / MiB).toFixed(2)}, ${kvExact ? 'exact' : 'MISMATCH'}), ` +
-        `compute ${(r.computeBytes / MiB).toFixed(2)} MiB (estimate ${((r.estimatedComputeBytes ?? 0) / MiB).toFixed(2)}), total error ${s.predictionErrorPct?.toFixed(1) ?? '—'}%, ` +
+        `compute ${(r.computeBytes / MiB).toFixed(2)} MiB (${r.predictedComputeBytes === null ? 'no prediction' : `GGUF formula ${(r.predictedComputeBytes / MiB).toFixed(2)}`}), total error ${s.predictionErrorPct?.toFixed(1) ?? '—'}%, ` +
         `TTFT ${s.ttftMs?.toFixed(0)} ms for ${s.promptTokens} tokens, ${s.tokensPerSecond?.toFixed(0) ?? '—'} tok/s`,
     );
   }

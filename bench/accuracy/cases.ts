@@ -32,6 +32,8 @@ export const MODELS: TinySpec[] = [
     name: 'qwen35-hybrid', arch: 'qwen35', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
     ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
   },
+  { name: 't5-enc-dec', arch: 't5', layers: 3, embd: 256, heads: 4, kvHeads: 4, headDim: 48, ff: 512 },
+  { name: 't5encoder-only', arch: 't5encoder', layers: 3, embd: 256, heads: 4, kvHeads: 4, headDim: 48, ff: 512 },
 ];
 
 export const CONTEXTS: Record<string, ContextCase[]> = {
@@ -80,6 +82,13 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     { contextSize: 4096, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
   ],
   'llama-ff5x': [{ contextSize: 3000, sequences: 2 }],
+  't5-enc-dec': [
+    { contextSize: 2048, sequences: 1 },
+    // Two sequences abort llama.cpp's T5 graph (GGML_ASSERT(ggml_can_repeat(b, a)) in ggml.c), so none here.
+    // head dim 48 is not a whole number of q8_0 blocks: llama.cpp and Headroom both refuse.
+    { contextSize: 1024, sequences: 1, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  't5encoder-only': [{ contextSize: 2048, sequences: 1 }],
   'llama-vocab8k': [{ contextSize: 2048, sequences: 1 }],
   'qwen3-hd80': [
     { contextSize: 4096, sequences: 1 },

@@ -12,7 +12,7 @@ export interface TinyModel {
 
 export interface TinySpec {
   name: string;
-  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35';
+  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -74,6 +74,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   }
   if (s.slidingWindow !== undefined) md[`${a}.attention.sliding_window`] = { t: 'u32', v: s.slidingWindow };
   if (a === 'qwen35') return buildQwen35(s, md, headDim);
+  if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
   const tensors: GgufTensorSpec[] = [
@@ -182,6 +183,54 @@ function buildQwen35(s: TinySpec, md: Record<string, GgufValue>, headDim: number
       { name: `${b}.ffn_down.weight`, dims: [ff, E] },
       { name: `${b}.ffn_up.weight`, dims: [E, ff] },
     );
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * T5 (src/models/t5.cpp, t5encoder.cpp load_arch_tensors): `enc.blk.*` encoder layers, and for t5
+ * `dec.blk.*` decoder layers with self- and cross-attention; relative position buckets, no RoPE.
+ */
+function buildT5(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  md[`${a}.attention.relative_buckets_count`] = { t: 'u32', v: 32 };
+  md[`${a}.attention.key_length`] = { t: 'u32', v: headDim };
+  md[`${a}.attention.value_length`] = { t: 'u32', v: headDim };
+  if (a === 't5') md[`${a}.decoder_start_token_id`] = { t: 'u32', v: 0 };
+  const vocab = s.vocab ?? VOCAB;
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'enc.output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  if (a === 't5') tensors.push({ name: 'dec.output_norm.weight', dims: [E] });
+  const attn = (b: string, p: string): GgufTensorSpec[] => [
+    { name: `${b}.${p}_q.weight`, dims: [E, headDim * heads] },
+    { name: `${b}.${p}_k.weight`, dims: [E, headDim * kvHeads] },
+    { name: `${b}.${p}_v.weight`, dims: [E, headDim * kvHeads] },
+    { name: `${b}.${p}_o.weight`, dims: [headDim * kvHeads, E] },
+  ];
+  const ffn = (b: string): GgufTensorSpec[] => [
+    { name: `${b}.ffn_norm.weight`, dims: [E] },
+    { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+    { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `enc.blk.${i}`;
+    tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.attn_rel_b.weight`, dims: [heads, 32] }, ...attn(b, 'attn'), ...ffn(b));
+  }
+  if (a === 't5') {
+    for (let i = 0; i < s.layers; i++) {
+      const b = `dec.blk.${i}`;
+      tensors.push(
+        { name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.attn_rel_b.weight`, dims: [heads, 32] }, ...attn(b, 'attn'),
+        { name: `${b}.cross_attn_norm.weight`, dims: [E] }, ...attn(b, 'cross_attn'), ...ffn(b),
+      );
+    }
   }
   return { name: s.name, metadata: md, tensors };
 }

@@ -16,6 +16,9 @@ import { PromptSizer } from '../../src-main/probe/filler';
 import type { GpuWatchHub } from '../../src-main/probe/gpu-watch';
 import { parseContextLog } from '../accuracy/llama-log';
 
+/** Batch (= n_ubatch) of every probe context, so the prediction's graph matches the engine's. */
+export const PROBE_BATCH = 512;
+
 export interface NodeLlamaStepLog {
   contextTokens: number;
   /** What llama.cpp logged: KV cache (sum of caches) and compute buffer, bytes (from MiB with 2 decimals). */
@@ -61,6 +64,7 @@ export class NodeLlamaProbeDriver implements ProbeDriver {
     return ok({
       kind: 'llamacpp', version: 'node-llama-cpp', isContextVaried: true, maxContextTokens: arch.value.contextLengthTrain, architecture: arch.value,
       weightsBytes: this.weightsBytes, weightsBasis: 'exact, from the GGUF tensor sizes', loadedVramBytes: null, hasGpuRuntime: false,
+      graph: { ubatch: PROBE_BATCH, flashAttention: true },
       notes: ['Real llama.cpp on the CPU (node-llama-cpp): memory is what llama.cpp logged it allocated, plus the weights.'],
     });
   }
@@ -72,7 +76,7 @@ export class NodeLlamaProbeDriver implements ProbeDriver {
     this.o.log.length = 0;
     const t0 = performance.now();
     try {
-      this.context = await model.createContext({ contextSize: step.contextTokens, flashAttention: true, threads: 1 } as never);
+      this.context = await model.createContext({ contextSize: step.contextTokens, flashAttention: true, batchSize: PROBE_BATCH, threads: 1 } as never);
     } catch (e) {
       return emptyMeasure('oom', (e as Error).message.split('\n')[0] ?? 'context creation failed');
     }

@@ -1,7 +1,7 @@
 /**
  * Runs the probe's step loop against the real llama.cpp (node-llama-cpp, CPU) on a tiny generated
  * GGUF: contexts of increasing size, real prompts, real timing; memory per step from llama.cpp's
- * own allocation log, set beside the memory model (exact KV, estimated compute buffer).
+ * own allocation log, set beside the memory model (exact KV; the compute buffer from the GGUF's graph formula).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,16 +10,17 @@ import { getLlama, LlamaLogLevel } from 'node-llama-cpp';
 import type { ProbeReport } from '../../shared/contract/probe';
 import { architectureFromGgufMetadata } from '../../shared/estimator/gguf-metadata';
 import { llamaCppKvCache } from '../../shared/estimator/kv-cache';
-import { computeBufferEstimate } from '../../shared/estimator/overhead';
+import { llamaCppComputeBuffer, llamaCppEffectiveUbatch } from '../../shared/estimator/overhead';
 import { GpuWatchHub } from '../../src-main/probe/gpu-watch';
 import { runProbe } from '../../src-main/probe/loop';
 import { writeGguf } from '../accuracy/gguf-writer';
 import { buildTinyModel, plainMetadata, type TinySpec } from '../accuracy/tiny-models';
-import { NodeLlamaProbeDriver, type NodeLlamaStepLog } from './node-llama.driver';
+import { NodeLlamaProbeDriver, PROBE_BATCH, type NodeLlamaStepLog } from './node-llama.driver';
 
 export interface RealProbeRow extends NodeLlamaStepLog {
   predictedKvBytes: number | null;
-  estimatedComputeBytes: number | null;
+  /** The compute buffer the GGUF's graph formula gives (overhead.ts `llamaCppComputeBuffer`), as the probe's own prediction uses it. */
+  predictedComputeBytes: number | null;
 }
 
 export interface RealProbeResult {
@@ -50,9 +51,11 @@ export async function probeTinyModel(spec: TinySpec = TINY, options: { fromToken
     });
     const arch = architectureFromGgufMetadata(metadata);
     const rows = driver.steps.map((s) => {
-      if (!arch.ok) return { ...s, predictedKvBytes: null, estimatedComputeBytes: null };
-      const kv = llamaCppKvCache(arch.value, { contextTokens: s.contextTokens, parallel: 1, kvUnified: false, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512 });
-      return { ...s, predictedKvBytes: kv.ok ? kv.value.bytes : null, estimatedComputeBytes: computeBufferEstimate(arch.value, s.contextTokens, 512, true).bytes };
+      if (!arch.ok) return { ...s, predictedKvBytes: null, predictedComputeBytes: null };
+      const kv = llamaCppKvCache(arch.value, { contextTokens: s.contextTokens, parallel: 1, kvUnified: false, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: PROBE_BATCH });
+      if (!kv.ok) return { ...s, predictedKvBytes: null, predictedComputeBytes: null };
+      const compute = llamaCppComputeBuffer(arch.value, { ubatch: llamaCppEffectiveUbatch(PROBE_BATCH, s.contextTokens), cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention: true });
+      return { ...s, predictedKvBytes: kv.value.bytes, predictedComputeBytes: compute.bytes };
     });
     return { report, rows };
   } finally {

@@ -76,8 +76,24 @@ export interface ModelArchitecture {
    * `attention.indexer.key_length`, K only, cache type K) every attention layer keeps beside MLA.
    */
   indexerKeyLength?: number;
+  /**
+   * DeepSeek-V4 compressed attention (llama_kv_cache_dsv4). The `layers` describe its raw cache (K
+   * only, every layer sliding over `slidingWindowTokens`); this adds the compressed caches and the
+   * compressor states.
+   */
+  dsv4?: Dsv4Spec;
   /** Where each field came from: field → GGUF key, HF key, catalog entry or "default: …". */
   provenance: Record<string, string>;
   /** Remarks a user should see (assumptions, version-specific behaviour). */
   notes: string[];
+}
+
+/** DeepSeek-V4's compressed attention, per layer and width (llama-kv-cache-dsv4.cpp). */
+export interface Dsv4Spec {
+  /** `attention.compress_ratios` per layer: 4 (CSA), 128 (HCA) or 0 (sliding window only). */
+  compressRatios: number[];
+  /** Layers before the MTP blocks (`block_count − nextn_predict_layers`); the compressor states cover these only. */
+  mainLayers: number;
+  /** `attention.indexer.key_length`: the lightning-indexer K width (one head) on CSA layers. */
+  indexerKeyLength: number;
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MiB } from '../units/bytes';
 import { architectureFromGgufMetadata } from './gguf-metadata';
 import { llamaCppKvCache, type LlamaCppKvOptions } from './kv-cache';
-import { LLAMA_CPP_ARCHITECTURES, llamaCppArchitecture, refusedArchitectures } from './llama-arch';
+import { LLAMA_CPP_ARCHITECTURES, llamaCppArchitecture, notLoadableArchitectures, refusedArchitectures } from './llama-arch';
 
 /** LLM_ARCH_NAMES of llama.cpp 00395eb, less "(unknown)". */
 const LLAMA_CPP_NAMES = [
@@ -49,6 +49,9 @@ function minimal(name: string): Record<string, unknown> {
     m[`${name}.attention.sliding_window_pattern`] = [true, true, true, false];
   }
   if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
+  if (name === 'deepseek4') {
+    Object.assign(m, { [`${name}.attention.indexer.key_length`]: 32, [`${name}.attention.sliding_window`]: 128, [`${name}.attention.compress_ratios`]: [0, 4, 128, 0] });
+  }
   if (e?.layout.kind === 'recurrent' || e?.layout.kind === 'hybrid') {
     Object.assign(m, { [`${name}.ssm.conv_kernel`]: 4, [`${name}.ssm.inner_size`]: 512, [`${name}.ssm.state_size`]: 16, [`${name}.ssm.group_count`]: 1 });
     if (e.layout.kind === 'hybrid' && e.layout.rule === 'zero-kv') m[`${name}.attention.head_count_kv`] = [0, 2, 0, 2];
@@ -74,6 +77,11 @@ describe('llama.cpp architecture registry', () => {
       if (!r.ok) expect(r.error.message).toMatch(new RegExp(`^cannot predict: architecture "${name}" is not supported: .{20,}`));
       return;
     }
+    if (kind === 'not-loadable') {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toMatch(new RegExp(`^cannot predict: architecture "${name}" is not loadable by llama.cpp: .{20,}`));
+      return;
+    }
     if (!r.ok) throw new Error(r.error.message);
     const b = llamaCppKvCache(r.value, { contextTokens: 4096 });
     if (!b.ok) throw new Error(b.error.message);
@@ -86,6 +94,10 @@ describe('llama.cpp architecture registry', () => {
     } else if (kind === 'hybrid') {
       expect(b.value.recurrentBytes).toBeGreaterThan(0);
       expect(b.value.bytes).toBe(b.value.kBytes + b.value.vBytes + b.value.recurrentBytes);
+    } else if (kind === 'dsv4') {
+      expect(b.value.vBytes).toBe(0);
+      expect(b.value.kBytes).toBeGreaterThan(0);
+      expect(b.value.recurrentBytes).toBeGreaterThan(0);
     } else {
       // 4 layers × 2 heads × 64 × (K + V) × 2 B per cell; SWA layers hold fewer cells.
       const indexer = name === 'deepseek32' ? 32 : 0;
@@ -94,8 +106,11 @@ describe('llama.cpp architecture registry', () => {
     }
   });
 
-  it('refuses only architectures that are drafts, encoders or not yet modelled', () => {
-    expect(refusedArchitectures().map((e) => e.name).sort()).toEqual(['clip', 'deepseek4', 'dflash', 'eagle3', 'gemma4-assistant', 't5', 't5encoder']);
+  it('refuses none; clip is listed apart as not loadable by llama.cpp', () => {
+    expect(refusedArchitectures().map((e) => e.name)).toEqual([]);
+    expect(notLoadableArchitectures().map((e) => e.name)).toEqual(['clip']);
+    const clip = architectureFromGgufMetadata({ ...minimal('clip') });
+    expect(!clip.ok && clip.error.message).toMatch(/CLIP cannot be used as main model/);
   });
 
   it('names an architecture llama.cpp does not know', () => {
@@ -215,6 +230,101 @@ describe('real models', () => {
   it('nomic-embed-text (nomic-bert): no KV cache at all', () => {
     const r = kv(nomicEmbed, { contextTokens: 2048 });
     expect(r.bytes).toBe(0);
+  });
+});
+
+// T5 family: config.json of google-t5/t5-small, google/flan-t5-small and google/t5-v1_1-xxl (the text
+// encoder of Flux / SD3), as convert_hf_to_gguf writes them: block_count = num_layers, head_count and
+// head_count_kv = num_heads, key_length = value_length = d_kv.
+const t5 = (arch: 't5' | 't5encoder', layers: number, dModel: number, heads: number, dKv: number, extra: Record<string, unknown> = {}) => ({
+  'general.architecture': arch, [`${arch}.block_count`]: layers, [`${arch}.embedding_length`]: dModel, [`${arch}.attention.head_count`]: heads,
+  [`${arch}.attention.head_count_kv`]: heads, [`${arch}.attention.key_length`]: dKv, [`${arch}.attention.value_length`]: dKv,
+  [`${arch}.context_length`]: 512, ...extra,
+});
+
+// DeepSeek-V4-Flash config.json (deepseek-ai): 43 layers + 1 MTP block, 64 heads, 1 KV head, head_dim 512,
+// sliding_window 128, index_head_dim 128, compress_ratios [0, 0, 4, 128, 4, …, 128, 4, 0] (44 entries).
+const dsv4Flash = {
+  'general.architecture': 'deepseek4', 'deepseek4.block_count': 44, 'deepseek4.nextn_predict_layers': 1, 'deepseek4.embedding_length': 4096,
+  'deepseek4.attention.head_count': 64, 'deepseek4.attention.head_count_kv': 1, 'deepseek4.attention.key_length': 512,
+  'deepseek4.attention.value_length': 512, 'deepseek4.attention.sliding_window': 128, 'deepseek4.attention.indexer.key_length': 128,
+  'deepseek4.attention.indexer.head_count': 64, 'deepseek4.context_length': 1048576, 'deepseek4.vocab_size': 129280,
+  'deepseek4.attention.compress_ratios': [0, 0, ...Array.from({ length: 41 }, (_, i) => (i % 2 === 0 ? 4 : 128)), 0],
+};
+
+describe('DeepSeek-V4 (llama_kv_cache_dsv4)', () => {
+  it('DeepSeek-V4-Flash at 32k: raw 44 × 768 cells × 512 K (33 MiB) + 21 CSA × 8192 × (512 + 128) (210 MiB) + 20 HCA × 256 × 512 (5 MiB), K only', () => {
+    const r = kv(dsv4Flash, { contextTokens: 32768 });
+    expect(r.swaCellsPerStream).toBe(768);
+    expect(r.vBytes).toBe(0);
+    expect(r.kBytes).toBe((33 + 210 + 5) * MiB);
+    // compressor states, f32 per sequence: 21 × (2·1024·8 + 2·256·8) + 20 × 2·512·128 floats
+    expect(r.recurrentBytes).toBe((21 * (2 * 1024 * 8 + 2 * 256 * 8) + 20 * 2 * 512 * 128) * 4);
+    expect(r.bytes).toBe(r.kBytes + r.recurrentBytes);
+  });
+  it('one stream per sequence even with --kv-unified; states per sequence', () => {
+    const split = kv(dsv4Flash, { contextTokens: 16384, parallel: 2 });
+    const unified = kv(dsv4Flash, { contextTokens: 16384, parallel: 2, kvUnified: true });
+    expect(split.streams).toBe(2);
+    expect(unified.streams).toBe(2);
+    // unified: each of the 2 streams gets the whole n_ctx (16384), so the compressed caches double
+    expect(unified.kBytes).toBeGreaterThan(split.kBytes);
+    expect(split.recurrentBytes).toBe(2 * kv(dsv4Flash, { contextTokens: 8192 }).recurrentBytes);
+  });
+  it('refuses different K and V types, a missing compress_ratios, and a ratio llama.cpp does not know', () => {
+    const a = archOf(dsv4Flash);
+    const r = llamaCppKvCache(a, { contextTokens: 4096, cacheTypeK: 'q8_0', cacheTypeV: 'f16' });
+    expect(!r.ok && r.error.message).toMatch(/same K and V cache types/);
+    expect(architectureFromGgufMetadata({ ...dsv4Flash, 'deepseek4.attention.compress_ratios': undefined }).ok).toBe(false);
+    const bad = architectureFromGgufMetadata({ ...dsv4Flash, 'deepseek4.attention.compress_ratios': new Array(44).fill(8) });
+    expect(!bad.ok && bad.error.message).toMatch(/knows 0, 4 \(CSA\) and 128 \(HCA\)/);
+  });
+});
+
+describe('encoder–decoder and draft models (real configs)', () => {
+  it('t5-small (6 layers, 8 heads × d_kv 64) at 512: 6 × 512 cells × 512 × (K+V) × 2 B = 6 MiB', () => {
+    const r = kv(t5('t5', 6, 512, 8, 64), { contextTokens: 512 });
+    expect(r.bytes).toBe(6 * MiB);
+    expect(r.layers.every((l) => l.kind === 'full')).toBe(true);
+  });
+  it('flan-t5-small (8 + 8 layers, 6 heads × 64): the cache covers block_count layers, 8 × 384 × 2 × 2 B per cell', () => {
+    const r = kv(t5('t5', 8, 512, 6, 64, { 't5.decoder_block_count': 8 }), { contextTokens: 2048 });
+    expect(r.bytes).toBe(8 * 384 * 2 * 2 * 2048);
+    // measured on a tiny T5 by `npm run bench:accuracy` (t5-enc-dec: 3 layers × 4 heads × 48 at 2048 = 4.50 MiB).
+    expect(kv(t5('t5', 3, 256, 4, 48), { contextTokens: 2048 }).bytes).toBe(4.5 * MiB);
+  });
+  it('t5-v1_1-xxl encoder (t5encoder, 24 layers, 64 heads × 64): llama.cpp still allocates the unused KV cache, 192 MiB at 512', () => {
+    const r = kv(t5('t5encoder', 24, 4096, 64, 64), { contextTokens: 512 });
+    expect(r.bytes).toBe(192 * MiB);
+    // measured on a tiny t5encoder by `npm run bench:accuracy` (t5encoder-only: 4.50 MiB at 2048 cells).
+    expect(kv(t5('t5encoder', 3, 256, 4, 48), { contextTokens: 2048 }).bytes).toBe(4.5 * MiB);
+  });
+  it('EAGLE3-LLaMA3.1-Instruct-8B (eagle3, 1 layer, 8 KV heads × 128) at 8k: 32 MiB of its own', () => {
+    const r = kv({
+      'general.architecture': 'eagle3', 'eagle3.block_count': 1, 'eagle3.embedding_length': 4096, 'eagle3.attention.head_count': 32,
+      'eagle3.attention.head_count_kv': 8, 'eagle3.context_length': 131072,
+    }, { contextTokens: 8192 });
+    expect(r.bytes).toBe(32 * MiB);
+  });
+  it('Qwen3-8B DFlash draft (dflash, 5 layers, 8 KV heads × 128) at 8k: 160 MiB; DSpark stages (hyper_connection.count > 0) all slide', () => {
+    const m = {
+      'general.architecture': 'dflash', 'dflash.block_count': 5, 'dflash.embedding_length': 4096, 'dflash.attention.head_count': 32,
+      'dflash.attention.head_count_kv': 8, 'dflash.attention.key_length': 128, 'dflash.attention.value_length': 128, 'dflash.context_length': 40960,
+    };
+    expect(kv(m, { contextTokens: 8192 }).bytes).toBe(160 * MiB);
+    const dspark = kv({ ...m, 'dflash.hyper_connection.count': 4, 'dflash.attention.sliding_window': 128 }, { contextTokens: 8192, ubatch: 512 });
+    expect(dspark.swaCellsPerStream).toBe(768);
+    expect(dspark.bytes).toBe(5 * 768 * 1024 * 2 * 2);
+    const noWindow = architectureFromGgufMetadata({ ...m, 'dflash.hyper_connection.count': 4 });
+    expect(!noWindow.ok && noWindow.error.message).toMatch(/needs dflash\.attention\.sliding_window/);
+  });
+  it('gemma4-assistant (Gemma 4 E4B assistant): every layer reads the target cache, 0 bytes of its own', () => {
+    const r = kv({
+      'general.architecture': 'gemma4-assistant', 'gemma4-assistant.block_count': 4, 'gemma4-assistant.embedding_length': 256,
+      'gemma4-assistant.attention.head_count': 4, 'gemma4-assistant.attention.sliding_window': 512,
+    }, { contextTokens: 8192 });
+    expect(r.bytes).toBe(0);
+    expect(r.notes[0]).toMatch(/target's KV cache/);
   });
 });
 

@@ -4,7 +4,7 @@
  * The rules mirror llama.cpp `llama_model::load_hparams` (memory-model.md §2.1, §2.3–§2.5, §3.3).
  */
 import { err, ok, type Result } from '../contract/result';
-import type { LayerKind, LayerSpec, ModelArchitecture, RecurrentSpec } from './architecture';
+import type { Dsv4Spec, LayerKind, LayerSpec, ModelArchitecture, RecurrentSpec } from './architecture';
 import { llamaCppArchitecture, type SwaRule } from './llama-arch';
 
 /** GGUF metadata as key → value. Numbers may arrive as `bigint` (uint64 in GGUF headers). */
@@ -13,7 +13,7 @@ export type GgufMetadata = Readonly<Record<string, unknown>>;
 /** True when llama.cpp's current release knows `arch` and Headroom sizes its memory (exactly, or as "no cache"). */
 export function isKnownArchitecture(arch: string): boolean {
   const e = llamaCppArchitecture(arch);
-  return e !== undefined && e.layout.kind !== 'unsupported';
+  return e !== undefined && e.layout.kind !== 'unsupported' && e.layout.kind !== 'not-loadable';
 }
 
 type Num = { ok: true; value: number | number[] | undefined } | { ok: false; message: string };
@@ -103,6 +103,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   const entry = llamaCppArchitecture(arch);
   if (!entry) return cannot(`unknown architecture "${arch}" (general.architecture): llama.cpp's current release does not know it, so Headroom has no KV layout for it`);
   if (entry.layout.kind === 'unsupported') return cannot(`architecture "${arch}" is not supported: ${entry.layout.why}`);
+  if (entry.layout.kind === 'not-loadable') return cannot(`architecture "${arch}" is not loadable by llama.cpp: ${entry.layout.why}`);
   const layout = entry.layout;
   const p = (s: string) => `${arch}.${s}`;
   const provenance: Record<string, string> = { architecture: 'general.architecture', layout: entry.rule };
@@ -180,6 +181,9 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   if (p('attention.key_length_mla') in meta && p('attention.value_length_mla') in meta) {
     attention = 'mla';
     provenance.attention = `${p('attention.key_length_mla')} present: MLA (K = ${p('attention.key_length')} × head_count_kv, no V cache)`;
+  } else if (layout.kind === 'dsv4') {
+    attention = 'mla';
+    provenance.attention = 'DeepSeek-V4: K only (llama_kv_cache_dsv4 makes every cache K-only; no V cache)';
   } else if (arch === 'deepseek2') {
     attention = 'mla-legacy';
     provenance.attention = `no ${p('attention.key_length_mla')}: GGUF converted before MLA support, full K/V per head`;
@@ -190,20 +194,34 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   let swaLayers: boolean[] = new Array<boolean>(layerCount).fill(false);
   let slidingWindowTokens: number | null = null;
   const rule = layout.kind === 'standard' ? layout.swa : undefined;
-  if (rule && (rule.onlyWithLayerCount === undefined || rule.onlyWithLayerCount === mainLayers)) {
+  if (layout.kind === 'dsv4') {
+    // load_arch_hparams: set_swa_pattern(0) and the MTP blocks too: every layer slides.
+    const winR = scalar(meta, p('attention.sliding_window'));
+    if (!winR.ok) return winR;
+    if (!winR.value) return cannot(`missing ${p('attention.sliding_window')} (DeepSeek-V4's raw cache window)`);
+    swaLayers = new Array<boolean>(layerCount).fill(true);
+    slidingWindowTokens = winR.value;
+    provenance.slidingWindowTokens = p('attention.sliding_window');
+    provenance.swaPattern = 'DeepSeek-V4: every layer (MTP blocks included) keeps a sliding-window raw K cache';
+  } else if (rule && (rule.onlyWithLayerCount === undefined || rule.onlyWithLayerCount === mainLayers)) {
     const winR = scalar(meta, p('attention.sliding_window'));
     if (!winR.ok) return winR;
     const keyed = winR.value !== undefined && winR.value > 0;
     const window = rule.windowKeyRequired && !keyed ? null : (rule.fixedWindow ?? winR.value ?? rule.defaultWindow);
+    const allKeyR = rule.allSwaWhenKey ? scalar(meta, p(rule.allSwaWhenKey)) : ok(undefined);
+    if (!allKeyR.ok) return allKeyR;
+    const allSwa = (allKeyR.value ?? 0) > 0;
+    if (allSwa && !(window !== null && window > 0)) return cannot(`${p(rule.allSwaWhenKey ?? '')} > 0 needs ${p('attention.sliding_window')} (llama.cpp asserts n_swa > 0)`);
     if (window !== null && window > 0) {
-      const patR = swaPattern(meta, arch, rule, layerCount, mainLayers);
+      const patR = allSwa ? ok(new Array<boolean>(layerCount).fill(true)) : swaPattern(meta, arch, rule, layerCount, mainLayers);
       if (!patR.ok) return patR;
       swaLayers = patR.value;
+      if (allSwa) provenance.swaPattern = `${p(rule.allSwaWhenKey ?? '')} > 0: every layer slides`;
       slidingWindowTokens = window;
       provenance.slidingWindowTokens = rule.fixedWindow
         ? `architecture ${arch} (chunked attention, ${rule.fixedWindow})`
         : winR.value !== undefined ? p('attention.sliding_window') : `default for ${arch}: ${window}`;
-      provenance.swaPattern = `${p('attention.sliding_window_pattern')} or the llama.cpp pattern for ${arch}`;
+      provenance.swaPattern ??= `${p('attention.sliding_window_pattern')} or the llama.cpp pattern for ${arch}`;
     }
   }
 
@@ -281,6 +299,23 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     return cannot(`no layer holds a KV cache or a recurrent state (check ${p('attention.head_count_kv')})`);
   }
 
+  let dsv4: Dsv4Spec | undefined;
+  if (layout.kind === 'dsv4') {
+    const key = p('attention.compress_ratios');
+    const raw = meta[key];
+    if (raw === null) return cannot(`${key} is null (ask /api/show with "verbose": true)`);
+    if (!Array.isArray(raw)) return cannot(`missing ${key} (DeepSeek-V4's per-layer compression: 0, 4 or 128)`);
+    const ratios = raw.map((x) => toNumber(x) ?? -1);
+    if (ratios.length < layerCount) return cannot(`${key} has ${ratios.length} entries for ${layerCount} layers (llama.cpp: "compress_ratios is shorter than block_count")`);
+    const bad = ratios.find((r) => r !== 0 && r !== 4 && r !== 128);
+    if (bad !== undefined) return cannot(`${key} holds ${bad}; llama.cpp's DeepSeek-V4 cache knows 0, 4 (CSA) and 128 (HCA)`);
+    const ik = scalar(meta, p('attention.indexer.key_length'));
+    if (!ik.ok) return ik;
+    if (!ik.value) return cannot(`missing ${p('attention.indexer.key_length')} (the lightning-indexer key width of ${arch})`);
+    dsv4 = { compressRatios: ratios.slice(0, layerCount), mainLayers, indexerKeyLength: ik.value };
+    provenance.dsv4 = `${key}, ${p('attention.indexer.key_length')}, ${p('nextn_predict_layers')}`;
+  }
+
   let indexerKeyLength: number | undefined;
   if (layout.kind === 'standard' && layout.indexerCache) {
     const ik = scalar(meta, p('attention.indexer.key_length'));
@@ -328,6 +363,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     parameterCount: paramsR.ok ? paramsR.value : null,
     fileType: ftypeR.ok ? ftypeR.value : null,
     ...(indexerKeyLength ? { indexerKeyLength } : {}),
+    ...(dsv4 ? { dsv4 } : {}),
     provenance,
     notes,
   });

@@ -4,7 +4,7 @@
  * Rules: memory-model.md §1, §2.1–§2.5 (current llama.cpp, Nov 2025+ cell rules).
  */
 import { err, ok, type Result } from '../contract/result';
-import type { LayerKind, ModelArchitecture } from './architecture';
+import type { Dsv4Spec, LayerKind, ModelArchitecture } from './architecture';
 import { llamaCppRuleSet, type LlamaCppRuleSet } from './engine-build';
 import { isQuantizedType, rowBytes, type KvCacheType } from './ggml-types';
 
@@ -174,15 +174,20 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
     contextTokens = arch.contextLengthTrain;
     notes.push(`context 0 → training context ${contextTokens}`);
   }
-  const hasV = !(arch.attention === 'mla' && !(options.mlaVCache ?? !rules.mlaVLess));
+  const hasV = !arch.dsv4 && !(arch.attention === 'mla' && !(options.mlaVCache ?? !rules.mlaVLess));
   const hasAttention = arch.layers.some((l) => l.kind !== 'none');
   if (hasAttention && hasV && isQuantizedType(typeV) && !flashAttention) {
     return cannot(`V cache quantization (${typeV}) requires flash attention; llama.cpp refuses to create this context (set flashAttention, or cacheTypeV f16)`);
   }
+  if (arch.dsv4 && typeK !== typeV) {
+    return cannot(`DeepSeek-V4 needs the same K and V cache types; llama.cpp refuses ${typeK}/${typeV} ("model does not support different K and V cache types")`);
+  }
   const cellsR = llamaCppCellsForBuild(contextTokens, parallel, kvUnified, flashAttention, rules);
   if (!cellsR.ok) return cellsR;
-  const cells = cellsR.value;
-  const unifiedEffective = kvUnified || !rules.splitStreams;
+  // DeepSeek-V4 keeps one stream per sequence whatever --kv-unified says (llama_kv_cache_dsv4:
+  // `unified_raw = false`, `unified_compressed = false`), each of n_ctx_seq cells.
+  const cells = arch.dsv4 ? { ...cellsR.value, streams: parallel, contextCells: cellsR.value.cellsPerStream * parallel } : cellsR.value;
+  const unifiedEffective = (kvUnified || !rules.splitStreams) && !arch.dsv4;
   // Before b8080 (#19559) hybrids created each attention stream with the total n_ctx.
   const fullCells = arch.isHybrid && !rules.hybridPerSeq ? cells.contextCells : cells.cellsPerStream;
   if (arch.isHybrid && !rules.hybridPerSeq && cells.streams > 1) notes.push(`hybrid model on a build before b8080 (#19559): each of the ${cells.streams} attention streams holds the whole n_ctx`);
@@ -262,11 +267,19 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
   if (!flashAttention && new Set(arch.layers.filter((l) => l.kind !== 'none').map((l) => l.headCountKv * l.headDimV)).size > 1) {
     notes.push(`flash attention off: every V layer is padded to the widest V row (${vWidthMax} elements)`);
   }
-  if (arch.attention === 'mla' && !hasV) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since b7860, #19067)');
+  if (arch.attention === 'mla' && !hasV && !arch.dsv4) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since b7860, #19067)');
   if (arch.indexerKeyLength) notes.push(`DeepSeek sparse attention: K includes the lightning-indexer key cache (${arch.indexerKeyLength} per layer per cell)`);
   if (arch.attention === 'mla' && hasV) notes.push('MLA with a V cache (builds before b7860, #19067)');
 
   let recurrentBytes = 0;
+  if (arch.dsv4) {
+    const d = dsv4Bytes(arch, arch.dsv4, fullCells, cells.streams, typeK, options.recurrentSnapshots ?? 0);
+    if (!d.ok) return d;
+    kBytes += d.value.kBytes;
+    recurrentBytes += d.value.stateBytes;
+    bytesPerToken += d.value.bytesPerToken;
+    notes.push(...d.value.notes);
+  }
   if (arch.recurrent) {
     // One f32 state per sequence, independent of the context (llama_memory_recurrent).
     const snapshots = options.recurrentSnapshots ?? 0;
@@ -290,6 +303,53 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
     layers,
     notes: [...notes],
     ruleSet: rules.label,
+  });
+}
+
+/**
+ * DeepSeek-V4's caches beyond the raw sliding-window K (llama_kv_cache_dsv4 constructor):
+ * - CSA layers (compress ratio 4): a K cache of `ceil_256(max(1, ceil(n_ctx_seq / 4)))` cells, and a
+ *   lightning-indexer K cache (one head of `indexer.key_length`) of as many cells;
+ * - HCA layers (ratio 128): a K cache of `ceil_256(max(1, ceil(n_ctx_seq / 128)))` cells;
+ * - f32 compressor states per main layer, `n_seq × (1 + n_rs_seq)` planes of two tensors each:
+ *   CSA `2·head_dim × 8`, HCA `head_dim × 128`, indexer `2·indexer.key_length × 8`.
+ * Every cache has one stream per sequence.
+ */
+function dsv4Bytes(arch: ModelArchitecture, d: Dsv4Spec, cellsPerStream: number, streams: number, typeK: KvCacheType, snapshots: number): Result<{ kBytes: number; stateBytes: number; bytesPerToken: number; notes: string[] }> {
+  if (!Number.isInteger(snapshots) || snapshots < 0) return cannot(`recurrentSnapshots must be a non-negative integer, got ${snapshots}`);
+  const comp = (ratio: number) => padUp(Math.max(1, Math.ceil(cellsPerStream / ratio)), LLAMA_CPP_CELL_PADDING);
+  const csaCells = comp(4);
+  const hcaCells = comp(128);
+  const planes = streams * (1 + snapshots);
+  const ik = rowBytes(typeK, d.indexerKeyLength);
+  if (!ik.ok) return cannot(`indexer K: ${ik.error.message.replace(/^cannot predict: /, '')}`);
+  let kBytes = 0;
+  let stateBytes = 0;
+  let perToken = 0;
+  let nCsa = 0;
+  let nHca = 0;
+  for (const layer of arch.layers) {
+    const ratio = d.compressRatios[layer.index] ?? 0;
+    if (ratio === 0) continue;
+    const width = Math.max(1, layer.headCountKv) * layer.headDimK;
+    const kRow = rowBytes(typeK, width);
+    if (!kRow.ok) return cannot(`layer ${layer.index} compressed K: ${kRow.error.message.replace(/^cannot predict: /, '')}`);
+    const main = layer.index < d.mainLayers;
+    if (ratio === 4) {
+      nCsa++;
+      kBytes += (kRow.value + ik.value) * csaCells * streams;
+      perToken += (kRow.value + ik.value) / 4;
+      if (main) stateBytes += (2 * (2 * layer.headDimK) * 8 + 2 * (2 * d.indexerKeyLength) * 8) * planes * 4;
+    } else {
+      nHca++;
+      kBytes += kRow.value * hcaCells * streams;
+      perToken += kRow.value / 128;
+      if (main) stateBytes += 2 * layer.headDimK * 128 * planes * 4;
+    }
+  }
+  return ok({
+    kBytes, stateBytes, bytesPerToken: Math.round(perToken),
+    notes: [`DeepSeek-V4: ${nCsa} CSA layers (K and indexer K, ${csaCells} cells per sequence) and ${nHca} HCA layers (${hcaCells} cells) beside the sliding-window K cache; compressor states (f32, per sequence) counted as recurrent state`],
   });
 }
 

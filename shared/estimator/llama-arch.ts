@@ -20,6 +20,8 @@ export interface SwaRule {
   windowKeyRequired?: boolean;
   /** SWA only for this block count (exaone4: the 32B model, 64 layers). */
   onlyWithLayerCount?: number;
+  /** Every layer slides when this `<arch>.` key is > 0, pattern array or not (dflash: DeepSeek-V4 DSpark stages). */
+  allSwaWhenKey?: string;
 }
 
 /** Which layers of a hybrid carry a recurrent state instead of attention. */
@@ -35,10 +37,14 @@ export type HybridRule =
 
 export type ArchLayout =
   | { kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean; indexerCache?: boolean }
+  /** DeepSeek-V4 (llama_kv_cache_dsv4): raw sliding-window K, CSA/HCA compressed K, indexer K, compressor states. */
+  | { kind: 'dsv4' }
   | { kind: 'recurrent' }
   | { kind: 'hybrid'; rule: HybridRule; nextnFiltered?: boolean }
   | { kind: 'no-cache'; why: string }
-  | { kind: 'unsupported'; why: string };
+  | { kind: 'unsupported'; why: string }
+  /** llama.cpp itself refuses to load a file of this architecture as a model. */
+  | { kind: 'not-loadable'; why: string };
 
 export interface ArchEntry {
   name: string;
@@ -56,13 +62,14 @@ const swa = (name: string, rule: SwaRule, text: string, nextnFiltered = false): 
 
 const noCache = (names: string[], why: string): ArchEntry[] => names.map((name) => ({ name, layout: { kind: 'no-cache', why }, rule: `no KV cache: ${why}` }));
 
-const unsupported = (name: string, why: string): ArchEntry => ({ name, layout: { kind: 'unsupported', why }, rule: `not supported: ${why}` });
 
-const DRAFT = "a draft model for speculative decoding: it borrows the target model's KV cache (size the target model instead)";
+const notLoadable = (name: string, why: string): ArchEntry => ({ name, layout: { kind: 'not-loadable', why }, rule: `not loadable by llama.cpp: ${why}` });
 
 /** The registry, in llama.cpp's LLM_ARCH_NAMES order where it matters little; looked up by name. */
 export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
-  unsupported('clip', 'a vision/audio projector (mmproj) file, not a language model; it has no KV cache of its own'),
+  // src/llama.cpp llama_model_load: `if (model->arch == LLM_ARCH_CLIP) throw "CLIP cannot be used as main model,
+  // use it with --mmproj instead"`; llama-arch.cpp names it "dummy, only used by llama-quantize".
+  notLoadable('clip', 'a vision/audio projector (mmproj): llama.cpp refuses it as a model ("CLIP cannot be used as main model, use it with --mmproj instead"); the projector loader (mtmd) keeps no KV cache'),
   ...standard([
     'llama', 'deci', 'falcon', 'grok', 'gpt2', 'gptj', 'gptneox', 'mpt', 'baichuan', 'starcoder', 'refact', 'bloom', 'stablelm',
     'qwen', 'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'qwen3vl', 'qwen3vlmoe', 'phi2', 'phimoe', 'plamo', 'codeshell',
@@ -105,13 +112,22 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   { name: 'nemotron_h', layout: { kind: 'hybrid', rule: 'nemotron' }, rule: 'hybrid: Mamba-2 layers (head_count_kv 0 and n_ff 0) hold a state, attention layers cache K and V, MLP layers neither' },
   { name: 'nemotron_h_moe', layout: { kind: 'hybrid', rule: 'nemotron' }, rule: 'hybrid: Mamba-2 layers (head_count_kv 0 and n_ff 0) hold a state, attention layers cache K and V, MLP/MoE layers neither' },
   { name: 'falcon-h1', layout: { kind: 'hybrid', rule: 'all' }, rule: 'hybrid: every layer caches K and V and also holds a Mamba-2 state' },
-  unsupported('t5', 'an encoder–decoder model: llama.cpp sizes the decoder cache and the encoder output from the input; Headroom has no rule for it'),
-  unsupported('t5encoder', 'an encoder-only T5 (a text encoder for image models); Headroom has no rule for its cache'),
+  { name: 't5', layout: STD, rule: 'encoder–decoder: a KV cache for the decoder self-attention on block_count layers (head_count_kv × key_length / value_length); cross-attention K/V are recomputed from the encoder output, not cached' },
+  { name: 't5encoder', layout: STD, rule: 'encoder-only T5: llama.cpp still creates a KV cache of block_count layers (create_memory default branch) that the encoder graph never reads' },
   { name: 'deepseek32', layout: { kind: 'standard', indexerCache: true }, rule: 'DeepSeek-V3.2 sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache of attention.indexer.key_length per layer' },
-  unsupported('deepseek4', 'DeepSeek-V4 compressed attention (llama_kv_cache_dsv4) mixes several compression ratios; not modelled yet'),
-  unsupported('gemma4-assistant', DRAFT),
-  unsupported('eagle3', DRAFT),
-  unsupported('dflash', DRAFT),
+  {
+    name: 'deepseek4', layout: { kind: 'dsv4' },
+    rule: 'DeepSeek-V4 (llama_kv_cache_dsv4, K only, one stream per sequence): a sliding-window K cache on every layer (window + n_ubatch cells), K caches of ceil_256(n_ctx/4) cells on CSA layers and ceil_256(n_ctx/128) on HCA layers (attention.compress_ratios), a ceil_256(n_ctx/4)-cell lightning-indexer K cache on CSA layers, and f32 compressor states per sequence',
+  },
+  // Draft models (llama-server -md). gemma4-assistant: llama_context throws without ctx_other (a target
+  // context), and create_memory builds its llama_kv_cache_iswa with a `share` callback that maps every
+  // layer onto the target's last SWA / full layer, so it allocates no cells of its own.
+  ...noCache(['gemma4-assistant'], "a Gemma 4 draft head: llama.cpp runs it only beside its target and every layer reads the target's KV cache (create_memory share), so it allocates none of its own"),
+  // eagle3 / dflash go through create_memory's default branch: a plain llama_kv_cache (dflash: iSWA when
+  // attention.sliding_window > 0) over their own block_count layers, beside the target's cache.
+  { name: 'eagle3', layout: STD, rule: 'EAGLE-3 draft: its own KV cache on its block_count decoder layer(s) (head_count_kv × key_length / value_length), beside the target model\'s' },
+  swa('dflash', { period: 0, defaultWindow: null, needsPatternArray: true, allSwaWhenKey: 'hyper_connection.count' },
+    "DFlash draft: its own KV cache on its block_count layers; with attention.sliding_window the per-layer sliding_window_pattern array slides (DeepSeek-V4 DSpark stages, hyper_connection.count > 0: every layer)"),
 ];
 
 const BY_NAME: ReadonlyMap<string, ArchEntry> = new Map(LLAMA_CPP_ARCHITECTURES.map((e) => [e.name, e]));
@@ -121,7 +137,12 @@ export function llamaCppArchitecture(name: string): ArchEntry | undefined {
   return BY_NAME.get(name);
 }
 
-/** Architectures refused with a reason (printed by `bench:accuracy`). */
+/** Architectures llama.cpp can load that Headroom refuses, with the reason (printed by `bench:accuracy`). */
 export function refusedArchitectures(): ArchEntry[] {
   return LLAMA_CPP_ARCHITECTURES.filter((e) => e.layout.kind === 'unsupported');
+}
+
+/** Architecture names llama.cpp knows but refuses to load as a model (printed apart by `bench:accuracy`). */
+export function notLoadableArchitectures(): ArchEntry[] {
+  return LLAMA_CPP_ARCHITECTURES.filter((e) => e.layout.kind === 'not-loadable');
 }

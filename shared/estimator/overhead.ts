@@ -6,6 +6,7 @@
  */
 import { MiB } from '../units/bytes';
 import type { ModelArchitecture } from './architecture';
+import { llamaComputeBufferBytes, type ReserveGraphShape } from './reserve-graph';
 
 /** An estimated figure in bytes with the reasoning behind it. */
 export interface EstimatedBytes {
@@ -48,6 +49,17 @@ export function computeBufferEstimate(arch: ModelArchitecture, cellsPerStream: n
   };
 }
 
+/**
+ * The `n_ubatch` llama.cpp actually runs with: causal models cap `n_batch` at the requested context
+ * (`n_ctx`, total over the slots, before padding) and `n_ubatch` at `n_batch` (llama-context.cpp,
+ * llama_context constructor: `n_batch = causal_attn ? min(n_ctx, n_batch) : n_batch`,
+ * `n_ubatch = min(n_batch, n_ubatch)`). A 256-token context with the default 512 reserves a 256-token graph.
+ */
+export function llamaCppEffectiveUbatch(ubatch: number, contextTokensTotal: number, batch: number = Number.POSITIVE_INFINITY): number {
+  const nBatch = Math.min(contextTokensTotal > 0 ? contextTokensTotal : Number.POSITIVE_INFINITY, batch);
+  return Math.max(1, Math.min(nBatch, ubatch));
+}
+
 /** Inputs of {@link llamaCppComputeBuffer}: one context as llama.cpp reserves its worst-case graph. */
 export interface ComputeBufferOptions {
   /** `n_ubatch`, tokens. */
@@ -68,6 +80,12 @@ export interface ComputeBufferPrediction extends EstimatedBytes {
 }
 
 const GEMMA = new Set(['gemma', 'gemma2', 'gemma3', 'gemma3n', 'gemma4', 'gemma-embedding']);
+/**
+ * Graphs this formula does not describe: T5's encoder–decoder graph (relative-position buckets, the
+ * encoder output and cross-attention over it; measured 1.4–780 MiB on a tiny T5 where the formula says
+ * 1.5–87 MiB) and draft heads whose graph reads the target's hidden states.
+ */
+const OTHER_GRAPH = new Set(['t5', 't5encoder', 'eagle3', 'dflash', 'gemma4-assistant']);
 /** Gated attention: the Q projection also carries the output gate (Qwen3-Next, Qwen3.5/3.6). */
 const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
 
@@ -80,15 +98,32 @@ const GATED_Q = new Set(['qwen3next', 'qwen35', 'qwen35moe']);
  *   block once n_ff exceeds 3·E, measured on n_ff from E to 8·E; an attention width q = n_head ×
  *   head_dim ≠ E leaves gaps from the third layer on, see below);
  * - output: `ub·(n_vocab + E + 7)` (the reserve graph outputs every token).
- * The KQ masks are inputs alive throughout: `n_kv × ub` per mask (full, and sliding-window),
- * f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
+ * The KQ masks are inputs, counted as alive throughout: `n_kv × ub` per mask (full, and
+ * sliding-window), f16 with flash attention, f32 without. Checked on the dense tiny-model matrix of
  * `npm run bench:accuracy` (llama.cpp CPU); MoE, MLA and recurrent graphs say so in `basis`.
- * Not modelled: where the logits dominate, ggml-alloc's block placement makes the real buffer move
- * non-monotonically with the context (measured: −9% … +9% of the buffer between 512 and 8192
- * cells on a 16k-vocabulary model); the formula is exact at some contexts and within that band.
+ * Llama-style models (`llama` GGUFs with uniform full attention) skip the phases: their reserve graph
+ * is built node by node (reserve-graph.ts) and ggml-alloc is replayed over it (ggml-alloc.ts), which
+ * also follows where the allocator places the logits. That placement is why the phase formula alone
+ * misses where the logits dominate (measured −9% … +9% of the buffer between 512 and 8192 cells on
+ * a 16k-vocabulary model, 5–10% of total context memory on the 8k-vocabulary model at 1024 cells):
+ * ggml_gallocr frees the KQ mask (a graph input) once the last layer's attention has read it, keeps
+ * the unused `inp_embd` input (build_inp_embd's second path) for the whole graph, puts the final norm
+ * in the best-fitting freed block and the logits, too large for any hole, after the highest block
+ * still live. Other architectures keep the phase formula and that residual.
  */
 export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferOptions): ComputeBufferPrediction {
   const ub = Math.max(1, o.ubatch);
+  const shape = llamaGraphShape(arch);
+  if (shape) {
+    // The graph is known node by node: replay ggml-alloc over it (exact on the bench matrix).
+    const bytes = llamaComputeBufferBytes(shape, { ubatch: ub, cells: o.cells, swaCells: o.swaCells, flashAttention: o.flashAttention });
+    const logits = ub * 4 * shape.vocab;
+    return {
+      bytes, isEstimate: true, checked: true,
+      dominant: logits * 2 >= bytes ? 'output' : o.flashAttention ? 'feed-forward' : 'attention',
+      basis: `ggml-alloc replayed over llama.cpp's reserve graph of this Llama-style model (n_ubatch ${ub}, ${o.cells} KV cells, flash attention ${o.flashAttention ? 'on' : 'off'})`,
+    };
+  }
   const E = arch.embeddingLength ?? 4096;
   const ff = arch.feedForwardLength ?? 4 * E;
   const vocab = arch.vocabSize ?? 32000;
@@ -120,12 +155,38 @@ export function llamaCppComputeBuffer(arch: ModelArchitecture, o: ComputeBufferO
   ];
   const names = ['feed-forward', 'output', 'attention'] as const;
   const dominant = names[phases.indexOf(Math.max(...phases))]!;
-  const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined;
+  const checked = arch.attention === 'standard' && (!arch.recurrent || GATED_Q.has(arch.architecture)) && arch.noCache === undefined && !OTHER_GRAPH.has(arch.architecture);
   return {
     bytes: Math.max(...phases) + masks,
     isEstimate: true,
     checked,
     dominant,
-    basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent graphs differ)'}`,
+    basis: `peak of llama.cpp's reserve graph: max(feed-forward, output logits${o.flashAttention ? '' : ', attention scores'}) + KQ masks (${o.flashAttention ? 'f16, flash attention' : 'f32'})${checked ? '' : '; not checked on this layout (MoE/MLA/recurrent/encoder–decoder/draft graphs differ)'}`,
+  };
+}
+
+/**
+ * The shape {@link llamaReserveGraph} needs, for the models whose graph it describes: `llama`,
+ * `qwen2` and `qwen3` GGUFs with full attention on every layer, `gemma3` with its sliding-window
+ * layers, one K/V width throughout
+ * (checked node by node against llama.cpp's GGML_SCHED_DEBUG=2 output). Others: null.
+ */
+const LLAMA_STYLE: Record<string, Pick<ReserveGraphShape, 'qkvBias' | 'qkNorm' | 'gemma'>> = {
+  llama: {}, qwen2: { qkvBias: true }, qwen3: { qkNorm: true }, gemma3: { qkNorm: true, gemma: true },
+};
+
+function llamaGraphShape(arch: ModelArchitecture): ReserveGraphShape | null {
+  const style = LLAMA_STYLE[arch.architecture];
+  if (!style || arch.attention !== 'standard' || arch.recurrent || arch.noCache !== undefined) return null;
+  const l0 = arch.layers[0];
+  if (!l0 || arch.embeddingLength === null || arch.feedForwardLength === null || arch.vocabSize === null || !arch.headCount) return null;
+  const kinds = new Set(arch.architecture === 'gemma3' ? ['full', 'swa'] : ['full']);
+  const uniform = arch.layers.every((l) => kinds.has(l.kind) && l.headCountKv === l0.headCountKv && l.headDimK === l0.headDimK && l.headDimV === l0.headDimV);
+  if (!uniform) return null;
+  const swaLayers = arch.layers.map((l) => l.kind === 'swa');
+  return {
+    layers: arch.layerCount, embd: arch.embeddingLength, ff: arch.feedForwardLength, vocab: arch.vocabSize, heads: arch.headCount,
+    kvWidthK: l0.headCountKv * l0.headDimK, kvWidthV: l0.headCountKv * l0.headDimV, headDimK: l0.headDimK, headDimV: l0.headDimV, ...style,
+    ...(swaLayers.some(Boolean) ? { swaLayers } : {}),
   };
 }

@@ -9,7 +9,7 @@ import type { ModelArchitecture } from './architecture';
 import type { KvCacheType } from './ggml-types';
 import { architectureFromGgufMetadata, type GgufMetadata } from './gguf-metadata';
 import { kvBytesPerToken, LLAMA_CPP_CELL_PADDING, LLAMA_CPP_MAX_SEQUENCES, llamaCppKvCache } from './kv-cache';
-import { computeBufferEstimate, gpuOverheadEstimate, llamaCppComputeBuffer } from './overhead';
+import { computeBufferEstimate, gpuOverheadEstimate, llamaCppComputeBuffer, llamaCppEffectiveUbatch } from './overhead';
 import { vllmKvCapacity } from './vllm';
 
 /** Serving engine whose allocation rules apply. */
@@ -229,8 +229,10 @@ export function llamaCppContextMemory(arch: ModelArchitecture, o: ContextMemoryO
     engineBuild: o.engineBuild ?? null,
   });
   if (!kv.ok) return kv;
-  // llama.cpp's compute buffer for this context (checked on the bench matrix) + the output buffer.
-  const compute = llamaCppComputeBuffer(arch, { ubatch, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention }).bytes
+  // llama.cpp's compute buffer for this context (checked on the bench matrix) + the output buffer;
+  // the graph is reserved for n_ubatch capped at the requested context.
+  const graphUbatch = llamaCppEffectiveUbatch(ubatch, unified ? o.contextTokens : o.contextTokens * seqs);
+  const compute = llamaCppComputeBuffer(arch, { ubatch: graphUbatch, cells: kv.value.cellsPerStream, swaCells: kv.value.swaCellsPerStream, flashAttention }).bytes
     + (arch.vocabSize ?? 0) * 4 * seqs;
   return ok({ kvBytes: kv.value.bytes, computeBytes: compute, cellsPerStream: kv.value.cellsPerStream });
 }

@@ -20,6 +20,12 @@ export interface DriverInfo {
   hasGpuRuntime?: boolean;
   /** Sequences the KV cache is sized for (Ollama: OLLAMA_NUM_PARALLEL). Default 1. */
   parallel?: number;
+  /**
+   * Where the driver knows the engine's graph settings (a local GGUF run with a known `n_ubatch` and
+   * flash attention), the prediction's compute buffer follows them and is labelled as the GGUF's
+   * compute formula; absent: llama.cpp's defaults (512, on) and the compute buffer is an estimate.
+   */
+  graph?: { ubatch: number; flashAttention: boolean };
   notes: string[];
 }
 

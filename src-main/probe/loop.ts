@@ -112,6 +112,7 @@ export async function runProbe(deps: ProbeRunDeps): Promise<ProbeReport> {
       weightsBytes: info.weightsBytes,
       weightsIsEstimate: true,
       parallel: info.parallel ?? 1,
+      ...(info.graph ? { ubatch: info.graph.ubatch, flashAttention: info.graph.flashAttention } : {}),
       cacheTypes: settings.kvTypes,
       contextPoints: report.plannedContexts,
       maxContextTokens: to,
@@ -123,7 +124,10 @@ export async function runProbe(deps: ProbeRunDeps): Promise<ProbeReport> {
       report.predicted = p.value.curves.filter((c) => !c.error).map((c) => ({ cacheType: c.cacheType, points: c.points.map((pt) => ({ contextTokens: pt.contextTokens, totalBytes: pt.totalBytes - less })) }));
       const mine = report.predicted.find((c) => c.cacheType === report.cacheType);
       predictedAt = (ctx) => mine?.points.find((pt) => pt.contextTokens === ctx)?.totalBytes ?? null;
-      if (info.weightsBasis) report.notes.push(`Predicted VRAM: weights ${info.weightsBasis}; KV cache exact; compute buffer and GPU overhead estimated.`);
+      const compute = info.graph
+        ? `compute buffer from the local GGUF's graph formula (n_ubatch ${info.graph.ubatch}, flash attention ${info.graph.flashAttention ? 'on' : 'off'})`
+        : 'compute buffer estimated';
+      if (info.weightsBasis) report.notes.push(`Predicted VRAM: weights ${info.weightsBasis}; KV cache exact; ${compute}${less ? '' : '; GPU overhead estimated'}.`);
     } else report.notes.push(`No prediction: ${p.error.message}`);
   } else if (!info.isContextVaried) {
     report.notes.push('No prediction per step: the allocation does not change with the prompt on this server.');
