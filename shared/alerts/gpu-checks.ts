@@ -132,7 +132,8 @@ function otherAppChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext):
   for (const [name, points] of Object.entries(apps)) {
     const now = points[points.length - 1];
     if (!now) continue;
-    const lowest = Math.min(...points.map((p) => p.value));
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const p of points) if (p.value < lowest) lowest = p.value; // no spread: the window holds hundreds of points
     const deltaBytes = now.value - lowest;
     const matters = pct !== null && pct >= o.minUsedPct;
     checks.push({

@@ -6,7 +6,7 @@ import type { Snapshot } from '../../shared/model/snapshot';
 import { defaultDataDir } from '../util/data-dir';
 import { silentLogger } from '../util/logger';
 import { CSV_HEADER, parseDuration, toCsv } from './export';
-import { HistoryStore, dayOf, formatHistoryLine, historySamples, parseHistoryLine } from './history-store';
+import { HistoryLineFormatter, HistoryStore, dayOf, formatHistoryLine, historySamples, parseHistoryLine } from './history-store';
 
 const DAY = 86_400_000;
 const snap = (atMs: number, used: number, name = 'RTX 4090'): Snapshot => ({
@@ -104,6 +104,25 @@ describe('historySamples (what each tick adds to the reduction, without a JSON r
     { name: 'an infinite total', s: { ...snap(1_000, 5), gpus: [{ ...snap(0, 5).gpus[0]!, memoryTotalBytes: Number.POSITIVE_INFINITY }] } },
   ])('$name: the same samples as the written line read back', ({ s }) => {
     expect(historySamples(s)).toEqual(parseHistoryLine(formatHistoryLine(s).trimEnd()));
+  });
+});
+
+describe('HistoryLineFormatter', () => {
+  it('writes what formatHistoryLine writes, reusing the GPU part only while the readings are the same objects', () => {
+    const f = new HistoryLineFormatter();
+    const a = snap(1_000, 400);
+    expect(f.format(a)).toBe(formatHistoryLine(a));
+    // Same reading objects, a later time: only the time moves.
+    const later = { ...a, atMs: 2_000 };
+    expect(f.format(later)).toBe(formatHistoryLine(later));
+    expect(parseHistoryLine(f.format(later).trimEnd())![0]!.atMs).toBe(2_000);
+    // A new reading (more memory used): the new figure is written.
+    const changed = snap(3_000, 700);
+    expect(f.format(changed)).toBe(formatHistoryLine(changed));
+    expect(parseHistoryLine(f.format(changed).trimEnd())![0]!.memoryUsedBytes).toBe(700);
+    // A GPU gone: the line lists none.
+    const none = { ...changed, atMs: 4_000, gpus: [] };
+    expect(f.format(none)).toBe('{"t":4000,"g":[]}\n');
   });
 });
 

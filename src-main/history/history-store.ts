@@ -120,12 +120,35 @@ export function historySamples(s: Snapshot): GpuSample[] | null {
 }
 
 export function formatHistoryLine(s: Snapshot): string {
-  const line: Line = { t: s.atMs, g: s.gpus.map((g) => [g.id, g.name, g.memoryUsedBytes, g.memoryTotalBytes]) };
-  for (const g of s.gpus) {
+  return `{"t":${JSON.stringify(s.atMs)},${lineTail(s.gpus)}\n`;
+}
+
+/** Everything of a line after its time: `"g":[…],"o":{…}}`. */
+function lineTail(gpus: Snapshot['gpus']): string {
+  const line: Omit<Line, 't'> = { g: gpus.map((g) => [g.id, g.name, g.memoryUsedBytes, g.memoryTotalBytes]) };
+  for (const g of gpus) {
     const shares = gpuOwnerShares(g);
     if (shares) (line.o ??= {})[g.id] = shares.map((o) => [o.label, o.bytes]);
   }
-  return `${JSON.stringify(line)}\n`;
+  return JSON.stringify(line).slice(1);
+}
+
+/**
+ * `formatHistoryLine`, with the part after the time reused while the GPU readings are the same
+ * objects as last tick (an idle GPU's reading is: nvidia-smi.collector.ts).
+ */
+export class HistoryLineFormatter {
+  private gpus: Snapshot['gpus'] = [];
+  private tail: string | null = null;
+
+  format(s: Snapshot): string {
+    const same = this.tail !== null && this.gpus.length === s.gpus.length && s.gpus.every((g, i) => g === this.gpus[i]);
+    if (!same) {
+      this.gpus = s.gpus.slice();
+      this.tail = lineTail(s.gpus);
+    }
+    return `{"t":${JSON.stringify(s.atMs)},${this.tail}\n`;
+  }
 }
 
 /**
@@ -179,6 +202,8 @@ export class HistoryStore {
   private lastPruneDay = '';
   private readonly now: () => number;
   private readonly write: (fd: number, buffer: Buffer, offset: number, length: number) => number;
+  private readonly formatter = new HistoryLineFormatter();
+  private lastDayPath: { day: string; path: string } | null = null;
   /** The open day file being appended to. */
   private fd: number | null = null;
   private fdDay = '';
@@ -220,6 +245,12 @@ export class HistoryStore {
     return this.state;
   }
 
+  /** The day file's path (the same string every tick of a day). */
+  private dayPath(day: string): string {
+    if (this.lastDayPath?.day !== day) this.lastDayPath = { day, path: join(this.dir, `${day}.ndjson`) };
+    return this.lastDayPath.path;
+  }
+
   /**
    * Writes the Snapshot's line now (one `write`; in the page cache when this returns). Never
    * throws: a failure pauses history, and the next call tries again.
@@ -227,8 +258,8 @@ export class HistoryStore {
   append(s: Snapshot): void {
     if (!s.gpus.length || s.demo || this.disposed) return;
     const day = dayOf(s.atMs);
-    const buf = Buffer.from(formatHistoryLine(s));
-    const path = join(this.dir, `${day}.ndjson`);
+    const buf = Buffer.from(this.formatter.format(s));
+    const path = this.dayPath(day);
     try {
       this.openDay(day);
       if (this.tornTail) {

@@ -53,6 +53,31 @@ describe('SnapshotGuard memo', () => {
     expect(errors[0]).toMatch(/backends\.2\.models/);
   });
 
+  it('walks system memory, thresholds and the rest only when they changed, and still catches a bad change', () => {
+    const { guard, errors } = newGuard();
+    const spy = vi.spyOn(snapshotSchema, 'safeParse');
+    const system = { memoryTotalBytes: 64, memoryUsedBytes: 32, swapTotalBytes: 0, swapUsedBytes: 0 };
+    const withParts = (atMs: number, sys: Snapshot['system']): Snapshot => ({ ...snap([], atMs), system: sys, thresholds: { warningPct: 80, criticalPct: 90 } });
+    guard.check(withParts(1000, system));
+    expect((spy.mock.calls[0]![0] as Snapshot).system).toEqual(system);
+    // Equal parts in new objects: not walked (system stands in as null, thresholds left out).
+    guard.check(withParts(2000, { ...system }));
+    expect((spy.mock.calls[1]![0] as Snapshot).system).toBeNull();
+    expect((spy.mock.calls[1]![0] as Snapshot).thresholds).toBeUndefined();
+    // A changed figure is walked; an impossible one is caught.
+    guard.check(withParts(3000, { ...system, memoryUsedBytes: 40 }));
+    expect((spy.mock.calls[2]![0] as Snapshot).system).toMatchObject({ memoryUsedBytes: 40 });
+    guard.check(withParts(4000, { ...system, memoryUsedBytes: Number.NaN }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/system\.memoryUsedBytes/);
+    // A required part gone is caught too, even right after a valid Snapshot.
+    guard.check(withParts(5000, system));
+    const { system: _gone, ...noSystem } = withParts(6000, system);
+    guard.check(noSystem as Snapshot);
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatch(/system/);
+  });
+
   it('walks a nested change (a NaN where a number was)', () => {
     const { guard } = newGuard();
     const model = { name: 'm', contextLength: 4096, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null };

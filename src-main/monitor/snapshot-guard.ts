@@ -19,6 +19,8 @@ const MAX_LOGGED = 50;
 /** The Snapshot's lists whose entries are remembered once valid (the bulk of every tick's walk). */
 const MEMO_KEYS = ['gpus', 'backends', 'sources', 'alerts'] as const;
 type MemoKey = (typeof MEMO_KEYS)[number];
+/** The Snapshot's other parts that are optional or nullable (see `check`). */
+const PART_KEYS = ['system', 'thresholds', 'delivery', 'history'] as const satisfies readonly (keyof Snapshot)[];
 
 export class SnapshotGuard {
   private readonly logged = new Set<string>();
@@ -28,6 +30,8 @@ export class SnapshotGuard {
    * idle server's reading is the same every second (issue 12). Anything else is validated.
    */
   private readonly valid: Record<MemoKey, readonly unknown[]> = { gpus: [], backends: [], sources: [], alerts: [] };
+  /** PART_KEYS of the last Snapshot that passed (null until one has, and after a failure). */
+  private validParts: Partial<Snapshot> | null = null;
 
   constructor(private readonly logger: Logger) {}
 
@@ -45,11 +49,23 @@ export class SnapshotGuard {
       walked[key] = positions;
       if (positions.length !== list.length) probe[key] = positions.map((i) => list[i] as unknown);
     }
+    // The other parts, where equal to the last valid Snapshot's: not walked again either. Each
+    // is optional (left out) or nullable (null stands in), so the probe stays a whole Snapshot.
+    const last = this.validParts;
+    if (last) {
+      for (const key of PART_KEYS) {
+        if (!(key in snapshot) || !sameData(snapshot[key], last[key])) continue;
+        if (key === 'system') probe.system = null;
+        else delete probe[key];
+      }
+    }
     const parsed = snapshotSchema.safeParse(probe);
     if (parsed.success) {
       for (const key of MEMO_KEYS) this.valid[key] = Array.isArray(snapshot[key]) ? snapshot[key].slice() : [];
+      this.validParts = Object.fromEntries(PART_KEYS.filter((k) => k in snapshot).map((k) => [k, snapshot[k]])) as Partial<Snapshot>;
       return snapshot;
     }
+    this.validParts = null;
     // Issue paths name positions in the probe: map them back to the Snapshot's.
     const issues = parsed.error.issues.map((issue) => {
       const [key, at, ...rest] = issue.path;

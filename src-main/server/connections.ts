@@ -64,10 +64,14 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
       }
     }
     sockets.set(socket, { state: 'waiting', sinceMs: Date.now() });
+    armSweep();
     socket.once('close', () => sockets.delete(socket));
   });
 
-  const sweep = setInterval(() => {
+  // The sweep runs only while connections are open: an idle server sets no timer at all.
+  let sweep: ReturnType<typeof setInterval> | null = null;
+  const sweepEveryMs = Math.max(100, Math.min(1000, headersTimeoutMs / 4));
+  const sweepOnce = () => {
     const now = Date.now();
     for (const [s, t] of sockets) {
       const limit = t.state === 'waiting' ? headersTimeoutMs : t.state === 'receiving' ? bodyTimeoutMs : Infinity;
@@ -76,14 +80,27 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
         s.destroy();
       }
     }
-  }, Math.max(100, Math.min(1000, headersTimeoutMs / 4)));
-  sweep.unref();
+    if (sockets.size === 0 && sweep) {
+      clearInterval(sweep);
+      sweep = null;
+    }
+  };
+  const armSweep = () => {
+    if (sweep || disposed) return;
+    sweep = setInterval(sweepOnce, sweepEveryMs);
+    sweep.unref();
+  };
+  let disposed = false;
 
   return {
     /** What the socket is doing now (the server calls this as a request moves on). */
     set,
     stats: () => ({ open: sockets.size, accepted, evicted, refused }),
-    dispose: () => clearInterval(sweep),
+    dispose: () => {
+      disposed = true;
+      if (sweep) clearInterval(sweep);
+      sweep = null;
+    },
   };
 }
 
