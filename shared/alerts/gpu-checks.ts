@@ -133,7 +133,8 @@ function otherAppChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext):
     const now = points[points.length - 1];
     if (!now) continue;
     let lowest = Number.POSITIVE_INFINITY;
-    for (const p of points) if (p.value < lowest) lowest = p.value; // no spread: the window holds hundreds of points
+    // An indexed loop, no spread: the window holds hundreds of points, every tick.
+    for (let i = 0; i < points.length; i++) if (points[i]!.value < lowest) lowest = points[i]!.value;
     const deltaBytes = now.value - lowest;
     const matters = pct !== null && pct >= o.minUsedPct;
     checks.push({

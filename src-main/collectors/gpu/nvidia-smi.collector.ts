@@ -66,8 +66,7 @@ export class NvidiaSmiStream implements GpuSource {
     this.staleAfterMs = options.staleAfterMs ?? Math.max(5000, options.intervalMs * 4);
     this.now = options.now ?? Date.now;
     this.start();
-    this.watchdog = setInterval(() => this.checkStale(), Math.min(this.staleAfterMs, 2000));
-    this.watchdog.unref();
+    this.armWatchdog(this.staleAfterMs);
   }
 
   /** Pid of the running nvidia-smi, for tests and diagnostics. */
@@ -97,7 +96,7 @@ export class NvidiaSmiStream implements GpuSource {
     if (this.disposed) return;
     this.disposed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    if (this.watchdog) clearInterval(this.watchdog);
+    if (this.watchdog) clearTimeout(this.watchdog);
     this.kill();
     for (const w of this.waiters) w();
     this.waiters.clear();
@@ -189,6 +188,7 @@ export class NvidiaSmiStream implements GpuSource {
     }
     const now = this.now();
     this.lastLineAtMs = now;
+    this.watchdog?.refresh();
     this.latest.set(reading.index, { reading, atMs: now });
     this.failure = null;
     this.backoffMs = this.options.minBackoffMs ?? 1000;
@@ -221,6 +221,23 @@ export class NvidiaSmiStream implements GpuSource {
       this.start();
     }, delayMs);
     this.restartTimer.unref();
+  }
+
+  /**
+   * The stall watchdog: one timer pushed back by every line (`refresh()`, no allocation), so a
+   * healthy stream never wakes the process for it; it fires only after `staleAfterMs` of silence.
+   */
+  private armWatchdog(delayMs: number): void {
+    if (this.disposed) return;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = null;
+      const silentMs = this.now() - this.lastLineAtMs;
+      // Fired a little early by the wall clock, or a line came just now: wait for the rest.
+      if (this.child && silentMs < this.staleAfterMs) return this.armWatchdog(this.staleAfterMs - silentMs + 1);
+      this.checkStale();
+      this.armWatchdog(this.staleAfterMs);
+    }, Math.max(1, delayMs));
+    this.watchdog.unref();
   }
 
   private checkStale(): void {
