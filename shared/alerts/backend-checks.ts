@@ -3,6 +3,7 @@ import { forecastCrossing, robustTrend } from './forecast';
 import { formatApproxDuration, formatCount, formatPct } from './format';
 import { backendDownRemedy, contextRemedy, spillRemedy, unauthorizedRemedy, vllmPressureRemedy } from './remedies';
 import { modelKey, slotKey } from './series';
+import { cachedRule } from './rule-cache';
 import type { AlertBackendInput, AlertModelInput, Check, CheckContext } from './types';
 
 type Backend = AlertBackendInput;
@@ -18,10 +19,10 @@ function statusChecks(b: Backend, ctx: CheckContext, seenUp: boolean): Check[] {
   const isDown = b.status === 'down' || b.status === 'error';
   if (seenUp || !s.requireSeenUp) {
     checks.push({
-      rule: {
-        id: `backend-down:${b.id}`, ruleKey: 'backend-down', metric: 'isDown', op: 'above', threshold: 1, clearAt: 0.5,
+      rule: cachedRule(ctx.settings, `backend-down:${b.id}`, (id) => ({
+        id, ruleKey: 'backend-down', metric: 'isDown', op: 'above', threshold: 1, clearAt: 0.5,
         forSamples: s.downForSamples, cooldownMs: s.cooldownMs, kind: 'backend-down', severity: 'critical', sourceId: b.id,
-      },
+      })),
       value: b.status === 'unauthorized' ? null : isDown ? 1 : 0,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
@@ -30,10 +31,10 @@ function statusChecks(b: Backend, ctx: CheckContext, seenUp: boolean): Check[] {
     });
   }
   checks.push({
-    rule: {
-      id: `unauthorized:${b.id}`, ruleKey: 'unauthorized', metric: 'isUnauthorized', op: 'above', threshold: 1, clearAt: 0.5,
+    rule: cachedRule(ctx.settings, `unauthorized:${b.id}`, (id) => ({
+      id, ruleKey: 'unauthorized', metric: 'isUnauthorized', op: 'above', threshold: 1, clearAt: 0.5,
       forSamples: 1, cooldownMs: s.cooldownMs, kind: 'unauthorized', severity: 'warning', sourceId: b.id,
-    },
+    })),
     value: b.status === 'unauthorized' ? 1 : isDown ? null : 0,
     // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
     get message() {
@@ -49,10 +50,10 @@ function spillCheck(b: Backend, m: Model, ctx: CheckContext): Check | null {
   const spilled = Math.max(0, m.sizeBytes - m.vramBytes);
   const cpuPct = (spilled / m.sizeBytes) * 100;
   return {
-    rule: {
-      id: `spill:${b.id}:${m.name}`, ruleKey: 'spill', metric: 'spilledBytes', op: 'above', threshold: s.minBytes, clearAt: s.minBytes / 2,
+    rule: cachedRule(ctx.settings, `spill:${b.id}:${m.name}`, (id) => ({
+      id, ruleKey: 'spill', metric: 'spilledBytes', op: 'above', threshold: s.minBytes, clearAt: s.minBytes / 2,
       forSamples: s.forSamples, cooldownMs: s.cooldownMs, kind: 'spill', severity: 'warning', sourceId: b.id,
-    },
+    })),
     value: spilled,
     // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
     get message() {
@@ -72,10 +73,10 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
   if (m.kvCacheUsageRatio != null) {
     const ratio = m.kvCacheUsageRatio;
     checks.push({
-      rule: {
-        ...base, id: `kv-full:${b.id}:${m.name}`, ruleKey: 'kv-full', metric: 'kvCacheUsageRatio', op: 'above', threshold: v.kvNearlyFullRatio,
+      rule: cachedRule(ctx.settings, `kv-full:${b.id}:${m.name}`, (id) => ({
+        ...base, id, ruleKey: 'kv-full', metric: 'kvCacheUsageRatio', op: 'above', threshold: v.kvNearlyFullRatio,
         clearAt: v.kvNearlyFullRatio - 0.1, forSamples: 3, kind: 'context-full', severity: 'warning', group: `kv:${mk}`, rank: 1,
-      },
+      })),
       value: ratio,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
@@ -85,10 +86,10 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
     const fc = forecastCrossing(ctx.series.kvRatio[mk] ?? [], ctx.nowMs, 1, { ...f, minRatePerMin: f.minSlopePctPerMin / 100 });
     const etaMs = fc && ratio >= 0.5 && fc.levelNow < v.kvNearlyFullRatio ? fc.etaMs : Number.POSITIVE_INFINITY;
     checks.push({
-      rule: {
-        ...base, id: `kv-forecast:${b.id}:${m.name}`, ruleKey: 'kv-forecast', metric: 'etaMs', op: 'below', threshold: f.horizonMs,
+      rule: cachedRule(ctx.settings, `kv-forecast:${b.id}:${m.name}`, (id) => ({
+        ...base, id, ruleKey: 'kv-forecast', metric: 'etaMs', op: 'below', threshold: f.horizonMs,
         clearAt: f.horizonMs * 1.5, forSamples: f.forSamples, kind: 'forecast', severity: 'warning', group: `kv:${mk}`, rank: 0,
-      },
+      })),
       value: etaMs,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
@@ -102,10 +103,10 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
     // point is its first, with no walk over the window's points every tick.
     const recent = pre[pre.length - 1]!.value - pre[0]!.value;
     checks.push({
-      rule: {
-        ...base, id: `preemptions:${b.id}:${m.name}`, ruleKey: 'preemptions', metric: 'preemptionsInWindow', op: 'above', threshold: 1,
+      rule: cachedRule(ctx.settings, `preemptions:${b.id}:${m.name}`, (id) => ({
+        ...base, id, ruleKey: 'preemptions', metric: 'preemptionsInWindow', op: 'above', threshold: 1,
         clearAt: 0.5, forSamples: 1, kind: 'preemption', severity: 'warning',
-      },
+      })),
       value: recent,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
@@ -117,10 +118,10 @@ function vllmChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
   if (m.requestsWaiting != null) {
     const waiting = m.requestsWaiting;
     checks.push({
-      rule: {
-        ...base, id: `requests-waiting:${b.id}:${m.name}`, ruleKey: 'requests-waiting', metric: 'requestsWaiting', op: 'above', threshold: 1,
+      rule: cachedRule(ctx.settings, `requests-waiting:${b.id}:${m.name}`, (id) => ({
+        ...base, id, ruleKey: 'requests-waiting', metric: 'requestsWaiting', op: 'above', threshold: 1,
         clearAt: 0.5, forSamples: v.waitingForSamples, kind: 'preemption', severity: 'warning',
-      },
+      })),
       value: m.requestsWaiting,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
@@ -145,11 +146,11 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
     const usage = `${formatCount(used ?? 0)} of ${formatCount(slot.contextTokens)} tokens used`;
     const group = `ctx:${sk}`;
     checks.push({
-      rule: {
-        id: `context-full:${b.id}:${m.name}#${slot.id}`, ruleKey: 'context-full', metric: 'contextUsedRatio', op: 'above',
+      rule: cachedRule(ctx.settings, `context-full:${b.id}:${m.name}#${slot.id}`, (id) => ({
+        id, ruleKey: 'context-full', metric: 'contextUsedRatio', op: 'above',
         threshold: c.nearlyFullRatio, clearAt: c.nearlyFullRatio - 0.1, forSamples: 1, cooldownMs: c.cooldownMs,
         kind: 'context-full', severity: 'warning', sourceId: b.id, group, rank: 1,
-      },
+      })),
       value: ratio,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
@@ -162,11 +163,11 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
     const ratePerMs = trend && trend.slopePerMs > 0 && trend.recentSlopePerMs > 0 ? trend.slopePerMs : 0;
     const etaMs = ratio !== null && ratio >= c.forecastMinRatio && ratePerMs > 0 ? remaining / ratePerMs : Number.POSITIVE_INFINITY;
     checks.push({
-      rule: {
-        id: `context-forecast:${b.id}:${m.name}#${slot.id}`, ruleKey: 'context-forecast', metric: 'etaMs', op: 'below',
+      rule: cachedRule(ctx.settings, `context-forecast:${b.id}:${m.name}#${slot.id}`, (id) => ({
+        id, ruleKey: 'context-forecast', metric: 'etaMs', op: 'below',
         threshold: c.forecastHorizonMs, clearAt: c.forecastHorizonMs * 1.5, forSamples: 1, cooldownMs: c.cooldownMs,
         kind: 'forecast', severity: 'warning', sourceId: b.id, group, rank: 0,
-      },
+      })),
       value: used === null ? null : etaMs,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {

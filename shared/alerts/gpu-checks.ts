@@ -1,3 +1,4 @@
+import { cachedRule } from './rule-cache';
 import type { BackendKind, GpuReading } from '../model/snapshot';
 import { formatBytes, formatGiB, headroomBytes, usedPct } from '../units/bytes';
 import { forecastCrossing } from './forecast';
@@ -69,8 +70,8 @@ function tierChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext): Che
       { key: 'vram-critical', severity: 'critical', at: tiers.criticalPct, rank: 2, word: 'critical' },
     ] as const
   ).map((t) => ({
-    rule: {
-      id: `${t.key}:${gpu.id}`,
+    rule: cachedRule(ctx.settings, `${t.key}:${gpu.id}`, (id) => ({
+      id,
       ruleKey: t.key,
       metric: 'vramUsedPct',
       op: 'above',
@@ -83,7 +84,7 @@ function tierChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext): Che
       sourceId: gpu.id,
       group: `vram:${gpu.id}`,
       rank: t.rank,
-    },
+    })),
     value: pct,
     // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
     get message() {
@@ -102,8 +103,8 @@ function forecastCheck(gpu: GpuReading, pct: number | null, ctx: CheckContext): 
   const etaMs = fc && fc.levelNow < target ? fc.etaMs : Number.POSITIVE_INFINITY;
   const rate = fc ? `+${fc.ratePerMin.toFixed(1)}%/min` : 'rising';
   return {
-    rule: {
-      id: `vram-forecast:${gpu.id}`,
+    rule: cachedRule(ctx.settings, `vram-forecast:${gpu.id}`, (id) => ({
+      id,
       ruleKey: 'vram-forecast',
       metric: 'etaMs',
       op: 'below',
@@ -114,7 +115,7 @@ function forecastCheck(gpu: GpuReading, pct: number | null, ctx: CheckContext): 
       kind: 'forecast',
       severity: 'warning',
       sourceId: gpu.id,
-    },
+    })),
     value: pct === null ? null : etaMs,
     // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
     get message() {
@@ -138,8 +139,8 @@ function otherAppChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext):
     const deltaBytes = now.value - lowest;
     const matters = pct !== null && pct >= o.minUsedPct;
     checks.push({
-      rule: {
-        id: `other-app:${gpu.id}:${name}`,
+      rule: cachedRule(ctx.settings, `other-app:${gpu.id}:${name}`, (id) => ({
+        id,
         ruleKey: 'other-app',
         metric: 'appDeltaBytes',
         op: 'above',
@@ -150,7 +151,7 @@ function otherAppChecks(gpu: GpuReading, pct: number | null, ctx: CheckContext):
         kind: 'other-app',
         severity: 'warning',
         sourceId: gpu.id,
-      },
+      })),
       // A missing process list holds the state (null); a GPU with room clears it (0).
       value: gpu.processes ? (matters ? deltaBytes : 0) : null,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
