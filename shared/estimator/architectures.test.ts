@@ -1,6 +1,6 @@
 /**
- * Every architecture name in llama.cpp's current release (src/llama-arch.cpp, LLM_ARCH_NAMES at
- * ggml-org/llama.cpp 00395eb) has a layout rule: sized exactly, "no KV cache", or refused with a reason.
+ * Every architecture name in the newest llama.cpp this repository can read (src/llama-arch.cpp,
+ * LLM_ARCH_NAMES of the node-llama-cpp 3.21.1 bundle, llama.cpp 80fb11a) has a layout rule: sized exactly, "no KV cache", or refused with a reason.
  * Real-model rows use the GGUF keys of published models (the values their config.json and the
  * llama.cpp loader logs users posted show).
  */
@@ -8,23 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { MiB } from '../units/bytes';
 import { architectureFromGgufMetadata } from './gguf-metadata';
 import { llamaCppKvCache, type LlamaCppKvOptions } from './kv-cache';
-import { LLAMA_CPP_ARCHITECTURES, llamaCppArchitecture, notLoadableArchitectures, refusedArchitectures } from './llama-arch';
+import { LLAMA_CPP_ARCH_NAMES, parseLlmArchNames } from './llama-cpp-arch-names';
+import { LLAMA_CPP_ARCHITECTURES, architecturesMissingFrom, llamaCppArchitecture, notLoadableArchitectures, refusedArchitectures } from './llama-arch';
 
-/** LLM_ARCH_NAMES of llama.cpp 00395eb, less "(unknown)". */
-const LLAMA_CPP_NAMES = [
-  'clip', 'llama', 'llama4', 'deci', 'falcon', 'grok', 'gpt2', 'gptj', 'gptneox', 'mpt', 'baichuan', 'starcoder', 'refact', 'bert',
-  'modern-bert', 'nomic-bert', 'nomic-bert-moe', 'neo-bert', 'jina-bert-v2', 'jina-bert-v3', 'eurobert', 'bloom', 'stablelm', 'qwen',
-  'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'qwen3next', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'phi2', 'phi3',
-  'phimoe', 'plamo', 'plamo2', 'plamo3', 'codeshell', 'orion', 'internlm2', 'minicpm', 'minicpm3', 'gemma', 'gemma2', 'gemma3',
-  'gemma3n', 'gemma4', 'gemma4-assistant', 'gemma-embedding', 'starcoder2', 'mamba', 'mamba2', 'jamba', 'falcon-h1', 'xverse',
-  'command-r', 'cohere2', 'cohere2moe', 'dbrx', 'olmo', 'olmo2', 'olmoe', 'openelm', 'arctic', 'deepseek', 'deepseek2', 'deepseek2-ocr',
-  'deepseek32', 'deepseek4', 'chatglm', 'glm4', 'glm4moe', 'glm-dsa', 'bitnet', 't5', 't5encoder', 'jais', 'jais2', 'nemotron',
-  'nemotron_h', 'nemotron_h_moe', 'exaone', 'exaone4', 'exaone-moe', 'rwkv6', 'rwkv6qwen2', 'rwkv7', 'arwkv7', 'granite', 'granitemoe',
-  'granitehybrid', 'chameleon', 'wavtokenizer-dec', 'plm', 'bailingmoe', 'bailingmoe2', 'dots1', 'arcee', 'afmoe', 'laguna', 'ernie4_5',
-  'ernie4_5-moe', 'hunyuan-moe', 'hunyuan-dense', 'hunyuan_vl', 'hy_v3', 'smollm3', 'gpt-oss', 'lfm2', 'lfm2moe', 'dream',
-  'smallthinker', 'llada', 'llada-moe', 'seed_oss', 'grovemoe', 'apertus', 'minimax-m2', 'cogvlm', 'rnd1', 'pangu-embedded', 'mistral3',
-  'eagle3', 'dflash', 'mistral4', 'paddleocr', 'mimo2', 'step35', 'llama-embed', 'maincoder', 'kimi-linear', 'talkie', 'mellum',
-];
+const LLAMA_CPP_NAMES = LLAMA_CPP_ARCH_NAMES;
+
 
 function archOf(meta: Record<string, unknown>) {
   const r = architectureFromGgufMetadata(meta);
@@ -48,7 +36,9 @@ function minimal(name: string): Record<string, unknown> {
     m[`${name}.attention.sliding_window`] = 128;
     m[`${name}.attention.sliding_window_pattern`] = [true, true, true, false];
   }
-  if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
+  if (e && (e.layout.kind === 'standard' || e.layout.kind === 'hybrid') && e.layout.indexer) m[`${name}.attention.indexer.key_length`] = 32;
+  if (name === 'dots3note') m[`${name}.attention.indexer.types`] = [false, false, false, true];
+  if (name === 'muse-glimmer') m[`${name}.attention.sliding_window`] = 128;
   if (name === 'deepseek4') {
     Object.assign(m, { [`${name}.attention.indexer.key_length`]: 32, [`${name}.attention.sliding_window`]: 128, [`${name}.attention.compress_ratios`]: [0, 4, 128, 0] });
   }
@@ -60,6 +50,7 @@ function minimal(name: string): Record<string, unknown> {
       m[`${name}.feed_forward_length`] = [0, 0, 0, 512];
     }
     if (name.startsWith('rwkv') || name === 'arwkv7') Object.assign(m, { [`${name}.wkv.head_size`]: 64 });
+    if (name === 'bailingmoe3' || name === 'kimi-k3') m[`${name}.kda.head_dim`] = 16;
   }
   return m;
 }
@@ -99,11 +90,20 @@ describe('llama.cpp architecture registry', () => {
       expect(b.value.kBytes).toBeGreaterThan(0);
       expect(b.value.recurrentBytes).toBeGreaterThan(0);
     } else {
-      // 4 layers × 2 heads × 64 × (K + V) × 2 B per cell; SWA layers hold fewer cells.
-      const indexer = name === 'deepseek32' ? 32 : 0;
-      expect(b.value.bytes).toBeLessThanOrEqual(4 * (2 * 64 * 2 + indexer) * 2 * 4096);
+      // layers × 2 heads × 64 × (K + V) × 2 B per cell, plus a one-head indexer (K 32 + V 64); SWA layers hold fewer cells.
+      const e = llamaCppArchitecture(name);
+      const indexer = e?.layout.kind === 'standard' && e.layout.indexer ? 32 + 64 : 0;
+      expect(b.value.bytes).toBeLessThanOrEqual(b.value.layers.length * (2 * 64 * 2 + indexer) * 2 * 4096);
       expect(b.value.bytes).toBeGreaterThan(0);
     }
+  });
+
+  it('reads LLM_ARCH_NAMES out of llama-arch.cpp text, and names what the registry lacks', () => {
+    const src = 'static const std::map<llm_arch, const char *> LLM_ARCH_NAMES = {\n    { LLM_ARCH_LLAMA,  "llama"  },\n    { LLM_ARCH_FOO, "foo-2" },\n    { LLM_ARCH_UNKNOWN, "(unknown)" },\n};\nstatic const std::map<llm_kv, const char *> LLM_KV_NAMES = {\n    { LLM_KV_X, "%s.x" },\n};';
+    expect(parseLlmArchNames(src)).toEqual(['llama', 'foo-2']);
+    expect(parseLlmArchNames('int main() {}')).toBeNull();
+    expect(architecturesMissingFrom(['llama', 'foo-2'])).toEqual(['foo-2']);
+    expect(architecturesMissingFrom(LLAMA_CPP_ARCH_NAMES)).toEqual([]);
   });
 
   it('refuses none; clip is listed apart as not loadable by llama.cpp', () => {
