@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { getLlama, GgmlType, GgufInsights, LlamaLogLevel, readGgufFileInfo } from 'node-llama-cpp';
 import { architectureFromGgufMetadata } from '../shared/estimator/gguf-metadata';
 import { llamaCppKvCache, type KvCacheBreakdown } from '../shared/estimator/kv-cache';
-import { notLoadableArchitectures, refusedArchitectures } from '../shared/estimator/llama-arch';
+import { architecturesMissingFrom, notLoadableArchitectures, refusedArchitectures } from '../shared/estimator/llama-arch';
 import { llamaCppComputeBuffer } from '../shared/estimator/overhead';
 import { CONTEXTS, MODELS, type ContextCase } from './accuracy/cases';
 import { writeGguf } from './accuracy/gguf-writer';
+import { llamaCppArchNames } from './accuracy/llama-arch-names';
 import { matchesLoggedMiB, parseContextLog, type ContextLog } from './accuracy/llama-log';
 import { buildTinyModel, plainMetadata } from './accuracy/tiny-models';
 
@@ -224,8 +225,17 @@ async function main(): Promise<void> {
   if (uncheckedCompute.length) {
     process.stdout.write(`Compute buffer not modelled (KV checked above, compute said "estimate"): ${uncheckedCompute.join(', ')} (encoder–decoder / draft graphs)\n`);
   }
-  const refused = refusedArchitectures();
-  process.stdout.write(`Refused architectures (${refused.length}): ${refused.map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`).join('; ') || 'none'}\n`);
+  // Refused = what llama.cpp's newest readable release knows but Headroom sizes neither exactly nor as
+  // "no cache": registry entries marked unsupported, and names the registry lacks (they would answer
+  // "unknown architecture").
+  const archList = llamaCppArchNames();
+  const missing = architecturesMissingFrom(archList.names);
+  const refused = [
+    ...refusedArchitectures().map((e) => `${e.name} (${e.layout.kind === 'unsupported' ? e.layout.why : ''})`),
+    ...missing.map((n) => `${n} (unknown to Headroom's registry)`),
+  ];
+  process.stdout.write(`llama.cpp architecture list: ${archList.names.length} names from ${archList.source}\n`);
+  process.stdout.write(`Refused architectures (${refused.length}): ${refused.join('; ') || 'none'}\n`);
   const notLoadable = notLoadableArchitectures();
   process.stdout.write(`Not loadable by llama.cpp (${notLoadable.length}): ${notLoadable.map((e) => `${e.name} (${e.layout.kind === 'not-loadable' ? e.layout.why : ''})`).join('; ')}\n`);
   if (failures > 0) process.exitCode = 1;
