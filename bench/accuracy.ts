@@ -92,7 +92,17 @@ async function main(): Promise<void> {
       const meta = plainMetadata(model);
       const shortMeta = Object.fromEntries(Object.entries(meta).filter(([k]) => !k.startsWith('tokenizer.') && k !== 'general.name' && k !== 'general.alignment'));
       const arch = architectureFromGgufMetadata(meta);
-      const loaded = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+      lines = [];
+      let loaded: Awaited<ReturnType<typeof llama.loadModel>>;
+      try {
+        loaded = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+      } catch (e) {
+        // A tiny model llama.cpp refuses: say why (its own error lines) and count it as a failure.
+        const why = lines.filter((l) => /error|failed|missing|wrong|expected/i.test(l)).slice(-2).map((l) => l.trim()).join(' / ') || (e as Error).message;
+        failures++;
+        rows.push({ label: `${spec.name} (load)`, measured: `load failed: ${why}`, headroom: '—', error: 'MISMATCH', peer: '—' });
+        continue;
+      }
       const insights = await GgufInsights.from(await readGgufFileInfo(file), llama);
       for (const cc of computeOnly ? [] : (CONTEXTS[spec.name] ?? [])) {
         const label = describe(spec.name, cc);
@@ -223,7 +233,7 @@ async function main(): Promise<void> {
     for (const r of outside) process.stdout.write(`  ${r.label}: ${(r.errorOfTotal * 100).toFixed(2)}% — ${r.reason}\n`);
   }
   if (uncheckedCompute.length) {
-    process.stdout.write(`Compute buffer not modelled (KV checked above, compute said "estimate"): ${uncheckedCompute.join(', ')} (encoder–decoder / draft graphs)\n`);
+    process.stdout.write(`Compute buffer not modelled (KV checked above, compute said "estimate"): ${uncheckedCompute.join(', ')} (graphs the formula does not describe: overhead.ts OTHER_GRAPH, MoE/MLA/recurrent layouts)\n`);
   }
   // Refused = what llama.cpp's newest readable release knows but Headroom sizes neither exactly nor as
   // "no cache": registry entries marked unsupported, and names the registry lacks (they would answer

@@ -34,6 +34,15 @@ export const MODELS: TinySpec[] = [
   },
   { name: 't5-enc-dec', arch: 't5', layers: 3, embd: 256, heads: 4, kvHeads: 4, headDim: 48, ff: 512 },
   { name: 't5encoder-only', arch: 't5encoder', layers: 3, embd: 256, heads: 4, kvHeads: 4, headDim: 48, ff: 512 },
+  // llama.cpp 80fb11a architectures (node-llama-cpp 3.21.1), ordinary tensors:
+  { name: 'nanbeige-loops3', arch: 'nanbeige', layers: 2, embd: 256, heads: 4, kvHeads: 2, headDim: 64, loops: 3 },
+  { name: 'qwen3tts-talker', arch: 'qwen3tts', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
+  { name: 'pockettts-mha', arch: 'pockettts', layers: 2, embd: 256, heads: 4, kvHeads: 4, ff: 512 },
+  {
+    name: 'granite-swa-pattern', arch: 'granite_swa', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 256,
+    swaPattern: [true, true, true, false],
+  },
+  { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
 export const CONTEXTS: Record<string, ContextCase[]> = {
@@ -90,6 +99,20 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
   ],
   't5encoder-only': [{ contextSize: 2048, sequences: 1 }],
   'llama-vocab8k': [{ contextSize: 2048, sequences: 1 }],
+  'nanbeige-loops3': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'qwen3tts-talker': [{ contextSize: 4096, sequences: 1 }],
+  'pockettts-mha': [{ contextSize: 2048, sequences: 1 }, { contextSize: 2048, sequences: 1, flashAttention: false }],
+  'granite-swa-pattern': [
+    { contextSize: 8192, sequences: 1 },
+    { contextSize: 4096, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'muse-glimmer-swa': [
+    { contextSize: 8192, sequences: 1 },
+    { contextSize: 8192, sequences: 1, swaFull: true },
+  ],
   'qwen3-hd80': [
     { contextSize: 4096, sequences: 1 },
     { contextSize: 4096, sequences: 1, typeK: 'q8_0', typeV: 'f16' },

@@ -12,7 +12,9 @@ export interface TinyModel {
 
 export interface TinySpec {
   name: string;
-  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder';
+  arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
+    // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -23,6 +25,10 @@ export interface TinySpec {
   contextTrain?: number;
   /** Vocabulary size (default 264: byte tokens plus a few). */
   vocab?: number;
+  /** nanbeige: `num_loops` (the stack runs this many times, each pass with its own KV layers). */
+  loops?: number;
+  /** `attention.sliding_window_pattern`: a per-layer array (granite_swa) or a period (muse-glimmer). */
+  swaPattern?: boolean[] | number;
   /** Gated delta net (qwen35): state size (head dim), key-head groups, value heads, conv kernel. */
   ssm?: { state: number; groups: number; valueHeads: number; conv: number; interval: number };
 }
@@ -73,6 +79,14 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     md[`${a}.rope.dimension_count`] = { t: 'u32', v: s.headDim };
   }
   if (s.slidingWindow !== undefined) md[`${a}.attention.sliding_window`] = { t: 'u32', v: s.slidingWindow };
+  if (s.swaPattern !== undefined) {
+    md[`${a}.attention.sliding_window_pattern`] = Array.isArray(s.swaPattern) ? { t: 'arr-bool', v: s.swaPattern } : { t: 'u32', v: s.swaPattern };
+  }
+  if (a === 'nanbeige' && s.loops !== undefined) md[`${a}.num_loops`] = { t: 'u32', v: s.loops };
+  // granite_swa / muse-glimmer read logit_scale as a required key (load_arch_hparams).
+  if (a === 'granite_swa' || a === 'muse-glimmer') md[`${a}.logit_scale`] = { t: 'f32', v: 1 };
+  if (a === 'pockettts') md[`${a}.attention.layer_norm_epsilon`] = { t: 'f32', v: 1e-5 };
+  if (a === 'qwen3tts') md[`${a}.rope.dimension_sections`] = { t: 'arr-i32', v: [headDim / 8, headDim / 8, headDim / 4, 0] };
   if (a === 'qwen35') return buildQwen35(s, md, headDim);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
@@ -81,7 +95,10 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     { name: 'token_embd.weight', dims: [E, s.vocab ?? VOCAB] },
     { name: 'output_norm.weight', dims: [E] },
   ];
-  if (a !== 'gemma2' && a !== 'gemma3') tensors.push({ name: 'output.weight', dims: [E, s.vocab ?? VOCAB] });
+  // gemma ties the output to token_embd; qwen3tts wants a 3072-entry codec head or none (then token_embd);
+  // pockettts has no head (token_embd duplicated) but a biased output norm.
+  if (a !== 'gemma2' && a !== 'gemma3' && a !== 'qwen3tts' && a !== 'pockettts') tensors.push({ name: 'output.weight', dims: [E, s.vocab ?? VOCAB] });
+  if (a === 'pockettts') tensors.push({ name: 'output_norm.bias', dims: [E] });
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     const nh = at(s.heads, i);
@@ -106,11 +123,21 @@ export function buildTinyModel(s: TinySpec): TinyModel {
         { name: `${b}.attn_v.bias`, dims: [headDim * nkv] },
       );
     }
-    if ((a === 'qwen3' || a === 'gemma3') && hasAttn) {
+    if (a === 'pockettts') tensors.push({ name: `${b}.attn_norm.bias`, dims: [E] }, { name: `${b}.ffn_norm.bias`, dims: [E] });
+    if (a === 'granite_swa') tensors.push({ name: `${b}.attn_sinks.weight`, dims: [nh] });
+    if (a === 'muse-glimmer') {
+      tensors.push(
+        { name: `${b}.post_attention_norm.weight`, dims: [E] }, { name: `${b}.attn_gate.weight`, dims: [E, headDim * nh] },
+        { name: `${b}.post_ffw_norm.weight`, dims: [E] },
+      );
+    }
+    if ((a === 'qwen3' || a === 'gemma3' || a === 'qwen3tts' || a === 'muse-glimmer') && hasAttn) {
       tensors.push({ name: `${b}.attn_q_norm.weight`, dims: [headDim] }, { name: `${b}.attn_k_norm.weight`, dims: [headDim] });
     }
     if (a === 'gemma2' || a === 'gemma3') tensors.push({ name: `${b}.post_attention_norm.weight`, dims: [E] });
-    if (nff > 0) {
+    if (nff > 0 && a === 'pockettts') {
+      tensors.push({ name: `${b}.ffn_norm.weight`, dims: [E] }, { name: `${b}.ffn_down.weight`, dims: [nff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, nff] });
+    } else if (nff > 0) {
       tensors.push(
         { name: `${b}.ffn_norm.weight`, dims: [E] },
         { name: `${b}.ffn_gate.weight`, dims: [E, nff] },

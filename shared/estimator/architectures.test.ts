@@ -38,7 +38,7 @@ function minimal(name: string): Record<string, unknown> {
   }
   if (e && (e.layout.kind === 'standard' || e.layout.kind === 'hybrid') && e.layout.indexer) m[`${name}.attention.indexer.key_length`] = 32;
   if (name === 'dots3note') m[`${name}.attention.indexer.types`] = [false, false, false, true];
-  if (name === 'muse-glimmer') m[`${name}.attention.sliding_window`] = 128;
+  if (name === 'muse-glimmer') Object.assign(m, { [`${name}.attention.sliding_window`]: 128, [`${name}.attention.sliding_window_pattern`]: 4 });
   if (name === 'deepseek4') {
     Object.assign(m, { [`${name}.attention.indexer.key_length`]: 32, [`${name}.attention.sliding_window`]: 128, [`${name}.attention.compress_ratios`]: [0, 4, 128, 0] });
   }
@@ -533,15 +533,21 @@ describe('ordinary caches of llama.cpp 80fb11a', () => {
     const noWindow = architectureFromGgufMetadata({ ...m, 'granite_swa.attention.sliding_window': undefined });
     expect(!noWindow.ok && noWindow.error.message).toMatch(/requires it for granite_swa/);
   });
-  // src/models/muse-glimmer.cpp: sliding_window required; pattern = a scalar period (default 4 → set_swa_pattern:
-  // il % 4 < 3 slides) or a per-layer array. No published config.json was available here: 52 layers (the source's 30B type).
-  it('muse-glimmer (no public config here; 52 layers, window 4096) at 32k: 13 global + 39 SWA layers; a period of 2 halves them', () => {
+  // src/models/muse-glimmer.cpp: sliding_window required; pattern = a scalar period (set_swa_pattern: il % p < p − 1
+  // slides) or else a per-layer array, one of them required (a tiny GGUF without it fails to load: "key not found in
+  // model: muse-glimmer.attention.sliding_window_pattern"). No published config.json was available here: 52 layers
+  // (the source's 30B type), period 4.
+  it('muse-glimmer (no public config here; 52 layers, window 4096, period 4) at 32k: 13 global + 39 SWA layers; period 2 halves them', () => {
     const m = meta('muse-glimmer', {
       block_count: 52, embedding_length: 4096, 'attention.head_count': 32, 'attention.head_count_kv': 8, 'attention.key_length': 128,
-      'attention.value_length': 128, 'attention.sliding_window': 4096,
+      'attention.value_length': 128, 'attention.sliding_window': 4096, 'attention.sliding_window_pattern': 4,
     });
     const row = 8 * 128 * 2 * 2;
     expect(kv(m, { contextTokens: 32768 }).bytes).toBe(13 * row * 32768 + 39 * row * 4608);
     expect(kv({ ...m, 'muse-glimmer.attention.sliding_window_pattern': 2 }, { contextTokens: 32768 }).bytes).toBe(26 * row * 32768 + 26 * row * 4608);
+    const layered = kv({ ...m, 'muse-glimmer.attention.sliding_window_pattern': Array.from({ length: 52 }, (_, i) => i >= 26) }, { contextTokens: 32768 });
+    expect(layered.bytes).toBe(26 * row * 32768 + 26 * row * 4608);
+    const none = architectureFromGgufMetadata({ ...m, 'muse-glimmer.attention.sliding_window_pattern': undefined });
+    expect(!none.ok && none.error.message).toMatch(/requires it for muse-glimmer/);
   });
 });

@@ -81,6 +81,7 @@ function swaPattern(meta: GgufMetadata, arch: string, rule: SwaRule, layerCount:
   }
   if (raw === null) return cannot(`${key} is null (ask /api/show with "verbose": true)`);
   if (rule.needsPatternArray) return cannot(`missing ${key} (the per-layer sliding-window pattern of ${arch})`);
+  if (rule.patternRequired && raw === undefined) return cannot(`missing ${key} (llama.cpp requires it for ${arch}: a period or a per-layer array)`);
   const periodR = scalar(meta, key);
   if (!periodR.ok) return periodR;
   const period = periodR.value ?? rule.period;

@@ -24,6 +24,8 @@ export interface SwaRule {
   allSwaWhenKey?: string;
   /** llama.cpp reads `attention.sliding_window` as a required key (granite_swa, muse-glimmer, dots3note). */
   windowRequired?: boolean;
+  /** llama.cpp requires `attention.sliding_window_pattern` (a period or a per-layer array; muse-glimmer). */
+  patternRequired?: boolean;
 }
 
 /** Which layers of a hybrid carry a recurrent state instead of attention. */
@@ -134,8 +136,10 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   },
   // src/models/granite-swa.cpp: pattern array (get_arr, required) and attention.sliding_window (required).
   swa('granite_swa', { period: 0, defaultWindow: null, needsPatternArray: true, windowRequired: true }, 'iSWA from the per-layer attention.sliding_window_pattern array (window attention.sliding_window)'),
-  // src/models/muse-glimmer.cpp: window required; pattern = scalar period (default 4: set_swa_pattern) or per-layer array.
-  swa('muse-glimmer', { period: 4, defaultWindow: null, windowRequired: true }, 'iSWA: 3 of every 4 layers slide (attention.sliding_window_pattern: a period or a per-layer array)'),
+  // src/models/muse-glimmer.cpp: window required; pattern = a scalar period (get_key_or_arr(…, swa_period, false) →
+  // set_swa_pattern(period)) or else a per-layer array of n_layer() (get_key_or_arr(…, is_swa_impl, n_layer()),
+  // required): a GGUF with neither fails to load ("key not found in model: …sliding_window_pattern").
+  swa('muse-glimmer', { period: 4, defaultWindow: null, windowRequired: true, patternRequired: true }, 'iSWA from attention.sliding_window_pattern: a period p (every layer but each p-th slides) or a per-layer array; window attention.sliding_window'),
   { name: 'phi3', layout: STD, rule: 'every layer caches K and V; llama.cpp disables Phi-3 sliding windows (PR #13676), so no SWA cache' },
   { name: 'hy_v3', layout: { kind: 'standard', nextnFiltered: true }, rule: 'every layer caches K and V except the nextn_predict_layers MTP blocks (filtered out of the main context)' },
   swa('llama4', { period: 4, defaultWindow: null, fixedWindow: 8192 }, 'chunked attention: 3 of every 4 layers use an 8192-token chunk cache (when attention.sliding_window is set)'),
