@@ -165,6 +165,7 @@ async function main(): Promise<void> {
             name: label, metadata: shortMeta, options: optionsOf(cc, ubatch),
             logged: log.kv.map((c) => ({ cells: c.cells, layers: c.layers, streams: c.streams, kMiB: c.kMiB, vMiB: c.vMiB, totalMiB: c.totalMiB })),
             bytes: pred.value.bytes,
+            ...(log.recurrentMiB !== null ? { recurrentMiB: log.recurrentMiB } : {}),
           });
         }
       }

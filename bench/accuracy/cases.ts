@@ -42,6 +42,11 @@ export const MODELS: TinySpec[] = [
     name: 'granite-swa-pattern', arch: 'granite_swa', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 256,
     swaPattern: [true, true, true, false],
   },
+  { name: 'graniteswitch-router', arch: 'graniteswitch', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
+  {
+    name: 'minimax01-hybrid', arch: 'minimax-01', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
+    ssm: { state: 0, groups: 0, valueHeads: 0, conv: 0, interval: 4 },
+  },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -104,6 +109,15 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
   ],
   'qwen3tts-talker': [{ contextSize: 4096, sequences: 1 }],
+  'graniteswitch-router': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 1, flashAttention: false },
+  ],
+  'minimax01-hybrid': [
+    { contextSize: 4096, sequences: 1 },
+    // Three sequences abort llama.cpp's lightning-attention graph (GGML_ASSERT(ggml_can_repeat(b, a)) in ggml.c), so two.
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
   'pockettts-mha': [{ contextSize: 2048, sequences: 1 }, { contextSize: 2048, sequences: 1, flashAttention: false }],
   'granite-swa-pattern': [
     { contextSize: 8192, sequences: 1 },

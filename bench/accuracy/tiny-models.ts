@@ -14,7 +14,7 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -88,6 +88,8 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'pockettts') md[`${a}.attention.layer_norm_epsilon`] = { t: 'f32', v: 1e-5 };
   if (a === 'qwen3tts') md[`${a}.rope.dimension_sections`] = { t: 'arr-i32', v: [headDim / 8, headDim / 8, headDim / 4, 0] };
   if (a === 'qwen35') return buildQwen35(s, md, headDim);
+  if (a === 'graniteswitch') return buildGraniteSwitch(s, md, headDim);
+  if (a === 'minimax-01') return buildMinimax01(s, md, headDim);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -258,6 +260,108 @@ function buildT5(s: TinySpec, md: Record<string, GgufValue>, headDim: number): T
         { name: `${b}.cross_attn_norm.weight`, dims: [E] }, ...attn(b, 'cross_attn'), ...ffn(b),
       );
     }
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * Granite Switch (src/models/granite-switch.cpp): fused QKV, dense FFN, and per-layer stacked LoRA deltas
+ * (`*.lora_a` / `*.lora_b`, one slot per adapter plus the base); one adapter of rank 4 here. llama.cpp adds
+ * the router's single-head attention layer after the stack on its own (no tensors in the file).
+ */
+function buildGraniteSwitch(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const rank = 4;
+  const slots = 2;
+  Object.assign(md, {
+    [`${a}.logit_scale`]: { t: 'f32', v: 1 },
+    [`${a}.adapters.count`]: { t: 'u32', v: 1 },
+    [`${a}.adapters.lora_rank`]: { t: 'u32', v: rank },
+    [`${a}.adapters.token_ids_activate`]: { t: 'arr-i32', v: [vocab - 1] },
+    [`${a}.adapters.token_ids_substitute`]: { t: 'arr-i32', v: [1] },
+  });
+  const q = headDim * heads;
+  const kvw = headDim * kvHeads;
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  const lora = (b: string, t: string, inW: number, outW: number): GgufTensorSpec[] => [
+    { name: `${b}.${t}.lora_a`, dims: [inW, rank, slots] },
+    { name: `${b}.${t}.lora_b`, dims: [rank, outW, slots] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push(
+      { name: `${b}.attn_norm.weight`, dims: [E] },
+      { name: `${b}.attn_qkv.weight`, dims: [E, q + 2 * kvw] },
+      { name: `${b}.attn_output.weight`, dims: [q, E] },
+      { name: `${b}.ffn_norm.weight`, dims: [E] },
+      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
+      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+      ...lora(b, 'attn_q', E, q), ...lora(b, 'attn_k', E, kvw), ...lora(b, 'attn_v', E, kvw), ...lora(b, 'attn_output', q, E),
+      ...lora(b, 'ffn_gate', E, ff), ...lora(b, 'ffn_up', E, ff), ...lora(b, 'ffn_down', ff, E),
+    );
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * MiniMax-Text-01 (src/models/minimax-01.cpp): softmax attention on every `full_attention_interval`-th
+ * layer, lightning attention (fused QKV, gate, norm) on the rest; MoE feed-forward (2 experts, 1 used).
+ */
+function buildMinimax01(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const interval = s.ssm?.interval ?? 8;
+  const experts = 2;
+  Object.assign(md, {
+    [`${a}.residual_scale`]: { t: 'f32', v: 1 },
+    [`${a}.full_attention_interval`]: { t: 'u32', v: interval },
+    [`${a}.expert_count`]: { t: 'u32', v: experts },
+    [`${a}.expert_used_count`]: { t: 'u32', v: 1 },
+  });
+  const q = headDim * heads;
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] });
+    if ((i + 1) % interval === 0) {
+      tensors.push(
+        { name: `${b}.attn_q.weight`, dims: [E, q] },
+        { name: `${b}.attn_k.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_v.weight`, dims: [E, headDim * kvHeads] },
+      );
+    } else {
+      tensors.push(
+        { name: `${b}.attn_norm_2.weight`, dims: [q] },
+        { name: `${b}.attn_qkv.weight`, dims: [E, 3 * q] },
+        { name: `${b}.attn_gate.weight`, dims: [E, q] },
+      );
+    }
+    tensors.push(
+      { name: `${b}.attn_output.weight`, dims: [q, E] },
+      { name: `${b}.ffn_norm.weight`, dims: [E] },
+      { name: `${b}.ffn_gate_inp.weight`, dims: [E, experts] },
+      { name: `${b}.ffn_gate_exps.weight`, dims: [E, ff, experts] },
+      { name: `${b}.ffn_down_exps.weight`, dims: [ff, E, experts] },
+      { name: `${b}.ffn_up_exps.weight`, dims: [E, ff, experts] },
+    );
   }
   return { name: s.name, metadata: md, tensors };
 }
