@@ -35,7 +35,7 @@ interface Row {
   peer: string;
 }
 
-function verdict(pred: KvCacheBreakdown, log: ContextLog): { measured: string; error: string; exact: boolean } {
+function verdict(pred: KvCacheBreakdown, log: ContextLog, indexer = false): { measured: string; error: string; exact: boolean } {
   const caches = log.kv;
   const measuredMiB = caches.reduce((a, c) => a + c.totalMiB, 0);
   const full = pred.layers.filter((l) => l.kind !== 'swa');
@@ -44,7 +44,23 @@ function verdict(pred: KvCacheBreakdown, log: ContextLog): { measured: string; e
   const cellsFor = [pred.cellsPerStream, pred.swaCellsPerStream ?? 0];
   let exact = caches.length === groups.length;
   const problems: string[] = [];
-  groups.forEach((g, i) => {
+  if (indexer && caches.length > groups.length) {
+    // An indexer cache (llama_kv_cache_dsa / _msa / llama_memory_hybrid_idx) logs its own size line: the
+    // prediction folds it into the layers, so compare every cache's cells and streams, and the K, V and
+    // total sums over all of them.
+    exact = true;
+    for (const c of caches) {
+      if (c.cells !== pred.cellsPerStream && c.cells !== pred.swaCellsPerStream) problems.push(`cells ${c.cells} vs ${pred.cellsPerStream}`);
+      if (c.streams !== pred.streams) problems.push(`streams ${c.streams} vs ${pred.streams}`);
+    }
+    const sum = (f: (c: ContextLog['kv'][number]) => number) => caches.reduce((a, c) => a + f(c), 0);
+    // Each logged figure is rounded to 0.005 MiB: allow that once per cache.
+    const near = (bytes: number, mib: number) => Math.abs(bytes / MiB - mib) <= 0.005 * caches.length + 1e-9;
+    if (!near(pred.kBytes, sum((c) => c.kMiB))) problems.push(`K ${sum((c) => c.kMiB)} MiB vs ${(pred.kBytes / MiB).toFixed(4)}`);
+    if (!near(pred.vBytes, sum((c) => c.vMiB))) problems.push(`V ${sum((c) => c.vMiB)} MiB vs ${(pred.vBytes / MiB).toFixed(4)}`);
+    if (!near(pred.kBytes + pred.vBytes, sum((c) => c.totalMiB))) problems.push(`total ${sum((c) => c.totalMiB)} MiB vs ${((pred.kBytes + pred.vBytes) / MiB).toFixed(4)}`);
+  }
+  if (!(indexer && caches.length > groups.length)) groups.forEach((g, i) => {
     const c = caches[i];
     if (!c) return;
     const k = g.reduce((a, l) => a + l.kBytes, 0);
@@ -157,7 +173,7 @@ async function main(): Promise<void> {
           rows.push({ label, measured: `${log.kv.map((c) => c.totalMiB).join(' + ')} MiB`, headroom: pred.error.message, error: 'MISMATCH', peer });
           continue;
         }
-        const v = verdict(pred.value, log);
+        const v = verdict(pred.value, log, arch.ok && arch.value.indexerKeyLength !== undefined);
         if (!v.exact) failures++;
         rows.push({ label, measured: v.measured, headroom: `${pred.value.bytes} B (${(pred.value.bytes / MiB).toFixed(4)} MiB)`, error: v.error, peer });
         if (emitRows) {

@@ -47,6 +47,7 @@ export const MODELS: TinySpec[] = [
     name: 'minimax01-hybrid', arch: 'minimax-01', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
     ssm: { state: 0, groups: 0, valueHeads: 0, conv: 0, interval: 4 },
   },
+  { name: 'minimax-m3-msa', arch: 'minimax-m3', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -111,6 +112,11 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
   'qwen3tts-talker': [{ contextSize: 4096, sequences: 1 }],
   'graniteswitch-router': [
     { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 1, flashAttention: false },
+  ],
+  'minimax-m3-msa': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
     { contextSize: 2048, sequences: 1, flashAttention: false },
   ],
   'minimax01-hybrid': [

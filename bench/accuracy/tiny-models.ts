@@ -14,7 +14,7 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -90,6 +90,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'qwen35') return buildQwen35(s, md, headDim);
   if (a === 'graniteswitch') return buildGraniteSwitch(s, md, headDim);
   if (a === 'minimax-01') return buildMinimax01(s, md, headDim);
+  if (a === 'minimax-m3') return buildMinimaxM3(s, md, headDim);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -362,6 +363,76 @@ function buildMinimax01(s: TinySpec, md: Record<string, GgufValue>, headDim: num
       { name: `${b}.ffn_down_exps.weight`, dims: [ff, E, experts] },
       { name: `${b}.ffn_up_exps.weight`, dims: [E, ff, experts] },
     );
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * MiniMax-M3 (src/models/minimax-m3.cpp): QK-normed attention on every layer; one leading dense layer,
+ * then MoE layers (2 experts, 1 used, a shared expert) that also carry the MSA indexer projections
+ * (indexer head 32, 2 indexer heads).
+ */
+function buildMinimaxM3(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const experts = 2;
+  const ffExp = E;
+  const ik = 32;
+  const ih = 2;
+  Object.assign(md, {
+    [`${a}.leading_dense_block_count`]: { t: 'u32', v: 1 },
+    [`${a}.expert_count`]: { t: 'u32', v: experts },
+    [`${a}.expert_used_count`]: { t: 'u32', v: 1 },
+    [`${a}.expert_feed_forward_length`]: { t: 'u32', v: ffExp },
+    [`${a}.expert_shared_count`]: { t: 'u32', v: 1 },
+    [`${a}.expert_gating_func`]: { t: 'u32', v: 2 },
+    [`${a}.attention.indexer.head_count`]: { t: 'u32', v: ih },
+    [`${a}.attention.indexer.key_length`]: { t: 'u32', v: ik },
+    [`${a}.attention.indexer.top_k`]: { t: 'u32', v: 4 },
+    [`${a}.attention.indexer.block_size`]: { t: 'u32', v: 64 },
+    [`${a}.attention.indexer.local_blocks`]: { t: 'u32', v: 1 },
+  });
+  const q = headDim * heads;
+  const kvw = headDim * kvHeads;
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push(
+      { name: `${b}.attn_q.weight`, dims: [E, q] },
+      { name: `${b}.attn_k.weight`, dims: [E, kvw] },
+      { name: `${b}.attn_v.weight`, dims: [E, kvw] },
+      { name: `${b}.attn_output.weight`, dims: [q, E] },
+      { name: `${b}.attn_norm.weight`, dims: [E] },
+      { name: `${b}.attn_q_norm.weight`, dims: [headDim] },
+      { name: `${b}.attn_k_norm.weight`, dims: [headDim] },
+      { name: `${b}.ffn_norm.weight`, dims: [E] },
+    );
+    if (i < 1) {
+      tensors.push({ name: `${b}.ffn_gate.weight`, dims: [E, ff] }, { name: `${b}.ffn_down.weight`, dims: [ff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, ff] });
+    } else {
+      tensors.push(
+        { name: `${b}.ffn_gate_inp.weight`, dims: [E, experts] },
+        { name: `${b}.exp_probs_b.bias`, dims: [experts] },
+        { name: `${b}.ffn_gate_exps.weight`, dims: [E, ffExp, experts] },
+        { name: `${b}.ffn_down_exps.weight`, dims: [ffExp, E, experts] },
+        { name: `${b}.ffn_up_exps.weight`, dims: [E, ffExp, experts] },
+        { name: `${b}.ffn_gate_shexp.weight`, dims: [E, ffExp] },
+        { name: `${b}.ffn_down_shexp.weight`, dims: [ffExp, E] },
+        { name: `${b}.ffn_up_shexp.weight`, dims: [E, ffExp] },
+        { name: `${b}.indexer.q_proj.weight`, dims: [E, ih * ik] },
+        { name: `${b}.indexer.k_proj.weight`, dims: [E, ik] },
+        { name: `${b}.indexer.q_norm.weight`, dims: [ik] },
+        { name: `${b}.indexer.k_norm.weight`, dims: [ik] },
+      );
+    }
   }
   return { name: s.name, metadata: md, tensors };
 }

@@ -30,6 +30,7 @@ const MODELS: Record<string, Record<string, unknown>> = {
   'muse-glimmer-swa': {"general.architecture": "muse-glimmer", "general.file_type": 0, "muse-glimmer.context_length": 32768, "muse-glimmer.embedding_length": 256, "muse-glimmer.block_count": 5, "muse-glimmer.feed_forward_length": 512, "muse-glimmer.attention.head_count": 4, "muse-glimmer.attention.head_count_kv": 2, "muse-glimmer.attention.layer_norm_rms_epsilon": 1e-06, "muse-glimmer.rope.freq_base": 10000, "muse-glimmer.attention.key_length": 64, "muse-glimmer.attention.value_length": 64, "muse-glimmer.rope.dimension_count": 64, "muse-glimmer.attention.sliding_window": 512, "muse-glimmer.attention.sliding_window_pattern": 4, "muse-glimmer.logit_scale": 1},
   'graniteswitch-router': {"general.architecture": "graniteswitch", "general.file_type": 0, "graniteswitch.context_length": 32768, "graniteswitch.embedding_length": 256, "graniteswitch.block_count": 3, "graniteswitch.feed_forward_length": 512, "graniteswitch.attention.head_count": 4, "graniteswitch.attention.head_count_kv": 2, "graniteswitch.attention.layer_norm_rms_epsilon": 1e-06, "graniteswitch.rope.freq_base": 10000, "graniteswitch.attention.key_length": 64, "graniteswitch.attention.value_length": 64, "graniteswitch.rope.dimension_count": 64, "graniteswitch.logit_scale": 1, "graniteswitch.adapters.count": 1, "graniteswitch.adapters.lora_rank": 4, "graniteswitch.adapters.token_ids_activate": [263], "graniteswitch.adapters.token_ids_substitute": [1]},
   'minimax01-hybrid': {"general.architecture": "minimax-01", "general.file_type": 0, "minimax-01.context_length": 32768, "minimax-01.embedding_length": 256, "minimax-01.block_count": 8, "minimax-01.feed_forward_length": 512, "minimax-01.attention.head_count": 4, "minimax-01.attention.head_count_kv": 2, "minimax-01.attention.layer_norm_rms_epsilon": 1e-06, "minimax-01.rope.freq_base": 10000, "minimax-01.attention.key_length": 64, "minimax-01.attention.value_length": 64, "minimax-01.rope.dimension_count": 64, "minimax-01.residual_scale": 1, "minimax-01.full_attention_interval": 4, "minimax-01.expert_count": 2, "minimax-01.expert_used_count": 1},
+  'minimax-m3-msa': {"general.architecture": "minimax-m3", "general.file_type": 0, "minimax-m3.context_length": 32768, "minimax-m3.embedding_length": 256, "minimax-m3.block_count": 3, "minimax-m3.feed_forward_length": 512, "minimax-m3.attention.head_count": 4, "minimax-m3.attention.head_count_kv": 2, "minimax-m3.attention.layer_norm_rms_epsilon": 1e-06, "minimax-m3.rope.freq_base": 10000, "minimax-m3.attention.key_length": 64, "minimax-m3.attention.value_length": 64, "minimax-m3.rope.dimension_count": 64, "minimax-m3.leading_dense_block_count": 1, "minimax-m3.expert_count": 2, "minimax-m3.expert_used_count": 1, "minimax-m3.expert_feed_forward_length": 256, "minimax-m3.expert_shared_count": 1, "minimax-m3.expert_gating_func": 2, "minimax-m3.attention.indexer.head_count": 2, "minimax-m3.attention.indexer.key_length": 32, "minimax-m3.attention.indexer.top_k": 4, "minimax-m3.attention.indexer.block_size": 64, "minimax-m3.attention.indexer.local_blocks": 1},
 };
 
 interface Logged { cells: number; layers: number; streams: number; kMiB: number; vMiB: number; totalMiB: number }
@@ -91,6 +92,9 @@ const ROWS: Row[] = [
   { name: 'graniteswitch-router c=2048×1 noFA', model: 'graniteswitch-router', options: { contextTokens: 2048, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: false, ubatch: 512, swaFull: false }, bytes: 3932160, logged: [{ cells: 2048, layers: 4, streams: 1, kMiB: 1.75, vMiB: 2, totalMiB: 3.75 }] },
   { name: 'minimax01-hybrid c=4096×1', model: 'minimax01-hybrid', options: { contextTokens: 4096, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 4587520, logged: [{ cells: 4096, layers: 2, streams: 1, kMiB: 2, vMiB: 2, totalMiB: 4 }], recurrentMiB: 0.38 },
   { name: 'minimax01-hybrid c=2048×2 K=q8_0 V=q8_0', model: 'minimax01-hybrid', options: { contextTokens: 4096, parallel: 2, cacheTypeK: 'q8_0', cacheTypeV: 'q8_0', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 3014656, logged: [{ cells: 2048, layers: 2, streams: 2, kMiB: 1.06, vMiB: 1.06, totalMiB: 2.12 }], recurrentMiB: 0.75 },
+  { name: 'minimax-m3-msa c=4096×1', model: 'minimax-m3-msa', options: { contextTokens: 4096, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 7864320, logged: [{ cells: 4096, layers: 3, streams: 1, kMiB: 3, vMiB: 3, totalMiB: 6 }, { cells: 4096, layers: 2, streams: 1, kMiB: 0.5, vMiB: 1, totalMiB: 1.5 }] },
+  { name: 'minimax-m3-msa c=2048×2 K=q8_0 V=q8_0', model: 'minimax-m3-msa', options: { contextTokens: 4096, parallel: 2, cacheTypeK: 'q8_0', cacheTypeV: 'q8_0', flashAttention: true, ubatch: 512, swaFull: false }, bytes: 4177920, logged: [{ cells: 2048, layers: 3, streams: 2, kMiB: 1.59, vMiB: 1.59, totalMiB: 3.19 }, { cells: 2048, layers: 2, streams: 2, kMiB: 0.27, vMiB: 0.53, totalMiB: 0.8 }] },
+  { name: 'minimax-m3-msa c=2048×1 noFA', model: 'minimax-m3-msa', options: { contextTokens: 2048, parallel: 1, cacheTypeK: 'f16', cacheTypeV: 'f16', flashAttention: false, ubatch: 512, swaFull: false }, bytes: 3932160, logged: [{ cells: 2048, layers: 3, streams: 1, kMiB: 1.5, vMiB: 1.5, totalMiB: 3 }, { cells: 2048, layers: 2, streams: 1, kMiB: 0.25, vMiB: 0.5, totalMiB: 0.75 }] },
 ];
 
 const MiB = 1048576;
@@ -113,6 +117,20 @@ describe('KV cache vs llama.cpp (measured)', () => {
     const groups = [kv.layers.filter((l) => l.kind !== 'swa' && inCache(l.index)), kv.layers.filter((l) => l.kind === 'swa')].filter((g) => g.length > 0);
     if (row.recurrentMiB !== undefined) expect(within(kv.recurrentBytes, row.recurrentMiB), `recurrent ${kv.recurrentBytes} B vs ${row.recurrentMiB} MiB`).toBe(true);
     const cells = [kv.cellsPerStream, kv.swaCellsPerStream];
+    if (arch.value.indexerKeyLength !== undefined) {
+      // The indexer cache logs a size line of its own (after the main cache); the prediction folds it into the layers.
+      const logged = row.logged ?? [];
+      expect(logged.length).toBe(groups.length + 1);
+      for (const l of logged) expect([l.cells, l.streams]).toEqual([kv.cellsPerStream, kv.streams]);
+      const sum = (f: (l: Logged) => number) => logged.reduce((a, l) => a + f(l), 0);
+      const near = (bytes: number, mib: number) => Math.abs(bytes / 1048576 - mib) <= 0.005 * logged.length + 1e-9;
+      expect(near(kv.kBytes, sum((l) => l.kMiB)), `K ${kv.kBytes} B vs ${sum((l) => l.kMiB)} MiB`).toBe(true);
+      expect(near(kv.vBytes, sum((l) => l.vMiB)), `V ${kv.vBytes} B vs ${sum((l) => l.vMiB)} MiB`).toBe(true);
+      // The indexer cache holds one layer per indexed layer: one head of K (indexer.key_length), V (value_length).
+      const indexed = arch.value.layers.filter((l) => l.kind !== 'none' && (arch.value.indexerLayers?.[l.index] ?? true)).length;
+      expect(logged[logged.length - 1]?.layers).toBe(indexed);
+      return;
+    }
     expect(groups.length).toBe(row.logged?.length);
     groups.forEach((g, i) => {
       const logged = row.logged?.[i] as Logged;
