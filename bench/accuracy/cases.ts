@@ -48,6 +48,7 @@ export const MODELS: TinySpec[] = [
     ssm: { state: 0, groups: 0, valueHeads: 0, conv: 0, interval: 4 },
   },
   { name: 'minimax-m3-msa', arch: 'minimax-m3', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
+  { name: 'dots3note-dsa-iswa', arch: 'dots3note', layers: 4, embd: 256, heads: 4, kvHeads: 1, slidingWindow: 256, swaPattern: [true, true, true, false] },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -118,6 +119,13 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     { contextSize: 4096, sequences: 1 },
     { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
     { contextSize: 2048, sequences: 1, flashAttention: false },
+  ],
+  'dots3note-dsa-iswa': [
+    { contextSize: 8192, sequences: 1 },
+    // node-llama-cpp turns flash attention off for this model (K 128 ≠ V 112 wide), and llama.cpp refuses a quantized
+    // V cache without it, so the multi-sequence case stays f16.
+    { contextSize: 4096, sequences: 2 },
+    { contextSize: 8192, sequences: 1, swaFull: true },
   ],
   'minimax01-hybrid': [
     { contextSize: 4096, sequences: 1 },

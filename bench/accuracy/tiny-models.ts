@@ -14,7 +14,7 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -91,6 +91,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'graniteswitch') return buildGraniteSwitch(s, md, headDim);
   if (a === 'minimax-01') return buildMinimax01(s, md, headDim);
   if (a === 'minimax-m3') return buildMinimaxM3(s, md, headDim);
+  if (a === 'dots3note') return buildDots3Note(s, md);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -431,6 +432,88 @@ function buildMinimaxM3(s: TinySpec, md: Record<string, GgufValue>, headDim: num
         { name: `${b}.indexer.k_proj.weight`, dims: [E, ik] },
         { name: `${b}.indexer.q_norm.weight`, dims: [ik] },
         { name: `${b}.indexer.k_norm.weight`, dims: [ik] },
+      );
+    }
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * dots3 note (src/models/dots3note.cpp): MLA attention with a head-wise output gate on every layer
+ * (kv_lora_rank 112 + rope 16 → key_length 128, one KV head; widths are multiples of 64 because the
+ * indexer's Hadamard rotation is at least 64 wide), the SWA layers from the
+ * `sliding_window_pattern` array, a DSA lightning indexer (key 64, 2 heads) on the layers
+ * `attention.indexer.types` marks; every layer a leading dense FFN (no MoE tensors needed).
+ */
+function buildDots3Note(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const kvLora = 112;
+  const rope = 16;
+  const kMla = 32;
+  const vMla = 32;
+  const qLora = 64;
+  const ik = 64;
+  const ih = 2;
+  const pattern = Array.isArray(s.swaPattern) ? s.swaPattern : Array.from({ length: s.layers }, (_, i) => (i + 1) % 4 !== 0);
+  const types = pattern.map((p) => !p);
+  Object.assign(md, {
+    [`${a}.attention.head_count_kv`]: { t: 'u32', v: 1 },
+    [`${a}.attention.key_length`]: { t: 'u32', v: kvLora + rope },
+    [`${a}.attention.value_length`]: { t: 'u32', v: kvLora },
+    [`${a}.rope.dimension_count`]: { t: 'u32', v: rope },
+    [`${a}.attention.q_lora_rank`]: { t: 'u32', v: qLora },
+    [`${a}.attention.kv_lora_rank`]: { t: 'u32', v: kvLora },
+    [`${a}.attention.key_length_mla`]: { t: 'u32', v: kMla },
+    [`${a}.attention.value_length_mla`]: { t: 'u32', v: vMla },
+    [`${a}.attention.kv_lora_rank_swa`]: { t: 'u32', v: kvLora },
+    [`${a}.attention.key_length_mla_swa`]: { t: 'u32', v: kMla },
+    [`${a}.attention.value_length_mla_swa`]: { t: 'u32', v: vMla },
+    [`${a}.attention.sliding_window_pattern`]: { t: 'arr-bool', v: pattern },
+    [`${a}.rope.freq_base_swa`]: { t: 'f32', v: 10000 },
+    [`${a}.attention.indexer.head_count`]: { t: 'u32', v: ih },
+    [`${a}.attention.indexer.key_length`]: { t: 'u32', v: ik },
+    [`${a}.attention.indexer.top_k`]: { t: 'u32', v: 4 },
+    [`${a}.attention.indexer.types`]: { t: 'arr-bool', v: types },
+    [`${a}.leading_dense_block_count`]: { t: 'u32', v: s.layers },
+    [`${a}.expert_shared_count`]: { t: 'u32', v: 0 },
+    [`${a}.expert_feed_forward_length`]: { t: 'u32', v: 0 },
+    [`${a}.expert_gating_func`]: { t: 'u32', v: 2 },
+  });
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push(
+      { name: `${b}.attn_norm.weight`, dims: [E] },
+      { name: `${b}.attn_q_a_norm.weight`, dims: [qLora] },
+      { name: `${b}.attn_kv_a_norm.weight`, dims: [kvLora] },
+      { name: `${b}.attn_k_norm.weight`, dims: [rope] },
+      { name: `${b}.attn_q_a.weight`, dims: [E, qLora] },
+      { name: `${b}.attn_q_b.weight`, dims: [qLora, heads * kMla] },
+      { name: `${b}.attn_kv_a_mqa.weight`, dims: [E, kvLora + rope] },
+      { name: `${b}.attn_k_b.weight`, dims: [kMla - rope, kvLora, heads] },
+      { name: `${b}.attn_v_b.weight`, dims: [kvLora, vMla, heads] },
+      { name: `${b}.attn_output.weight`, dims: [heads * vMla, E] },
+      { name: `${b}.attn_gate.weight`, dims: [E, heads] },
+      { name: `${b}.ffn_norm.weight`, dims: [E] },
+      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
+      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+    );
+    if (types[i]) {
+      tensors.push(
+        { name: `${b}.indexer.k_norm.weight`, dims: [ik] },
+        { name: `${b}.indexer.k_norm.bias`, dims: [ik] },
+        { name: `${b}.indexer.proj.weight`, dims: [E, ih] },
+        { name: `${b}.indexer.attn_k.weight`, dims: [E, ik] },
+        { name: `${b}.indexer.attn_q_b.weight`, dims: [qLora, ih * ik] },
       );
     }
   }
