@@ -49,6 +49,10 @@ export const MODELS: TinySpec[] = [
   },
   { name: 'minimax-m3-msa', arch: 'minimax-m3', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
   { name: 'dots3note-dsa-iswa', arch: 'dots3note', layers: 4, embd: 256, heads: 4, kvHeads: 1, slidingWindow: 256, swaPattern: [true, true, true, false] },
+  {
+    name: 'qwen4exp-idx', arch: 'qwen4exp', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
+    ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
+  },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -126,6 +130,10 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     // V cache without it, so the multi-sequence case stays f16.
     { contextSize: 4096, sequences: 2 },
     { contextSize: 8192, sequences: 1, swaFull: true },
+  ],
+  'qwen4exp-idx': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
   ],
   'minimax01-hybrid': [
     { contextSize: 4096, sequences: 1 },

@@ -14,7 +14,7 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -92,6 +92,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'minimax-01') return buildMinimax01(s, md, headDim);
   if (a === 'minimax-m3') return buildMinimaxM3(s, md, headDim);
   if (a === 'dots3note') return buildDots3Note(s, md);
+  if (a === 'qwen4exp') return buildQwen4Exp(s, md, headDim);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -516,6 +517,104 @@ function buildDots3Note(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
         { name: `${b}.indexer.attn_q_b.weight`, dims: [qLora, ih * ik] },
       );
     }
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * qwen4exp (src/models/qwen4exp.cpp): hyper-connections (count 2, low rank 8) around every token mixer and
+ * MoE block, gated full attention with a lightning indexer (key 64, 2 heads) on every
+ * `full_attention_interval`-th layer, gated delta nets elsewhere, MoE (2 experts, 1 used) with a gated
+ * shared expert; no PLE layer.
+ */
+function buildQwen4Exp(s: TinySpec, md: Record<string, GgufValue>, headDim: number): TinyModel {
+  const a = s.arch;
+  const ssm = s.ssm!;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const kvHeads = at(s.kvHeads, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const hc = 2;
+  const lr = 8;
+  const hcDim = hc * E;
+  const experts = 2;
+  const ffExp = E;
+  const ik = 64;
+  const ih = 2;
+  const keyDim = ssm.state * ssm.groups;
+  const valueDim = ssm.state * ssm.valueHeads;
+  Object.assign(md, {
+    [`${a}.ssm.conv_kernel`]: { t: 'u32', v: ssm.conv },
+    [`${a}.ssm.inner_size`]: { t: 'u32', v: valueDim },
+    [`${a}.ssm.state_size`]: { t: 'u32', v: ssm.state },
+    [`${a}.ssm.time_step_rank`]: { t: 'u32', v: ssm.valueHeads },
+    [`${a}.ssm.group_count`]: { t: 'u32', v: ssm.groups },
+    [`${a}.full_attention_interval`]: { t: 'u32', v: ssm.interval },
+    [`${a}.rope.dimension_sections`]: { t: 'arr-i32', v: [headDim / 8, headDim / 8, headDim / 4, 0] },
+    [`${a}.rope.dimension_count`]: { t: 'u32', v: headDim },
+    [`${a}.hyper_connection.count`]: { t: 'u32', v: hc },
+    [`${a}.hyper_connection.low_rank`]: { t: 'u32', v: lr },
+    [`${a}.attention.indexer.head_count`]: { t: 'u32', v: ih },
+    [`${a}.attention.indexer.key_length`]: { t: 'u32', v: ik },
+    [`${a}.attention.indexer.top_k`]: { t: 'u32', v: 4 },
+    [`${a}.expert_count`]: { t: 'u32', v: experts },
+    [`${a}.expert_used_count`]: { t: 'u32', v: 1 },
+    [`${a}.expert_feed_forward_length`]: { t: 'u32', v: ffExp },
+    [`${a}.expert_shared_feed_forward_length`]: { t: 'u32', v: ffExp },
+  });
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_hc_norm.weight', dims: [hcDim] },
+    { name: 'output_hc_down.weight', dims: [hcDim, lr] },
+    { name: 'output_hc_up.weight', dims: [lr, hcDim] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    for (const m of ['attn', 'ffn']) {
+      tensors.push(
+        { name: `${b}.hc_${m}_norm.weight`, dims: [hcDim] },
+        { name: `${b}.hc_${m}_down.weight`, dims: [hcDim, lr] },
+        { name: `${b}.hc_${m}_up.weight`, dims: [lr, hcDim] },
+        { name: `${b}.hc_${m}_inject.weight`, dims: [hcDim, hc] },
+      );
+    }
+    if ((i + 1) % ssm.interval === 0) {
+      tensors.push(
+        { name: `${b}.attn_q.weight`, dims: [E, headDim * heads * 2] },
+        { name: `${b}.attn_k.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_v.weight`, dims: [E, headDim * kvHeads] },
+        { name: `${b}.attn_output.weight`, dims: [headDim * heads, E] },
+        { name: `${b}.attn_q_norm.weight`, dims: [headDim] },
+        { name: `${b}.attn_k_norm.weight`, dims: [headDim] },
+        { name: `${b}.indexer.q_proj.weight`, dims: [E, ih * ik] },
+        { name: `${b}.indexer.k_proj.weight`, dims: [E, ik] },
+        { name: `${b}.indexer.q_norm.weight`, dims: [ik] },
+        { name: `${b}.indexer.k_norm.weight`, dims: [ik] },
+      );
+    } else {
+      tensors.push(
+        { name: `${b}.attn_qkv.weight`, dims: [E, keyDim * 2 + valueDim] },
+        { name: `${b}.attn_gate.weight`, dims: [E, valueDim] },
+        { name: `${b}.ssm_conv1d.weight`, dims: [ssm.conv, keyDim * 2 + valueDim] },
+        { name: `${b}.ssm_dt.bias`, dims: [ssm.valueHeads] },
+        { name: `${b}.ssm_a`, dims: [ssm.valueHeads] },
+        { name: `${b}.ssm_beta.weight`, dims: [E, ssm.valueHeads] },
+        { name: `${b}.ssm_alpha.weight`, dims: [E, ssm.valueHeads] },
+        { name: `${b}.ssm_norm.weight`, dims: [ssm.state] },
+        { name: `${b}.ssm_out.weight`, dims: [valueDim, E] },
+      );
+    }
+    tensors.push(
+      { name: `${b}.ffn_gate_inp.weight`, dims: [E, experts] },
+      { name: `${b}.ffn_down_exps.weight`, dims: [ffExp, E, experts] },
+      { name: `${b}.ffn_gate_exps.weight`, dims: [E, ffExp, experts] },
+      { name: `${b}.ffn_up_exps.weight`, dims: [E, ffExp, experts] },
+      { name: `${b}.ffn_gate_inp_shexp.weight`, dims: [E] },
+      { name: `${b}.ffn_gate_shexp.weight`, dims: [E, ffExp] },
+      { name: `${b}.ffn_up_shexp.weight`, dims: [E, ffExp] },
+      { name: `${b}.ffn_down_shexp.weight`, dims: [ffExp, E] },
+    );
   }
   return { name: s.name, metadata: md, tensors };
 }
