@@ -53,6 +53,7 @@ export const MODELS: TinySpec[] = [
     name: 'qwen4exp-idx', arch: 'qwen4exp', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
     ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
   },
+  { name: 'kimi-k3-kda', arch: 'kimi-k3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1] },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -134,6 +135,10 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
   'qwen4exp-idx': [
     { contextSize: 4096, sequences: 1 },
     { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'kimi-k3-kda': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2 },
   ],
   'minimax01-hybrid': [
     { contextSize: 4096, sequences: 1 },

@@ -14,7 +14,7 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp' | 'kimi-k3';
   layers: number;
   embd: number;
   heads: number | number[];
@@ -93,6 +93,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'minimax-m3') return buildMinimaxM3(s, md, headDim);
   if (a === 'dots3note') return buildDots3Note(s, md);
   if (a === 'qwen4exp') return buildQwen4Exp(s, md, headDim);
+  if (a === 'kimi-k3') return buildKimiK3(s, md);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -615,6 +616,84 @@ function buildQwen4Exp(s: TinySpec, md: Record<string, GgufValue>, headDim: numb
       { name: `${b}.ffn_up_shexp.weight`, dims: [E, ffExp] },
       { name: `${b}.ffn_down_shexp.weight`, dims: [ffExp, E] },
     );
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * Kimi-K3 (src/models/kimi-k3.cpp): KDA layers (head_count_kv 0: q/k/v short convolutions, a full-rank
+ * gate, head dim 32) and MLA layers (kv_lora_rank 112 + rope 16, K only in the cache) on the others; every
+ * layer a leading dense FFN, no attention residuals (attn_res.block_size 0).
+ */
+function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const kda = 32;
+  const conv = 4;
+  const kvLora = 112;
+  const rope = 16;
+  const kMla = 32;
+  const vMla = 32;
+  const dInner = kda * heads;
+  const kvHeads = Array.isArray(s.kvHeads) ? s.kvHeads : Array.from({ length: s.layers }, (_, i) => ((i + 1) % 4 === 0 ? 1 : 0));
+  Object.assign(md, {
+    [`${a}.attention.head_count_kv`]: { t: 'arr-i32', v: kvHeads },
+    [`${a}.attention.key_length`]: { t: 'u32', v: kvLora + rope },
+    [`${a}.attention.value_length`]: { t: 'u32', v: kvLora },
+    [`${a}.attention.key_length_mla`]: { t: 'u32', v: kMla },
+    [`${a}.attention.value_length_mla`]: { t: 'u32', v: vMla },
+    [`${a}.attention.kv_lora_rank`]: { t: 'u32', v: kvLora },
+    [`${a}.rope.dimension_count`]: { t: 'u32', v: rope },
+    [`${a}.ssm.conv_kernel`]: { t: 'u32', v: conv },
+    [`${a}.kda.head_dim`]: { t: 'u32', v: kda },
+    [`${a}.kda.gate_lower_bound`]: { t: 'f32', v: -5 },
+    [`${a}.expert_feed_forward_length`]: { t: 'u32', v: 0 },
+    [`${a}.expert_shared_count`]: { t: 'u32', v: 0 },
+    [`${a}.leading_dense_block_count`]: { t: 'u32', v: s.layers },
+    [`${a}.expert_gating_func`]: { t: 'u32', v: 2 },
+    [`${a}.attn_res.block_size`]: { t: 'u32', v: 0 },
+    [`${a}.activation.situ_beta`]: { t: 'f32', v: 1 },
+    [`${a}.activation.situ_linear_beta`]: { t: 'f32', v: 1 },
+  });
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.ffn_norm.weight`, dims: [E] });
+    if ((kvHeads[i] ?? 0) === 0) {
+      tensors.push(
+        { name: `${b}.ssm_conv1d_q.weight`, dims: [conv, 1, dInner] },
+        { name: `${b}.ssm_conv1d_k.weight`, dims: [conv, 1, dInner] },
+        { name: `${b}.ssm_conv1d_v.weight`, dims: [conv, 1, dInner] },
+        { name: `${b}.attn_q.weight`, dims: [E, dInner] },
+        { name: `${b}.attn_k.weight`, dims: [E, dInner] },
+        { name: `${b}.attn_v.weight`, dims: [E, dInner] },
+        { name: `${b}.ssm_f_a.weight`, dims: [E, kda] },
+        { name: `${b}.ssm_f_b.weight`, dims: [kda, dInner] },
+        { name: `${b}.ssm_beta.weight`, dims: [E, heads] },
+        { name: `${b}.ssm_a`, dims: [heads] },
+        { name: `${b}.ssm_dt.bias`, dims: [dInner] },
+        { name: `${b}.ssm_g.weight`, dims: [E, dInner] },
+        { name: `${b}.ssm_norm.weight`, dims: [kda] },
+        { name: `${b}.attn_output.weight`, dims: [dInner, E] },
+      );
+    } else {
+      tensors.push(
+        { name: `${b}.attn_kv_a_norm.weight`, dims: [kvLora] },
+        { name: `${b}.attn_q.weight`, dims: [E, heads * kMla] },
+        { name: `${b}.attn_kv_a_mqa.weight`, dims: [E, kvLora + rope] },
+        { name: `${b}.attn_k_b.weight`, dims: [kMla - rope, kvLora, heads] },
+        { name: `${b}.attn_v_b.weight`, dims: [kvLora, vMla, heads] },
+        { name: `${b}.attn_output.weight`, dims: [heads * vMla, E] },
+      );
+    }
+    tensors.push({ name: `${b}.ffn_gate.weight`, dims: [E, ff] }, { name: `${b}.ffn_down.weight`, dims: [ff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, ff] });
   }
   return { name: s.name, metadata: md, tensors };
 }
