@@ -54,6 +54,8 @@ export const MODELS: TinySpec[] = [
     ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
   },
   { name: 'kimi-k3-kda', arch: 'kimi-k3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1] },
+  // 8 trunk layers + 1 MTP block (head_count_kv 1) whose tensors the file leaves out: the main context still caches it.
+  { name: 'bailingmoe3-kda-mtp', arch: 'bailingmoe3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1, 1], nextn: 1 },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -137,6 +139,10 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
   ],
   'kimi-k3-kda': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2 },
+  ],
+  'bailingmoe3-kda-mtp': [
     { contextSize: 4096, sequences: 1 },
     { contextSize: 2048, sequences: 2 },
   ],

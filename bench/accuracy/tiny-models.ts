@@ -14,7 +14,9 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp' | 'kimi-k3';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp' | 'kimi-k3' | 'bailingmoe3';
+  /** MTP blocks after the stack (`nextn_predict_layers`), written without their tensors (a trunk-only GGUF). */
+  nextn?: number;
   layers: number;
   embd: number;
   heads: number | number[];
@@ -93,7 +95,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'minimax-m3') return buildMinimaxM3(s, md, headDim);
   if (a === 'dots3note') return buildDots3Note(s, md);
   if (a === 'qwen4exp') return buildQwen4Exp(s, md, headDim);
-  if (a === 'kimi-k3') return buildKimiK3(s, md);
+  if (a === 'kimi-k3' || a === 'bailingmoe3') return buildKimiK3(s, md);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -621,7 +623,8 @@ function buildQwen4Exp(s: TinySpec, md: Record<string, GgufValue>, headDim: numb
 }
 
 /**
- * Kimi-K3 (src/models/kimi-k3.cpp): KDA layers (head_count_kv 0: q/k/v short convolutions, a full-rank
+ * Kimi-K3 (src/models/kimi-k3.cpp) and Bailing MoE 3 (src/models/bailingmoe3.cpp, its own KDA tensor names:
+ * f_a to d_inner, g_a, a [1, n_head]; a head-wise attention gate; trunk-only MTP blocks): KDA layers (head_count_kv 0: q/k/v short convolutions, a full-rank
  * gate, head dim 32) and MLA layers (kv_lora_rank 112 + rope 16, K only in the cache) on the others; every
  * layer a leading dense FFN, no attention residuals (attn_res.block_size 0).
  */
@@ -638,7 +641,13 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
   const kMla = 32;
   const vMla = 32;
   const dInner = kda * heads;
-  const kvHeads = Array.isArray(s.kvHeads) ? s.kvHeads : Array.from({ length: s.layers }, (_, i) => ((i + 1) % 4 === 0 ? 1 : 0));
+  const nextn = s.nextn ?? 0;
+  const all = s.layers + nextn;
+  const kvHeads = Array.isArray(s.kvHeads) ? s.kvHeads : Array.from({ length: all }, (_, i) => ((i + 1) % 4 === 0 ? 1 : 0));
+  const bailing = a === 'bailingmoe3';
+  md[`${a}.block_count`] = { t: 'u32', v: all };
+  if (nextn > 0) md[`${a}.nextn_predict_layers`] = { t: 'u32', v: nextn };
+  if (bailing) md[`${a}.feed_forward_length`] = { t: 'u32', v: ff };
   Object.assign(md, {
     [`${a}.attention.head_count_kv`]: { t: 'arr-i32', v: kvHeads },
     [`${a}.attention.key_length`]: { t: 'u32', v: kvLora + rope },
@@ -654,9 +663,11 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
     [`${a}.expert_shared_count`]: { t: 'u32', v: 0 },
     [`${a}.leading_dense_block_count`]: { t: 'u32', v: s.layers },
     [`${a}.expert_gating_func`]: { t: 'u32', v: 2 },
-    [`${a}.attn_res.block_size`]: { t: 'u32', v: 0 },
-    [`${a}.activation.situ_beta`]: { t: 'f32', v: 1 },
-    [`${a}.activation.situ_linear_beta`]: { t: 'f32', v: 1 },
+    ...(bailing ? {} : {
+      [`${a}.attn_res.block_size`]: { t: 'u32', v: 0 } as GgufValue,
+      [`${a}.activation.situ_beta`]: { t: 'f32', v: 1 } as GgufValue,
+      [`${a}.activation.situ_linear_beta`]: { t: 'f32', v: 1 } as GgufValue,
+    }),
   });
   const tensors: GgufTensorSpec[] = [
     { name: 'token_embd.weight', dims: [E, vocab] },
@@ -668,21 +679,25 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
     tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.ffn_norm.weight`, dims: [E] });
     if ((kvHeads[i] ?? 0) === 0) {
       tensors.push(
-        { name: `${b}.ssm_conv1d_q.weight`, dims: [conv, 1, dInner] },
-        { name: `${b}.ssm_conv1d_k.weight`, dims: [conv, 1, dInner] },
-        { name: `${b}.ssm_conv1d_v.weight`, dims: [conv, 1, dInner] },
+        { name: `${b}.ssm_conv1d_q.weight`, dims: [conv, 1, dInner, 1] },
+        { name: `${b}.ssm_conv1d_k.weight`, dims: [conv, 1, dInner, 1] },
+        { name: `${b}.ssm_conv1d_v.weight`, dims: [conv, 1, dInner, 1] },
         { name: `${b}.attn_q.weight`, dims: [E, dInner] },
         { name: `${b}.attn_k.weight`, dims: [E, dInner] },
         { name: `${b}.attn_v.weight`, dims: [E, dInner] },
-        { name: `${b}.ssm_f_a.weight`, dims: [E, kda] },
-        { name: `${b}.ssm_f_b.weight`, dims: [kda, dInner] },
         { name: `${b}.ssm_beta.weight`, dims: [E, heads] },
-        { name: `${b}.ssm_a`, dims: [heads] },
         { name: `${b}.ssm_dt.bias`, dims: [dInner] },
-        { name: `${b}.ssm_g.weight`, dims: [E, dInner] },
         { name: `${b}.ssm_norm.weight`, dims: [kda] },
         { name: `${b}.attn_output.weight`, dims: [dInner, E] },
       );
+      if (bailing) {
+        tensors.push({ name: `${b}.ssm_f_a.weight`, dims: [E, dInner] }, { name: `${b}.ssm_a`, dims: [1, heads] }, { name: `${b}.ssm_g_a.weight`, dims: [E, dInner] });
+      } else {
+        tensors.push(
+          { name: `${b}.ssm_f_a.weight`, dims: [E, kda] }, { name: `${b}.ssm_f_b.weight`, dims: [kda, dInner] }, { name: `${b}.ssm_a`, dims: [heads] },
+          { name: `${b}.ssm_g.weight`, dims: [E, dInner] },
+        );
+      }
     } else {
       tensors.push(
         { name: `${b}.attn_kv_a_norm.weight`, dims: [kvLora] },
@@ -692,6 +707,7 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
         { name: `${b}.attn_v_b.weight`, dims: [kvLora, vMla, heads] },
         { name: `${b}.attn_output.weight`, dims: [heads * vMla, E] },
       );
+      if (bailing) tensors.push({ name: `${b}.attn_gate.weight`, dims: [E, heads] });
     }
     tensors.push({ name: `${b}.ffn_gate.weight`, dims: [E, ff] }, { name: `${b}.ffn_down.weight`, dims: [ff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, ff] });
   }
