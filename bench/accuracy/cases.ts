@@ -56,6 +56,9 @@ export const MODELS: TinySpec[] = [
   { name: 'kimi-k3-kda', arch: 'kimi-k3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1] },
   // 8 trunk layers + 1 MTP block (head_count_kv 1) whose tensors the file leaves out: the main context still caches it.
   { name: 'bailingmoe3-kda-mtp', arch: 'bailingmoe3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1, 1], nextn: 1 },
+  { name: 'glm-dsa-types', arch: 'glm-dsa', layers: 4, embd: 256, heads: 4, kvHeads: 1, indexerTypes: [true, false, false, true] },
+  // context_length 1M: GLM-5.2, whose default indexer types mark layers 0, 1, 2, 6, … (here 0–2).
+  { name: 'glm-dsa-52-default', arch: 'glm-dsa', layers: 4, embd: 256, heads: 4, kvHeads: 1, contextTrain: 1048576 },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -146,6 +149,8 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
     { contextSize: 4096, sequences: 1 },
     { contextSize: 2048, sequences: 2 },
   ],
+  'glm-dsa-types': [{ contextSize: 4096, sequences: 1 }, { contextSize: 2048, sequences: 2 }],
+  'glm-dsa-52-default': [{ contextSize: 4096, sequences: 1 }],
   'minimax01-hybrid': [
     { contextSize: 4096, sequences: 1 },
     // Three sequences abort llama.cpp's lightning-attention graph (GGML_ASSERT(ggml_can_repeat(b, a)) in ggml.c), so two.

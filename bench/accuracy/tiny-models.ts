@@ -14,7 +14,9 @@ export interface TinySpec {
   name: string;
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
-    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp' | 'kimi-k3' | 'bailingmoe3';
+    | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp' | 'kimi-k3' | 'bailingmoe3' | 'glm-dsa';
+  /** glm-dsa: `attention.indexer.types` (absent: llama.cpp's default by context length). */
+  indexerTypes?: boolean[];
   /** MTP blocks after the stack (`nextn_predict_layers`), written without their tensors (a trunk-only GGUF). */
   nextn?: number;
   layers: number;
@@ -96,6 +98,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
   if (a === 'dots3note') return buildDots3Note(s, md);
   if (a === 'qwen4exp') return buildQwen4Exp(s, md, headDim);
   if (a === 'kimi-k3' || a === 'bailingmoe3') return buildKimiK3(s, md);
+  if (a === 'glm-dsa') return buildGlmDsa(s, md);
   if (a === 't5' || a === 't5encoder') return buildT5(s, md, headDim);
 
   const E = s.embd;
@@ -710,6 +713,72 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
       if (bailing) tensors.push({ name: `${b}.attn_gate.weight`, dims: [E, heads] });
     }
     tensors.push({ name: `${b}.ffn_gate.weight`, dims: [E, ff] }, { name: `${b}.ffn_down.weight`, dims: [ff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, ff] });
+  }
+  return { name: s.name, metadata: md, tensors };
+}
+
+/**
+ * GLM-5 sparse attention (src/models/glm-dsa.cpp): DeepSeek-style MLA (q_lora 64, kv_lora_rank 112 + rope 16)
+ * with a lightning indexer (key 64, 2 heads) on every layer, dense FFNs; llama_kv_cache_dsa keeps indexer
+ * keys only for the layers `attention.indexer.types` marks (default: all before GLM-5.2's 1M context).
+ */
+function buildGlmDsa(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
+  const a = s.arch;
+  const E = s.embd;
+  const heads = at(s.heads, 0);
+  const ff = at(s.ff ?? E * 2, 0);
+  const vocab = s.vocab ?? VOCAB;
+  const kvLora = 112;
+  const rope = 16;
+  const kMla = 32;
+  const vMla = 32;
+  const qLora = 64;
+  const ik = 64;
+  const ih = 2;
+  Object.assign(md, {
+    [`${a}.attention.head_count_kv`]: { t: 'u32', v: 1 },
+    [`${a}.attention.key_length`]: { t: 'u32', v: kvLora + rope },
+    [`${a}.attention.value_length`]: { t: 'u32', v: kvLora },
+    [`${a}.rope.dimension_count`]: { t: 'u32', v: rope },
+    [`${a}.attention.q_lora_rank`]: { t: 'u32', v: qLora },
+    [`${a}.attention.kv_lora_rank`]: { t: 'u32', v: kvLora },
+    [`${a}.attention.key_length_mla`]: { t: 'u32', v: kMla },
+    [`${a}.attention.value_length_mla`]: { t: 'u32', v: vMla },
+    [`${a}.attention.indexer.head_count`]: { t: 'u32', v: ih },
+    [`${a}.attention.indexer.key_length`]: { t: 'u32', v: ik },
+    [`${a}.attention.indexer.top_k`]: { t: 'u32', v: 4 },
+    [`${a}.leading_dense_block_count`]: { t: 'u32', v: s.layers },
+    [`${a}.expert_shared_count`]: { t: 'u32', v: 0 },
+    [`${a}.expert_feed_forward_length`]: { t: 'u32', v: 0 },
+  });
+  if (s.indexerTypes) md[`${a}.attention.indexer.types`] = { t: 'arr-bool', v: s.indexerTypes };
+  const tensors: GgufTensorSpec[] = [
+    { name: 'token_embd.weight', dims: [E, vocab] },
+    { name: 'output_norm.weight', dims: [E] },
+    { name: 'output.weight', dims: [E, vocab] },
+  ];
+  for (let i = 0; i < s.layers; i++) {
+    const b = `blk.${i}`;
+    tensors.push(
+      { name: `${b}.attn_norm.weight`, dims: [E] },
+      { name: `${b}.attn_q_a_norm.weight`, dims: [qLora] },
+      { name: `${b}.attn_kv_a_norm.weight`, dims: [kvLora] },
+      { name: `${b}.attn_q_a.weight`, dims: [E, qLora] },
+      { name: `${b}.attn_q_b.weight`, dims: [qLora, heads * kMla] },
+      { name: `${b}.attn_kv_a_mqa.weight`, dims: [E, kvLora + rope] },
+      { name: `${b}.attn_k_b.weight`, dims: [kMla - rope, kvLora, heads] },
+      { name: `${b}.attn_v_b.weight`, dims: [kvLora, vMla, heads] },
+      { name: `${b}.attn_output.weight`, dims: [heads * vMla, E] },
+      { name: `${b}.ffn_norm.weight`, dims: [E] },
+      { name: `${b}.indexer.k_norm.weight`, dims: [ik] },
+      { name: `${b}.indexer.k_norm.bias`, dims: [ik] },
+      { name: `${b}.indexer.proj.weight`, dims: [E, ih] },
+      { name: `${b}.indexer.attn_k.weight`, dims: [E, ik] },
+      { name: `${b}.indexer.attn_q_b.weight`, dims: [qLora, ih * ik] },
+      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
+      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+    );
   }
   return { name: s.name, metadata: md, tensors };
 }
