@@ -59,6 +59,10 @@ export const MODELS: TinySpec[] = [
   { name: 'glm-dsa-types', arch: 'glm-dsa', layers: 4, embd: 256, heads: 4, kvHeads: 1, indexerTypes: [true, false, false, true] },
   // context_length 1M: GLM-5.2, whose default indexer types mark layers 0, 1, 2, 6, … (here 0–2).
   { name: 'glm-dsa-52-default', arch: 'glm-dsa', layers: 4, embd: 256, heads: 4, kvHeads: 1, contextTrain: 1048576 },
+  {
+    name: 'qwen4exp-idx-ple', arch: 'qwen4exp', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64, ple: true,
+    ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
+  },
   { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
@@ -151,6 +155,7 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
   ],
   'glm-dsa-types': [{ contextSize: 4096, sequences: 1 }, { contextSize: 2048, sequences: 2 }],
   'glm-dsa-52-default': [{ contextSize: 4096, sequences: 1 }],
+  'qwen4exp-idx-ple': [{ contextSize: 4096, sequences: 1 }, { contextSize: 2048, sequences: 2 }],
   'minimax01-hybrid': [
     { contextSize: 4096, sequences: 1 },
     // Three sequences abort llama.cpp's lightning-attention graph (GGML_ASSERT(ggml_can_repeat(b, a)) in ggml.c), so two.

@@ -15,6 +15,8 @@ export interface TinySpec {
   arch: 'llama' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3' | 'deci' | 'qwen35' | 't5' | 't5encoder'
     // llama.cpp 80fb11a (node-llama-cpp 3.21.1) architectures with ordinary tensors
     | 'nanbeige' | 'qwen3tts' | 'pockettts' | 'granite_swa' | 'muse-glimmer' | 'graniteswitch' | 'minimax-01' | 'minimax-m3' | 'dots3note' | 'qwen4exp' | 'kimi-k3' | 'bailingmoe3' | 'glm-dsa';
+  /** qwen4exp: a PLE n-gram embedding on layer 0 (n-gram 2, one head of embedding_length, conv kernel 4). */
+  ple?: boolean;
   /** glm-dsa: `attention.indexer.types` (absent: llama.cpp's default by context length). */
   indexerTypes?: boolean[];
   /** MTP blocks after the stack (`nextn_predict_layers`), written without their tensors (a trunk-only GGUF). */
@@ -568,6 +570,21 @@ function buildQwen4Exp(s: TinySpec, md: Record<string, GgufValue>, headDim: numb
     [`${a}.expert_feed_forward_length`]: { t: 'u32', v: ffExp },
     [`${a}.expert_shared_feed_forward_length`]: { t: 'u32', v: ffExp },
   });
+  const pleDim = E;
+  const pleRows = 64;
+  if (s.ple) {
+    Object.assign(md, {
+      [`${a}.ple.layers`]: { t: 'arr-u32', v: [0] },
+      [`${a}.ple.ngram_size`]: { t: 'u32', v: 2 },
+      [`${a}.ple.heads_per_ngram`]: { t: 'u32', v: 1 },
+      [`${a}.ple.conv_kernel`]: { t: 'u32', v: 4 },
+      [`${a}.ple.eos_token_id`]: { t: 'u32', v: 2 },
+      [`${a}.embedding_length_per_layer_input`]: { t: 'u32', v: pleDim },
+      [`${a}.ple.layer_multipliers`]: { t: 'arr-u64', v: [1, 3] },
+      [`${a}.ple.head_offsets`]: { t: 'arr-u64', v: [0] },
+      [`${a}.ple.head_vocab_sizes`]: { t: 'arr-u64', v: [pleRows] },
+    });
+  }
   const tensors: GgufTensorSpec[] = [
     { name: 'token_embd.weight', dims: [E, vocab] },
     { name: 'output_hc_norm.weight', dims: [hcDim] },
@@ -575,8 +592,19 @@ function buildQwen4Exp(s: TinySpec, md: Record<string, GgufValue>, headDim: numb
     { name: 'output_hc_up.weight', dims: [lr, hcDim] },
     { name: 'output.weight', dims: [E, vocab] },
   ];
+  if (s.ple) tensors.push({ name: 'per_layer_token_embd.weight', dims: [pleDim, pleRows] });
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
+    if (s.ple && i === 0) {
+      tensors.push(
+        { name: `${b}.ple_key.weight`, dims: [E, hcDim] },
+        { name: `${b}.ple_value.weight`, dims: [E, E] },
+        { name: `${b}.ple_norm_key.weight`, dims: [hcDim] },
+        { name: `${b}.ple_norm_query.weight`, dims: [hcDim] },
+        { name: `${b}.ple_norm_conv.weight`, dims: [hcDim] },
+        { name: `${b}.ple_conv1d.weight`, dims: [4, hcDim] },
+      );
+    }
     for (const m of ['attn', 'ffn']) {
       tensors.push(
         { name: `${b}.hc_${m}_norm.weight`, dims: [hcDim] },
