@@ -2,7 +2,9 @@
  * Every architecture name llama.cpp's current release knows (`src/llama-arch.cpp`, LLM_ARCH_NAMES),
  * with the memory layout its `llama_model::create_memory` builds and the per-architecture hparams
  * rules that decide which layers cache what (`load_hparams` / `src/models/<arch>.cpp`). Each entry
- * is either sized exactly by the estimator or refused with the reason.
+ * is either sized exactly by the estimator or refused with the reason. Checked against the newest
+ * llama.cpp this repository can read: the source bundled with node-llama-cpp 3.21.1 (80fb11a,
+ * 2026-09-12; llama-cpp-arch-names.ts holds its name list).
  */
 
 /** Interleaved sliding-window layout (llama.cpp `set_swa_pattern(period, dense_first)`). */
@@ -30,9 +32,9 @@ export interface SwaRule {
 
 /** Which layers of a hybrid carry a recurrent state instead of attention. */
 export type HybridRule =
-  /** `head_count_kv(il) == 0` (jamba, granitehybrid, lfm2, lfm2moe, plamo2). */
+  /** `head_count_kv(il) == 0` (jamba, granitehybrid, lfm2, lfm2moe, plamo2, kimi-linear, bailingmoe3, kimi-k3). */
   | 'zero-kv'
-  /** `attention.recurrent_layers` array, else every layer but each `full_attention_interval`-th (default 4). */
+  /** `attention.recurrent_layers` array, else every layer but each `full_attention_interval`-th (default 4; minimax-01: 8). */
   | 'interval'
   /** recurrent: `head_count_kv == 0 && n_ff == 0`; attention: `head_count_kv > 0` (nemotron_h). */
   | 'nemotron'
