@@ -34,6 +34,36 @@ export const MODELS: TinySpec[] = [
   },
   { name: 't5-enc-dec', arch: 't5', layers: 3, embd: 256, heads: 4, kvHeads: 4, headDim: 48, ff: 512 },
   { name: 't5encoder-only', arch: 't5encoder', layers: 3, embd: 256, heads: 4, kvHeads: 4, headDim: 48, ff: 512 },
+  // llama.cpp 80fb11a architectures (node-llama-cpp 3.21.1), ordinary tensors:
+  { name: 'nanbeige-loops3', arch: 'nanbeige', layers: 2, embd: 256, heads: 4, kvHeads: 2, headDim: 64, loops: 3 },
+  { name: 'qwen3tts-talker', arch: 'qwen3tts', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
+  { name: 'pockettts-mha', arch: 'pockettts', layers: 2, embd: 256, heads: 4, kvHeads: 4, ff: 512 },
+  {
+    name: 'granite-swa-pattern', arch: 'granite_swa', layers: 4, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 256,
+    swaPattern: [true, true, true, false],
+  },
+  { name: 'graniteswitch-router', arch: 'graniteswitch', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
+  {
+    name: 'minimax01-hybrid', arch: 'minimax-01', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
+    ssm: { state: 0, groups: 0, valueHeads: 0, conv: 0, interval: 4 },
+  },
+  { name: 'minimax-m3-msa', arch: 'minimax-m3', layers: 3, embd: 256, heads: 4, kvHeads: 2, headDim: 64 },
+  { name: 'dots3note-dsa-iswa', arch: 'dots3note', layers: 4, embd: 256, heads: 4, kvHeads: 1, slidingWindow: 256, swaPattern: [true, true, true, false] },
+  {
+    name: 'qwen4exp-idx', arch: 'qwen4exp', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64,
+    ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
+  },
+  { name: 'kimi-k3-kda', arch: 'kimi-k3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1] },
+  // 8 trunk layers + 1 MTP block (head_count_kv 1) whose tensors the file leaves out: the main context still caches it.
+  { name: 'bailingmoe3-kda-mtp', arch: 'bailingmoe3', layers: 8, embd: 256, heads: 4, kvHeads: [0, 0, 0, 1, 0, 0, 0, 1, 1], nextn: 1 },
+  { name: 'glm-dsa-types', arch: 'glm-dsa', layers: 4, embd: 256, heads: 4, kvHeads: 1, indexerTypes: [true, false, false, true] },
+  // context_length 1M: GLM-5.2, whose default indexer types mark layers 0, 1, 2, 6, … (here 0–2).
+  { name: 'glm-dsa-52-default', arch: 'glm-dsa', layers: 4, embd: 256, heads: 4, kvHeads: 1, contextTrain: 1048576 },
+  {
+    name: 'qwen4exp-idx-ple', arch: 'qwen4exp', layers: 8, embd: 256, heads: 4, kvHeads: 2, headDim: 64, ple: true,
+    ssm: { state: 16, groups: 2, valueHeads: 4, conv: 4, interval: 4 },
+  },
+  { name: 'muse-glimmer-swa', arch: 'muse-glimmer', layers: 5, embd: 256, heads: 4, kvHeads: 2, headDim: 64, slidingWindow: 512, swaPattern: 4 },
 ];
 
 export const CONTEXTS: Record<string, ContextCase[]> = {
@@ -90,6 +120,56 @@ export const CONTEXTS: Record<string, ContextCase[]> = {
   ],
   't5encoder-only': [{ contextSize: 2048, sequences: 1 }],
   'llama-vocab8k': [{ contextSize: 2048, sequences: 1 }],
+  'nanbeige-loops3': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'qwen3tts-talker': [{ contextSize: 4096, sequences: 1 }],
+  'graniteswitch-router': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 1, flashAttention: false },
+  ],
+  'minimax-m3-msa': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+    { contextSize: 2048, sequences: 1, flashAttention: false },
+  ],
+  'dots3note-dsa-iswa': [
+    { contextSize: 8192, sequences: 1 },
+    // node-llama-cpp turns flash attention off for this model (K 128 ≠ V 112 wide), and llama.cpp refuses a quantized
+    // V cache without it, so the multi-sequence case stays f16.
+    { contextSize: 4096, sequences: 2 },
+    { contextSize: 8192, sequences: 1, swaFull: true },
+  ],
+  'qwen4exp-idx': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'kimi-k3-kda': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2 },
+  ],
+  'bailingmoe3-kda-mtp': [
+    { contextSize: 4096, sequences: 1 },
+    { contextSize: 2048, sequences: 2 },
+  ],
+  'glm-dsa-types': [{ contextSize: 4096, sequences: 1 }, { contextSize: 2048, sequences: 2 }],
+  'glm-dsa-52-default': [{ contextSize: 4096, sequences: 1 }],
+  'qwen4exp-idx-ple': [{ contextSize: 4096, sequences: 1 }, { contextSize: 2048, sequences: 2 }],
+  'minimax01-hybrid': [
+    { contextSize: 4096, sequences: 1 },
+    // Three sequences abort llama.cpp's lightning-attention graph (GGML_ASSERT(ggml_can_repeat(b, a)) in ggml.c), so two.
+    { contextSize: 2048, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'pockettts-mha': [{ contextSize: 2048, sequences: 1 }, { contextSize: 2048, sequences: 1, flashAttention: false }],
+  'granite-swa-pattern': [
+    { contextSize: 8192, sequences: 1 },
+    { contextSize: 4096, sequences: 2, typeK: 'q8_0', typeV: 'q8_0' },
+  ],
+  'muse-glimmer-swa': [
+    { contextSize: 8192, sequences: 1 },
+    { contextSize: 8192, sequences: 1, swaFull: true },
+  ],
   'qwen3-hd80': [
     { contextSize: 4096, sequences: 1 },
     { contextSize: 4096, sequences: 1, typeK: 'q8_0', typeV: 'f16' },

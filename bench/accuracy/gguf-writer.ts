@@ -12,6 +12,7 @@ export type GgufValue =
   | { t: 'bool'; v: boolean }
   | { t: 'str'; v: string }
   | { t: 'arr-u32'; v: number[] }
+  | { t: 'arr-u64'; v: number[] }
   | { t: 'arr-i32'; v: number[] }
   | { t: 'arr-f32'; v: number[] }
   | { t: 'arr-bool'; v: boolean[] }
@@ -23,7 +24,7 @@ export interface GgufTensorSpec {
   dims: number[];
 }
 
-const T = { u32: 4, i32: 5, f32: 6, bool: 7, str: 8, arr: 9 } as const;
+const T = { u32: 4, i32: 5, f32: 6, bool: 7, str: 8, arr: 9, u64: 10 } as const;
 const ALIGN = 32;
 
 class Buf {
@@ -71,6 +72,7 @@ function writeValue(out: Buf, value: GgufValue): void {
     case 'bool': out.u32(T.bool); out.push(Buffer.from([value.v ? 1 : 0])); break;
     case 'str': out.u32(T.str); out.str(value.v); break;
     case 'arr-u32': out.u32(T.arr); out.u32(T.u32); out.u64(value.v.length); value.v.forEach((x) => out.u32(x)); break;
+    case 'arr-u64': out.u32(T.arr); out.u32(T.u64); out.u64(value.v.length); value.v.forEach((x) => out.u64(x)); break;
     case 'arr-i32': out.u32(T.arr); out.u32(T.i32); out.u64(value.v.length); value.v.forEach((x) => out.i32(x)); break;
     case 'arr-f32': out.u32(T.arr); out.u32(T.f32); out.u64(value.v.length); value.v.forEach((x) => out.f32(x)); break;
     case 'arr-bool': out.u32(T.arr); out.u32(T.bool); out.u64(value.v.length); out.push(Buffer.from(value.v.map((x) => (x ? 1 : 0)))); break;

@@ -30,6 +30,11 @@ export interface LayerSpec {
 export interface RecurrentSpec {
   rElemsPerLayer: number;
   sElemsPerLayer: number;
+  /**
+   * f32 elements per sequence row outside the per-layer R/S pair (qwen4exp's PLE conv history,
+   * `cache_ple_r_l`: `(ple.conv_kernel − 1) × ple.ngram_size × hyper_connection.count × n_embd`). 0 when absent.
+   */
+  extraElemsPerSequence?: number;
 }
 
 /**
@@ -76,6 +81,12 @@ export interface ModelArchitecture {
    * `attention.indexer.key_length`, K only, cache type K) every attention layer keeps beside MLA.
    */
   indexerKeyLength?: number;
+  /**
+   * Which layers keep the indexer cache (index → true); absent: every layer that holds KV. The
+   * indexer cache is a one-head `llama_kv_cache` (K `indexerKeyLength`, and V of the layer's
+   * `value_length` unless the model is MLA), with the full-attention cache's cells and streams.
+   */
+  indexerLayers?: boolean[];
   /**
    * DeepSeek-V4 compressed attention (llama_kv_cache_dsv4). The `layers` describe its raw cache (K
    * only, every layer sliding over `slidingWindowTokens`); this adds the compressed caches and the

@@ -1,6 +1,6 @@
 /**
- * Every architecture name in llama.cpp's current release (src/llama-arch.cpp, LLM_ARCH_NAMES at
- * ggml-org/llama.cpp 00395eb) has a layout rule: sized exactly, "no KV cache", or refused with a reason.
+ * Every architecture name in the newest llama.cpp this repository can read (src/llama-arch.cpp,
+ * LLM_ARCH_NAMES of the node-llama-cpp 3.21.1 bundle, llama.cpp 80fb11a) has a layout rule: sized exactly, "no KV cache", or refused with a reason.
  * Real-model rows use the GGUF keys of published models (the values their config.json and the
  * llama.cpp loader logs users posted show).
  */
@@ -8,23 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { MiB } from '../units/bytes';
 import { architectureFromGgufMetadata } from './gguf-metadata';
 import { llamaCppKvCache, type LlamaCppKvOptions } from './kv-cache';
-import { LLAMA_CPP_ARCHITECTURES, llamaCppArchitecture, notLoadableArchitectures, refusedArchitectures } from './llama-arch';
+import { LLAMA_CPP_ARCH_NAMES, parseLlmArchNames } from './llama-cpp-arch-names';
+import { LLAMA_CPP_ARCHITECTURES, architecturesMissingFrom, llamaCppArchitecture, notLoadableArchitectures, refusedArchitectures } from './llama-arch';
 
-/** LLM_ARCH_NAMES of llama.cpp 00395eb, less "(unknown)". */
-const LLAMA_CPP_NAMES = [
-  'clip', 'llama', 'llama4', 'deci', 'falcon', 'grok', 'gpt2', 'gptj', 'gptneox', 'mpt', 'baichuan', 'starcoder', 'refact', 'bert',
-  'modern-bert', 'nomic-bert', 'nomic-bert-moe', 'neo-bert', 'jina-bert-v2', 'jina-bert-v3', 'eurobert', 'bloom', 'stablelm', 'qwen',
-  'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'qwen3next', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'phi2', 'phi3',
-  'phimoe', 'plamo', 'plamo2', 'plamo3', 'codeshell', 'orion', 'internlm2', 'minicpm', 'minicpm3', 'gemma', 'gemma2', 'gemma3',
-  'gemma3n', 'gemma4', 'gemma4-assistant', 'gemma-embedding', 'starcoder2', 'mamba', 'mamba2', 'jamba', 'falcon-h1', 'xverse',
-  'command-r', 'cohere2', 'cohere2moe', 'dbrx', 'olmo', 'olmo2', 'olmoe', 'openelm', 'arctic', 'deepseek', 'deepseek2', 'deepseek2-ocr',
-  'deepseek32', 'deepseek4', 'chatglm', 'glm4', 'glm4moe', 'glm-dsa', 'bitnet', 't5', 't5encoder', 'jais', 'jais2', 'nemotron',
-  'nemotron_h', 'nemotron_h_moe', 'exaone', 'exaone4', 'exaone-moe', 'rwkv6', 'rwkv6qwen2', 'rwkv7', 'arwkv7', 'granite', 'granitemoe',
-  'granitehybrid', 'chameleon', 'wavtokenizer-dec', 'plm', 'bailingmoe', 'bailingmoe2', 'dots1', 'arcee', 'afmoe', 'laguna', 'ernie4_5',
-  'ernie4_5-moe', 'hunyuan-moe', 'hunyuan-dense', 'hunyuan_vl', 'hy_v3', 'smollm3', 'gpt-oss', 'lfm2', 'lfm2moe', 'dream',
-  'smallthinker', 'llada', 'llada-moe', 'seed_oss', 'grovemoe', 'apertus', 'minimax-m2', 'cogvlm', 'rnd1', 'pangu-embedded', 'mistral3',
-  'eagle3', 'dflash', 'mistral4', 'paddleocr', 'mimo2', 'step35', 'llama-embed', 'maincoder', 'kimi-linear', 'talkie', 'mellum',
-];
+const LLAMA_CPP_NAMES = LLAMA_CPP_ARCH_NAMES;
+
 
 function archOf(meta: Record<string, unknown>) {
   const r = architectureFromGgufMetadata(meta);
@@ -48,7 +36,9 @@ function minimal(name: string): Record<string, unknown> {
     m[`${name}.attention.sliding_window`] = 128;
     m[`${name}.attention.sliding_window_pattern`] = [true, true, true, false];
   }
-  if (name === 'deepseek32') m[`${name}.attention.indexer.key_length`] = 32;
+  if (e && (e.layout.kind === 'standard' || e.layout.kind === 'hybrid') && e.layout.indexer) m[`${name}.attention.indexer.key_length`] = 32;
+  if (name === 'dots3note') m[`${name}.attention.indexer.types`] = [false, false, false, true];
+  if (name === 'muse-glimmer') Object.assign(m, { [`${name}.attention.sliding_window`]: 128, [`${name}.attention.sliding_window_pattern`]: 4 });
   if (name === 'deepseek4') {
     Object.assign(m, { [`${name}.attention.indexer.key_length`]: 32, [`${name}.attention.sliding_window`]: 128, [`${name}.attention.compress_ratios`]: [0, 4, 128, 0] });
   }
@@ -60,6 +50,7 @@ function minimal(name: string): Record<string, unknown> {
       m[`${name}.feed_forward_length`] = [0, 0, 0, 512];
     }
     if (name.startsWith('rwkv') || name === 'arwkv7') Object.assign(m, { [`${name}.wkv.head_size`]: 64 });
+    if (name === 'bailingmoe3' || name === 'kimi-k3') m[`${name}.kda.head_dim`] = 16;
   }
   return m;
 }
@@ -99,11 +90,20 @@ describe('llama.cpp architecture registry', () => {
       expect(b.value.kBytes).toBeGreaterThan(0);
       expect(b.value.recurrentBytes).toBeGreaterThan(0);
     } else {
-      // 4 layers × 2 heads × 64 × (K + V) × 2 B per cell; SWA layers hold fewer cells.
-      const indexer = name === 'deepseek32' ? 32 : 0;
-      expect(b.value.bytes).toBeLessThanOrEqual(4 * (2 * 64 * 2 + indexer) * 2 * 4096);
+      // layers × 2 heads × 64 × (K + V) × 2 B per cell, plus a one-head indexer (K 32 + V 64); SWA layers hold fewer cells.
+      const e = llamaCppArchitecture(name);
+      const indexer = e?.layout.kind === 'standard' && e.layout.indexer ? 32 + 64 : 0;
+      expect(b.value.bytes).toBeLessThanOrEqual(b.value.layers.length * (2 * 64 * 2 + indexer) * 2 * 4096);
       expect(b.value.bytes).toBeGreaterThan(0);
     }
+  });
+
+  it('reads LLM_ARCH_NAMES out of llama-arch.cpp text, and names what the registry lacks', () => {
+    const src = 'static const std::map<llm_arch, const char *> LLM_ARCH_NAMES = {\n    { LLM_ARCH_LLAMA,  "llama"  },\n    { LLM_ARCH_FOO, "foo-2" },\n    { LLM_ARCH_UNKNOWN, "(unknown)" },\n};\nstatic const std::map<llm_kv, const char *> LLM_KV_NAMES = {\n    { LLM_KV_X, "%s.x" },\n};';
+    expect(parseLlmArchNames(src)).toEqual(['llama', 'foo-2']);
+    expect(parseLlmArchNames('int main() {}')).toBeNull();
+    expect(architecturesMissingFrom(['llama', 'foo-2'])).toEqual(['foo-2']);
+    expect(architecturesMissingFrom(LLAMA_CPP_ARCH_NAMES)).toEqual([]);
   });
 
   it('refuses none; clip is listed apart as not loadable by llama.cpp', () => {
@@ -341,5 +341,213 @@ describe('Hugging Face config.json of the new architectures', () => {
     if (!a.ok) throw new Error(a.error.message);
     const r = llamaCppKvCache(a.value, { contextTokens: 32768 });
     expect(r.ok && r.value.bytes).toBe(kv(qwen35_27b, { contextTokens: 32768 }).bytes);
+  });
+});
+
+// ── The architectures of node-llama-cpp 3.21.1's llama.cpp (80fb11a) ──
+// Each block names the llama.cpp source that proves its rule. Where no published config.json of the model
+// was available to this work, the test name says so and the config follows the source's hparams
+// (the model-type table in load_arch_hparams gives layer counts and widths).
+const meta = (arch: string, keys: Record<string, unknown>) => ({
+  'general.architecture': arch, ...Object.fromEntries(Object.entries(keys).map(([k, v]) => [`${arch}.${k}`, v])),
+});
+
+describe('hybrids of llama.cpp 80fb11a', () => {
+  // MiniMaxAI/MiniMax-Text-01 config.json: num_hidden_layers 80, hidden_size 6144, num_attention_heads 64,
+  // num_key_value_heads 8, head_dim 128, attn_type_list: 7 lightning-attention layers then 1 softmax layer.
+  // src/models/minimax-01.cpp: full_attention_interval default 8, n_embd_head_la = key_length; llama-hparams.cpp
+  // n_embd_s = n_embd_head_la² × n_head ("128 * 128 * 64 = 1048576"), n_embd_r = 0 (no ssm keys read).
+  const minimaxText01 = meta('minimax-01', {
+    block_count: 80, embedding_length: 6144, 'attention.head_count': 64, 'attention.head_count_kv': 8, 'attention.key_length': 128,
+    'attention.value_length': 128, context_length: 1048576,
+  });
+  it('MiniMax-Text-01 (minimax-01) at 32k: 10 softmax layers 1280 MiB + 70 lightning states of 128²×64 f32 (280 MiB)', () => {
+    const r = kv(minimaxText01, { contextTokens: 32768 });
+    expect(r.layers.filter((l) => l.kind === 'full').map((l) => l.index)).toEqual([7, 15, 23, 31, 39, 47, 55, 63, 71, 79]);
+    expect(r.kBytes + r.vBytes).toBe(10 * 8 * 128 * 2 * 2 * 32768);
+    expect(r.kBytes + r.vBytes).toBe(1280 * MiB);
+    expect(r.recurrentBytes).toBe(70 * 128 * 128 * 64 * 4);
+    expect(r.recurrentBytes).toBe(280 * MiB);
+    expect(r.bytes).toBe(1560 * MiB);
+    expect(kv(minimaxText01, { contextTokens: 32768, parallel: 2 }).recurrentBytes).toBe(560 * MiB);
+  });
+  it('minimax-01 follows attention.recurrent_layers when the GGUF has it', () => {
+    const r = kv({ ...minimaxText01, 'minimax-01.block_count': 4, 'minimax-01.attention.recurrent_layers': [true, false, true, true] }, { contextTokens: 4096 });
+    expect(r.layers.filter((l) => l.kind === 'full').map((l) => l.index)).toEqual([1]);
+    expect(r.recurrentBytes).toBe(3 * 128 * 128 * 64 * 4);
+  });
+
+  // src/models/bailingmoe3.cpp, kimi-k3.cpp: is_recr = (n_head_kv(il) == 0); MLA (key_length_mla required) so
+  // K only (kv_lora_rank + rope); KDA state per llama-hparams.cpp n_embd_r = 3·(d_conv−1)·n_head·kda_head_dim,
+  // n_embd_s = kda_head_dim²·n_head. No published config.json was available here: the configs follow the source's
+  // type table (bailingmoe3 24 layers × 1536 = 7.9B-A1.3B; kimi-k3 93 layers = Kimi-K3) with Kimi-Linear's 3:1 KDA:MLA rhythm.
+  const kdaHybrid = (arch: string, layers: number, embd: number, heads: number) => meta(arch, {
+    block_count: layers, embedding_length: embd, 'attention.head_count': heads,
+    'attention.head_count_kv': Array.from({ length: layers }, (_, i) => ((i + 1) % 4 === 0 ? 1 : 0)),
+    'attention.key_length': 576, 'attention.value_length': 512, 'attention.key_length_mla': 192, 'attention.value_length_mla': 128,
+    'attention.kv_lora_rank': 512, 'ssm.conv_kernel': 4, 'kda.head_dim': 128,
+  });
+  it('bailingmoe3 (no public config here; 24 layers × 1536, 12 heads, per the source): 6 MLA layers × 576 K, 18 KDA states', () => {
+    const r = kv(kdaHybrid('bailingmoe3', 24, 1536, 12), { contextTokens: 16384 });
+    expect(r.vBytes).toBe(0);
+    expect(r.kBytes).toBe(6 * 576 * 2 * 16384);
+    expect(r.recurrentBytes).toBe(18 * (3 * 3 * 12 * 128 + 128 * 128 * 12) * 4);
+    expect(r.bytes).toBe(r.kBytes + r.recurrentBytes);
+  });
+  it('kimi-k3 (no public config here; 93 layers, 64 heads of KDA dim 128): 23 MLA layers × 576 K, 70 KDA states', () => {
+    const r = kv(kdaHybrid('kimi-k3', 93, 7168, 64), { contextTokens: 32768 });
+    expect(r.kBytes).toBe(23 * 576 * 2 * 32768);
+    expect(r.recurrentBytes).toBe(70 * (3 * 3 * 64 * 128 + 128 * 128 * 64) * 4);
+  });
+
+  // src/models/qwen4exp.cpp (interval 4, indexer keys required, one PLE layer on a linear layer, MTP filtered by
+  // create_memory's il < n_layer()) + llama-memory-hybrid-idx.cpp (indexer llama_kv_cache: n_head_kv 1,
+  // n_embd_head_k = indexer.key_length, V kept) + llama-memory-recurrent.cpp (cache_ple_r_l of
+  // ple_conv_state() = (ple_conv_kernel − 1)·ple_ngram_size·hc_mult·n_embd). No published config.json was
+  // available here: 48 layers (the source's A3B type) with Qwen3.5-35B-A3B's attention and gated-delta-net widths.
+  const qwen4exp = meta('qwen4exp', {
+    block_count: 49, nextn_predict_layers: 1, embedding_length: 2048, 'attention.head_count': 16, 'attention.head_count_kv': 2,
+    'attention.key_length': 256, 'attention.value_length': 256, 'ssm.conv_kernel': 4, 'ssm.inner_size': 4096, 'ssm.state_size': 128,
+    'ssm.group_count': 16, 'ssm.time_step_rank': 32, full_attention_interval: 4, 'attention.indexer.key_length': 128,
+    'attention.indexer.head_count': 16, 'hyper_connection.count': 4, 'ple.layers': [0], 'ple.conv_kernel': 4, 'ple.ngram_size': 3,
+  });
+  it('qwen4exp (no public config here; 48 + 1 MTP layers) at 32k: 12 attention layers K/V + one-head indexer K/V, 36 delta-net states + the PLE row', () => {
+    const r = kv(qwen4exp, { contextTokens: 32768 });
+    expect(r.layers.filter((l) => l.kind === 'full')).toHaveLength(12);
+    expect(r.kBytes).toBe(12 * (2 * 256 + 128) * 2 * 32768);
+    expect(r.vBytes).toBe(12 * (2 * 256 + 256) * 2 * 32768);
+    expect(r.recurrentBytes).toBe((36 * (3 * (4096 + 2 * 16 * 128) + 128 * 4096) + 3 * 3 * 4 * 2048) * 4);
+    const noPle = kv({ ...qwen4exp, 'qwen4exp.ple.layers': undefined }, { contextTokens: 32768 });
+    expect(r.recurrentBytes - noPle.recurrentBytes).toBe(3 * 3 * 4 * 2048 * 4);
+    const bad = architectureFromGgufMetadata({ ...qwen4exp, 'qwen4exp.ple.layers': [3] });
+    expect(!bad.ok && bad.error.message).toMatch(/not a linear-attention layer/);
+  });
+});
+
+describe('own cache classes of llama.cpp 80fb11a', () => {
+  // create_memory LLM_ARCH_MINIMAX_M3 → llama_kv_cache_msa (llama-kv-cache-msa.cpp): kv_base on every layer,
+  // kv_idx on hparams with n_head_kv 1 and n_embd_head_k = indexer_head_size (V stays value_length: not MLA),
+  // filter_idx = il >= n_layer_dense_lead. No published config.json was available here: 60 layers (the source's
+  // 428B-A23B type), 8 KV heads × 128, indexer key 128, 3 leading dense layers.
+  const m3 = meta('minimax-m3', {
+    block_count: 60, embedding_length: 6144, 'attention.head_count': 48, 'attention.head_count_kv': 8, 'attention.key_length': 128,
+    'attention.value_length': 128, 'attention.indexer.key_length': 128, 'attention.indexer.head_count': 32, leading_dense_block_count: 3,
+  });
+  it('minimax-m3 (no public config here; 60 layers) at 32k: 60 × 8 heads K/V + 57 indexer layers of one K and one V head', () => {
+    const r = kv(m3, { contextTokens: 32768 });
+    expect(r.kBytes).toBe((60 * 8 * 128 + 57 * 128) * 2 * 32768);
+    expect(r.vBytes).toBe((60 * 8 * 128 + 57 * 128) * 2 * 32768);
+    expect(r.bytesPerToken).toBe((60 * 8 * 128 + 57 * 128) * 2 * 2);
+  });
+
+  // create_memory LLM_ARCH_DOTS3NOTE → llama_kv_cache_dsa_iswa (llama-kv-cache-dsa-iswa.cpp): a DSA cache
+  // (MLA K + indexer K on is_indexer_full layers, filter_lid) of n_ctx_seq cells for the non-SWA layers, an MLA
+  // cache of ceil_256(min(n_ctx, n_swa + n_ubatch)) cells for the SWA layers; MTP filtered (il < n_layer()).
+  // No published config.json was available here: 46 layers (the source's 288B-A19B type), 1 full layer in 4.
+  const dots = meta('dots3note', {
+    block_count: 47, nextn_predict_layers: 1, embedding_length: 4096, 'attention.head_count': 64, 'attention.head_count_kv': 1,
+    'attention.key_length': 576, 'attention.value_length': 512, 'attention.key_length_mla': 192, 'attention.value_length_mla': 128,
+    'attention.kv_lora_rank': 512, 'attention.key_length_swa': 576, 'attention.sliding_window': 4096,
+    'attention.sliding_window_pattern': Array.from({ length: 46 }, (_, i) => (i + 1) % 4 !== 0),
+    'attention.indexer.key_length': 128, 'attention.indexer.head_count': 32, 'attention.indexer.types': Array.from({ length: 46 }, (_, i) => (i + 1) % 4 === 0),
+  });
+  it('dots3note (no public config here; 46 + 1 MTP layers) at 64k: 11 full layers × (576 + 128 indexer) K, 35 SWA layers × 576 K over 4608 cells', () => {
+    const r = kv(dots, { contextTokens: 65536 });
+    expect(r.swaCellsPerStream).toBe(4608);
+    expect(r.vBytes).toBe(0);
+    expect(r.kBytes).toBe(11 * (576 + 128) * 2 * 65536 + 35 * 576 * 2 * 4608);
+    expect(r.layers[46]?.kind).toBe('none');
+    const missingTypes = architectureFromGgufMetadata({ ...dots, 'dots3note.attention.indexer.types': undefined });
+    expect(!missingTypes.ok && missingTypes.error.message).toMatch(/indexer\.types/);
+  });
+
+  // GLM-5 (zai-org, 78 layers per glm-dsa.cpp's type table, kv_lora_rank 512 + qk_rope_head_dim 64, index_head_dim
+  // 128, max_position_embeddings 202752). src/models/glm-dsa.cpp: context_length < 1048576 → every layer keeps the
+  // indexer; GLM-5.2 (1M context) defaults to GLM_5_2_DEFAULT_INDEXER_TYPES (layers 0, 1, 2, 6, …, 74: 21 layers).
+  const glm5 = meta('glm-dsa', {
+    block_count: 78, embedding_length: 6144, context_length: 202752, 'attention.head_count': 64, 'attention.head_count_kv': 1,
+    'attention.key_length': 576, 'attention.value_length': 512, 'attention.key_length_mla': 256, 'attention.value_length_mla': 256,
+    'attention.kv_lora_rank': 512, 'attention.indexer.key_length': 128, 'attention.indexer.head_count': 32,
+  });
+  it('GLM-5 (glm-dsa) at 32k: 78 × (576 + 128) K; GLM-5.2 defaults: only 21 layers keep the indexer', () => {
+    expect(kv(glm5, { contextTokens: 32768 }).kBytes).toBe(78 * (576 + 128) * 2 * 32768);
+    const glm52 = kv({ ...glm5, 'glm-dsa.context_length': 1048576 }, { contextTokens: 32768 });
+    expect(glm52.kBytes).toBe((78 * 576 + 21 * 128) * 2 * 32768);
+    const typed = kv({ ...glm5, 'glm-dsa.attention.indexer.types': Array.from({ length: 78 }, (_, i) => i < 10) }, { contextTokens: 32768 });
+    expect(typed.kBytes).toBe((78 * 576 + 10 * 128) * 2 * 32768);
+  });
+});
+
+describe('ordinary caches of llama.cpp 80fb11a', () => {
+  // Qwen3-TTS-12Hz-1.7B talker_config (Qwen/Qwen3-TTS; the talker table of ivan-digital/qwen3-asr-swift
+  // docs/tts-model.md): 28 layers, hidden 2048, 16 heads, 8 KV heads, head_dim 128. src/models/qwen3tts.cpp:
+  // llama_model_qwen3tts reuses llama_model_qwen3vl; create_memory default → plain llama_kv_cache.
+  it('Qwen3-TTS-12Hz-1.7B talker (qwen3tts) at 4096: 28 × 8 × 128 × (K+V) × 2 B = 448 MiB', () => {
+    const r = kv(meta('qwen3tts', {
+      block_count: 28, embedding_length: 2048, 'attention.head_count': 16, 'attention.head_count_kv': 8, 'attention.key_length': 128,
+      'attention.value_length': 128, context_length: 32768,
+    }), { contextTokens: 4096 });
+    expect(r.bytes).toBe(448 * MiB);
+  });
+  // granite-3.3-8b-instruct config.json (ibm-granite): 40 layers, hidden 4096, 32 heads, 8 KV heads (head 128), the
+  // 8B base graniteswitch's type table names (40 layers, n_embd 4096). src/models/granite-switch.cpp: router_layer =
+  // n_real, n_layer_all = n_real + 1, n_head_kv_arr[n_real] = 1 → one more 1-head K/V layer.
+  it('Granite Switch on granite-3.3-8b (graniteswitch) at 8k: 40 × 8 × 128 K/V (1280 MiB) + the router layer, 1 × 128 (4 MiB)', () => {
+    const r = kv(meta('graniteswitch', {
+      block_count: 40, embedding_length: 4096, 'attention.head_count': 32, 'attention.head_count_kv': 8, context_length: 131072,
+      'adapters.count': 2,
+    }), { contextTokens: 8192 });
+    expect(r.layers).toHaveLength(41);
+    expect(r.layers[40]).toMatchObject({ index: 40, kind: 'full', kBytes: 2 * MiB, vBytes: 2 * MiB });
+    expect(r.bytes).toBe(1284 * MiB);
+  });
+  // src/models/nanbeige.cpp: n_layer_all = block_count × num_loops before the KV cache is made. No published
+  // config.json with num_loops was available here: a 32-layer stack run twice (3B-class widths).
+  it('nanbeige (no public config here; 32 layers × num_loops 2) at 8k: 64 cache layers of 4 × 128 K/V', () => {
+    const m = meta('nanbeige', {
+      block_count: 32, num_loops: 2, embedding_length: 2560, 'attention.head_count': 20, 'attention.head_count_kv': 4,
+      'attention.key_length': 128, 'attention.value_length': 128,
+    });
+    const r = kv(m, { contextTokens: 8192 });
+    expect(r.layers).toHaveLength(64);
+    expect(r.bytes).toBe(64 * 4 * 128 * 2 * 2 * 8192);
+    expect(kv({ ...m, 'nanbeige.num_loops': undefined }, { contextTokens: 8192 }).bytes).toBe(r.bytes / 2);
+    const zero = architectureFromGgufMetadata({ ...m, 'nanbeige.num_loops': 0 });
+    expect(!zero.ok && zero.error.message).toMatch(/n_loops >= 1/);
+  });
+  // src/models/pockettts.cpp: plain llama_kv_cache (build_attn_inp_kv). No published config.json was
+  // available here: 6 layers (the source's 109M type), 1024 wide, 16 heads.
+  it('pockettts (no public config here; 6 layers × 16 heads × 64) at 4096: 6 × 1024 × (K+V) × 2 B × 4096 = 96 MiB', () => {
+    const r = kv(meta('pockettts', { block_count: 6, embedding_length: 1024, 'attention.head_count': 16 }), { contextTokens: 4096 });
+    expect(r.bytes).toBe(96 * MiB);
+  });
+  // src/models/granite-swa.cpp: get_arr(sliding_window_pattern) and get_key(sliding_window), both required.
+  // No published config.json was available here: 40 layers (the source's 3B type), 1 global layer in 4, window 4096.
+  it('granite_swa (no public config here; 40 layers, 8 KV heads × 64, window 4096) at 32k: 10 global layers + 30 SWA layers of 4608 cells', () => {
+    const m = meta('granite_swa', {
+      block_count: 40, embedding_length: 2048, 'attention.head_count': 32, 'attention.head_count_kv': 8, 'attention.sliding_window': 4096,
+      'attention.sliding_window_pattern': Array.from({ length: 40 }, (_, i) => (i + 1) % 4 !== 0),
+    });
+    const r = kv(m, { contextTokens: 32768 });
+    expect(r.bytes).toBe(10 * 8 * 64 * 2 * 2 * 32768 + 30 * 8 * 64 * 2 * 2 * 4608);
+    const noWindow = architectureFromGgufMetadata({ ...m, 'granite_swa.attention.sliding_window': undefined });
+    expect(!noWindow.ok && noWindow.error.message).toMatch(/requires it for granite_swa/);
+  });
+  // src/models/muse-glimmer.cpp: sliding_window required; pattern = a scalar period (set_swa_pattern: il % p < p − 1
+  // slides) or else a per-layer array, one of them required (a tiny GGUF without it fails to load: "key not found in
+  // model: muse-glimmer.attention.sliding_window_pattern"). No published config.json was available here: 52 layers
+  // (the source's 30B type), period 4.
+  it('muse-glimmer (no public config here; 52 layers, window 4096, period 4) at 32k: 13 global + 39 SWA layers; period 2 halves them', () => {
+    const m = meta('muse-glimmer', {
+      block_count: 52, embedding_length: 4096, 'attention.head_count': 32, 'attention.head_count_kv': 8, 'attention.key_length': 128,
+      'attention.value_length': 128, 'attention.sliding_window': 4096, 'attention.sliding_window_pattern': 4,
+    });
+    const row = 8 * 128 * 2 * 2;
+    expect(kv(m, { contextTokens: 32768 }).bytes).toBe(13 * row * 32768 + 39 * row * 4608);
+    expect(kv({ ...m, 'muse-glimmer.attention.sliding_window_pattern': 2 }, { contextTokens: 32768 }).bytes).toBe(26 * row * 32768 + 26 * row * 4608);
+    const layered = kv({ ...m, 'muse-glimmer.attention.sliding_window_pattern': Array.from({ length: 52 }, (_, i) => i >= 26) }, { contextTokens: 32768 });
+    expect(layered.bytes).toBe(26 * row * 32768 + 26 * row * 4608);
+    const none = architectureFromGgufMetadata({ ...m, 'muse-glimmer.attention.sliding_window_pattern': undefined });
+    expect(!none.ok && none.error.message).toMatch(/requires it for muse-glimmer/);
   });
 });

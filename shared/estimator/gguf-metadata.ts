@@ -5,7 +5,7 @@
  */
 import { err, ok, type Result } from '../contract/result';
 import type { Dsv4Spec, LayerKind, LayerSpec, ModelArchitecture, RecurrentSpec } from './architecture';
-import { llamaCppArchitecture, type SwaRule } from './llama-arch';
+import { llamaCppArchitecture, type IndexerRule, type SwaRule } from './llama-arch';
 
 /** GGUF metadata as key → value. Numbers may arrive as `bigint` (uint64 in GGUF headers). */
 export type GgufMetadata = Readonly<Record<string, unknown>>;
@@ -81,6 +81,7 @@ function swaPattern(meta: GgufMetadata, arch: string, rule: SwaRule, layerCount:
   }
   if (raw === null) return cannot(`${key} is null (ask /api/show with "verbose": true)`);
   if (rule.needsPatternArray) return cannot(`missing ${key} (the per-layer sliding-window pattern of ${arch})`);
+  if (rule.patternRequired && raw === undefined) return cannot(`missing ${key} (llama.cpp requires it for ${arch}: a period or a per-layer array)`);
   const periodR = scalar(meta, key);
   if (!periodR.ok) return periodR;
   const period = periodR.value ?? rule.period;
@@ -207,6 +208,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     const winR = scalar(meta, p('attention.sliding_window'));
     if (!winR.ok) return winR;
     const keyed = winR.value !== undefined && winR.value > 0;
+    if (rule.windowRequired && winR.value === undefined) return cannot(`missing ${p('attention.sliding_window')} (llama.cpp requires it for ${arch})`);
     const window = rule.windowKeyRequired && !keyed ? null : (rule.fixedWindow ?? winR.value ?? rule.defaultWindow);
     const allKeyR = rule.allSwaWhenKey ? scalar(meta, p(rule.allSwaWhenKey)) : ok(undefined);
     if (!allKeyR.ok) return allKeyR;
@@ -235,7 +237,8 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     attentionLayers = new Array<boolean>(layerCount).fill(false);
   } else if (layout.kind === 'hybrid' && layout.rule === 'zero-kv') {
     isHybrid = true;
-    recurrentLayers = headKv.map((h) => h === 0);
+    // is_recr = (n_head_kv(il) == 0) for il < n_layer(): MTP blocks after the stack hold no state.
+    recurrentLayers = headKv.map((h, il) => h === 0 && il < mainLayers);
   } else if (layout.kind === 'hybrid' && layout.rule === 'interval') {
     isHybrid = true;
     const listR = readNum(meta, p('attention.recurrent_layers'));
@@ -248,10 +251,10 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
       if (!listR.ok) return cannot(listR.message);
       const ivR = scalar(meta, p('full_attention_interval'));
       if (!ivR.ok) return ivR;
-      const interval = ivR.value ?? 4;
+      const interval = ivR.value ?? layout.defaultInterval ?? 4;
       if (interval === 0) return cannot(`${p('full_attention_interval')} is 0`);
       recurrentLayers = headKv.map((_, il) => il < mainLayers && (il + 1) % interval !== 0);
-      provenance.recurrentLayers = ivR.value !== undefined ? `${p('full_attention_interval')} = ${interval}` : 'default: every 4th layer is full attention';
+      provenance.recurrentLayers = ivR.value !== undefined ? `${p('full_attention_interval')} = ${interval}` : `default: every ${interval}th layer is full attention`;
     }
     attentionLayers = recurrentLayers.map((r, il) => !r && (!nextnFiltered || il < mainLayers));
   } else if (layout.kind === 'hybrid' && layout.rule === 'nemotron') {
@@ -266,9 +269,17 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     recurrentLayers = new Array<boolean>(layerCount).fill(true);
   }
   if (recurrentLayers.some(Boolean)) {
-    const r = recurrentSpec(meta, arch, embeddingLength, headCounts?.[0] ?? null);
+    const r = recurrentSpec(meta, arch, embeddingLength, headCounts?.[0] ?? null, dimKR.value);
     if (!r.ok) return r;
     recurrent = r.value;
+    if (arch === 'qwen4exp') {
+      const ple = pleConvState(meta, arch, embeddingLength, recurrentLayers);
+      if (!ple.ok) return ple;
+      if (ple.value > 0) {
+        recurrent = { ...recurrent, extraElemsPerSequence: ple.value };
+        provenance.pleState = `${p('ple.*')}, ${p('hyper_connection.count')}: one PLE conv row of ${ple.value} f32 per sequence`;
+      }
+    }
     provenance.recurrent = `${p('ssm.*')} / ${p('wkv.head_size')} / ${p('shortconv.l_cache')}`;
   }
 
@@ -317,12 +328,37 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
   }
 
   let indexerKeyLength: number | undefined;
-  if (layout.kind === 'standard' && layout.indexerCache) {
+  let indexerLayers: boolean[] | undefined;
+  const indexerRule = layout.kind === 'standard' || layout.kind === 'hybrid' ? layout.indexer : undefined;
+  if (indexerRule) {
     const ik = scalar(meta, p('attention.indexer.key_length'));
     if (!ik.ok) return ik;
-    if (!ik.value) return cannot(`missing ${p('attention.indexer.key_length')} (the lightning-indexer key width of ${arch})`);
+    if (!ik.value) return cannot(`missing ${p('attention.indexer.key_length')} (the indexer key width of ${arch})`);
     indexerKeyLength = ik.value;
     provenance.indexerKeyLength = p('attention.indexer.key_length');
+    const il = indexerLayerRule(meta, arch, indexerRule, layerCount, mainLayers);
+    if (!il.ok) return il;
+    indexerLayers = il.value;
+    if (indexerLayers) provenance.indexerLayers = indexerRule === 'types' ? p('attention.indexer.types') : p('leading_dense_block_count');
+  }
+
+  // nanbeige: the stack runs num_loops times, each pass a layer of its own in the cache.
+  let finalLayers = layers;
+  let finalLayerCount = layerCount;
+  if (layout.kind === 'standard' && layout.loops) {
+    const loopsR = scalar(meta, p('num_loops'));
+    if (!loopsR.ok) return loopsR;
+    const loops = loopsR.value ?? 1;
+    if (loops < 1) return cannot(`${p('num_loops')} is 0 (llama.cpp asserts n_loops >= 1)`);
+    if (layerCount * loops > 512) return cannot(`${p('block_count')} × ${p('num_loops')} = ${layerCount * loops} exceeds llama.cpp's 512 layers (LLAMA_MAX_LAYERS)`);
+    finalLayers = Array.from({ length: loops }, (_, j) => layers.map((l) => ({ ...l, index: l.index + j * layerCount }))).flat();
+    finalLayerCount = layerCount * loops;
+    provenance.layerCount = `${p('block_count')} × ${p('num_loops')} (${layerCount} × ${loops})`;
+  }
+  // graniteswitch: the adapter router's single-head attention layer after the stack (n_layer_all = block_count + 1).
+  if (layout.kind === 'standard' && layout.routerLayer) {
+    finalLayers = [...layers, { index: layerCount, kind: 'full', headCountKv: 1, headDimK: dimKR.value, headDimV: dimVR.value, hasRecurrentState: false, inKvCache: true }];
+    provenance.routerLayer = `layer ${layerCount}: the adapter router (1 KV head), added by llama.cpp after ${p('block_count')} layers`;
   }
 
   const num = (key: string): Result<number | null> => {
@@ -349,8 +385,8 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
 
   return ok({
     architecture: arch,
-    layerCount,
-    layers,
+    layerCount: finalLayerCount,
+    layers: finalLayers,
     slidingWindowTokens,
     attention,
     recurrent,
@@ -363,6 +399,7 @@ export function architectureFromGgufMetadata(meta: GgufMetadata): Result<ModelAr
     parameterCount: paramsR.ok ? paramsR.value : null,
     fileType: ftypeR.ok ? ftypeR.value : null,
     ...(indexerKeyLength ? { indexerKeyLength } : {}),
+    ...(indexerLayers ? { indexerLayers } : {}),
     ...(dsv4 ? { dsv4 } : {}),
     provenance,
     notes,
@@ -389,9 +426,15 @@ function noCacheArchitecture(meta: GgufMetadata, arch: string, layerCount: numbe
 }
 
 /** llama.cpp `n_embd_r` / `n_embd_s` (src/llama-hparams.cpp), in f32 elements per layer per sequence. */
-function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number | null, headCount0: number | null): Result<RecurrentSpec> {
+function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number | null, headCount0: number | null, headDimK: number): Result<RecurrentSpec> {
   const p = (s: string) => `${arch}.${s}`;
   const get = (key: string) => scalar(meta, p(key));
+  if (arch === 'minimax-01') {
+    // Lightning attention (src/models/minimax-01.cpp): n_embd_head_la = key_length, n_embd_s = head_dim² × n_head;
+    // no ssm.* keys are read, so n_embd_r = 0.
+    if (!headCount0) return cannot(`missing ${p('attention.head_count')} (needed for the lightning-attention state)`);
+    return ok({ rElemsPerLayer: 0, sElemsPerLayer: headDimK * headDimK * headCount0 });
+  }
   const wkv = get('wkv.head_size');
   if (!wkv.ok) return wkv;
   if (wkv.value) {
@@ -438,4 +481,63 @@ function recurrentSpec(meta: GgufMetadata, arch: string, embeddingLength: number
     rElemsPerLayer: (dConv > 0 ? dConv - 1 : 0) * (inner.value + 2 * nGroup * state.value),
     sElemsPerLayer: state.value * inner.value,
   });
+}
+
+/** Layers that keep the indexer cache, per {@link IndexerRule}; undefined = every layer holding KV. */
+function indexerLayerRule(meta: GgufMetadata, arch: string, rule: IndexerRule, layerCount: number, mainLayers: number): Result<boolean[] | undefined> {
+  const p = (s: string) => `${arch}.${s}`;
+  if (rule === 'all' || rule === 'attention') return ok(undefined);
+  if (rule === 'after-dense-lead') {
+    const lead = scalar(meta, p('leading_dense_block_count'));
+    if (!lead.ok) return lead;
+    const n = lead.value ?? 0;
+    return ok(Array.from({ length: layerCount }, (_, il) => il >= n));
+  }
+  const key = p('attention.indexer.types');
+  const raw = meta[key];
+  if (raw === null) return cannot(`${key} is null (ask /api/show with "verbose": true)`);
+  if (Array.isArray(raw)) {
+    // dots3note: get_arr (any length); glm-dsa: get_key_or_arr over n_layer().
+    if (arch === 'glm-dsa' && raw.length !== mainLayers) return cannot(`${key} has ${raw.length} entries for ${mainLayers} layers`);
+    return ok(Array.from({ length: layerCount }, (_, il) => il < mainLayers && (raw[il] === true || raw[il] === 1)));
+  }
+  if (raw !== undefined) {
+    const v = scalar(meta, key);
+    if (!v.ok) return v;
+    return ok(Array.from({ length: layerCount }, (_, il) => il < mainLayers && v.value === 1));
+  }
+  if (arch !== 'glm-dsa') return cannot(`missing ${key} (which layers of ${arch} keep the indexer cache)`);
+  // glm-dsa.cpp: GLM-5 / 5.1 (context_length < 1048576) index every layer; GLM-5.2 defaults to
+  // layers 0 and 1, then every 4th from 2 (GLM_5_2_DEFAULT_INDEXER_TYPES, 78 entries).
+  const ctx = scalar(meta, p('context_length'));
+  if (!ctx.ok) return ctx;
+  const pre52 = (ctx.value ?? 0) < 1048576;
+  return ok(Array.from({ length: layerCount }, (_, il) => il < mainLayers && (pre52 || il < 2 || (il < 78 && (il - 2) % 4 === 0))));
+}
+
+/**
+ * qwen4exp's PLE conv row (llama_hparams::ple_conv_state): `(ple.conv_kernel − 1) × ple.ngram_size ×
+ * hyper_connection.count × n_embd` f32 per sequence on the one `ple.layers` layer; 0 without PLE.
+ */
+function pleConvState(meta: GgufMetadata, arch: string, embeddingLength: number | null, recurrentLayers: boolean[]): Result<number> {
+  const p = (s: string) => `${arch}.${s}`;
+  const raw = meta[p('ple.layers')];
+  if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) return ok(0);
+  if (!Array.isArray(raw)) return cannot(`${p('ple.layers')} must be an array of layer indices`);
+  if (raw.length !== 1) return cannot(`${p('ple.layers')} lists ${raw.length} layers; llama.cpp supports one PLE layer`);
+  const layer = toNumber(raw[0]);
+  if (layer === undefined || recurrentLayers[layer] !== true) return cannot(`${p('ple.layers')} names layer ${String(raw[0])}, which is not a linear-attention layer (llama.cpp refuses the model)`);
+  const need = (k: string): Result<number> => {
+    const r = scalar(meta, p(k));
+    if (!r.ok) return r;
+    return r.value ? ok(r.value) : cannot(`missing ${p(k)} (needed for the PLE conv state)`);
+  };
+  const conv = need('ple.conv_kernel');
+  if (!conv.ok) return conv;
+  const ngram = need('ple.ngram_size');
+  if (!ngram.ok) return ngram;
+  const hc = need('hyper_connection.count');
+  if (!hc.ok) return hc;
+  if (embeddingLength === null) return cannot(`missing ${p('embedding_length')} (needed for the PLE conv state)`);
+  return ok((conv.value - 1) * ngram.value * hc.value * embeddingLength);
 }

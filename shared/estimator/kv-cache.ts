@@ -217,6 +217,21 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
 
   // Without flash attention V is stored transposed and every V layer is padded to the widest one.
   const vWidthMax = Math.max(0, ...arch.layers.map((l) => l.headCountKv * l.headDimV));
+  // The indexer cache (llama_kv_cache_dsa / _msa / llama_memory_hybrid_idx): one head of K
+  // (indexer.key_length) and, unless MLA, one head of V, on the full cache's cells and streams.
+  let indexerKRow = 0;
+  let indexerVRow = 0;
+  if (arch.indexerKeyLength) {
+    const ik = rowBytes(typeK, arch.indexerKeyLength);
+    if (!ik.ok) return cannot(`indexer K: ${ik.error.message.replace(/^cannot predict: /, '')}`);
+    indexerKRow = ik.value;
+    if (hasV) {
+      const iv = rowBytes(typeV, Math.max(0, ...arch.layers.map((l) => l.headDimV)));
+      if (!iv.ok) return cannot(`indexer V: ${iv.error.message.replace(/^cannot predict: /, '')}`);
+      indexerVRow = iv.value;
+    }
+  }
+  let indexerLayerCount = 0;
 
   const layers: KvLayerBytes[] = [];
   let kBytes = 0;
@@ -250,25 +265,25 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
       vRowBytes = vRow.value;
     }
     const layerCells = (isSwa ? (swaCells ?? fullCells) : fullCells) * cells.streams;
-    let indexerRow = 0;
-    if (arch.indexerKeyLength) {
-      // llama_kv_cache_dsa's second cache: one K head of the indexer width, same cells, no V.
-      const ik = rowBytes(typeK, arch.indexerKeyLength);
-      if (!ik.ok) return cannot(`indexer K: ${ik.error.message.replace(/^cannot predict: /, '')}`);
-      indexerRow = ik.value;
-    }
-    const lkBytes = (kRow.value + indexerRow) * layerCells;
-    const lvBytes = vRowBytes * layerCells;
+    const indexed = arch.indexerKeyLength !== undefined && (arch.indexerLayers?.[layer.index] ?? true);
+    if (indexed) indexerLayerCount++;
+    const idxK = indexed ? indexerKRow * fullCells * cells.streams : 0;
+    const idxV = indexed ? indexerVRow * fullCells * cells.streams : 0;
+    const lkBytes = kRow.value * layerCells + idxK;
+    const lvBytes = vRowBytes * layerCells + idxV;
     layers.push({ index: layer.index, kind: layer.kind, kBytes: lkBytes, vBytes: lvBytes });
     kBytes += lkBytes;
     vBytes += lvBytes;
-    if (!isSwa || swaFull) bytesPerToken += kRow.value + indexerRow + vRowBytes;
+    if (!isSwa || swaFull) bytesPerToken += kRow.value + vRowBytes;
+    if (indexed) bytesPerToken += indexerKRow + indexerVRow;
   }
   if (!flashAttention && new Set(arch.layers.filter((l) => l.kind !== 'none').map((l) => l.headCountKv * l.headDimV)).size > 1) {
     notes.push(`flash attention off: every V layer is padded to the widest V row (${vWidthMax} elements)`);
   }
   if (arch.attention === 'mla' && !hasV && !arch.dsv4) notes.push('MLA: K only (latent + rope part), no V cache (llama.cpp since b7860, #19067)');
-  if (arch.indexerKeyLength) notes.push(`DeepSeek sparse attention: K includes the lightning-indexer key cache (${arch.indexerKeyLength} per layer per cell)`);
+  if (arch.indexerKeyLength) {
+    notes.push(`sparse attention: ${indexerLayerCount} layers also keep a one-head indexer cache (K ${arch.indexerKeyLength}${indexerVRow ? ', V value_length' : ''} per cell), counted in ${indexerVRow ? 'K and V' : 'K'}`);
+  }
   if (arch.attention === 'mla' && hasV) notes.push('MLA with a V cache (builds before b7860, #19067)');
 
   let recurrentBytes = 0;
@@ -287,7 +302,7 @@ export function llamaCppKvCache(arch: ModelArchitecture, options: LlamaCppKvOpti
     // mem_size × (1 + n_rs_seq) rows (llama_memory_recurrent).
     const rsCells = Math.max(1, parallel) * (1 + snapshots);
     const nRec = arch.layers.filter((l) => l.hasRecurrentState).length;
-    recurrentBytes = rsCells * nRec * (arch.recurrent.rElemsPerLayer + arch.recurrent.sElemsPerLayer) * 4;
+    recurrentBytes = rsCells * (nRec * (arch.recurrent.rElemsPerLayer + arch.recurrent.sElemsPerLayer) + (arch.recurrent.extraElemsPerSequence ?? 0)) * 4;
   }
   return ok({
     bytes: kBytes + vBytes + recurrentBytes,

@@ -2,7 +2,9 @@
  * Every architecture name llama.cpp's current release knows (`src/llama-arch.cpp`, LLM_ARCH_NAMES),
  * with the memory layout its `llama_model::create_memory` builds and the per-architecture hparams
  * rules that decide which layers cache what (`load_hparams` / `src/models/<arch>.cpp`). Each entry
- * is either sized exactly by the estimator or refused with the reason.
+ * is either sized exactly by the estimator or refused with the reason. Checked against the newest
+ * llama.cpp this repository can read: the source bundled with node-llama-cpp 3.21.1 (80fb11a,
+ * 2026-09-12; llama-cpp-arch-names.ts holds its name list).
  */
 
 /** Interleaved sliding-window layout (llama.cpp `set_swa_pattern(period, dense_first)`). */
@@ -22,25 +24,55 @@ export interface SwaRule {
   onlyWithLayerCount?: number;
   /** Every layer slides when this `<arch>.` key is > 0, pattern array or not (dflash: DeepSeek-V4 DSpark stages). */
   allSwaWhenKey?: string;
+  /** llama.cpp reads `attention.sliding_window` as a required key (granite_swa, muse-glimmer, dots3note). */
+  windowRequired?: boolean;
+  /** llama.cpp requires `attention.sliding_window_pattern` (a period or a per-layer array; muse-glimmer). */
+  patternRequired?: boolean;
 }
 
 /** Which layers of a hybrid carry a recurrent state instead of attention. */
 export type HybridRule =
-  /** `head_count_kv(il) == 0` (jamba, granitehybrid, lfm2, lfm2moe, plamo2). */
+  /** `head_count_kv(il) == 0` (jamba, granitehybrid, lfm2, lfm2moe, plamo2, kimi-linear, bailingmoe3, kimi-k3). */
   | 'zero-kv'
-  /** `attention.recurrent_layers` array, else every layer but each `full_attention_interval`-th (default 4). */
+  /** `attention.recurrent_layers` array, else every layer but each `full_attention_interval`-th (default 4; minimax-01: 8). */
   | 'interval'
   /** recurrent: `head_count_kv == 0 && n_ff == 0`; attention: `head_count_kv > 0` (nemotron_h). */
   | 'nemotron'
   /** every layer has both attention and a recurrent state (falcon-h1). */
   | 'all';
 
+/**
+ * Which layers keep a second, single-head "indexer" cache beside the main one (a `llama_kv_cache`
+ * built on hparams with `n_head_kv = 1` and `n_embd_head_k = attention.indexer.key_length`; V of
+ * `value_length` unless the model is MLA). Same cells and streams as the full-attention cache.
+ */
+export type IndexerRule =
+  /** every layer of the main cache (deepseek32, llama_kv_cache_dsa `filter_lid = il < n_layer()`). */
+  | 'all'
+  /** layers flagged by `attention.indexer.types` (dots3note: required; glm-dsa: optional, default by context length). */
+  | 'types'
+  /** layers from `leading_dense_block_count` on (minimax-m3, llama_kv_cache_msa `filter_idx`). */
+  | 'after-dense-lead'
+  /** the attention layers of a hybrid (qwen4exp, llama_memory_hybrid_idx `filter_idx`). */
+  | 'attention';
+
 export type ArchLayout =
-  | { kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean; indexerCache?: boolean }
+  | {
+    kind: 'standard'; swa?: SwaRule; nextnFiltered?: boolean; indexer?: IndexerRule;
+    /** `<arch>.num_loops`: the block stack runs this many times, each pass with its own KV (nanbeige). */
+    loops?: boolean;
+    /** One extra single-head attention layer after the stack holds the adapter router's K/V (graniteswitch). */
+    routerLayer?: boolean;
+  }
   /** DeepSeek-V4 (llama_kv_cache_dsv4): raw sliding-window K, CSA/HCA compressed K, indexer K, compressor states. */
   | { kind: 'dsv4' }
   | { kind: 'recurrent' }
-  | { kind: 'hybrid'; rule: HybridRule; nextnFiltered?: boolean }
+  | {
+    kind: 'hybrid'; rule: HybridRule; nextnFiltered?: boolean;
+    /** `interval` rule: default `full_attention_interval` when the GGUF has none (4; minimax-01: 8). */
+    defaultInterval?: number;
+    indexer?: IndexerRule;
+  }
   | { kind: 'no-cache'; why: string }
   | { kind: 'unsupported'; why: string }
   /** llama.cpp itself refuses to load a file of this architecture as a model. */
@@ -74,11 +106,42 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
     'llama', 'deci', 'falcon', 'grok', 'gpt2', 'gptj', 'gptneox', 'mpt', 'baichuan', 'starcoder', 'refact', 'bloom', 'stablelm',
     'qwen', 'qwen2', 'qwen2moe', 'qwen2vl', 'qwen3', 'qwen3moe', 'qwen3vl', 'qwen3vlmoe', 'phi2', 'phimoe', 'plamo', 'codeshell',
     'orion', 'internlm2', 'minicpm', 'minicpm3', 'gemma', 'starcoder2', 'xverse', 'command-r', 'dbrx', 'olmo', 'olmoe', 'openelm',
-    'arctic', 'deepseek', 'deepseek2', 'deepseek2-ocr', 'chatglm', 'glm4', 'glm4moe', 'glm-dsa', 'bitnet', 'jais', 'jais2', 'nemotron',
+    'arctic', 'deepseek', 'deepseek2', 'deepseek2-ocr', 'chatglm', 'glm4', 'glm4moe', 'bitnet', 'jais', 'jais2', 'nemotron',
     'exaone', 'granite', 'granitemoe', 'chameleon', 'plm', 'bailingmoe', 'bailingmoe2', 'dots1', 'arcee', 'ernie4_5', 'ernie4_5-moe',
     'hunyuan-moe', 'hunyuan-dense', 'hunyuan_vl', 'smollm3', 'seed_oss', 'grovemoe', 'apertus', 'minimax-m2', 'cogvlm',
     'pangu-embedded', 'mistral3', 'mistral4', 'paddleocr', 'llama-embed', 'maincoder', 'talkie', 'mellum', 'laguna', 'plamo3', 'exaone-moe',
   ]),
+  // qwen3tts: llama_model_qwen3tts is llama_model_qwen3vl (src/models/qwen3tts.cpp, models.h) with a 3072-entry
+  // codec head; create_memory default branch → plain llama_kv_cache. pockettts: src/models/pockettts.cpp reads
+  // only the norm eps, its graph calls build_attn_inp_kv() → plain llama_kv_cache on block_count layers.
+  { name: 'qwen3tts', layout: STD, rule: 'Qwen3-TTS talker (the qwen3vl graph): every layer caches K and V (head_count_kv × key_length / value_length)' },
+  { name: 'pockettts', layout: STD, rule: 'Pocket TTS backbone: every layer caches K and V (head_count_kv × key_length / value_length)' },
+  // src/models/nanbeige.cpp load_arch_hparams: n_layer_all = block_count × num_loops (the per-layer head
+  // counts copied to every pass) "before load_tensors() allocates layers / KV", so the cache has one layer per pass.
+  { name: 'nanbeige', layout: { kind: 'standard', loops: true }, rule: 'looped stack: block_count × num_loops (default 1) layers, each caching K and V' },
+  // src/models/granite-switch.cpp load_arch_hparams: router_layer = n_real, n_layer_all = n_real + 1,
+  // n_head_kv_arr[n_real] = 1; llama_kv_cache iterates n_layer_all, so the router layer gets a 1-head K/V.
+  { name: 'graniteswitch', layout: { kind: 'standard', routerLayer: true }, rule: 'every layer caches K and V, plus one extra single-head layer (key_length / value_length) for the adapter router' },
+  // src/models/glm-dsa.cpp + create_memory (LLM_ARCH_GLM_DSA): llama_kv_cache_dsa, filter_lid = il < n_layer()
+  // && is_indexer_full(il); types default to every layer (context_length < 1048576: GLM-5/5.1) or the GLM-5.2 pattern.
+  { name: 'glm-dsa', layout: { kind: 'standard', indexer: 'types', nextnFiltered: true }, rule: 'GLM sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache on the layers attention.indexer.types marks (default: every layer before GLM-5.2, else layers 0, 1, 2, 6, 10, …); MTP blocks filtered out' },
+  // src/models/minimax-m3.cpp + create_memory (LLM_ARCH_MINIMAX_M3) + llama-kv-cache-msa.cpp: a plain main
+  // cache on every layer, and an indexer llama_kv_cache (n_head_kv 1, n_embd_head_k = indexer.key_length, V kept:
+  // not MLA) on il >= leading_dense_block_count.
+  { name: 'minimax-m3', layout: { kind: 'standard', indexer: 'after-dense-lead' }, rule: 'MiniMax sparse attention (llama_kv_cache_msa): every layer caches K and V, and each layer from leading_dense_block_count on adds an indexer cache of one head (K attention.indexer.key_length, V value_length)' },
+  // src/models/dots3note.cpp: SWA pattern array and window required, MLA on both layer kinds, indexer.types
+  // array; create_memory (LLM_ARCH_DOTS3NOTE) → llama_kv_cache_dsa_iswa: DSA cache (MLA K + indexer K on
+  // is_indexer_full layers) for the full layers, a window-sized MLA cache for the SWA layers; MTP filtered.
+  {
+    name: 'dots3note', layout: { kind: 'standard', swa: { period: 0, defaultWindow: null, needsPatternArray: true, windowRequired: true }, nextnFiltered: true, indexer: 'types' },
+    rule: 'dots3 note (llama_kv_cache_dsa_iswa): full layers keep the MLA K cache plus a lightning-indexer K on the layers attention.indexer.types marks, SWA layers (attention.sliding_window_pattern) an MLA K cache of window + n_ubatch cells; MTP blocks filtered out',
+  },
+  // src/models/granite-swa.cpp: pattern array (get_arr, required) and attention.sliding_window (required).
+  swa('granite_swa', { period: 0, defaultWindow: null, needsPatternArray: true, windowRequired: true }, 'iSWA from the per-layer attention.sliding_window_pattern array (window attention.sliding_window)'),
+  // src/models/muse-glimmer.cpp: window required; pattern = a scalar period (get_key_or_arr(…, swa_period, false) →
+  // set_swa_pattern(period)) or else a per-layer array of n_layer() (get_key_or_arr(…, is_swa_impl, n_layer()),
+  // required): a GGUF with neither fails to load ("key not found in model: …sliding_window_pattern").
+  swa('muse-glimmer', { period: 4, defaultWindow: null, windowRequired: true, patternRequired: true }, 'iSWA from attention.sliding_window_pattern: a period p (every layer but each p-th slides) or a per-layer array; window attention.sliding_window'),
   { name: 'phi3', layout: STD, rule: 'every layer caches K and V; llama.cpp disables Phi-3 sliding windows (PR #13676), so no SWA cache' },
   { name: 'hy_v3', layout: { kind: 'standard', nextnFiltered: true }, rule: 'every layer caches K and V except the nextn_predict_layers MTP blocks (filtered out of the main context)' },
   swa('llama4', { period: 4, defaultWindow: null, fixedWindow: 8192 }, 'chunked attention: 3 of every 4 layers use an 8192-token chunk cache (when attention.sliding_window is set)'),
@@ -105,6 +168,18 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   ...['jamba', 'granitehybrid', 'lfm2', 'lfm2moe', 'plamo2'].map((name): ArchEntry => ({
     name, layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: layers with head_count_kv 0 hold a recurrent state, the rest cache K and V',
   })),
+  // src/models/bailingmoe3.cpp / kimi-k3.cpp load_arch_hparams: is_recr = (n_head_kv(il) == 0) for il < n_layer();
+  // both are hybrids (llm_arch_is_hybrid) with null filters, so llama_memory_hybrid's defaults apply
+  // (attention: !is_recr over every layer; recurrent: is_recr); KDA state from kda.head_dim; MLA (K only).
+  { name: 'bailingmoe3', layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: KDA layers (head_count_kv 0) hold a delta-attention state (kda.head_dim), the rest cache MLA K only' },
+  { name: 'kimi-k3', layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: KDA layers (head_count_kv 0) hold a delta-attention state (kda.head_dim), the rest cache MLA K only' },
+  // src/models/minimax-01.cpp: recurrent_layers array, else every full_attention_interval-th layer (default 8)
+  // is softmax attention; n_embd_head_la = key_length → n_embd_s = key_length² × head_count, n_embd_r = 0.
+  { name: 'minimax-01', layout: { kind: 'hybrid', rule: 'interval', defaultInterval: 8, nextnFiltered: true }, rule: 'hybrid (MiniMax-Text-01): every full_attention_interval-th layer (default 8) caches K and V, the rest hold a lightning-attention state of key_length² × head_count f32' },
+  // src/models/qwen4exp.cpp + create_memory: llama_memory_hybrid_idx (attention + gated-delta-net state + an
+  // indexer llama_kv_cache of one head, K indexer.key_length and V value_length, on the attention layers);
+  // the one PLE layer adds (ple.conv_kernel − 1) × ple.ngram_size × hyper_connection.count × n_embd f32 per sequence.
+  { name: 'qwen4exp', layout: { kind: 'hybrid', rule: 'interval', nextnFiltered: true, indexer: 'attention' }, rule: 'hybrid (llama_memory_hybrid_idx): every full_attention_interval-th layer (default 4) caches K and V plus a one-head indexer K/V, the rest hold a gated-delta-net state (plus the PLE conv row); MTP blocks filtered out' },
   { name: 'kimi-linear', layout: { kind: 'hybrid', rule: 'zero-kv' }, rule: 'hybrid: KDA layers (head_count_kv 0) hold a delta-attention state (kda.head_dim), the rest cache MLA K only' },
   { name: 'qwen3next', layout: { kind: 'hybrid', rule: 'interval' }, rule: 'hybrid: every full_attention_interval-th layer (default 4) caches K and V, the rest hold a gated-delta-net state' },
   { name: 'qwen35', layout: { kind: 'hybrid', rule: 'interval', nextnFiltered: true }, rule: 'hybrid (Qwen3.5/3.6): attention.recurrent_layers, else every 4th layer caches K and V and the rest hold a gated-delta-net state; MTP blocks filtered out' },
@@ -114,7 +189,7 @@ export const LLAMA_CPP_ARCHITECTURES: readonly ArchEntry[] = [
   { name: 'falcon-h1', layout: { kind: 'hybrid', rule: 'all' }, rule: 'hybrid: every layer caches K and V and also holds a Mamba-2 state' },
   { name: 't5', layout: STD, rule: 'encoder–decoder: a KV cache for the decoder self-attention on block_count layers (head_count_kv × key_length / value_length); cross-attention K/V are recomputed from the encoder output, not cached' },
   { name: 't5encoder', layout: STD, rule: 'encoder-only T5: llama.cpp still creates a KV cache of block_count layers (create_memory default branch) that the encoder graph never reads' },
-  { name: 'deepseek32', layout: { kind: 'standard', indexerCache: true }, rule: 'DeepSeek-V3.2 sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache of attention.indexer.key_length per layer' },
+  { name: 'deepseek32', layout: { kind: 'standard', indexer: 'all', nextnFiltered: true }, rule: 'DeepSeek-V3.2 sparse attention (llama_kv_cache_dsa): the MLA cache plus a lightning-indexer K cache of attention.indexer.key_length per layer; MTP blocks filtered out' },
   {
     name: 'deepseek4', layout: { kind: 'dsv4' },
     rule: 'DeepSeek-V4 (llama_kv_cache_dsv4, K only, one stream per sequence): a sliding-window K cache on every layer (window + n_ubatch cells), K caches of ceil_256(n_ctx/4) cells on CSA layers and ceil_256(n_ctx/128) on HCA layers (attention.compress_ratios), a ceil_256(n_ctx/4)-cell lightning-indexer K cache on CSA layers, and f32 compressor states per sequence',
@@ -145,4 +220,9 @@ export function refusedArchitectures(): ArchEntry[] {
 /** Architecture names llama.cpp knows but refuses to load as a model (printed apart by `bench:accuracy`). */
 export function notLoadableArchitectures(): ArchEntry[] {
   return LLAMA_CPP_ARCHITECTURES.filter((e) => e.layout.kind === 'not-loadable');
+}
+
+/** Names in `names` (a llama.cpp LLM_ARCH_NAMES list) that the registry lacks: Headroom would call them unknown. */
+export function architecturesMissingFrom(names: readonly string[]): string[] {
+  return names.filter((n) => !BY_NAME.has(n));
 }
