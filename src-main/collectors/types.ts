@@ -22,6 +22,11 @@ export interface GpuSource extends Disposable {
    */
   suspend?(): void;
   resume?(): void;
+  /**
+   * Optional: called whenever fresh readings arrive on the source's own cadence (a streaming
+   * tool). The monitor runs a tick that is nearly due right then, in the same wake-up.
+   */
+  onData?(listener: () => void): Disposable;
 }
 
 /** System RAM and swap. */

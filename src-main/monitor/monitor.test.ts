@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { BackendReading, GpuReading } from '../../shared/model/snapshot';
 import { GiB } from '../../shared/units/bytes';
 import type { BackendCollector, GpuSource, SourceSample } from '../collectors/types';
@@ -73,5 +73,35 @@ describe('Monitor.tick', () => {
     expect(m.history(2000).map((p) => [p.atMs, p.memoryUsedBytes / GiB])).toEqual([[2000, 8.5], [3000, 9.5]]);
     expect(m.latest()?.atMs).toBe(4000);
     m.dispose();
+  });
+});
+
+describe('Monitor.start with a streaming GPU source', () => {
+  it('a fresh line runs the nearly due tick at once (one wake-up, not two), and stops poking once stopped', async () => {
+    vi.useFakeTimers();
+    try {
+      let listener: (() => void) | null = null;
+      const source: GpuSource = {
+        ...scriptedGpu([{ status: 'ok', value: [gpu(5)] }]),
+        onData: (l) => {
+          listener = l;
+          return { dispose: () => (listener = null) };
+        },
+      };
+      const m = new Monitor({ gpuSources: [source], systemSource: null, backends: [], intervalMs: 1000, alertSettings: parseOrThrow({}), demo: false, logger: silentLogger });
+      const at: number[] = [];
+      const t0 = Date.now();
+      m.onSnapshot(() => at.push(Date.now() - t0));
+      m.start();
+      await vi.advanceTimersByTimeAsync(850);
+      listener!();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(at).toEqual([0, 850]);
+      m.stop();
+      expect(listener).toBeNull();
+      m.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -85,11 +85,14 @@ export class Monitor implements Disposable {
   start(): void {
     if (this.loop || this.store.isDisposed) return;
     const timeoutMs = this.options.timeoutMs ?? Math.max(2000, Math.min(this.intervalMs, 5000));
-    this.loop = startLoop(async (signal) => void (await this.tick(signal)), {
+    const loop = startLoop(async (signal) => void (await this.tick(signal)), {
       intervalMs: this.intervalMs,
       timeoutMs,
       onError: (e) => this.options.logger.error(`monitor tick failed: ${(e as Error).message}`),
     });
+    // A streaming GPU source's fresh line runs a nearly due tick in the same wake-up (scheduler.ts).
+    const pokes = this.options.gpuSources.map((s) => s.onData?.(() => loop.poke())).filter((d): d is Disposable => d !== undefined);
+    this.loop = { dispose: () => (pokes.forEach((d) => d.dispose()), loop.dispose()) };
   }
 
   /** Stops ticking (tray "Pause monitoring"); `start()` resumes. */

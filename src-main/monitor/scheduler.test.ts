@@ -102,3 +102,59 @@ describe('RingBuffer', () => {
     expect(() => new RingBuffer(0)).toThrow(RangeError);
   });
 });
+
+describe('startLoop poke (ticks ride on the data source\'s wake-up)', () => {
+  const loopAt = (at: number[], t0: number) =>
+    startLoop(
+      async () => {
+        at.push(Date.now() - t0);
+        await new Promise((r) => setTimeout(r, 50));
+      },
+      { intervalMs: 1000, timeoutMs: 5000, now: () => Date.now() },
+    );
+
+  it('runs a tick due within a quarter interval when poked, and follows the source from then on', async () => {
+    const at: number[] = [];
+    const t0 = Date.now();
+    const loop = loopAt(at, t0);
+    // A source printing at 800 ms past each second (like nvidia-smi -lms 1000 started then).
+    for (let s = 0; s < 4; s++) {
+      await vi.advanceTimersByTimeAsync(s === 0 ? 800 : 1000);
+      loop.poke();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    loop.dispose();
+    expect(at).toEqual([0, 800, 1800, 2800, 3800]);
+  });
+
+  it('ignores a poke far from the next tick, and one while a tick runs', async () => {
+    const at: number[] = [];
+    const t0 = Date.now();
+    const loop = loopAt(at, t0);
+    await vi.advanceTimersByTimeAsync(10); // first tick running (50 ms)
+    loop.poke();
+    await vi.advanceTimersByTimeAsync(290);
+    loop.poke(); // 300 ms: the next tick is 700 ms away
+    await vi.advanceTimersByTimeAsync(2000);
+    loop.dispose();
+    expect(at[0]).toBe(0);
+    expect(at[1]).toBeGreaterThanOrEqual(1000);
+    expect(at[1]).toBeLessThanOrEqual(1250);
+  });
+
+  it('back on the timer when the pokes stop (a stalled stream): never more than a quarter interval late', async () => {
+    const at: number[] = [];
+    const t0 = Date.now();
+    const loop = loopAt(at, t0);
+    await vi.advanceTimersByTimeAsync(900);
+    loop.poke();
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(5000);
+    loop.dispose();
+    expect(at.slice(0, 2)).toEqual([0, 900]);
+    const gaps = at.slice(1).map((v, i) => v - at[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1250);
+    // Two intervals without a poke: on time again.
+    expect(gaps[gaps.length - 1]).toBe(1000);
+  });
+});

@@ -9,6 +9,7 @@ import { runCommand } from './run-command';
 import type { GpuReading } from '../../../shared/model/snapshot';
 import type { Logger } from '../../util/logger';
 import type { GpuSource, SourceSample } from '../types';
+import { toDisposable, type Disposable } from '../../../shared/lifecycle/disposable';
 import {
   NVIDIA_FALLBACK_FIELDS,
   NVIDIA_QUERY_FIELDS,
@@ -54,6 +55,7 @@ export class NvidiaSmiStream implements GpuSource {
   private watchdog: NodeJS.Timeout | null = null;
   private disposed = false;
   private waiters = new Set<() => void>();
+  private readonly dataListeners = new Set<() => void>();
   private readonly staleAfterMs: number;
   private readonly now: () => number;
   /** Query fields; drops to the fallback set once if the driver rejects a field. */
@@ -113,6 +115,11 @@ export class NvidiaSmiStream implements GpuSource {
       signal.addEventListener('abort', done, { once: true });
       this.waiters.add(done);
     });
+  }
+
+  onData(listener: () => void): Disposable {
+    this.dataListeners.add(listener);
+    return toDisposable(() => this.dataListeners.delete(listener));
   }
 
   private wake(): void {
@@ -193,6 +200,7 @@ export class NvidiaSmiStream implements GpuSource {
     this.failure = null;
     this.backoffMs = this.options.minBackoffMs ?? 1000;
     this.wake();
+    for (const l of this.dataListeners) l();
   }
 
   private onFailure(code: number | string | null, output: string): void {
