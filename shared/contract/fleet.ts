@@ -114,10 +114,12 @@ export type RemoteSnapshotParse = { ok: true; snapshot: Snapshot; notes: string[
  * Snapshot every tick and most parts (its backends and models, sources, often GPUs) are the same
  * as last time: a part whose JSON text is unchanged reuses the earlier result instead of running
  * the schema again (the text is made natively; schema validation of code called a few times a
- * second, never hot in the JIT, is the watcher's main cost per event). Keep one per remote.
+ * second, never hot in the JIT, is the watcher's main cost per event). A part that is the very
+ * same value as last time (the watcher's frame reader hands back the unchanged tail of an event
+ * as the same objects) is not even turned into text. Keep one per remote.
  */
 export interface RemoteParseMemo {
-  parts?: Map<string, { key: string; result: unknown }>;
+  parts?: Map<string, { value: unknown; key: string; result: unknown }>;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -152,15 +154,20 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
   }
   const notes: string[] = [];
   const missing: string[] = [];
-  const parts = memo ? new Map<string, { key: string; result: unknown }>() : null;
-  /** `schema.safeParse(value)`, or the earlier result for the same JSON text in this part. */
+  const parts = memo ? new Map<string, { value: unknown; key: string; result: unknown }>() : null;
+  /** `schema.safeParse(value)`, or the earlier result for the same value (or the same JSON text) in this part. */
   const check = <T>(part: string, schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> => {
     if (!parts) return schema.safeParse(value);
+    const hit = memo?.parts?.get(part);
+    // The same object as last time (never mutated: it came from JSON.parse and is only read).
+    if (hit && hit.value === value) {
+      parts.set(part, hit);
+      return hit.result as z.ZodSafeParseResult<T>;
+    }
     // JSON text of a value that came from JSON.parse: plain data, cannot throw.
     const key = JSON.stringify(value) ?? '';
-    const hit = memo?.parts?.get(part);
     const result = hit && hit.key === key ? (hit.result as z.ZodSafeParseResult<T>) : schema.safeParse(value);
-    parts.set(part, { key, result });
+    parts.set(part, { value, key, result });
     return result;
   };
   const list = <T>(field: 'gpus' | 'backends' | 'sources' | 'alerts', schema: z.ZodType<T>, limit: number, what: string): T[] | string => {

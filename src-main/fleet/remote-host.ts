@@ -11,6 +11,7 @@ import type { Snapshot } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
 import { getHealth, openEventStream, type RemoteFailure, type RemoteTarget } from './remote-client';
+import { RemoteFrameReader } from './remote-frame';
 
 export interface RemoteHostTiming {
   healthTimeoutMs: number;
@@ -80,6 +81,8 @@ export class RemoteHost implements Disposable {
   private disposed = false;
   /** List items validated from this host's previous Snapshot (unchanged ones are not validated again). */
   private readonly parseMemo: RemoteParseMemo = {};
+  /** Parses each event, reusing the unchanged tail of the previous one (see remote-frame.ts). */
+  private readonly frames = new RemoteFrameReader();
   /** What identifies this connection's configuration: a change of URL, token or label makes a new host. */
   readonly configKey: string;
   static configKeyOf(s: { url: string; token: string | null; label: string | null }): string {
@@ -200,7 +203,7 @@ export class RemoteHost implements Disposable {
   private receive(data: string): void {
     let json: unknown;
     try {
-      json = JSON.parse(data);
+      json = this.frames.read(data);
     } catch {
       return this.refuse('sent a Snapshot that is not valid JSON');
     }
