@@ -163,6 +163,30 @@ describe('Fleet', () => {
     expect(withFleetAlerts(local, fleet.latest().alerts, 'all').alerts.map((x) => x.sourceId)).toEqual(['gpu-server-1 gpu:0']);
   });
 
+  it('an alert list unchanged between events raises nothing again; a change in it (severity, a new alert, a message) is seen', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    cleanups.push(() => a.server.close());
+    const { fleet, transitions } = makeFleet();
+    a.push(fleetFixtureSnapshot({ atMs: 1000, alerts: [fleetFixtureAlert()] }));
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }]);
+    await until(() => transitions.length === 1, 'raised');
+    const at = (ms: number) => until(() => host(fleet.latest(), 'gpu-server-1')!.snapshot?.atMs === ms, `Snapshot ${ms}`);
+    for (const ms of [2000, 3000]) {
+      a.push(fleetFixtureSnapshot({ atMs: ms, alerts: [fleetFixtureAlert()] }));
+      await at(ms);
+    }
+    expect(transitions.map((t) => t.type)).toEqual(['raised']);
+    a.push(fleetFixtureSnapshot({ atMs: 4000, alerts: [fleetFixtureAlert({ severity: 'warning' })] }));
+    await until(() => transitions.length === 3, 'the severity change');
+    expect(transitions.slice(1).map((t) => `${t.type} ${t.alert.severity}`)).toEqual(['cleared critical', 'raised warning']);
+    a.push(fleetFixtureSnapshot({ atMs: 5000, alerts: [fleetFixtureAlert({ severity: 'warning' }), fleetFixtureAlert({ id: 'backend-down:vllm', kind: 'backend-down', message: 'vLLM is down.' })] }));
+    await until(() => transitions.length === 4, 'the new alert');
+    expect(transitions[3]).toMatchObject({ type: 'raised', alert: { message: 'gpu-server-1: vLLM is down.' } });
+    a.push(fleetFixtureSnapshot({ atMs: 6000, alerts: [fleetFixtureAlert({ severity: 'warning', message: 'GPU 0 memory at 85%.' })] }));
+    await until(() => fleet.latest().alerts.length === 1 && fleet.latest().alerts[0]!.message === 'GPU 0 memory at 85%.', 'the new message, the vLLM alert gone');
+    expect(transitions.at(-1)).toMatchObject({ type: 'cleared', alert: { message: 'gpu-server-1: vLLM is down.' } });
+  });
+
   it('a wrong token is "unauthorized"; a remote of another contract version is "incompatible" with both versions', async () => {
     const a = await scriptedServer({ name: 'gpu-server-1' });
     cleanups.push(() => a.server.close());

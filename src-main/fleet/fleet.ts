@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { AlertTransition } from '../../shared/alerts/rules';
 import { CONTRACT_VERSION, LOCAL_HOST_ID, type FleetAlert, type FleetHost, type FleetSnapshot } from '../../shared/contract/fleet';
 import { toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
-import type { Snapshot } from '../../shared/model/snapshot';
+import type { Alert, Snapshot } from '../../shared/model/snapshot';
 import type { Logger } from '../util/logger';
 import { diffAlerts, hostAlert, remoteAlert } from './fleet-alerts';
 import { RemoteHost, type RemoteHostTiming } from './remote-host';
@@ -41,6 +41,8 @@ export function hostIdFor(url: string): string {
 export class Fleet implements Disposable {
   private hosts: RemoteHost[] = [];
   private readonly known = new Map<string, Map<string, FleetAlert>>();
+  /** Per host: the alert list (and label) of the current Snapshot that `known` was made from. */
+  private readonly alertsSeen = new Map<string, { alerts: readonly Alert[]; label: string }>();
   private readonly listeners = new Set<(f: FleetSnapshot) => void>();
   private readonly localSub: Disposable;
   private pending: NodeJS.Timeout | null = null;
@@ -91,6 +93,7 @@ export class Fleet implements Disposable {
       // A host no longer watched: its alerts end here.
       const was = this.known.get(h.id);
       this.known.delete(h.id);
+      this.alertsSeen.delete(h.id);
       if (was?.size) this.options.onTransitions(diffAlerts(was, new Map(), this.now()));
     }
     const started = next.filter((h) => !this.hosts.includes(h));
@@ -157,6 +160,15 @@ export class Fleet implements Disposable {
    */
   private onHostChange(host: RemoteHost): void {
     const view = this.viewOf(host);
+    // A new Snapshot whose alert list is the same as last time (the parse memo hands back the
+    // same array when its text did not change), under the same label: nothing to raise or clear.
+    const seen = this.alertsSeen.get(host.id);
+    if (view.snapshot && seen && seen.alerts === view.snapshot.alerts && seen.label === view.label) {
+      this.schedulePublish();
+      return;
+    }
+    if (view.snapshot) this.alertsSeen.set(host.id, { alerts: view.snapshot.alerts, label: view.label });
+    else this.alertsSeen.delete(host.id);
     const before = this.known.get(host.id) ?? new Map<string, FleetAlert>();
     const isHostAlert = (id: string) => id.startsWith(`${host.id}/host-`);
     const held = [...before].filter(([id]) => !isHostAlert(id));
