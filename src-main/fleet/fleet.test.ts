@@ -250,6 +250,68 @@ describe('Fleet', () => {
   });
 });
 
+describe('Fleet: events held to the local tick', () => {
+  it('reads watched hosts on the local tick and publishes once per tick, with every host’s newest Snapshot', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    const b = await scriptedServer({ name: 'gpu-server-2' });
+    cleanups.push(() => a.server.close(), () => b.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    b.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    const localListeners = new Set<(s: Snapshot) => void>();
+    const local = fleetFixtureSnapshot({}, 1);
+    // A long local interval: no fallback publish within the test, only ticks publish.
+    const fleet = new Fleet({
+      local: { latest: () => local, onSnapshot: (l) => (localListeners.add(l), toDisposable(() => localListeners.delete(l))) },
+      logger: silentLogger,
+      onTransitions: () => undefined,
+      intervalMs: () => 60_000,
+      localLabel: 'workstation',
+      timing: { backoffInitialMs: 50, backoffMaxMs: 200 },
+    });
+    cleanups.push(() => fleet.dispose());
+    const published: FleetSnapshot[] = [];
+    fleet.onFleet((f) => published.push(f));
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      for (const l of localListeners) l(local);
+    };
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }, { url: b.server.url, token: TOKEN, label: null }]);
+    const newest = (f: FleetSnapshot | undefined) => f?.hosts.slice(1).map((h) => h.snapshot?.atMs ?? null);
+    for (const atMs of [2000, 3000, 4000]) {
+      a.push(fleetFixtureSnapshot({ atMs }));
+      b.push(fleetFixtureSnapshot({ atMs: atMs + 1 }));
+      // Tick until this round shows: each tick publishes once, nothing publishes between ticks.
+      await until(() => {
+        tick();
+        return String(newest(published.at(-1))) === String([atMs, atMs + 1]);
+      }, `round ${atMs} published on a tick`);
+      expect(published).toHaveLength(ticks);
+    }
+  });
+
+  it('a host that holds a Snapshot is not called stale while the fleet waits for its tick', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    cleanups.push(() => a.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000, intervalMs: 50 }));
+    const statuses: string[] = [];
+    let pending = 0;
+    const remote = new RemoteHost({ id: 'host:a', url: a.server.url, token: TOKEN, label: null, logger: silentLogger, onChange: (h) => statuses.push(`${h.currentStatus} ${h.current()?.atMs ?? '-'}`), onPending: () => pending++ });
+    cleanups.push(() => remote.dispose());
+    remote.start();
+    await until(() => pending > 0, 'the first Snapshot held');
+    expect(statuses).toEqual([]);
+    remote.flush();
+    expect(statuses).toEqual(['ok 1000']);
+    // The server ticks every 50 ms; nobody flushes: only the stale timer (3 of its ticks) reads what is held.
+    let atMs = 1000;
+    const ticking = setInterval(() => a.push(fleetFixtureSnapshot({ atMs: (atMs += 50), intervalMs: 50 })), 50);
+    cleanups.push(() => clearInterval(ticking));
+    await until(() => (remote.current()?.atMs ?? 0) >= 1500, 'ten of its ticks read');
+    expect(statuses.filter((s) => !s.startsWith('ok'))).toEqual([]);
+  });
+});
+
 describe('Fleet: resuming', () => {
   it('reconnects after the stream ends, sends Last-Event-ID, and shows no duplicate', async () => {
     const seenIds: (string | undefined)[] = [];

@@ -1,8 +1,10 @@
 /**
  * The fleet: this machine plus the watched Headroom servers, merged into one FleetSnapshot.
- * Publishes on each local tick and, when a watched host changes between ticks, at most one
- * extra time per interval (so N hosts do not mean N renders per tick). Remote alerts become
- * transitions (labelled with the host) for the alert log, webhook and notifications.
+ * Watched hosts' events are held as they arrive and read together on each local tick, then the
+ * fleet is published once (so N hosts do not mean N wake-ups of parsing, N merges and N renders
+ * per tick; a remote's Snapshot shows at the next local tick, as before). When no local tick
+ * comes (the local monitor paused or slow), a timer does the same within 1.5 intervals. Remote
+ * alerts become transitions (labelled with the host) for the alert log, webhook and notifications.
  */
 import { hostname } from 'node:os';
 import type { AlertTransition } from '../../shared/alerts/rules';
@@ -46,6 +48,9 @@ export class Fleet implements Disposable {
   private readonly listeners = new Set<(f: FleetSnapshot) => void>();
   private readonly localSub: Disposable;
   private pending: NodeJS.Timeout | null = null;
+  private flushing = false;
+  /** True while `publish` reads the hosts: their changes go out with it, no further publish needed. */
+  private publishing = false;
   private readonly now: () => number;
   readonly localLabel: string;
   private configKey = '';
@@ -84,7 +89,17 @@ export class Fleet implements Disposable {
         next.push(old);
         continue;
       }
-      const h = new RemoteHost({ id, url: s.url, token: s.token, label: s.label, timing: this.options.timing, logger: this.options.logger, now: this.now, onChange: (host) => this.onHostChange(host) });
+      const h = new RemoteHost({
+        id,
+        url: s.url,
+        token: s.token,
+        label: s.label,
+        timing: this.options.timing,
+        logger: this.options.logger,
+        now: this.now,
+        onChange: (host) => this.onHostChange(host),
+        onPending: () => this.schedulePublish(),
+      });
       next.push(h);
     }
     for (const h of this.hosts) {
@@ -103,6 +118,7 @@ export class Fleet implements Disposable {
   }
 
   latest(): FleetSnapshot {
+    this.flushHosts();
     const local = this.options.local.latest();
     const localHost: FleetHost = {
       id: LOCAL_HOST_ID,
@@ -181,10 +197,22 @@ export class Fleet implements Disposable {
     this.schedulePublish();
   }
 
+  /** A publish when no local tick comes first (a tick publishes anyway). */
   private schedulePublish(): void {
-    if (this.pending) return;
-    this.pending = setTimeout(() => this.publish(), Math.max(50, this.options.intervalMs()));
+    if (this.pending || this.publishing) return;
+    this.pending = setTimeout(() => this.publish(), Math.max(50, this.options.intervalMs() * 1.5));
     this.pending.unref?.();
+  }
+
+  /** Reads what every watched host holds, back to back (their changes are published by the caller). */
+  private flushHosts(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (const h of this.hosts) h.flush();
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private publish(): void {
@@ -192,8 +220,15 @@ export class Fleet implements Disposable {
       clearTimeout(this.pending);
       this.pending = null;
     }
-    if (!this.listeners.size) return;
-    const f = this.latest();
-    for (const l of this.listeners) l(f);
+    this.publishing = true;
+    let f: FleetSnapshot | null = null;
+    try {
+      // Held events are read even when nobody listens: their alerts still travel.
+      if (this.listeners.size) f = this.latest();
+      else this.flushHosts();
+    } finally {
+      this.publishing = false;
+    }
+    if (f) for (const l of this.listeners) l(f);
   }
 }

@@ -10,7 +10,7 @@ import { contractMismatch, parseRemoteSnapshot, safeLabel, type FleetHost, type 
 import type { Snapshot } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
-import { getHealth, openEventStream, type RemoteFailure, type RemoteTarget } from './remote-client';
+import { getHealth, openEventStream, type EventStream, type RemoteFailure, type RemoteTarget } from './remote-client';
 import { RemoteFrameReader } from './remote-frame';
 
 export interface RemoteHostTiming {
@@ -50,6 +50,12 @@ export interface RemoteHostOptions {
   random?: () => number;
   /** Called on every change of status or Snapshot. */
   onChange(host: RemoteHost): void;
+  /**
+   * When given, events that arrive are held until `flush()` and this is called once something
+   * is held (the fleet flushes all its hosts on its tick, see `EventStream`). Without it, each
+   * event is read as it arrives.
+   */
+  onPending?(host: RemoteHost): void;
 }
 
 const INCOMPATIBLE_RETRY_MS = 60_000;
@@ -72,7 +78,7 @@ export class RemoteHost implements Disposable {
   private remoteName: string | null = null;
   private failures = 0;
   private serverRetryMs: number | null = null;
-  private stream: Disposable | null = null;
+  private stream: EventStream | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private staleTimer: NodeJS.Timeout | null = null;
   private staleMs = 0;
@@ -135,6 +141,11 @@ export class RemoteHost implements Disposable {
     return this.status;
   }
 
+  /** Reads the events held since the last flush (with `onPending`), in order. */
+  flush(): void {
+    this.stream?.flush();
+  }
+
   dispose(): void {
     this.disposed = true;
     this.stream?.dispose();
@@ -177,7 +188,13 @@ export class RemoteHost implements Disposable {
     this.isFirstOnConnection = true;
     this.stream = openEventStream(
       this.target,
-      { connectTimeoutMs: this.timing.connectTimeoutMs, idleTimeoutMs: this.timing.idleTimeoutMs, maxEventBytes: this.timing.maxEventBytes, lastEventId: this.lastEventId },
+      {
+        connectTimeoutMs: this.timing.connectTimeoutMs,
+        idleTimeoutMs: this.timing.idleTimeoutMs,
+        maxEventBytes: this.timing.maxEventBytes,
+        lastEventId: this.lastEventId,
+        ...(this.options.onPending ? { onPending: () => this.options.onPending?.(this) } : {}),
+      },
       {
         onOpen: () => undefined,
         onEvent: (e) => {
@@ -235,6 +252,9 @@ export class RemoteHost implements Disposable {
       this.staleMs = staleMs;
       this.staleTimer = setTimeout(() => {
         this.staleTimer = null;
+        // A Snapshot held for the next flush is not silence.
+        this.flush();
+        if (this.staleTimer || this.status !== 'ok') return;
         this.setStatus('stale', `${this.label} is connected but has sent no Snapshot for ${Math.round(staleMs / 1000)} s (paused, or its monitor is stuck).`);
       }, staleMs);
       this.staleTimer.unref?.();
