@@ -16,6 +16,7 @@ afterEach(() => {
 /** A server that records the request and answers with `pieces`, one write each (then ends, unless `keepOpen`). */
 async function rawServer(pieces: (string | Buffer)[], opts: { keepOpen?: boolean; secure?: boolean } = {}) {
   const requests: string[] = [];
+  let written = 0;
   const onSocket = (socket: net.Socket) => {
     let req = '';
     socket.on('data', async (c: Buffer) => {
@@ -25,6 +26,7 @@ async function rawServer(pieces: (string | Buffer)[], opts: { keepOpen?: boolean
       for (const p of pieces) {
         if (socket.destroyed) return;
         socket.write(p);
+        written += Buffer.byteLength(p, typeof p === 'string' ? 'latin1' : undefined);
         // Let each piece arrive as its own read.
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -35,7 +37,7 @@ async function rawServer(pieces: (string | Buffer)[], opts: { keepOpen?: boolean
   const server = opts.secure ? tls.createServer({ key: SELF_SIGNED_KEY, cert: SELF_SIGNED_CERT }, onSocket) : net.createServer(onSocket);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   cleanups.push(() => server.close());
-  return { port: (server.address() as AddressInfo).port, requests };
+  return { port: (server.address() as AddressInfo).port, requests, written: () => written };
 }
 
 /** Opens a stream and collects what it reports until it ends. */
@@ -52,16 +54,24 @@ function collect(url: string, connectTo?: string, extra: Partial<RawStreamHandle
         },
         onText: (t) => (got.text += t),
         onRefusal: (b) => (got.refusal = b),
-        onActivity: () => undefined,
         onEnd: (e) => {
           got.error = e;
           resolve(got);
         },
       },
     );
-    cleanups.push(stop);
+    cleanups.push(() => stop.close());
   });
   return ended;
+}
+
+/** Polls `fn` until it is true. */
+async function until(fn: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 5000;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const head = (extra: string) => `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n${extra}\r\n`;
@@ -140,6 +150,44 @@ describe('openRawStream', () => {
     const got = await collect(`http://127.0.0.1:${s.port}/api/events`, undefined, {}, { authorization: 'Bearer x\r\nX-Injected: 1' });
     expect(got.error?.message).toMatch(/authorization header holds a line break/);
     expect(s.requests).toEqual([]);
+  });
+
+  it('holds the body until flush (a copy of the bytes), reads it on flush, at the cap, and at the end', async () => {
+    const body = events.repeat(3);
+    const s = await rawServer([head('Transfer-Encoding: chunked\r\n'), ...chunked(body, [50, 9]).map((p) => Buffer.from(p, 'latin1'))], { keepOpen: true });
+    let heldCalls = 0;
+    let text = '';
+    const stream = openRawStream(
+      { url: new URL(`http://127.0.0.1:${s.port}/api/events`), headers: {}, hold: { maxBytes: 1 << 20, onHeld: () => heldCalls++ } },
+      { onHead: () => 'body', onText: (t) => (text += t), onRefusal: () => undefined, onEnd: () => undefined },
+    );
+    cleanups.push(() => stream.close());
+    // Pieces arrive; nothing is read until a flush.
+    const wire = Buffer.byteLength(head('Transfer-Encoding: chunked\r\n')) + chunked(body, [50, 9]).join('').length;
+    await until(() => heldCalls === 1 && s.written() >= wire, 'the server done, the client holding');
+    expect(text).toBe('');
+    // Each flush reads what is held so far, in order, whatever the piece boundaries (a character cut in two included).
+    await until(() => {
+      const before = text.length;
+      stream.flush();
+      expect(body.startsWith(text)).toBe(true);
+      return text === body && text.length >= before;
+    }, 'the whole body through flushes');
+    stream.flush();
+    expect(text).toBe(body);
+
+    // Over the cap: read as it comes. And at the end: what is held is read before onEnd.
+    const small = await rawServer([head('Content-Length: 200\r\n'), 'x'.repeat(150), 'y'.repeat(50)]);
+    let got = '';
+    let endedWith = '';
+    await new Promise<void>((resolve) => {
+      const capped = openRawStream(
+        { url: new URL(`http://127.0.0.1:${small.port}/api/events`), headers: {}, hold: { maxBytes: 100, onHeld: () => undefined } },
+        { onHead: () => 'body', onText: (t) => (got += t), onRefusal: () => undefined, onEnd: () => ((endedWith = got), resolve()) },
+      );
+      cleanups.push(() => capped.close());
+    });
+    expect(endedWith).toBe(`${'x'.repeat(150)}${'y'.repeat(50)}`);
   });
 
   it('over TLS: checks the certificate against the URL’s host name, wherever it connects', async () => {

@@ -29,6 +29,21 @@ export interface RawStreamRequest {
   headers: Record<string, string>;
   /** Connect here instead of resolving the URL's host (Host and the TLS name stay the URL's). */
   connectTo?: string;
+  /**
+   * Hold the body of a 200 answer as it is read (a copy of the bytes, nothing else done with them)
+   * until `flush()`; `onHeld` says that something is held. Past `maxBytes` it is read at once,
+   * and so is what is held when the connection ends.
+   */
+  hold?: { maxBytes: number; onHeld(): void };
+}
+
+export interface RawStream {
+  /** Reads what is held (`hold`): its text goes to `onText` now. */
+  flush(): void;
+  /** Closes the connection; no callback after. */
+  close(): void;
+  /** Reads so far (head or body): a number that moves while the connection is alive. */
+  readonly reads: number;
 }
 
 export interface RawStreamHandlers {
@@ -38,8 +53,6 @@ export interface RawStreamHandlers {
   onText(text: string): void;
   /** The body of a refused answer (up to 4 KiB), once it is read. */
   onRefusal(body: string): void;
-  /** Any read (head or body): the connection is alive. */
-  onActivity(): void;
   /** The connection ended: `error` when it failed, null when the server ended the body or closed. */
   onEnd(error: Error | null): void;
 }
@@ -47,11 +60,26 @@ export interface RawStreamHandlers {
 const CR = 13;
 const LF = 10;
 
-/** Opens the connection and sends the GET. Returns a function that closes it (no more callbacks after). */
-export function openRawStream(req: RawStreamRequest, handlers: RawStreamHandlers): () => void {
+/** Opens the connection and sends the GET. */
+export function openRawStream(req: RawStreamRequest, handlers: RawStreamHandlers): RawStream {
   let closed = false;
   let socket: net.Socket | null = null;
+  let reads = 0;
+  /** Held body bytes (`hold`): `held[0, heldLength)`. */
+  let held: Buffer | null = null;
+  let heldLength = 0;
+  const flush = () => {
+    if (closed || !heldLength || !held) return;
+    const bytes = held.subarray(0, heldLength);
+    heldLength = 0;
+    bodyBytes(bytes, 0, bytes.length);
+    // A burst (up to maxBytes) is not kept for the connection's life.
+    if (held.length > 4 * READ_BUFFER_BYTES) held = null;
+  };
   const end = (error: Error | null) => {
+    if (closed) return;
+    // What arrived before the end is read first.
+    flush();
     if (closed) return;
     closed = true;
     socket?.destroy();
@@ -60,7 +88,7 @@ export function openRawStream(req: RawStreamRequest, handlers: RawStreamHandlers
   for (const [k, v] of Object.entries(req.headers)) {
     if (/[\r\n\0]/.test(v)) {
       queueMicrotask(() => end(new Error(`the ${k} header holds a line break or NUL and cannot be sent`)));
-      return () => void (closed = true);
+      return { flush: () => undefined, close: () => void (closed = true), reads: 0 };
     }
   }
   const secure = req.url.protocol === 'https:';
@@ -172,13 +200,29 @@ export function openRawStream(req: RawStreamRequest, handlers: RawStreamHandlers
     if (next === 'stop') return end(null);
     phase = next;
     if (lengthLeft === 0) return endOfBody();
-    bodyBytes(all, at + 4, all.length);
+    if (phase === 'body' && req.hold) hold(all, at + 4, all.length);
+    else bodyBytes(all, at + 4, all.length);
   };
 
+  const hold = (buf: Buffer, from: number, to: number) => {
+    const n = to - from;
+    if (n <= 0) return;
+    if (!held || heldLength + n > held.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(READ_BUFFER_BYTES, 2 * (heldLength + n)));
+      if (held) held.copy(bigger, 0, 0, heldLength);
+      held = bigger;
+    }
+    buf.copy(held, heldLength, from, to);
+    const was = heldLength;
+    heldLength += n;
+    if (heldLength > req.hold!.maxBytes) flush();
+    else if (!was) req.hold!.onHeld();
+  };
   const onread = (n: number, buf: Buffer): boolean => {
     if (closed) return false;
-    handlers.onActivity();
-    if (phase === 'head') readHead(buf, n);
+    reads++;
+    if (phase === 'body' && req.hold) hold(buf, 0, n);
+    else if (phase === 'head') readHead(buf, n);
     else bodyBytes(buf, 0, n);
     return !closed;
   };
@@ -199,8 +243,14 @@ export function openRawStream(req: RawStreamRequest, handlers: RawStreamHandlers
   sock.on('error', (e) => end(e));
   sock.on('end', () => (phase === 'refusal' ? finishRefusal() : end(null)));
   sock.on('close', () => (phase === 'refusal' ? finishRefusal() : end(null)));
-  return () => {
-    closed = true;
-    sock.destroy();
+  return {
+    flush,
+    close: () => {
+      closed = true;
+      sock.destroy();
+    },
+    get reads() {
+      return reads;
+    },
   };
 }

@@ -20,7 +20,7 @@ import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { HEALTH_PATH, SNAPSHOT_PATH, SSE_PATH } from '../../shared/contract/channels';
 import { contractMismatch, parseRemoteSnapshot, remoteHealthSchema, safeLabel, type RemoteHealth } from '../../shared/contract/fleet';
-import { toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
+import type { Disposable } from '../../shared/lifecycle/disposable';
 import { openRawStream } from './event-stream';
 import { SseParser, type SseEvent } from './sse-parser';
 
@@ -257,41 +257,41 @@ export function openEventStream(target: RemoteTarget, options: EventStreamOption
   const close = (failure: RemoteFailure) => {
     if (closed) return;
     // What arrived before the end is still shown.
-    flush();
+    raw.flush();
     if (closed) return;
     closed = true;
     clearTimeout(connectTimer);
-    if (idle) clearTimeout(idle);
-    stop();
+    if (idle) clearInterval(idle);
+    raw.close();
     handlers.onClose(failure);
   };
-  const armIdle = () => {
-    if (idle) idle.refresh();
-    else idle = setTimeout(() => close({ kind: 'unreachable', message: `silent for ${Math.round(options.idleTimeoutMs / 1000)} s` }), options.idleTimeoutMs);
+  /**
+   * Silence: no read for `idleTimeoutMs` (to a quarter more). Counted, not a timer refreshed on
+   * every read: a read costs nothing more than a count.
+   */
+  const watchIdle = () => {
+    let seen = raw.reads;
+    let quiet = 0;
+    idle = setInterval(() => {
+      if (raw.reads !== seen) {
+        seen = raw.reads;
+        quiet = 0;
+      } else if (++quiet >= 4) close({ kind: 'unreachable', message: `silent for ${Math.round(options.idleTimeoutMs / 1000)} s` });
+    }, options.idleTimeoutMs / 4);
   };
   const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-store', ...authHeaders(target.token) };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
   const connectTimer = setTimeout(() => close({ kind: 'unreachable', message: `no answer within ${options.connectTimeoutMs} ms` }), options.connectTimeoutMs);
   const parser = new SseParser(options.maxEventBytes);
-  let held = '';
-  const deliver = (text: string) => {
-    for (const item of parser.push(text)) {
-      if (closed) return;
-      if (item.type === 'event') handlers.onEvent(item.event);
-      else if (item.type === 'oversized') handlers.onOversized(item.bytes);
-      else handlers.onRetry?.(item.ms);
-    }
-  };
-  const flush = () => {
-    if (!held) return;
-    const text = held;
-    held = '';
-    deliver(text);
-  };
   let status = 0;
   let open = false;
-  const stop = openRawStream(
-    { url: endpoint(target.url, SSE_PATH), headers, ...(target.connectTo ? { connectTo: target.connectTo } : {}) },
+  const raw = openRawStream(
+    {
+      url: endpoint(target.url, SSE_PATH),
+      headers,
+      ...(target.connectTo ? { connectTo: target.connectTo } : {}),
+      ...(options.onPending ? { hold: { maxBytes: options.maxEventBytes, onHeld: options.onPending } } : {}),
+    },
     {
       onHead: (code, responseHeaders) => {
         clearTimeout(connectTimer);
@@ -307,19 +307,17 @@ export function openEventStream(target: RemoteTarget, options: EventStreamOption
           return 'stop';
         }
         open = true;
-        armIdle();
+        watchIdle();
         handlers.onOpen();
         return 'body';
       },
-      onActivity: () => {
-        if (open) armIdle();
-      },
       onText: (text) => {
-        if (!options.onPending) return deliver(text);
-        const was = held.length;
-        held += text;
-        if (held.length > options.maxEventBytes) flush();
-        else if (!was) options.onPending();
+        for (const item of parser.push(text)) {
+          if (closed) return;
+          if (item.type === 'event') handlers.onEvent(item.event);
+          else if (item.type === 'oversized') handlers.onOversized(item.bytes);
+          else handlers.onRetry?.(item.ms);
+        }
       },
       onRefusal: (body) => close(refusalFailure(status, body, target.token, SSE_PATH)),
       onEnd: (error) => {
@@ -328,15 +326,16 @@ export function openEventStream(target: RemoteTarget, options: EventStreamOption
       },
     },
   );
-  const disposable = toDisposable(() => {
-    clearTimeout(connectTimer);
-    if (closed) return;
-    closed = true;
-    held = '';
-    if (idle) clearTimeout(idle);
-    stop();
-  });
-  return { dispose: () => disposable.dispose(), flush: () => (closed ? undefined : flush()) };
+  return {
+    flush: () => (closed ? undefined : raw.flush()),
+    dispose: () => {
+      clearTimeout(connectTimer);
+      if (closed) return;
+      closed = true;
+      if (idle) clearInterval(idle);
+      raw.close();
+    },
+  };
 }
 
 /** What the settings page says after trying a server: "reached gpu-server-1: 2 GPUs, vLLM up". */
