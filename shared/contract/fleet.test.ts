@@ -45,6 +45,29 @@ describe('parseRemoteSnapshot', () => {
     if (c.ok) expect(c.snapshot.gpus).toEqual([]);
   });
 
+  it('with a memo: a list that is the same array as last time gives the same items and notes; another array is read again', () => {
+    const memo: RemoteParseMemo = {};
+    const gpus = [gpu, { ...gpu, id: 'gpu:1', memoryUsedBytes: 'lots' }];
+    const alerts = [{ id: 'a', severity: 'warning', kind: 'threshold', message: 'x'.repeat(5000), sourceId: 'gpu:0', sinceMs: 1 }];
+    const first = parseRemoteSnapshot({ ...base, gpus, alerts }, memo);
+    const second = parseRemoteSnapshot({ ...base, atMs: base.atMs + 1000, gpus, alerts }, memo);
+    if (!first.ok || !second.ok) throw new Error('parse failed');
+    expect(second.snapshot.gpus).toBe(first.snapshot.gpus);
+    expect(second.snapshot.alerts).toBe(first.snapshot.alerts);
+    expect(second.notes).toEqual(first.notes);
+    expect(second).toEqual(parseRemoteSnapshot({ ...base, atMs: base.atMs + 1000, gpus, alerts }));
+    expect(second.snapshot.alerts[0]!.message.length).toBeLessThan(1100);
+    // A new array (the next event) with one item changed: that change is seen, the bad item still left out.
+    const third = parseRemoteSnapshot({ ...base, atMs: base.atMs + 2000, gpus: [{ ...gpu, memoryUsedBytes: 33e9 }, gpus[1]], alerts: [] }, memo);
+    if (!third.ok) throw new Error('parse failed');
+    expect(third.snapshot.gpus.map((g) => g.memoryUsedBytes)).toEqual([33e9]);
+    expect(third.snapshot.alerts).toEqual([]);
+    expect(third.notes).toEqual(first.notes);
+    // And the first array again after another one: read as it is, not as the last result.
+    const fourth = parseRemoteSnapshot({ ...base, atMs: base.atMs + 3000, gpus, alerts }, memo);
+    expect(fourth).toEqual(parseRemoteSnapshot({ ...base, atMs: base.atMs + 3000, gpus, alerts }));
+  });
+
   it('reads a current Snapshot as it is', () => {
     const r = parseRemoteSnapshot(base);
     expect(r).toEqual({ ok: true, snapshot: base, notes: [] });

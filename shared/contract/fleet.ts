@@ -114,10 +114,14 @@ export type RemoteSnapshotParse = { ok: true; snapshot: Snapshot; notes: string[
  * Snapshot every tick and most parts (its backends and models, sources, often GPUs) are the same
  * as last time: a part whose JSON text is unchanged reuses the earlier result instead of running
  * the schema again (the text is made natively; schema validation of code called a few times a
- * second, never hot in the JIT, is the watcher's main cost per event). Keep one per remote.
+ * second, never hot in the JIT, is the watcher's main cost per event). A part that is the very
+ * same value as last time (the watcher's frame reader hands back the unchanged tail of an event
+ * as the same objects) is not even turned into text. Keep one per remote.
  */
 export interface RemoteParseMemo {
-  parts?: Map<string, { key: string; result: unknown }>;
+  parts?: Map<string, { value: unknown; key: string; result: unknown }>;
+  /** Whole lists that were the same array as last time: what they gave (items and notes). */
+  lists?: Map<string, { value: unknown; kept: unknown[]; notes: string[] }>;
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -152,40 +156,60 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
   }
   const notes: string[] = [];
   const missing: string[] = [];
-  const parts = memo ? new Map<string, { key: string; result: unknown }>() : null;
-  /** `schema.safeParse(value)`, or the earlier result for the same JSON text in this part. */
+  const parts = memo ? new Map<string, { value: unknown; key: string; result: unknown }>() : null;
+  /** `schema.safeParse(value)`, or the earlier result for the same value (or the same JSON text) in this part. */
   const check = <T>(part: string, schema: z.ZodType<T>, value: unknown): z.ZodSafeParseResult<T> => {
     if (!parts) return schema.safeParse(value);
+    const hit = memo?.parts?.get(part);
+    // The same object as last time (never mutated: it came from JSON.parse and is only read).
+    if (hit && hit.value === value) {
+      parts.set(part, hit);
+      return hit.result as z.ZodSafeParseResult<T>;
+    }
     // JSON text of a value that came from JSON.parse: plain data, cannot throw.
     const key = JSON.stringify(value) ?? '';
-    const hit = memo?.parts?.get(part);
     const result = hit && hit.key === key ? (hit.result as z.ZodSafeParseResult<T>) : schema.safeParse(value);
-    parts.set(part, { key, result });
+    parts.set(part, { value, key, result });
     return result;
   };
-  const list = <T>(field: 'gpus' | 'backends' | 'sources' | 'alerts', schema: z.ZodType<T>, limit: number, what: string): T[] | string => {
+  const lists = memo ? new Map<string, { value: unknown; kept: unknown[]; notes: string[] }>() : null;
+  const list = <T>(field: 'gpus' | 'backends' | 'sources' | 'alerts', schema: z.ZodType<T>, limit: number, what: string, finish: (item: T) => T = (x) => x): T[] | string => {
     const value = raw[field];
     if (value === undefined) {
       missing.push(field);
       return [];
     }
     if (!Array.isArray(value)) return `${field}: expected a list`;
+    const n = Math.min(value.length, limit);
+    // The very same list as last time: the same items and notes (its items' memo carried over).
+    const same = memo?.lists?.get(field);
+    if (lists && parts && same && same.value === value) {
+      lists.set(field, same);
+      for (let i = 0; i < n; i++) {
+        const item = memo?.parts?.get(`${field}.${i}`);
+        if (item) parts.set(`${field}.${i}`, item);
+      }
+      notes.push(...same.notes);
+      return same.kept as T[];
+    }
     const kept: T[] = [];
     const dropped: string[] = [];
-    const n = Math.min(value.length, limit);
+    const listNotes: string[] = [];
     for (let i = 0; i < n; i++) {
       const parsed = check(`${field}.${i}`, schema, value[i]);
-      if (parsed.success) kept.push(parsed.data);
+      if (parsed.success) kept.push(finish(parsed.data));
       else dropped.push(`${field}.${i}.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
-    if (value.length > limit) notes.push(`Only the first ${limit} of its ${value.length} ${what}s are shown.`);
-    if (dropped.length) notes.push(`${plural(dropped.length, `${what} that this Headroom cannot read was`, `${what}s that this Headroom cannot read were`)} left out (${dropped[0]}).`);
+    if (value.length > limit) listNotes.push(`Only the first ${limit} of its ${value.length} ${what}s are shown.`);
+    if (dropped.length) listNotes.push(`${plural(dropped.length, `${what} that this Headroom cannot read was`, `${what}s that this Headroom cannot read were`)} left out (${dropped[0]}).`);
+    notes.push(...listNotes);
+    lists?.set(field, { value, kept, notes: listNotes });
     return kept;
   };
   const gpus = list('gpus', gpuSchema, REMOTE_LIMITS.gpus, 'GPU reading');
-  const backends = list('backends', backendSchema, REMOTE_LIMITS.backends, 'server');
+  const backends = list('backends', backendSchema, REMOTE_LIMITS.backends, 'server', (b) => (b.models.length > REMOTE_LIMITS.modelsPerBackend ? { ...b, models: b.models.slice(0, REMOTE_LIMITS.modelsPerBackend) } : b));
   const sources = list('sources', sourceSchema, REMOTE_LIMITS.sources, 'source');
-  const alerts = list('alerts', alertSchema, REMOTE_LIMITS.alerts, 'alert');
+  const alerts = list('alerts', alertSchema, REMOTE_LIMITS.alerts, 'alert', clampAlert);
   for (const v of [gpus, backends, sources, alerts]) if (typeof v === 'string') return { ok: false, message: v };
   if (missing.length) notes.unshift(`It sends no ${missing.join(', ')} (an older Headroom?); shown as none.`);
 
@@ -200,9 +224,9 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
     demo: raw.demo === true,
     gpus: gpus as Snapshot['gpus'],
     system,
-    backends: (backends as Snapshot['backends']).map((b) => (b.models.length > REMOTE_LIMITS.modelsPerBackend ? { ...b, models: b.models.slice(0, REMOTE_LIMITS.modelsPerBackend) } : b)),
+    backends: backends as Snapshot['backends'],
     sources: sources as Snapshot['sources'],
-    alerts: (alerts as Alert[]).map(clampAlert),
+    alerts: alerts as Alert[],
   };
   for (const field of ['thresholds', 'intervalMs', 'delivery'] as const) {
     if (raw[field] === undefined) continue;
@@ -214,7 +238,10 @@ export function parseRemoteSnapshot(input: unknown, memo?: RemoteParseMemo): Rem
   const unknown = Object.keys(raw).filter((k) => !knownTopLevel.has(k) && k !== '__proto__');
   for (const k of unknown) snapshot[k] = raw[k];
   if (unknown.length) notes.push(`It sends fields this Headroom does not know (${unknown.slice(0, 5).join(', ')}): a newer version.`);
-  if (memo && parts) memo.parts = parts;
+  if (memo && parts && lists) {
+    memo.parts = parts;
+    memo.lists = lists;
+  }
   return { ok: true, snapshot, notes };
 }
 

@@ -163,6 +163,30 @@ describe('Fleet', () => {
     expect(withFleetAlerts(local, fleet.latest().alerts, 'all').alerts.map((x) => x.sourceId)).toEqual(['gpu-server-1 gpu:0']);
   });
 
+  it('an alert list unchanged between events raises nothing again; a change in it (severity, a new alert, a message) is seen', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    cleanups.push(() => a.server.close());
+    const { fleet, transitions } = makeFleet();
+    a.push(fleetFixtureSnapshot({ atMs: 1000, alerts: [fleetFixtureAlert()] }));
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }]);
+    await until(() => transitions.length === 1, 'raised');
+    const at = (ms: number) => until(() => host(fleet.latest(), 'gpu-server-1')!.snapshot?.atMs === ms, `Snapshot ${ms}`);
+    for (const ms of [2000, 3000]) {
+      a.push(fleetFixtureSnapshot({ atMs: ms, alerts: [fleetFixtureAlert()] }));
+      await at(ms);
+    }
+    expect(transitions.map((t) => t.type)).toEqual(['raised']);
+    a.push(fleetFixtureSnapshot({ atMs: 4000, alerts: [fleetFixtureAlert({ severity: 'warning' })] }));
+    await until(() => transitions.length === 3, 'the severity change');
+    expect(transitions.slice(1).map((t) => `${t.type} ${t.alert.severity}`)).toEqual(['cleared critical', 'raised warning']);
+    a.push(fleetFixtureSnapshot({ atMs: 5000, alerts: [fleetFixtureAlert({ severity: 'warning' }), fleetFixtureAlert({ id: 'backend-down:vllm', kind: 'backend-down', message: 'vLLM is down.' })] }));
+    await until(() => transitions.length === 4, 'the new alert');
+    expect(transitions[3]).toMatchObject({ type: 'raised', alert: { message: 'gpu-server-1: vLLM is down.' } });
+    a.push(fleetFixtureSnapshot({ atMs: 6000, alerts: [fleetFixtureAlert({ severity: 'warning', message: 'GPU 0 memory at 85%.' })] }));
+    await until(() => fleet.latest().alerts.length === 1 && fleet.latest().alerts[0]!.message === 'GPU 0 memory at 85%.', 'the new message, the vLLM alert gone');
+    expect(transitions.at(-1)).toMatchObject({ type: 'cleared', alert: { message: 'gpu-server-1: vLLM is down.' } });
+  });
+
   it('a wrong token is "unauthorized"; a remote of another contract version is "incompatible" with both versions', async () => {
     const a = await scriptedServer({ name: 'gpu-server-1' });
     cleanups.push(() => a.server.close());
@@ -223,6 +247,68 @@ describe('Fleet', () => {
     await until(() => host(fleet.latest(), 'gpu-server-1')!.snapshot?.atMs === 21, 'all received');
     await until(() => published.at(-1) && host(published.at(-1)!, 'gpu-server-1')!.snapshot?.atMs === 21, 'published');
     expect(published.length - before).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('Fleet: events held to the local tick', () => {
+  it('reads watched hosts on the local tick and publishes once per tick, with every host’s newest Snapshot', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    const b = await scriptedServer({ name: 'gpu-server-2' });
+    cleanups.push(() => a.server.close(), () => b.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    b.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    const localListeners = new Set<(s: Snapshot) => void>();
+    const local = fleetFixtureSnapshot({}, 1);
+    // A long local interval: no fallback publish within the test, only ticks publish.
+    const fleet = new Fleet({
+      local: { latest: () => local, onSnapshot: (l) => (localListeners.add(l), toDisposable(() => localListeners.delete(l))) },
+      logger: silentLogger,
+      onTransitions: () => undefined,
+      intervalMs: () => 60_000,
+      localLabel: 'workstation',
+      timing: { backoffInitialMs: 50, backoffMaxMs: 200 },
+    });
+    cleanups.push(() => fleet.dispose());
+    const published: FleetSnapshot[] = [];
+    fleet.onFleet((f) => published.push(f));
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      for (const l of localListeners) l(local);
+    };
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }, { url: b.server.url, token: TOKEN, label: null }]);
+    const newest = (f: FleetSnapshot | undefined) => f?.hosts.slice(1).map((h) => h.snapshot?.atMs ?? null);
+    for (const atMs of [2000, 3000, 4000]) {
+      a.push(fleetFixtureSnapshot({ atMs }));
+      b.push(fleetFixtureSnapshot({ atMs: atMs + 1 }));
+      // Tick until this round shows: each tick publishes once, nothing publishes between ticks.
+      await until(() => {
+        tick();
+        return String(newest(published.at(-1))) === String([atMs, atMs + 1]);
+      }, `round ${atMs} published on a tick`);
+      expect(published).toHaveLength(ticks);
+    }
+  });
+
+  it('a host that holds a Snapshot is not called stale while the fleet waits for its tick', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    cleanups.push(() => a.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000, intervalMs: 50 }));
+    const statuses: string[] = [];
+    let pending = 0;
+    const remote = new RemoteHost({ id: 'host:a', url: a.server.url, token: TOKEN, label: null, logger: silentLogger, onChange: (h) => statuses.push(`${h.currentStatus} ${h.current()?.atMs ?? '-'}`), onPending: () => pending++ });
+    cleanups.push(() => remote.dispose());
+    remote.start();
+    await until(() => pending > 0, 'the first Snapshot held');
+    expect(statuses).toEqual([]);
+    remote.flush();
+    expect(statuses).toEqual(['ok 1000']);
+    // The server ticks every 50 ms; nobody flushes: only the stale timer (3 of its ticks) reads what is held.
+    let atMs = 1000;
+    const ticking = setInterval(() => a.push(fleetFixtureSnapshot({ atMs: (atMs += 50), intervalMs: 50 })), 50);
+    cleanups.push(() => clearInterval(ticking));
+    await until(() => (remote.current()?.atMs ?? 0) >= 1500, 'ten of its ticks read');
+    expect(statuses.filter((s) => !s.startsWith('ok'))).toEqual([]);
   });
 });
 

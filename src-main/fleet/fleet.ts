@@ -1,14 +1,16 @@
 /**
  * The fleet: this machine plus the watched Headroom servers, merged into one FleetSnapshot.
- * Publishes on each local tick and, when a watched host changes between ticks, at most one
- * extra time per interval (so N hosts do not mean N renders per tick). Remote alerts become
- * transitions (labelled with the host) for the alert log, webhook and notifications.
+ * Watched hosts' events are held as they arrive and read together on each local tick, then the
+ * fleet is published once (so N hosts do not mean N wake-ups of parsing, N merges and N renders
+ * per tick; a remote's Snapshot shows at the next local tick, as before). When no local tick
+ * comes (the local monitor paused or slow), a timer does the same within 1.5 intervals. Remote
+ * alerts become transitions (labelled with the host) for the alert log, webhook and notifications.
  */
 import { hostname } from 'node:os';
 import type { AlertTransition } from '../../shared/alerts/rules';
 import { CONTRACT_VERSION, LOCAL_HOST_ID, type FleetAlert, type FleetHost, type FleetSnapshot } from '../../shared/contract/fleet';
 import { toDisposable, type Disposable } from '../../shared/lifecycle/disposable';
-import type { Snapshot } from '../../shared/model/snapshot';
+import type { Alert, Snapshot } from '../../shared/model/snapshot';
 import type { Logger } from '../util/logger';
 import { diffAlerts, hostAlert, remoteAlert } from './fleet-alerts';
 import { RemoteHost, type RemoteHostTiming } from './remote-host';
@@ -41,9 +43,14 @@ export function hostIdFor(url: string): string {
 export class Fleet implements Disposable {
   private hosts: RemoteHost[] = [];
   private readonly known = new Map<string, Map<string, FleetAlert>>();
+  /** Per host: the alert list (and label) of the current Snapshot that `known` was made from. */
+  private readonly alertsSeen = new Map<string, { alerts: readonly Alert[]; label: string }>();
   private readonly listeners = new Set<(f: FleetSnapshot) => void>();
   private readonly localSub: Disposable;
   private pending: NodeJS.Timeout | null = null;
+  private flushing = false;
+  /** True while `publish` reads the hosts: their changes go out with it, no further publish needed. */
+  private publishing = false;
   private readonly now: () => number;
   readonly localLabel: string;
   private configKey = '';
@@ -82,7 +89,17 @@ export class Fleet implements Disposable {
         next.push(old);
         continue;
       }
-      const h = new RemoteHost({ id, url: s.url, token: s.token, label: s.label, timing: this.options.timing, logger: this.options.logger, now: this.now, onChange: (host) => this.onHostChange(host) });
+      const h = new RemoteHost({
+        id,
+        url: s.url,
+        token: s.token,
+        label: s.label,
+        timing: this.options.timing,
+        logger: this.options.logger,
+        now: this.now,
+        onChange: (host) => this.onHostChange(host),
+        onPending: () => this.schedulePublish(),
+      });
       next.push(h);
     }
     for (const h of this.hosts) {
@@ -91,6 +108,7 @@ export class Fleet implements Disposable {
       // A host no longer watched: its alerts end here.
       const was = this.known.get(h.id);
       this.known.delete(h.id);
+      this.alertsSeen.delete(h.id);
       if (was?.size) this.options.onTransitions(diffAlerts(was, new Map(), this.now()));
     }
     const started = next.filter((h) => !this.hosts.includes(h));
@@ -100,6 +118,7 @@ export class Fleet implements Disposable {
   }
 
   latest(): FleetSnapshot {
+    this.flushHosts();
     const local = this.options.local.latest();
     const localHost: FleetHost = {
       id: LOCAL_HOST_ID,
@@ -157,6 +176,15 @@ export class Fleet implements Disposable {
    */
   private onHostChange(host: RemoteHost): void {
     const view = this.viewOf(host);
+    // A new Snapshot whose alert list is the same as last time (the parse memo hands back the
+    // same array when its text did not change), under the same label: nothing to raise or clear.
+    const seen = this.alertsSeen.get(host.id);
+    if (view.snapshot && seen && seen.alerts === view.snapshot.alerts && seen.label === view.label) {
+      this.schedulePublish();
+      return;
+    }
+    if (view.snapshot) this.alertsSeen.set(host.id, { alerts: view.snapshot.alerts, label: view.label });
+    else this.alertsSeen.delete(host.id);
     const before = this.known.get(host.id) ?? new Map<string, FleetAlert>();
     const isHostAlert = (id: string) => id.startsWith(`${host.id}/host-`);
     const held = [...before].filter(([id]) => !isHostAlert(id));
@@ -169,10 +197,22 @@ export class Fleet implements Disposable {
     this.schedulePublish();
   }
 
+  /** A publish when no local tick comes first (a tick publishes anyway). */
   private schedulePublish(): void {
-    if (this.pending) return;
-    this.pending = setTimeout(() => this.publish(), Math.max(50, this.options.intervalMs()));
+    if (this.pending || this.publishing) return;
+    this.pending = setTimeout(() => this.publish(), Math.max(50, this.options.intervalMs() * 1.5));
     this.pending.unref?.();
+  }
+
+  /** Reads what every watched host holds, back to back (their changes are published by the caller). */
+  private flushHosts(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (const h of this.hosts) h.flush();
+    } finally {
+      this.flushing = false;
+    }
   }
 
   private publish(): void {
@@ -180,8 +220,15 @@ export class Fleet implements Disposable {
       clearTimeout(this.pending);
       this.pending = null;
     }
-    if (!this.listeners.size) return;
-    const f = this.latest();
-    for (const l of this.listeners) l(f);
+    this.publishing = true;
+    let f: FleetSnapshot | null = null;
+    try {
+      // Held events are read even when nobody listens: their alerts still travel.
+      if (this.listeners.size) f = this.latest();
+      else this.flushHosts();
+    } finally {
+      this.publishing = false;
+    }
+    if (f) for (const l of this.listeners) l(f);
   }
 }

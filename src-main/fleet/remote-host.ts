@@ -10,7 +10,8 @@ import { contractMismatch, parseRemoteSnapshot, safeLabel, type FleetHost, type 
 import type { Snapshot } from '../../shared/model/snapshot';
 import type { Disposable } from '../../shared/lifecycle/disposable';
 import type { Logger } from '../util/logger';
-import { getHealth, openEventStream, type RemoteFailure, type RemoteTarget } from './remote-client';
+import { getHealth, openEventStream, type EventStream, type RemoteFailure, type RemoteTarget } from './remote-client';
+import { RemoteFrameReader } from './remote-frame';
 
 export interface RemoteHostTiming {
   healthTimeoutMs: number;
@@ -49,6 +50,12 @@ export interface RemoteHostOptions {
   random?: () => number;
   /** Called on every change of status or Snapshot. */
   onChange(host: RemoteHost): void;
+  /**
+   * When given, events that arrive are held until `flush()` and this is called once something
+   * is held (the fleet flushes all its hosts on its tick, see `EventStream`). Without it, each
+   * event is read as it arrives.
+   */
+  onPending?(host: RemoteHost): void;
 }
 
 const INCOMPATIBLE_RETRY_MS = 60_000;
@@ -71,7 +78,7 @@ export class RemoteHost implements Disposable {
   private remoteName: string | null = null;
   private failures = 0;
   private serverRetryMs: number | null = null;
-  private stream: Disposable | null = null;
+  private stream: EventStream | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private staleTimer: NodeJS.Timeout | null = null;
   private staleMs = 0;
@@ -80,6 +87,8 @@ export class RemoteHost implements Disposable {
   private disposed = false;
   /** List items validated from this host's previous Snapshot (unchanged ones are not validated again). */
   private readonly parseMemo: RemoteParseMemo = {};
+  /** Parses each event, reusing the unchanged tail of the previous one (see remote-frame.ts). */
+  private readonly frames = new RemoteFrameReader();
   /** What identifies this connection's configuration: a change of URL, token or label makes a new host. */
   readonly configKey: string;
   static configKeyOf(s: { url: string; token: string | null; label: string | null }): string {
@@ -132,6 +141,11 @@ export class RemoteHost implements Disposable {
     return this.status;
   }
 
+  /** Reads the events held since the last flush (with `onPending`), in order. */
+  flush(): void {
+    this.stream?.flush();
+  }
+
   dispose(): void {
     this.disposed = true;
     this.stream?.dispose();
@@ -174,7 +188,13 @@ export class RemoteHost implements Disposable {
     this.isFirstOnConnection = true;
     this.stream = openEventStream(
       this.target,
-      { connectTimeoutMs: this.timing.connectTimeoutMs, idleTimeoutMs: this.timing.idleTimeoutMs, maxEventBytes: this.timing.maxEventBytes, lastEventId: this.lastEventId },
+      {
+        connectTimeoutMs: this.timing.connectTimeoutMs,
+        idleTimeoutMs: this.timing.idleTimeoutMs,
+        maxEventBytes: this.timing.maxEventBytes,
+        lastEventId: this.lastEventId,
+        ...(this.options.onPending ? { onPending: () => this.options.onPending?.(this) } : {}),
+      },
       {
         onOpen: () => undefined,
         onEvent: (e) => {
@@ -200,7 +220,7 @@ export class RemoteHost implements Disposable {
   private receive(data: string): void {
     let json: unknown;
     try {
-      json = JSON.parse(data);
+      json = this.frames.read(data);
     } catch {
       return this.refuse('sent a Snapshot that is not valid JSON');
     }
@@ -232,6 +252,9 @@ export class RemoteHost implements Disposable {
       this.staleMs = staleMs;
       this.staleTimer = setTimeout(() => {
         this.staleTimer = null;
+        // A Snapshot held for the next flush is not silence.
+        this.flush();
+        if (this.staleTimer || this.status !== 'ok') return;
         this.setStatus('stale', `${this.label} is connected but has sent no Snapshot for ${Math.round(staleMs / 1000)} s (paused, or its monitor is stuck).`);
       }, staleMs);
       this.staleTimer.unref?.();
