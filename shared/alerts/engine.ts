@@ -89,8 +89,9 @@ export function stepAlerts(args: AlertStepArgs): AlertStep {
     }
   }
 
-  for (const [id, prev] of Object.entries(state.rules)) {
+  for (const id in state.rules) {
     if (rules[id]) continue;
+    const prev = state.rules[id]!;
     if (prev.isActive) {
       const was = state.active[id];
       if (was) transitions.push({ type: 'cleared', alert: toAlert(was), ruleKey: was.ruleKey, value: null, atMs: nowMs });

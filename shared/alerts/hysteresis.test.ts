@@ -47,7 +47,20 @@ describe('evaluate', () => {
   it('keeps sinceMs from the raise while active', () => {
     let state = initialRuleState(0);
     for (const [i, v] of [91, 91, 91, 95, 96].entries()) state = evaluate(above, state, v, i * 1000).state;
-    expect(state).toMatchObject({ isActive: true, sinceMs: 2000, lastRaisedMs: 2000, lastEvaluatedMs: 4000 });
+    // Still active, nothing new: lastEvaluatedMs moves on at most once a minute.
+    expect(state).toMatchObject({ isActive: true, sinceMs: 2000, lastRaisedMs: 2000, lastEvaluatedMs: 2000 });
+  });
+
+  it('hands back the same state object while nothing changes; lastEvaluatedMs catches up once a minute', () => {
+    const quiet = initialRuleState(0);
+    const a = evaluate(above, quiet, 10, 1000).state;
+    expect(a).toBe(quiet);
+    expect(evaluate(above, quiet, null, 2000).state).toBe(quiet);
+    const later = evaluate(above, quiet, 10, 61_000).state;
+    expect(later).not.toBe(quiet);
+    expect(later).toEqual({ ...quiet, lastEvaluatedMs: 61_000 });
+    // A breach is a change: a new state with its streak.
+    expect(evaluate(above, quiet, 95, 3000).state).toMatchObject({ breachStreak: 1, lastEvaluatedMs: 3000 });
   });
 });
 

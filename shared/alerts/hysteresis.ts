@@ -5,6 +5,9 @@ export function initialRuleState(nowMs: number): RuleState {
   return { isActive: false, breachStreak: 0, sinceMs: null, lastRaisedMs: null, lastClearedMs: null, lastEvaluatedMs: nowMs };
 }
 
+/** How stale `lastEvaluatedMs` may be left when nothing else about a rule changed (ms). */
+export const EVALUATED_RESOLUTION_MS = 60_000;
+
 export interface Evaluation {
   state: RuleState;
   transition?: 'raised' | 'cleared';
@@ -26,17 +29,21 @@ function isPastClear(rule: Rule, value: number): boolean {
  * restarts from 0), so flapping around the threshold cannot raise twice without clearing.
  */
 export function evaluate(rule: Rule, state: RuleState, value: number | null, nowMs: number): Evaluation {
+  // Nothing changes on most ticks (no breach, or still active): the same state object comes
+  // back, with `lastEvaluatedMs` moved on at most once a minute (it only decides when a
+  // vanished source's state is dropped, after an hour): no allocation per rule per tick.
+  const unchanged = (): Evaluation => (nowMs - state.lastEvaluatedMs < EVALUATED_RESOLUTION_MS ? { state } : { state: { ...state, lastEvaluatedMs: nowMs } });
   const base: RuleState = { ...state, lastEvaluatedMs: nowMs };
   if (value === null || Number.isNaN(value)) {
-    return { state: { ...base, breachStreak: 0 } };
+    return state.breachStreak === 0 ? unchanged() : { state: { ...base, breachStreak: 0 } };
   }
   if (state.isActive) {
     if (isPastClear(rule, value)) {
       return { state: { ...base, isActive: false, breachStreak: 0, sinceMs: null, lastClearedMs: nowMs }, transition: 'cleared' };
     }
-    return { state: base };
+    return unchanged();
   }
-  if (!isBreach(rule, value)) return { state: { ...base, breachStreak: 0 } };
+  if (!isBreach(rule, value)) return state.breachStreak === 0 ? unchanged() : { state: { ...base, breachStreak: 0 } };
   const streak = Math.min(state.breachStreak + 1, Math.max(1, rule.forSamples));
   const isCooling = state.lastRaisedMs !== null && nowMs - state.lastRaisedMs < rule.cooldownMs;
   if (streak >= rule.forSamples && !isCooling) {
@@ -46,7 +53,8 @@ export function evaluate(rule: Rule, state: RuleState, value: number | null, now
 }
 
 /**
- * True when an inactive state has not been evaluated for `keepMs` (its source vanished):
+ * True when an inactive state has not been evaluated for `keepMs` (its source vanished; the
+ * time is kept to within EVALUATED_RESOLUTION_MS):
  * the engine drops it. It is kept until then so a source that flaps in and out (a model that
  * reloads) still honours its rule's cooldown.
  */
