@@ -52,10 +52,33 @@ describe('IdleCadence', () => {
     const first = c.record('x', reading('up'), 0);
     expect(c.record('x', reading('up'), 1000)).toBe(first);
     c.record('x', reading('up'), 2000);
-    expect(c.reuse('x', 3000, 1000)).toBe(first);
+    expect(c.reuse('x', 3000, 1000)).toBeNull(); // the first tick of the next 3 s stretch: read
+    c.record('x', reading('up'), 3000);
+    expect(c.reuse('x', 4000, 1000)).toBe(first);
     const changed = c.record('x', reading('up', ['qwen', 'llama']), 5000);
     expect(changed).not.toBe(first);
     expect(c.reuse('x', 6000, 1000)).toBeNull();
+  });
+
+  it('reads all idle servers on the same ticks, whenever each went quiet', () => {
+    const c = new IdleCadence({ quietMs: 5_000, readEveryMs: 3_000 });
+    const readsAt = new Map<string, number[]>();
+    // Three servers that went quiet at different times (a restart at 2 s, a change at 4 s).
+    const since: Record<string, number> = { a: 0, b: 2_000, c: 4_000 };
+    for (let t = 0; t <= 40_000; t += 1000) {
+      for (const id of Object.keys(since)) {
+        if (t < since[id]!) continue;
+        if (c.reuse(id, t, 1000)) continue;
+        readsAt.set(id, [...(readsAt.get(id) ?? []), t]);
+        c.record(id, reading(t === since[id] && id !== 'a' ? 'down' : 'up'), t);
+      }
+    }
+    const late = (id: string) => readsAt.get(id)!.filter((t) => t >= 15_000);
+    expect(late('a')).toEqual(late('b'));
+    expect(late('b')).toEqual(late('c'));
+    // Every 3 s, never more than 3 s apart.
+    const gaps = late('a').slice(1).map((t, i) => t - late('a')[i]!);
+    expect(new Set(gaps)).toEqual(new Set([3_000]));
   });
 
   it('reads every tick when turned off, and forgets on reset', () => {

@@ -2,8 +2,8 @@
  * Slower reads of idle servers (issue 12). Every request costs CPU on both sides (~0.15 ms
  * here, most of it the loopback TCP exchange itself), and an idle server answers the same thing
  * every second. A server whose reading has not changed for `quietMs` is read every `readEveryMs`
- * instead of every tick; the ticks between reuse its last reading (the same object, so
- * everything downstream that memoizes by identity stays warm). The first reading that differs —
+ * instead of every tick, all idle servers on the same tick; the ticks between reuse its last
+ * reading (the same object, so everything downstream that memoizes by identity stays warm). The first reading that differs —
  * a request starts, a model loads or unloads, the server goes down or comes back — puts it back
  * on every tick at once. So a change on an idle server shows at most `readEveryMs` late; a busy
  * server (token rates, KV usage, slots moving) is read every tick as before.
@@ -41,8 +41,16 @@ export class IdleCadence {
     const e = this.entries.get(id);
     if (!e || this.options.readEveryMs <= 0) return null;
     if (nowMs - e.sameSinceMs < this.options.quietMs) return null;
-    if (nowMs - e.readAtMs + intervalMs / 2 >= this.options.readEveryMs) return null;
+    // Idle servers are read together, on the first tick of each `readEveryMs` stretch of the
+    // clock: one wake-up reading four servers costs far less than four wake-ups reading one each
+    // (measured: an isolated request ~0.36 ms of CPU, each one beside it ~0.13 ms).
+    if (this.window(nowMs, intervalMs) !== this.window(e.readAtMs, intervalMs)) return null;
     return e.last;
+  }
+
+  /** Which `readEveryMs` stretch of the clock a tick falls in (half a tick of slack for jitter). */
+  private window(atMs: number, intervalMs: number): number {
+    return Math.floor((atMs + intervalMs / 2) / this.options.readEveryMs);
   }
 
   /** What a real read gave. Returns the reading to publish (the previous object when equal). */
