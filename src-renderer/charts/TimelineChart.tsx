@@ -180,7 +180,7 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
     };
     // Its first draw is the costliest part of the dashboard's first paint: the cards paint first,
     // the chart is made once that frame is out (or after 200 ms where no frame comes: a hidden page)
-    // and chart.js has loaded (its chunk is fetched beside the page's own code: see chart-lib.ts).
+    // and chart.js has loaded (its chunk is fetched then: see chart-lib.ts).
     let timer: ReturnType<typeof setTimeout> | undefined;
     let asked = false;
     const start = () => {

@@ -1,8 +1,7 @@
 /**
  * chart.js, loaded on demand: it is a third of the dashboard's JavaScript, and the page's first
- * paint (cards, figures) does not need it. index.html preloads its chunk beside the entry script
- * (see vite.config.ts), so it is fetched and compiled in parallel with the page's start and its
- * first data, and evaluated only when the first chart is made.
+ * paint (cards, figures) does not need it. Its chunk is fetched when the first chart is made, a
+ * frame after that paint, and compiled off the main thread (see vite.config.ts).
  */
 import { useEffect, useState } from 'react';
 import type { Chart } from 'chart.js';
