@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runIfMain } from './serve-harness';
 
@@ -206,18 +206,33 @@ async function benchRss(work: string, state: string): Promise<{ lines: string[];
   };
 }
 
-/** The JavaScript the dashboard's first paint loads: index.html's entry script and its modulepreloads. */
-function initialBundle(): { files: number; bytes: number; gzip: number; lazy: number } {
+/**
+ * The JavaScript the dashboard's first paint runs: index.html's entry script and the chunks it
+ * imports statically. Modulepreloads the entry does not import (the chart.js chunk) are fetched
+ * beside it and run at the first chart; the rest loads with other pages.
+ */
+function initialBundle(): { files: number; bytes: number; gzip: number; beside: number; lazy: number } {
   const dir = join(root, 'dist/renderer');
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
-  const initial = [...html.matchAll(/<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="\.\/([^"]+\.js)"/g)].map((m) => m[1]!);
+  const entry = /<script[^>]*\ssrc="\.\/([^"]+\.js)"/.exec(html)?.[1];
+  const preloaded = [...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*\shref="\.\/([^"]+\.js)"/g)].map((m) => m[1]!);
+  const initial: string[] = [];
+  const visit = (f: string) => {
+    if (initial.includes(f) || !existsSync(join(dir, f))) return;
+    initial.push(f);
+    // Static imports only (`import{…}from"./x.js"`, `import"./x.js"`), not `import("./x.js")`.
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) visit(posix.join(f, '..', m[1]!));
+  };
+  if (entry) visit(entry);
   const all = readdirSync(join(dir, 'assets')).filter((n) => n.endsWith('.js')).map((n) => `assets/${n}`);
   const size = (f: string) => statSync(join(dir, f)).size;
+  const beside = preloaded.filter((f) => !initial.includes(f));
   return {
     files: initial.length,
     bytes: initial.reduce((a, f) => a + size(f), 0),
     gzip: initial.reduce((a, f) => a + gzipSync(readFileSync(join(dir, f))).length, 0),
-    lazy: all.filter((f) => !initial.includes(f)).reduce((a, f) => a + size(f), 0),
+    beside: beside.reduce((a, f) => a + size(f), 0),
+    lazy: all.filter((f) => !initial.includes(f) && !beside.includes(f)).reduce((a, f) => a + size(f), 0),
   };
 }
 
@@ -250,6 +265,14 @@ async function benchDashboard(dataDir: string, state: string): Promise<string[]>
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
     const sevenDayMs = Date.now() - t0;
     const switchMs = Date.now() - t1;
+    // Where the time went, from the page's own clock (navigation start = 0): its first contentful
+    // paint, the 7-day history request (the last getHistory: asked, answered, the server's part),
+    // and the main thread's long tasks (> 50 ms) in all.
+    const where = await page.evaluate(() => {
+      const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
+      const h = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.name.endsWith('/api/getHistory')).pop();
+      return { fcp, askedMs: h?.startTime ?? NaN, answeredMs: h?.responseEnd ?? NaN, serverMs: h ? h.responseStart - h.requestStart : NaN };
+    });
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     // ThreadTime: CPU time of the page's main thread (robust on a busy machine); TaskDuration: wall time of its tasks.
@@ -283,9 +306,10 @@ async function benchDashboard(dataDir: string, state: string): Promise<string[]>
     const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
     return [
       'dashboard after a restart (7 days of 1 s history, 250 ms ticks)',
-      line(`  JavaScript before the first paint (${bundle.files} files; ${kb(bundle.lazy)} more load with other pages)`, `${kb(bundle.bytes)} (${kb(bundle.gzip)} gz)`, 'report (was 601, 187 gz)', null),
+      line(`  JavaScript before the first paint (${bundle.files} files; ${bundle.beside ? `${kb(bundle.beside)} preloaded beside it; ` : ''}${kb(bundle.lazy)} more load on demand: charts, other pages)`, `${kb(bundle.bytes)} (${kb(bundle.gzip)} gz)`, 'report (was 601, 187 gz)', null),
       line('  navigation → 7-day timeline painted', `${sevenDayMs} ms`, '≤ 500 ms (was 1400–2000)', sevenDayMs <= 500),
       line('    (navigation → dashboard shown / 7 d clicked → painted)', `${readyMs} / ${switchMs} ms`, 'report', null),
+      line('    (first contentful paint / 7-day history asked, answered / server part)', `${where.fcp.toFixed(0)} / ${where.askedMs.toFixed(0)}, ${where.answeredMs.toFixed(0)} / ${where.serverMs.toFixed(0)} ms`, 'report', null),
       ...view('5-minute view', fiveMin, '≤ 4 ms (was 17)'),
       ...view('7-day view', week, '≤ 4 ms'),
     ];

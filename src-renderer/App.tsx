@@ -77,8 +77,9 @@ const PageTabs = memo(function PageTabs({ page, go, activeAlerts }: { page: Page
   );
 });
 
-export function App() {
-  const { snapshot, history, connected, error, version } = useLiveSnapshot();
+/** `initialSnapshot`: the first Snapshot when it came before React started (see main.tsx). */
+export function App({ initialSnapshot = null }: { initialSnapshot?: Snapshot | null }) {
+  const { snapshot, history, connected, error, version } = useLiveSnapshot(undefined, initialSnapshot);
   const [page, go] = usePage();
   const recent = useRecentSnapshots(snapshot, page === 'capacity');
   const compact = COMPACT;

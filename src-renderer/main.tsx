@@ -1,29 +1,27 @@
+// First: sends the page's first requests before React and the app are set up (see boot.ts).
+import { client } from './boot';
 import { createRoot } from 'react-dom/client';
-import type { PreloadBridge } from '../shared/contract/client';
+import type { Snapshot } from '../shared/model/snapshot';
 import { App } from './App';
 import './styles.css';
 import { ClientProvider } from './transport/ClientProvider';
-import { createHttpClient } from './transport/http-client';
-import { createIpcClient } from './transport/ipc-client';
-import { withEarlyCalls } from './transport/early-calls';
-import { LIVE_WINDOW_MS } from './hooks/useHistory';
 
-declare global {
-  interface Window {
-    headroom?: PreloadBridge;
-  }
-}
+/** The longest the first render waits for the first Snapshot before it draws "waiting" instead. */
+const FIRST_SNAPSHOT_WAIT_MS = 250;
 
-// The first Snapshot, the recent history and the fleet are asked for before React starts; the
-// hooks' first calls take those answers.
-const client = withEarlyCalls(window.headroom ? createIpcClient(window.headroom) : createHttpClient(location.origin), [
-  ['getSnapshot', undefined],
-  ['getHistory', { sinceMs: Math.max(0, Date.now() - LIVE_WINDOW_MS) }],
-  ['getFleet', undefined],
-]);
-const rootEl = document.getElementById('root')!;
-createRoot(rootEl).render(
-  <ClientProvider client={client}>
-    <App />
-  </ClientProvider>,
-);
+const root = createRoot(document.getElementById('root')!);
+let rendered = false;
+const render = (initialSnapshot: Snapshot | null) => {
+  if (rendered) return;
+  rendered = true;
+  root.render(
+    <ClientProvider client={client}>
+      <App initialSnapshot={initialSnapshot} />
+    </ClientProvider>,
+  );
+};
+// The first Snapshot (asked for in boot.ts) is usually here before React could draw anything: the
+// dashboard is then drawn once, with it, not first as "waiting" and again a moment later. Without
+// it (an error, a slow server), the page draws as before and asks again.
+void client.call('getSnapshot', undefined).then((r) => render(r.ok ? r.value : null), () => render(null));
+setTimeout(() => render(null), FIRST_SNAPSHOT_WAIT_MS);

@@ -473,8 +473,11 @@ export class HistoryStore {
     if (!job) {
       job = (async () => {
         const reduction = new Reduction(REDUCE_MS);
-        const covered = await this.extend(day, reduction, size);
-        const samples = reduction.samples();
+        const saved: GpuSample[] = [];
+        const covered = await this.extend(day, reduction, size, false, saved);
+        // A saved reduction that covers the whole day is its samples as they are (written oldest
+        // first by `samples()`): a start loads a week without rebuilding seven reductions.
+        const samples = covered === size && saved.length ? saved : reduction.samples();
         if (covered !== size) this.saveReduction(day, reduction, size);
         this.finished.set(day, { sourceBytes: size, samples });
         return samples;
@@ -489,7 +492,7 @@ export class HistoryStore {
    * `size`; returns what the saved one covered. `ahead`: the day being appended to, whose
    * reduction may cover lines past `size` (they are added again by `append`: adding is idempotent).
    */
-  private async extend(day: string, reduction: Reduction, size: number, ahead = false): Promise<number> {
+  private async extend(day: string, reduction: Reduction, size: number, ahead = false, complete?: GpuSample[]): Promise<number> {
     let covered = 0;
     const saved: GpuSample[] = [];
     let header: { v?: number; bucketMs?: number; sourceBytes?: number } | null = null;
@@ -508,6 +511,11 @@ export class HistoryStore {
     const fits = (n: number) => n <= size || (ahead && n <= this.sizeOf(day));
     if (r.readable && h && h.v === 1 && h.bucketMs === reduction.bucketMs && typeof h.sourceBytes === 'number' && fits(h.sourceBytes)) {
       covered = Math.min(h.sourceBytes, size);
+      // `complete`: the caller takes the saved samples as they are when they cover the whole file.
+      if (complete && covered === size && !ahead && isSorted(saved)) {
+        complete.push(...saved);
+        return covered;
+      }
       for (const s of saved) reduction.add(s);
     }
     if (covered < size) {
@@ -672,6 +680,12 @@ export class HistoryStore {
       return [];
     }
   }
+}
+
+/** Oldest first (as `Reduction.samples()` writes them); a hand-edited file is rebuilt instead. */
+function isSorted(samples: readonly GpuSample[]): boolean {
+  for (let i = 1; i < samples.length; i++) if (samples[i - 1]!.atMs > samples[i]!.atMs) return false;
+  return true;
 }
 
 /** `{"t":<number>,` at the start of a line, as the store writes it. */

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import { GiB } from '../../shared/units/bytes';
 import { bytesAtContext, densify, isModelMaximum, shortTokens, type ChartPoint } from './headroom-chart-data';
 import { labelPlugin, type CanvasLabel } from './headroom-labels';
-import { registerCharts } from './register-chart';
+import { useChartLib } from './chart-lib';
 import { useColorScheme } from '../hooks/useColorScheme';
 
 export { bytesAtContext, densify, isModelMaximum, shortTokens, type ChartPoint } from './headroom-chart-data';
@@ -190,9 +190,11 @@ export function HeadroomChart(props: HeadroomChartProps) {
   const { label, heightPx = 260, ...data } = props;
   // Snapshots arrive every tick; only redraw when what is drawn changed.
   const signature = JSON.stringify(data);
+  // Made once chart.js has loaded (see chart-lib.ts); the data effect below then fills it.
+  const ChartJs = useChartLib();
 
   useEffect(() => {
-    const ChartJs = registerCharts();
+    if (!ChartJs) return;
     const palette = readPalette();
     chartRef.current = new ChartJs<'line', ChartPoint[]>(canvasRef.current!, {
       type: 'line',
@@ -241,7 +243,7 @@ export function HeadroomChart(props: HeadroomChartProps) {
       chartRef.current?.destroy();
       chartRef.current = null;
     };
-  }, [scheme]);
+  }, [scheme, ChartJs]);
 
   const parsed = useMemo(() => JSON.parse(signature) as Omit<HeadroomChartProps, 'label'>, [signature]);
   useEffect(() => {
@@ -255,7 +257,7 @@ export function HeadroomChart(props: HeadroomChartProps) {
     x.max = built.xMax;
     chart.options.scales!.y!.suggestedMax = built.yMax;
     chart.update('none');
-  }, [parsed, scheme]);
+  }, [parsed, scheme, ChartJs]);
 
   return (
     <div className="chart-box headroom-chart" style={{ height: heightPx }}>

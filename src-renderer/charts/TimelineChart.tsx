@@ -3,7 +3,7 @@ import { useEffect, useRef } from 'react';
 import type { HistoryPoint } from '../../shared/contract/requests';
 import { GiB } from '../../shared/units/bytes';
 import { timelineSeries, type XY } from './timeline-data';
-import { registerCharts } from './register-chart';
+import { loadCharts, type ChartClass } from './chart-lib';
 
 /** A point where an alert was raised on this GPU. */
 export interface TimelineMarker {
@@ -103,10 +103,9 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
   useEffect(() => {
     const canvas = canvasRef.current!;
     let made = false;
-    const create = () => {
+    const create = (ChartJs: ChartClass) => {
       if (made) return;
       made = true;
-      const ChartJs = registerCharts();
       const text = cssVar('--text-muted', '#666');
       const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
       const warning = cssVar('--warning', '#d97706');
@@ -180,10 +179,17 @@ export function TimelineChart({ points, totalBytes, criticalPct, warningPct, ver
       onReadyRef.current?.();
     };
     // Its first draw is the costliest part of the dashboard's first paint: the cards paint first,
-    // the chart is made once that frame is out (or after 200 ms where no frame comes: a hidden page).
+    // the chart is made once that frame is out (or after 200 ms where no frame comes: a hidden page)
+    // and chart.js has loaded (its chunk is fetched then: see chart-lib.ts).
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const raf = requestAnimationFrame(() => (timer = setTimeout(create, 0)));
-    const fallback = setTimeout(create, 200);
+    let asked = false;
+    const start = () => {
+      if (asked) return;
+      asked = true;
+      loadCharts().then(create, (error: unknown) => console.error((error as Error).message));
+    };
+    const raf = requestAnimationFrame(() => (timer = setTimeout(start, 0)));
+    const fallback = setTimeout(start, 200);
     return () => {
       made = true;
       cancelAnimationFrame(raf);

@@ -30,30 +30,42 @@ export function mergeHistory(history: Map<string, HistoryPoint[]>, points: Histo
   }
 }
 
-export function useLiveSnapshot(windowMs = WINDOW_MS): LiveState {
+/** Appends a Snapshot's GPU readings to the per-GPU points, dropping those older than `windowMs`. */
+function appendSnapshot(history: Map<string, HistoryPoint[]>, s: Snapshot, windowMs: number): void {
+  for (const g of s.gpus) {
+    let list = history.get(g.id);
+    if (!list) history.set(g.id, (list = []));
+    const last = list[list.length - 1];
+    if (last && last.atMs >= s.atMs) continue;
+    const owners = gpuOwnerShares(g);
+    list.push({ atMs: s.atMs, gpuId: g.id, memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes, ...(owners ? { owners } : {}) });
+    const cutoff = s.atMs - windowMs;
+    let drop = 0;
+    while (drop < list.length && list[drop]!.atMs < cutoff) drop++;
+    if (drop) list.splice(0, drop);
+  }
+}
+
+/**
+ * `initial`: a first Snapshot already here when the page mounts (main.tsx waits briefly for the
+ * one asked for before React started), drawn in the first render; none is asked for then.
+ */
+export function useLiveSnapshot(windowMs = WINDOW_MS, initial: Snapshot | null = null): LiveState {
   const client = useClient();
-  const [state, setState] = useState<LiveState>({ snapshot: null, history: new Map(), connected: true, error: null, version: 0 });
-  const historyRef = useRef(new Map<string, HistoryPoint[]>());
+  const historyRef = useRef<Map<string, HistoryPoint[]> | null>(null);
+  if (!historyRef.current) {
+    historyRef.current = new Map();
+    if (initial) appendSnapshot(historyRef.current, initial, windowMs);
+  }
+  const [state, setState] = useState<LiveState>(() => ({ snapshot: initial, history: historyRef.current!, connected: true, error: null, version: 0 }));
+  const initialRef = useRef(initial);
 
   useEffect(() => {
     let alive = true;
-    const history = historyRef.current;
-    const append = (s: Snapshot) => {
-      for (const g of s.gpus) {
-        let list = history.get(g.id);
-        if (!list) history.set(g.id, (list = []));
-        const last = list[list.length - 1];
-        if (last && last.atMs >= s.atMs) continue;
-        const owners = gpuOwnerShares(g);
-        list.push({ atMs: s.atMs, gpuId: g.id, memoryUsedBytes: g.memoryUsedBytes, memoryTotalBytes: g.memoryTotalBytes, ...(owners ? { owners } : {}) });
-        const cutoff = s.atMs - windowMs;
-        let drop = 0;
-        while (drop < list.length && list[drop]!.atMs < cutoff) drop++;
-        if (drop) list.splice(0, drop);
-      }
-    };
+    const history = historyRef.current!;
+    const append = (s: Snapshot) => appendSnapshot(history, s, windowMs);
     // The parts of a Snapshot that did not change keep their identity (memoised components skip them).
-    let last: Snapshot | null = null;
+    let last: Snapshot | null = initialRef.current;
     const publish = (s: Snapshot | null, patch: Partial<LiveState> = {}) => {
       if (!alive) return;
       const shared = s ? (last = share(last, s)) : null;
@@ -66,13 +78,15 @@ export function useLiveSnapshot(windowMs = WINDOW_MS): LiveState {
     const conn = client.onConnectionChange?.((connected) => alive && setState((p) => ({ ...p, connected })));
     // The live cards never wait for history: the Snapshot is asked for beside it and shown when it
     // comes; the recent points are merged into the timeline whenever they arrive.
-    void client.call('getSnapshot', undefined).then((r) => {
-      if (r.ok) {
-        if (last && last.atMs >= r.value.atMs) return;
-        append(r.value);
-        publish(r.value);
-      } else if (r.error.code !== 'unavailable') publish(null, { error: r.error.message });
-    });
+    if (!initialRef.current) {
+      void client.call('getSnapshot', undefined).then((r) => {
+        if (r.ok) {
+          if (last && last.atMs >= r.value.atMs) return;
+          append(r.value);
+          publish(r.value);
+        } else if (r.error.code !== 'unavailable') publish(null, { error: r.error.message });
+      });
+    }
     void client.call('getHistory', { sinceMs: Math.max(0, Date.now() - windowMs) }).then((h) => {
       if (!h.ok || !alive) return;
       mergeHistory(history, h.value);

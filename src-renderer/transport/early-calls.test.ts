@@ -37,3 +37,14 @@ describe('withEarlyCalls', () => {
     expect(sent).toHaveLength(2);
   });
 });
+
+describe('withEarlyCalls: parameters', () => {
+  it('answers only a call whose parameters have the same fields (a range with maxPoints is a request of its own)', async () => {
+    const { client, sent } = fakeClient();
+    const c = withEarlyCalls(client, [['getHistory', { sinceMs: 5 }]]);
+    expect(await c.call('getHistory', { sinceMs: 1, untilMs: 2, maxPoints: 1000 })).toEqual({ ok: true, value: { n: 2 } });
+    // The early answer is still there for the call it was made for.
+    expect(await c.call('getHistory', { sinceMs: 9 })).toEqual({ ok: true, value: { n: 1 } });
+    expect(sent).toHaveLength(2);
+  });
+});

@@ -3,7 +3,7 @@ import type { HistoryPoint } from '../../../shared/contract/requests';
 import type { Alert, GpuReading, Snapshot } from '../../../shared/model/snapshot';
 import { TimelineChart, type TimelineMarker } from '../../charts/TimelineChart';
 import { useAlertLog } from '../../hooks/useAlertLog';
-import { TIMELINE_RANGES, useRangeHistory, type TimelineRangeId } from '../../hooks/useHistory';
+import { LONGEST_RANGE_MS, TIMELINE_RANGES, useRangeHistory, type TimelineRangeId } from '../../hooks/useHistory';
 import { useClient } from '../../transport/ClientProvider';
 import { downloadBlob, downloadText } from './download';
 import { EXPORT_PATH, EXPORT_STATUS_PATH, type ExportStatus } from '../../../shared/history/export-path';
@@ -42,7 +42,9 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atM
   // the points (and the trend fitted to them) are recomputed only when the chart would redraw.
   const stepMs = Math.max(1000, range.ms / 1000);
   const liveTick = Math.floor((live[live.length - 1]?.atMs ?? 0) / stepMs);
-  const { points, loading, error } = useRangeHistory(gpu.id, range.ms, live, liveTick);
+  // The longest range is asked for before it is chosen (at the page's start, else as the panel
+  // mounts), so choosing it draws at once (range-prefetch.ts).
+  const { points, loading, error } = useRangeHistory(gpu.id, range.ms, live, liveTick, undefined, LONGEST_RANGE_MS);
   const log = useAlertLog(atMs ?? version, { limit: 200, minIntervalMs: 5000 });
   const gpuAlerts = useMemo(() => alerts.filter((a) => a.sourceId === gpu.id), [alerts, gpu.id]);
 
@@ -67,10 +69,14 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atM
   );
 
   const drawTick = Math.floor((points[points.length - 1]?.atMs ?? 0) / stepMs);
-  const drawn = useMemo(
-    () => ({ points, markers, projection }),
+  const fresh = useMemo(
+    () => ({ points, markers, projection, windowMs: range.ms, version: drawTick }),
     [drawTick, rangeId, loading, markers.length, projection === null, forecastActive, gpu.memoryTotalBytes, criticalPct, warningPct],
   );
+  // While a range's history is on its way the chart keeps what it shows (no empty redraw between).
+  const shownRef = useRef(fresh);
+  if (!loading) shownRef.current = fresh;
+  const drawn = shownRef.current;
 
   const exportAs = async (format: 'csv' | 'json') => {
     setExporting(true);
@@ -127,8 +133,8 @@ export function TimelinePanel({ gpu, live, version, warningPct, criticalPct, atM
         totalBytes={gpu.memoryTotalBytes}
         criticalPct={criticalPct}
         warningPct={warningPct}
-        version={drawTick}
-        windowMs={range.ms}
+        version={drawn.version}
+        windowMs={drawn.windowMs}
         markers={drawn.markers}
         projection={drawn.projection}
         onReady={onChartReady}

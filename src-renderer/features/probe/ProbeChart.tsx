@@ -1,7 +1,7 @@
 import type { Chart, ChartDataset } from 'chart.js';
 import { useEffect, useRef } from 'react';
 import { shortTokens } from '../../charts/HeadroomChart';
-import { registerCharts } from '../../charts/register-chart';
+import { useChartLib } from '../../charts/chart-lib';
 import type { Series, SeriesPoint } from './probe-chart-data';
 import { useColorScheme } from '../../hooks/useColorScheme';
 
@@ -36,9 +36,11 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
   const chart = useRef<Chart<'line', SeriesPoint[]> | null>(null);
   const signature = JSON.stringify(series);
   const scheme = useColorScheme();
+  // Made once chart.js has loaded (see chart-lib.ts); the data effect below then fills it.
+  const ChartJs = useChartLib();
 
   useEffect(() => {
-    const ChartJs = registerCharts();
+    if (!ChartJs) return;
     const muted = cssVar('--text-muted', '#666');
     const grid = cssVar('--grid', 'rgba(128,128,128,0.2)');
     chart.current = new ChartJs<'line', SeriesPoint[]>(canvas.current!, {
@@ -64,7 +66,7 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
       chart.current?.destroy();
       chart.current = null;
     };
-  }, [xTitle, yTitle, y2Title, scheme]);
+  }, [xTitle, yTitle, y2Title, scheme, ChartJs]);
 
   useEffect(() => {
     const c = chart.current;
@@ -85,7 +87,7 @@ export function ProbeChart({ series, xTitle, yTitle, y2Title, label, testId }: P
       c.options.scales!.x!.max = Math.ceil(Math.max(...xs));
     }
     c.update('none');
-  }, [signature, scheme]);
+  }, [signature, scheme, ChartJs]);
 
   return (
     <div className="chart-box probe-chart" data-testid={testId}>
