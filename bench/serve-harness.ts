@@ -85,6 +85,7 @@ export function startServe(spec: ServeSpec, dir: string, extraEnv: NodeJS.Proces
   const nodeFlags = (spec.env?.HEADROOM_BENCH_NODE_FLAGS ?? process.env.HEADROOM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, ...args], {
     env: { ...process.env, ...spec.env, ...extraEnv, PATH: gpu ? `${gpu.binDir}:${basePath}` : basePath, FAKE_NVIDIA_SMI_STATE: gpu?.state ?? join(dir, 'none') },
+    // SERVE_STDOUT=1: the measured process's own output on this terminal (V8 traces in experiments).
     stdio: ['ignore', process.env.SERVE_STDOUT ? 'inherit' : 'ignore', 'pipe'],
   });
   let stderr = '';
