@@ -56,6 +56,18 @@ function tokenizer(vocab = VOCAB): Record<string, GgufValue> {
 }
 
 const at = (x: number | number[], i: number): number => (Array.isArray(x) ? (x[i] ?? 0) : x);
+/** token_embd, output_norm and output: the trunk most decoders here start from. */
+const trunk = (E: number, vocab: number): GgufTensorSpec[] => [
+  { name: 'token_embd.weight', dims: [E, vocab] },
+  { name: 'output_norm.weight', dims: [E] },
+  { name: 'output.weight', dims: [E, vocab] },
+];
+/** A dense gated FFN's three weights on block `b`. */
+const denseFfn = (b: string, E: number, ff: number): GgufTensorSpec[] => [
+  { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
+  { name: `${b}.ffn_down.weight`, dims: [ff, E] },
+  { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+];
 const val = (x: number | number[]): GgufValue => (Array.isArray(x) ? { t: 'arr-i32', v: x } : { t: 'u32', v: x });
 
 /** Builds the GGUF metadata and tensor list for a tiny model. */
@@ -153,9 +165,7 @@ export function buildTinyModel(s: TinySpec): TinyModel {
     } else if (nff > 0) {
       tensors.push(
         { name: `${b}.ffn_norm.weight`, dims: [E] },
-        { name: `${b}.ffn_gate.weight`, dims: [E, nff] },
-        { name: `${b}.ffn_down.weight`, dims: [nff, E] },
-        { name: `${b}.ffn_up.weight`, dims: [E, nff] },
+        ...denseFfn(b, E, nff),
       );
     }
     if (a === 'gemma2' || a === 'gemma3') tensors.push({ name: `${b}.post_ffw_norm.weight`, dims: [E] });
@@ -188,11 +198,7 @@ function buildQwen35(s: TinySpec, md: Record<string, GgufValue>, headDim: number
     [`${a}.rope.dimension_sections`]: { t: 'arr-i32', v: [headDim / 8, headDim / 8, headDim / 4, 0] },
     [`${a}.rope.dimension_count`]: { t: 'u32', v: headDim },
   });
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, s.vocab ?? VOCAB] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, s.vocab ?? VOCAB] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, s.vocab ?? VOCAB);
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.post_attention_norm.weight`, dims: [E] });
@@ -219,9 +225,7 @@ function buildQwen35(s: TinySpec, md: Record<string, GgufValue>, headDim: number
       );
     }
     tensors.push(
-      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
-      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
-      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+      ...denseFfn(b, E, ff),
     );
   }
   return { name: s.name, metadata: md, tensors };
@@ -298,11 +302,7 @@ function buildGraniteSwitch(s: TinySpec, md: Record<string, GgufValue>, headDim:
   });
   const q = headDim * heads;
   const kvw = headDim * kvHeads;
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, vocab] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, vocab] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, vocab);
   const lora = (b: string, t: string, inW: number, outW: number): GgufTensorSpec[] => [
     { name: `${b}.${t}.lora_a`, dims: [inW, rank, slots] },
     { name: `${b}.${t}.lora_b`, dims: [rank, outW, slots] },
@@ -314,9 +314,7 @@ function buildGraniteSwitch(s: TinySpec, md: Record<string, GgufValue>, headDim:
       { name: `${b}.attn_qkv.weight`, dims: [E, q + 2 * kvw] },
       { name: `${b}.attn_output.weight`, dims: [q, E] },
       { name: `${b}.ffn_norm.weight`, dims: [E] },
-      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
-      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
-      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+      ...denseFfn(b, E, ff),
       ...lora(b, 'attn_q', E, q), ...lora(b, 'attn_k', E, kvw), ...lora(b, 'attn_v', E, kvw), ...lora(b, 'attn_output', q, E),
       ...lora(b, 'ffn_gate', E, ff), ...lora(b, 'ffn_up', E, ff), ...lora(b, 'ffn_down', ff, E),
     );
@@ -344,11 +342,7 @@ function buildMinimax01(s: TinySpec, md: Record<string, GgufValue>, headDim: num
     [`${a}.expert_used_count`]: { t: 'u32', v: 1 },
   });
   const q = headDim * heads;
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, vocab] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, vocab] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, vocab);
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] });
@@ -408,11 +402,7 @@ function buildMinimaxM3(s: TinySpec, md: Record<string, GgufValue>, headDim: num
   });
   const q = headDim * heads;
   const kvw = headDim * kvHeads;
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, vocab] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, vocab] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, vocab);
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     tensors.push(
@@ -426,7 +416,7 @@ function buildMinimaxM3(s: TinySpec, md: Record<string, GgufValue>, headDim: num
       { name: `${b}.ffn_norm.weight`, dims: [E] },
     );
     if (i < 1) {
-      tensors.push({ name: `${b}.ffn_gate.weight`, dims: [E, ff] }, { name: `${b}.ffn_down.weight`, dims: [ff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, ff] });
+      tensors.push(...denseFfn(b, E, ff));
     } else {
       tensors.push(
         { name: `${b}.ffn_gate_inp.weight`, dims: [E, experts] },
@@ -492,11 +482,7 @@ function buildDots3Note(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
     [`${a}.expert_feed_forward_length`]: { t: 'u32', v: 0 },
     [`${a}.expert_gating_func`]: { t: 'u32', v: 2 },
   });
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, vocab] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, vocab] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, vocab);
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     tensors.push(
@@ -512,9 +498,7 @@ function buildDots3Note(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
       { name: `${b}.attn_output.weight`, dims: [heads * vMla, E] },
       { name: `${b}.attn_gate.weight`, dims: [E, heads] },
       { name: `${b}.ffn_norm.weight`, dims: [E] },
-      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
-      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
-      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+      ...denseFfn(b, E, ff),
     );
     if (types[i]) {
       tensors.push(
@@ -700,11 +684,7 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
       [`${a}.activation.situ_linear_beta`]: { t: 'f32', v: 1 } as GgufValue,
     }),
   });
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, vocab] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, vocab] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, vocab);
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     tensors.push({ name: `${b}.attn_norm.weight`, dims: [E] }, { name: `${b}.ffn_norm.weight`, dims: [E] });
@@ -740,7 +720,7 @@ function buildKimiK3(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
       );
       if (bailing) tensors.push({ name: `${b}.attn_gate.weight`, dims: [E, heads] });
     }
-    tensors.push({ name: `${b}.ffn_gate.weight`, dims: [E, ff] }, { name: `${b}.ffn_down.weight`, dims: [ff, E] }, { name: `${b}.ffn_up.weight`, dims: [E, ff] });
+    tensors.push(...denseFfn(b, E, ff));
   }
   return { name: s.name, metadata: md, tensors };
 }
@@ -780,11 +760,7 @@ function buildGlmDsa(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
     [`${a}.expert_feed_forward_length`]: { t: 'u32', v: 0 },
   });
   if (s.indexerTypes) md[`${a}.attention.indexer.types`] = { t: 'arr-bool', v: s.indexerTypes };
-  const tensors: GgufTensorSpec[] = [
-    { name: 'token_embd.weight', dims: [E, vocab] },
-    { name: 'output_norm.weight', dims: [E] },
-    { name: 'output.weight', dims: [E, vocab] },
-  ];
+  const tensors: GgufTensorSpec[] = trunk(E, vocab);
   for (let i = 0; i < s.layers; i++) {
     const b = `blk.${i}`;
     tensors.push(
@@ -803,9 +779,7 @@ function buildGlmDsa(s: TinySpec, md: Record<string, GgufValue>): TinyModel {
       { name: `${b}.indexer.proj.weight`, dims: [E, ih] },
       { name: `${b}.indexer.attn_k.weight`, dims: [E, ik] },
       { name: `${b}.indexer.attn_q_b.weight`, dims: [qLora, ih * ik] },
-      { name: `${b}.ffn_gate.weight`, dims: [E, ff] },
-      { name: `${b}.ffn_down.weight`, dims: [ff, E] },
-      { name: `${b}.ffn_up.weight`, dims: [E, ff] },
+      ...denseFfn(b, E, ff),
     );
   }
   return { name: s.name, metadata: md, tensors };
