@@ -74,10 +74,8 @@ export class PredictionService {
   private readonly vocabCompleted = new WeakMap<ModelArchitecture, ModelArchitecture>();
   /** Per architecture object (a reloaded model brings a new one), then per context, GPU size and threshold. */
   private readonly predictions = new WeakMap<ModelArchitecture, Map<string, { prediction: ModelPredictionView | null; error: string | null }>>();
-  /** Per loaded model (backend id + name): the inputs last seen and the fields the annotation set. */
-  private readonly annotated = new Map<string, { sig: string; arch: object | null; patch: Partial<LoadedModel> }>();
-  /** Per loaded model: this tick's inputs and the object handed out (see `reuse`). */
-  private readonly outputs = new Map<string, { arch: object | null; inputs: unknown[]; out: LoadedModel }>();
+  /** Per loaded model (backend id + name): the inputs last seen, the object handed out and the fields the annotation set (see `memo`). */
+  private readonly annotated = new Map<string, { arch: object | null; inputs: readonly unknown[]; out: LoadedModel; sig: string; patch: Partial<LoadedModel> }>();
   /** Per backend id: the reading annotated last tick and the object handed out. */
   private readonly backendOut = new Map<string, { input: BackendReading; out: BackendReading }>();
   private computeCount = 0;
@@ -98,10 +96,8 @@ export class PredictionService {
       if (b.kind === 'vllm' && b.models.length) {
         const gpuTotal = ctx.gpus[0]!.memoryTotalBytes;
         return this.sameBackend(b, b.models.map((m) => {
-          const key = `${b.id}\u0000${m.name}`;
           const arch = this.archCache.get(`hf:${m.name}`) ?? null;
-          const inputs: unknown[] = [m, gpuTotal];
-          return this.reuse(key, seen, arch, inputs) ?? this.remember(key, arch, inputs, this.memo(key, seen, `${modelInputs(m)}|${gpuTotal}`, arch, m, () => this.vllmKv(m, ctx.gpus)));
+          return this.memo(`${b.id}\u0000${m.name}`, seen, arch, [m, gpuTotal], () => ({ m, sig: `${modelInputs(m)}|${gpuTotal}`, compute: () => this.vllmKv(m, ctx.gpus) }));
         }));
       }
       if (!b.models.length || b.kind === 'vllm' || b.kind === 'openai') return b;
@@ -109,41 +105,20 @@ export class PredictionService {
       const gpu = gpuFor(b, ctx.gpus);
       const cacheType = ctx.cacheTypeOf?.(b) ?? 'f16';
       return this.sameBackend(b, b.models.map((loaded) => {
-        const key = `${b.id}\u0000${loaded.name}`;
         // The engine's own figures are read beside the prediction (the log service caches by file).
         const measured = this.logs ? this.logs.measuredFor(b, loaded, collector?.modelFileOf?.(loaded.name) ?? null) : undefined;
         const entry = this.architecture(b, loaded, collector);
-        const inputs: unknown[] = [loaded, measured ?? null, b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry === null, entry?.source, entry?.weightsBytes, entry?.error];
-        const hit = this.reuse(key, seen, entry?.arch ?? null, inputs);
-        if (hit) return hit;
-        const m = this.logs ? { ...loaded, measured } : loaded;
-        const sig = [modelInputs(m), b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
-        return this.remember(key, entry?.arch ?? null, inputs, this.memo(key, seen, sig, entry?.arch ?? null, m, () => this.annotateModel(b, m, entry, gpu, ctx.criticalPct, cacheType)));
+        const inputs = [loaded, measured ?? null, b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry === null, entry?.source, entry?.weightsBytes, entry?.error];
+        return this.memo(`${b.id}\u0000${loaded.name}`, seen, entry?.arch ?? null, inputs, () => {
+          const m = this.logs ? { ...loaded, measured } : loaded;
+          const sig = [modelInputs(m), b.version, gpu.id, gpu.memoryTotalBytes, ctx.criticalPct, cacheType, entry ? `${entry.source}|${entry.weightsBytes}|${entry.error}` : 'resolving'].join('|');
+          return { m, sig, compute: () => this.annotateModel(b, m, entry, gpu, ctx.criticalPct, cacheType) };
+        });
       }));
     });
     // Models no longer loaded: forget them (bounded memory, and a reload starts afresh).
     for (const key of this.annotated.keys()) if (!seen.has(key)) this.annotated.delete(key);
-    for (const key of this.outputs.keys()) if (!seen.has(key)) this.outputs.delete(key);
     for (const id of this.backendOut.keys()) if (!ctx.backends.some((b) => b.id === id)) this.backendOut.delete(id);
-    return out;
-  }
-
-  /**
-   * The same annotated model object as last tick when every input is the same (the architecture
-   * by identity — a reloaded model brings a new one —, the rest by value): an idle
-   * server's reading then flows through the Snapshot as the same objects, and everything
-   * downstream that compares by identity (the Snapshot guard, the alert series) stays cheap.
-   */
-  private reuse(key: string, seen: Set<string>, arch: object | null, inputs: readonly unknown[]): LoadedModel | null {
-    const last = this.outputs.get(key);
-    if (!last || last.arch !== arch || last.inputs.length !== inputs.length) return null;
-    for (let i = 0; i < inputs.length; i++) if (!sameData(last.inputs[i], inputs[i])) return null;
-    seen.add(key);
-    return last.out;
-  }
-
-  private remember(key: string, arch: object | null, inputs: unknown[], out: LoadedModel): LoadedModel {
-    this.outputs.set(key, { arch, inputs, out });
     return out;
   }
 
@@ -157,20 +132,34 @@ export class PredictionService {
   }
 
   /**
-   * The annotation of a model whose inputs are unchanged since the last tick is reused: a steady
-   * state costs one string comparison per model, not the KV and curve formulas. Inputs: the
-   * model's memory-relevant fields, the GPU it is predicted on, the threshold, the KV type, and
-   * the architecture (by identity: a reloaded model brings a new one).
+   * A model's annotation, reused at two levels so that a steady state costs comparisons, not
+   * the KV and curve formulas:
+   * - every input the same as last tick (the architecture by identity — a reloaded model brings
+   *   a new one —, the rest by value): the very same object, so that an idle server's reading
+   *   flows through the Snapshot as the same objects and everything downstream that compares by
+   *   identity (the Snapshot guard, the alert series) stays cheap;
+   * - the memory-relevant inputs the same (`sig`: the model's memory fields, the GPU it is
+   *   predicted on, the threshold, the KV type): last tick's annotation on this tick's model
+   *   (rates and queue lengths may move);
+   * - otherwise computed.
    */
-  private memo(key: string, seen: Set<string>, sig: string, arch: object | null, m: LoadedModel, compute: () => LoadedModel): LoadedModel {
+  private memo(key: string, seen: Set<string>, arch: object | null, inputs: readonly unknown[], build: () => { m: LoadedModel; sig: string; compute: () => LoadedModel }): LoadedModel {
     seen.add(key);
     const hit = this.annotated.get(key);
-    if (hit && hit.sig === sig && hit.arch === arch) return { ...m, ...hit.patch };
-    this.computeCount += 1;
-    const out = compute();
-    const patch: Partial<LoadedModel> = {};
-    for (const field of ANNOTATED_FIELDS) if (field in out) (patch as Record<string, unknown>)[field] = out[field];
-    this.annotated.set(key, { sig, arch, patch });
+    if (hit && hit.arch === arch && hit.inputs.length === inputs.length && inputs.every((v, i) => sameData(v, hit.inputs[i]))) return hit.out;
+    const { m, sig, compute } = build();
+    let out: LoadedModel;
+    let patch: Partial<LoadedModel>;
+    if (hit && hit.sig === sig && hit.arch === arch) {
+      patch = hit.patch;
+      out = { ...m, ...patch };
+    } else {
+      this.computeCount += 1;
+      out = compute();
+      patch = {};
+      for (const field of ANNOTATED_FIELDS) if (field in out) (patch as Record<string, unknown>)[field] = out[field];
+    }
+    this.annotated.set(key, { arch, inputs, sig, patch, out });
     return out;
   }
 
