@@ -70,6 +70,7 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
 
   // The sweep runs only while connections are open: an idle server sets no timer at all.
   let sweep: ReturnType<typeof setInterval> | null = null;
+  let disposed = false;
   const sweepEveryMs = Math.max(100, Math.min(1000, headersTimeoutMs / 4));
   const sweepOnce = () => {
     const now = Date.now();
@@ -90,7 +91,6 @@ export function trackConnections(server: Server, limits: ConnectionLimits = {}) 
     sweep = setInterval(sweepOnce, sweepEveryMs);
     sweep.unref();
   };
-  let disposed = false;
 
   return {
     /** What the socket is doing now (the server calls this as a request moves on). */

@@ -39,7 +39,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * read is copied out before the next can arrive.
  */
 interface Conn {
-  readonly socket: net.Socket;
+  socket: net.Socket;
   /** The request reading from this connection; null while it waits in the pool. */
   exchange: { data(c: Buffer): void; ended(error: unknown): void } | null;
   /** When it was put back in the pool. */
@@ -71,8 +71,8 @@ export function closeIdleSockets(): void {
 }
 
 function open(host: string, port: number): Conn {
-  const conn: Conn = { socket: null as unknown as net.Socket, exchange: null, sinceMs: 0, pool: null };
-  const socket = net.connect({
+  const conn = { exchange: null, sinceMs: 0, pool: null } as Omit<Conn, 'socket'> as Conn;
+  conn.socket = net.connect({
     host,
     port,
     noDelay: true,
@@ -90,7 +90,7 @@ function open(host: string, port: number): Conn {
       },
     },
   });
-  (conn as { socket: net.Socket }).socket = socket;
+  const socket = conn.socket;
   // Closed, reset or ended by the server: an idle one leaves the pool, a busy one ends its exchange.
   const ended = (error: unknown) => (conn.exchange ? conn.exchange.ended(error) : drop(conn));
   socket.on('error', ended);
