@@ -32,24 +32,23 @@ export function evaluate(rule: Rule, state: RuleState, value: number | null, now
   // Nothing changes on most ticks (no breach, or still active): the same state object comes
   // back, with `lastEvaluatedMs` moved on at most once a minute (it only decides when a
   // vanished source's state is dropped, after an hour): no allocation per rule per tick.
-  const unchanged = (): Evaluation => (nowMs - state.lastEvaluatedMs < EVALUATED_RESOLUTION_MS ? { state } : { state: { ...state, lastEvaluatedMs: nowMs } });
-  const base: RuleState = { ...state, lastEvaluatedMs: nowMs };
-  if (value === null || Number.isNaN(value)) {
-    return state.breachStreak === 0 ? unchanged() : { state: { ...base, breachStreak: 0 } };
+  const next = (change: Partial<RuleState>, transition?: Evaluation['transition']): Evaluation => {
+    const state2: RuleState = { ...state, lastEvaluatedMs: nowMs, ...change };
+    return transition ? { state: state2, transition } : { state: state2 };
+  };
+  const unchanged = (): Evaluation => (nowMs - state.lastEvaluatedMs < EVALUATED_RESOLUTION_MS ? { state } : next({}));
+  if (value === null || Number.isNaN(value) || (!state.isActive && !isBreach(rule, value))) {
+    return state.breachStreak === 0 ? unchanged() : next({ breachStreak: 0 });
   }
   if (state.isActive) {
-    if (isPastClear(rule, value)) {
-      return { state: { ...base, isActive: false, breachStreak: 0, sinceMs: null, lastClearedMs: nowMs }, transition: 'cleared' };
-    }
-    return unchanged();
+    return isPastClear(rule, value) ? next({ isActive: false, breachStreak: 0, sinceMs: null, lastClearedMs: nowMs }, 'cleared') : unchanged();
   }
-  if (!isBreach(rule, value)) return state.breachStreak === 0 ? unchanged() : { state: { ...base, breachStreak: 0 } };
   const streak = Math.min(state.breachStreak + 1, Math.max(1, rule.forSamples));
   const isCooling = state.lastRaisedMs !== null && nowMs - state.lastRaisedMs < rule.cooldownMs;
   if (streak >= rule.forSamples && !isCooling) {
-    return { state: { ...base, isActive: true, breachStreak: streak, sinceMs: nowMs, lastRaisedMs: nowMs }, transition: 'raised' };
+    return next({ isActive: true, breachStreak: streak, sinceMs: nowMs, lastRaisedMs: nowMs }, 'raised');
   }
-  return { state: { ...base, breachStreak: streak } };
+  return next({ breachStreak: streak });
 }
 
 /**
