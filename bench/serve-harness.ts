@@ -77,7 +77,7 @@ export function startServe(spec: ServeSpec, dir: string, extraEnv: NodeJS.Proces
   mkdirSync(data, { recursive: true });
   const gpu = spec.gpus > 0 ? fakeGpuSetup(dir, spec.gpus) : null;
   // HEADROOM_BENCH_CLI: another build to measure the same way (e.g. a copy of an older dist/cli.js in dist/).
-  const args = [process.env.HEADROOM_BENCH_CLI ?? join(root, 'dist/cli.js'), 'serve', '--port', '0', '--interval-ms', '1000', '--data-dir', data, '--no-discover'];
+  const args = [spec.env?.HEADROOM_BENCH_CLI ?? process.env.HEADROOM_BENCH_CLI ?? join(root, 'dist/cli.js'), 'serve', '--port', '0', '--interval-ms', '1000', '--data-dir', data, '--no-discover'];
   for (const s of spec.servers) args.push('--backend', `${s.kind}=${s.url}`);
   // The baseline must not find any nvidia-smi: PATH keeps only the system folders then.
   const basePath = (process.env.PATH ?? '').split(':').filter((d) => !d.includes('fakes')).join(':');

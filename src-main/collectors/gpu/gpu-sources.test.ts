@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GiB } from '../../../shared/units/bytes';
 import { gpuFixture, makeFakeBinDir, writeFakeTool, type FakeBinDir } from '../../../e2e/fakes/gpu/make-fake-tool';
 import type { GpuSource } from '../types';
@@ -99,6 +99,27 @@ describe('probeGpuSources / createGpuSources', () => {
     expect(started.map((s) => s.id)).toEqual(['nvidia-smi']);
     expect(summary(probes)['nvidia-smi']).toEqual({ ok: true, reason: '2 GPUs found.', selected: true });
     expect(summary(probes).systeminformation?.reason).toBe('Not needed: a vendor source covers the GPUs.');
+  });
+
+  it('NVIDIA: each line of the running stream reaches onData through the watch (the monitor ticks on it, scheduler.ts poke)', async () => {
+    // The real stream (NvidiaSmiStream) against the fake nvidia-smi, as `serve` builds it.
+    const fake = path.join(__dirname, '../../../e2e/fakes/nvidia-smi');
+    const state = path.join(bin.dir, 'smi.state');
+    await writeFile(state, '0, GPU-1, NVIDIA GeForce RTX 4090, 24564, 1000, 23264, 300, 10, 50, 100.00, 595.71.05\n');
+    process.env.FAKE_NVIDIA_SMI_STATE = state;
+    try {
+      const { sources: started } = await create(linux({ createNvidiaSource: undefined, paths: { 'nvidia-smi': fake }, intervalMs: 100 }));
+      expect(started.map((s) => s.id)).toEqual(['nvidia-smi']);
+      let lines = 0;
+      const subscription = started[0]!.onData!(() => lines++);
+      await vi.waitFor(() => expect(lines).toBeGreaterThanOrEqual(3), { timeout: 10_000, interval: 50 });
+      subscription.dispose();
+      const after = lines;
+      await new Promise((r) => setTimeout(r, 350));
+      expect(lines).toBe(after);
+    } finally {
+      delete process.env.FAKE_NVIDIA_SMI_STATE;
+    }
   });
 
   it('NVIDIA installed without a driver (exit 9) → unavailable with the reason', async () => {

@@ -155,6 +155,35 @@ describe('NvidiaSourceWatch', () => {
     w.dispose();
   });
 
+  it('forwards each fresh line of the running stream to onData, across a late start, sleep and resume', async () => {
+    // A stub stream with the GpuSource onData contract (collectors/types.ts): `emit` is a fresh line.
+    const made: Array<{ path: string; emit(): void; listeners: Set<() => void> }> = [];
+    const { w, answer } = base({
+      create: (p) => {
+        const listeners = new Set<() => void>();
+        made.push({ path: p, listeners, emit: () => listeners.forEach((l) => l()) });
+        return { ...stub(p), onData: (l: () => void) => (listeners.add(l), { dispose: () => listeners.delete(l) }) };
+      },
+    });
+    let pokes = 0;
+    const subscription = w.onData(() => pokes++);
+    answer({ ok: true, path: '/usr/bin/nvidia-smi' });
+    await vi.advanceTimersByTimeAsync(5_000); // the driver answers: the stream starts
+    made[0]!.emit();
+    made[0]!.emit();
+    expect(pokes).toBe(2);
+    w.suspend();
+    expect(made[0]!.listeners.size).toBe(0); // the stopped stream holds no listener
+    w.resume();
+    made[1]!.emit();
+    expect(pokes).toBe(3);
+    subscription.dispose();
+    made[1]!.emit();
+    expect(pokes).toBe(3);
+    w.dispose();
+    expect(made[1]!.listeners.size).toBe(0);
+  });
+
   it('no probing while suspended; probing goes on after resume', async () => {
     const { w, probes } = base();
     w.suspend();

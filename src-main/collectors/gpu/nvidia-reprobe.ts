@@ -13,6 +13,7 @@
  * Nothing here spawns a process of its own: probes run nvidia-smi once per backoff step only.
  */
 import type { GpuReading } from '../../../shared/model/snapshot';
+import { toDisposable, type Disposable } from '../../../shared/lifecycle/disposable';
 import { silentLogger, type Logger } from '../../util/logger';
 import type { GpuSource, SourceSample } from '../types';
 
@@ -48,6 +49,9 @@ function seconds(ms: number): string {
 
 export class NvidiaSourceWatch implements GpuSource {
   private inner: GpuSource | null = null;
+  /** The monitor's "fresh data" listeners, forwarded from whichever stream runs now. */
+  private readonly dataListeners = new Set<() => void>();
+  private innerData: Disposable | null = null;
   private fallback: GpuSource | null;
   private path: string | null = null;
   private reason: string | null = null;
@@ -72,7 +76,7 @@ export class NvidiaSourceWatch implements GpuSource {
     this.fallback = opts.fallback ?? null;
     if ('path' in opts.initial) {
       this.path = opts.initial.path;
-      this.inner = opts.create(opts.initial.path);
+      this.setInner(opts.create(opts.initial.path));
     } else {
       this.reason = opts.initial.reason.replace(/\.?\s*$/, '.');
       this.schedule();
@@ -124,7 +128,7 @@ export class NvidiaSourceWatch implements GpuSource {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.inner?.dispose();
-    this.inner = null;
+    this.setInner(null);
     this.fallback?.suspend?.();
   }
 
@@ -132,7 +136,7 @@ export class NvidiaSourceWatch implements GpuSource {
     if (this.disposed || !this.suspended) return;
     this.suspended = false;
     this.fallback?.resume?.();
-    if (this.path) this.inner = this.opts.create(this.path);
+    if (this.path) this.setInner(this.opts.create(this.path));
     else if (!this.gaveUp) this.schedule();
   }
 
@@ -143,8 +147,29 @@ export class NvidiaSourceWatch implements GpuSource {
     this.timer = null;
     this.inner?.dispose();
     this.fallback?.dispose();
-    this.inner = null;
+    this.setInner(null);
     this.fallback = null;
+    this.dataListeners.clear();
+  }
+
+  /**
+   * Fresh lines of the running stream (the monitor ticks on them: scheduler.ts `poke`). The
+   * listener stays subscribed across restarts: a stream recreated after a driver update or a
+   * late driver start pokes it too.
+   */
+  onData(listener: () => void): Disposable {
+    this.dataListeners.add(listener);
+    return toDisposable(() => this.dataListeners.delete(listener));
+  }
+
+  /** Swaps the running stream, moving the data forwarding from the old one to the new. */
+  private setInner(source: GpuSource | null): void {
+    this.innerData?.dispose();
+    this.innerData = null;
+    this.inner = source;
+    this.innerData = source?.onData?.(() => {
+      for (const listener of this.dataListeners) listener();
+    }) ?? null;
   }
 
   private schedule(): void {
@@ -172,7 +197,7 @@ export class NvidiaSourceWatch implements GpuSource {
       this.fallback = null;
       this.path = r.path;
       this.reason = null;
-      this.inner = this.opts.create(r.path);
+      this.setInner(this.opts.create(r.path));
       return;
     }
     this.reason = r.reason.replace(/\.?\s*$/, '.');
@@ -192,7 +217,7 @@ export class NvidiaSourceWatch implements GpuSource {
       this.logger.info(`NVIDIA: ${this.path} is gone (driver update?); using ${next}.`);
       this.inner?.dispose();
       this.path = next;
-      this.inner = this.opts.create(next);
+      this.setInner(this.opts.create(next));
     } finally {
       this.relocating = false;
     }

@@ -83,9 +83,22 @@ describe('Windows GPU counters source', () => {
     const counters = createWindowsCountersSource({ typeperfPath: await typeperf({}), loadAdapters: adapters });
     let nvidiaDisposed = false;
     const reading: GpuReading = { id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'RTX', uuid: null, memoryTotalBytes: 16 * GiB, memoryUsedBytes: 10240 * MiB, memoryFreeBytes: 6 * GiB, utilizationPct: 5, temperatureC: 40, powerWatts: 30 };
-    const nvidia: GpuSource = { id: 'nvidia-smi', label: 'NVIDIA (nvidia-smi)', read: async () => ({ status: 'ok', value: [reading] }), dispose: () => (nvidiaDisposed = true) };
+    const lines = new Set<() => void>();
+    const nvidia: GpuSource = {
+      id: 'nvidia-smi',
+      label: 'NVIDIA (nvidia-smi)',
+      read: async () => ({ status: 'ok', value: [reading] }),
+      onData: (l) => (lines.add(l), { dispose: () => lines.delete(l) }),
+      dispose: () => (nvidiaDisposed = true),
+    };
     const s = withWindowsCounters(nvidia, counters);
     sources.push(s);
+    // nvidia-smi's fresh lines still reach the monitor (its ticks ride on them).
+    let pokes = 0;
+    s.onData!(() => pokes++).dispose();
+    s.onData!(() => pokes++);
+    lines.forEach((l) => l());
+    expect(pokes).toBe(1);
     const r = await until(() => read(s), (x) => x.status === 'ok' && x.value[0]?.sharedUsedBytes !== undefined);
     expect(r.status === 'ok' && r.value[0]).toMatchObject({ id: 'gpu:0', memoryUsedBytes: 10240 * MiB, sharedUsedBytes: 148357120 });
     expect(s.id).toBe('nvidia-smi');

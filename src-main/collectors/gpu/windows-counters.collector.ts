@@ -173,6 +173,8 @@ export function withWindowsCounters(nvidia: GpuSource, counters: WindowsCounters
       if (sample.status !== 'ok' || !usage || usage.isStale) return sample;
       return { ...sample, value: attachWindowsUsage(sample.value, usage.usages) };
     },
+    // nvidia-smi's lines still drive the ticks (scheduler.ts `poke`); the counters are read beside them.
+    ...(nvidia.onData ? { onData: (listener: () => void) => nvidia.onData!(listener) } : {}),
     dispose() {
       counters.dispose();
       nvidia.dispose();
