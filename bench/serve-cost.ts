@@ -5,8 +5,8 @@
  * /proc before and after a steady window. The same process with no sources is the baseline.
  * Configurations run side by side (CPU time, not wall time, is what is compared).
  * Each figure is the quietest of five slices of the window (other load only adds CPU time).
- * The fakes are idle servers (the same answers every second), so after 10 s they are read every
- * 3 s (monitor/idle-cadence.ts); "read every tick" is the same 1 GPU + 4 servers with that off
+ * The fakes are idle servers (the same answers every second, a GPU that does not move), so after
+ * 10 s they are read every 5 s (monitor/idle-cadence.ts); "read every tick" is the same 1 GPU + 4 servers with that off
  * (HEADROOM_IDLE_READ_MS=0), which is what busy servers cost.
  *   HEADROOM_BENCH_QUICK=1: a 25 s window instead of 75 s.
  */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAlertSettings } from '../../shared/alerts/settings';
 import type { BackendReading } from '../../shared/model/snapshot';
-import type { BackendCollector } from '../collectors/types';
+import type { BackendCollector, GpuSource } from '../collectors/types';
+import { MiB } from '../../shared/units/bytes';
 import { silentLogger } from '../util/logger';
 import { IdleCadence, idleCadenceFromEnv } from './idle-cadence';
 import { Monitor } from './monitor';
@@ -81,6 +82,33 @@ describe('IdleCadence', () => {
     expect(new Set(gaps)).toEqual(new Set([3_000]));
   });
 
+  it('the GPU moving (memory by 256 MiB, utilisation by 20 points) reads every idle server on the next tick; drift does not', () => {
+    const c = new IdleCadence({ quietMs: 0, readEveryMs: 60_000 });
+    const gpu = (usedMiB: number, util: number | null, id = 'gpu:0') => ({
+      id, index: 0, vendor: 'nvidia' as const, name: 'RTX 4090', uuid: null, memoryTotalBytes: 24564 * MiB, memoryUsedBytes: usedMiB * MiB, memoryFreeBytes: (24564 - usedMiB) * MiB, utilizationPct: util, temperatureC: 40, powerWatts: 30,
+    });
+    for (const id of ['a', 'b']) c.record(id, reading('up'), 0);
+    const readAt = (t: number) => ['a', 'b'].filter((id) => c.reuse(id, t, 1000) === null);
+    expect(c.noteGpus([gpu(1000, 0)])).toBe(false); // the first look sets the mark
+    expect(readAt(1000)).toEqual([]);
+    // Drift: a few MiB, a few points of utilisation, another field — no read.
+    expect(c.noteGpus([gpu(1040, 5)])).toBe(false);
+    expect(c.noteGpus([{ ...gpu(1040, 5), powerWatts: 80, temperatureC: 55 }])).toBe(false);
+    expect(readAt(2000)).toEqual([]);
+    // A request starts: utilisation 5 → 90. The next tick reads both servers, the one after does not.
+    expect(c.noteGpus([gpu(1040, 90)])).toBe(true);
+    expect(readAt(3000)).toEqual(['a', 'b']);
+    for (const id of ['a', 'b']) c.record(id, reading('up'), 3000);
+    expect(readAt(4000)).toEqual([]);
+    // A model loads: +2 GiB over a tick.
+    expect(c.noteGpus([gpu(3088, 90)])).toBe(true);
+    expect(readAt(5000)).toEqual(['a', 'b']);
+    // Unknown utilisation on either side never counts; a second GPU starts from its own first look.
+    expect(c.noteGpus([gpu(3088, null), gpu(500, 0, 'gpu:1')])).toBe(false);
+    expect(c.noteGpus([gpu(3088, 70), gpu(500, 0, 'gpu:1')])).toBe(false);
+    expect(c.noteGpus([gpu(3088, 70), gpu(9000, 0, 'gpu:1')])).toBe(true);
+  });
+
   it('reads every tick when turned off, and forgets on reset', () => {
     const off = new IdleCadence({ quietMs: 0, readEveryMs: 0 });
     off.record('x', reading('up'), 0);
@@ -124,6 +152,33 @@ describe('Monitor with idle servers', () => {
     expect(ticks).toBe(0);
   });
 
+  it('an idle server is read on the tick after the GPU moves (a model loading), not readEveryMs later', async () => {
+    let now = 0;
+    let usedMiB = 1000;
+    const s = scripted(reading('up'));
+    const gpuSource: GpuSource = {
+      id: 'nvidia-smi',
+      label: 'NVIDIA (nvidia-smi)',
+      read: async () => ({ status: 'ok', value: [{ id: 'gpu:0', index: 0, vendor: 'nvidia', name: 'RTX 4090', uuid: null, memoryTotalBytes: 24564 * MiB, memoryUsedBytes: usedMiB * MiB, memoryFreeBytes: (24564 - usedMiB) * MiB, utilizationPct: 0, temperatureC: 40, powerWatts: 30 }] }),
+      dispose() {},
+    };
+    const m = new Monitor({ gpuSources: [gpuSource], systemSource: null, backends: [s.collector], intervalMs: 1000, alertSettings: defaultAlertSettings(), demo: false, logger: silentLogger, now: () => now, idleCadence: { quietMs: 5_000, readEveryMs: 60_000 } });
+    const tick = async () => {
+      const snap = await m.tick(new AbortController().signal);
+      now += 1000;
+      return snap.backends[0]!;
+    };
+    for (let i = 0; i < 10; i++) await tick();
+    const quiet = s.reads();
+    for (let i = 0; i < 5; i++) await tick();
+    expect(s.reads()).toBe(quiet); // idle: not read for a minute
+    // Ollama loads a second model: 6 GiB more on the GPU this tick, listed by the server.
+    s.set(reading('up', ['qwen', 'llama']));
+    usedMiB += 6144;
+    expect((await tick()).models).toHaveLength(1); // this tick saw the GPU move…
+    expect((await tick()).models).toHaveLength(2); // …the next one read the server
+  });
+
   it('reads every tick again after the servers are replaced', async () => {
     let now = 0;
     const s = scripted(reading('up'));
@@ -141,12 +196,12 @@ describe('Monitor with idle servers', () => {
 
 describe('idleCadenceFromEnv', () => {
   it.each([
-    { raw: undefined, want: 3000 },
+    { raw: undefined, want: 5000 },
     { raw: '0', want: 0 },
-    { raw: '5000', want: 5000 },
-    { raw: 'soon', want: 3000 },
-    { raw: '-1', want: 3000 },
-    { raw: '', want: 3000 },
+    { raw: '3000', want: 3000 },
+    { raw: 'soon', want: 5000 },
+    { raw: '-1', want: 5000 },
+    { raw: '', want: 5000 },
   ])('HEADROOM_IDLE_READ_MS=$raw → $want', ({ raw, want }) => {
     expect(idleCadenceFromEnv(raw === undefined ? {} : { HEADROOM_IDLE_READ_MS: raw }).readEveryMs).toBe(want);
   });

@@ -5,10 +5,16 @@
  * instead of every tick, all idle servers on the same tick; the ticks between reuse its last
  * reading (the same object, so everything downstream that memoizes by identity stays warm). The first reading that differs —
  * a request starts, a model loads or unloads, the server goes down or comes back — puts it back
- * on every tick at once. So a change on an idle server shows at most `readEveryMs` late; a busy
- * server (token rates, KV usage, slots moving) is read every tick as before.
+ * on every tick at once. A busy server (token rates, KV usage, slots moving) is read every tick
+ * as before.
+ *
+ * What wakes an idle server is nearly always visible on the GPU first: a model loading moves
+ * gigabytes, a request starting lifts utilisation from idle. So a GPU whose memory or
+ * utilisation moves (`GPU_ACTIVITY`) has every idle server read on the next tick: a change on
+ * a server that shares this machine's GPU shows about a tick late. One elsewhere (a remote or
+ * CPU-only server) shows at most `readEveryMs` late.
  */
-import type { BackendReading } from '../../shared/model/snapshot';
+import type { BackendReading, GpuReading } from '../../shared/model/snapshot';
 import { sameData } from '../util/same-data';
 
 export interface IdleCadenceOptions {
@@ -18,7 +24,15 @@ export interface IdleCadenceOptions {
   readEveryMs: number;
 }
 
-export const DEFAULT_IDLE_CADENCE: IdleCadenceOptions = { quietMs: 10_000, readEveryMs: 3_000 };
+export const DEFAULT_IDLE_CADENCE: IdleCadenceOptions = { quietMs: 10_000, readEveryMs: 5_000 };
+
+/**
+ * GPU movement that reads every idle server at once: used memory by at least this many bytes
+ * (the smallest model's weights, a context's KV cache) or utilisation by at least this many
+ * points (a request starting or ending). Power and temperature drift every second and are
+ * ignored, as are the few MiB drivers and desktops move.
+ */
+export const GPU_ACTIVITY = { memoryBytes: 256 * 2 ** 20, utilizationPct: 20 } as const;
 
 interface Entry {
   last: BackendReading;
@@ -30,14 +44,52 @@ interface Entry {
 
 export class IdleCadence {
   private readonly entries = new Map<string, Entry>();
+  /** Each GPU's memory and utilisation at the last look (`noteGpus`). */
+  private readonly gpus = new Map<string, { usedBytes: number; utilizationPct: number | null }>();
+  /** The GPU moved: the next tick reads every server. */
+  private woken = false;
+  /** The tick (its start time) that reads every server because the GPU moved. */
+  private readAllAtMs: number | null = null;
 
   constructor(private readonly options: IdleCadenceOptions = DEFAULT_IDLE_CADENCE) {}
+
+  /**
+   * This tick's GPU readings. Memory or utilisation moving by `GPU_ACTIVITY` (a model loading, a
+   * request starting) has every idle server read on the next tick. Returns whether it did.
+   */
+  noteGpus(gpus: readonly GpuReading[]): boolean {
+    let moved = false;
+    for (const g of gpus) {
+      const last = this.gpus.get(g.id);
+      if (last && last.usedBytes === g.memoryUsedBytes && last.utilizationPct === g.utilizationPct) continue;
+      if (
+        last &&
+        (Math.abs(g.memoryUsedBytes - last.usedBytes) >= GPU_ACTIVITY.memoryBytes ||
+          (g.utilizationPct !== null && last.utilizationPct !== null && Math.abs(g.utilizationPct - last.utilizationPct) >= GPU_ACTIVITY.utilizationPct))
+      ) {
+        moved = true;
+      }
+      this.gpus.set(g.id, { usedBytes: g.memoryUsedBytes, utilizationPct: g.utilizationPct });
+    }
+    if (this.gpus.size > gpus.length) {
+      const ids = new Set(gpus.map((g) => g.id));
+      for (const id of this.gpus.keys()) if (!ids.has(id)) this.gpus.delete(id);
+    }
+    if (moved) this.woken = true;
+    return moved;
+  }
 
   /**
    * The reading to reuse this tick instead of reading the server, or null to read it.
    * `intervalMs` is the tick interval (a read due within half a tick is made now).
    */
   reuse(id: string, nowMs: number, intervalMs: number): BackendReading | null {
+    if (this.woken) {
+      // The first server asked for on the tick after the GPU moved: this whole tick reads.
+      this.woken = false;
+      this.readAllAtMs = nowMs;
+    }
+    if (this.readAllAtMs === nowMs) return null;
     const e = this.entries.get(id);
     if (!e || this.options.readEveryMs <= 0) return null;
     if (nowMs - e.sameSinceMs < this.options.quietMs) return null;
@@ -72,6 +124,9 @@ export class IdleCadence {
   /** Read everything on the next tick (settings changed, the user asked for fresh figures). */
   reset(): void {
     this.entries.clear();
+    this.gpus.clear();
+    this.woken = false;
+    this.readAllAtMs = null;
   }
 }
 

@@ -194,6 +194,8 @@ export class Monitor implements Disposable {
     if (this.options.extraSources) sources.push(...this.options.extraSources());
     const history = this.options.historyStatus?.();
     if (history?.state === 'paused') sources.push({ id: 'history', label: 'History', status: 'error', message: history.message });
+    // A GPU whose memory or utilisation moved has every idle server read on the next tick.
+    this.cadence.noteGpus(gpus);
     const attributed = this.attribute(gpus, backendReadings);
     gpus.splice(0, gpus.length, ...attributed);
     const backends = this.options.predictions

@@ -90,6 +90,20 @@ describe('sanitizeBackendReading', () => {
     expect(r.message).toMatch(/[.?!)]$/);
   });
 
+  it.each([
+    { raw: 'qwen2.5-coder:7b-instruct-q4_K_M', want: 'qwen2.5-coder:7b-instruct-q4_K_M' },
+    { raw: 'Meta Llama 3.1 8B', want: 'Meta Llama 3.1 8B' },
+    { raw: '  two  spaces ', want: 'two spaces' },
+    { raw: 'tab\there\nline', want: 'tab here line' },
+    { raw: 'ünïcode ✓', want: 'ünïcode ✓' },
+    { raw: 'lone \ud800 surrogate', want: 'lone \ufffd surrogate' },
+    { raw: ' ', want: '(unnamed model)' },
+    { raw: 'x'.repeat(250), want: 'x'.repeat(199) + '…' },
+  ])('model names: $raw → $want (plain names pass as they are, the rest is cleaned)', ({ raw, want }) => {
+    const r = sanitizeBackendReading({ ...who, status: 'up', message: null, version: null, models: [{ name: raw, contextLength: null, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null }] }, who);
+    expect(r.models[0]!.name).toBe(want);
+  });
+
   it('leaves a good reading as it was', () => {
     const good: BackendReading = { ...who, status: 'up', message: null, version: '0.11.0', models: [{ name: 'qwen', contextLength: 8192, sizeBytes: null, vramBytes: null, kvBytesPerToken: null, kvCacheBytes: null, kvCacheUsageRatio: 0.5 }] };
     expect(sanitizeBackendReading(good, who)).toEqual(good);

@@ -30,9 +30,13 @@ const MAX_COUNTER = 1e15;
 type Who = { kind: BackendKind; url: string };
 
 /** A reading fit for the Snapshot, whatever `reading` holds. `who` is the collector's own identity. */
+/** The schemas' enums as sets: a lookup, not a schema parse, on every read. */
+const KINDS: ReadonlySet<unknown> = new Set(backendKindSchema.options);
+const STATUSES: ReadonlySet<unknown> = new Set(backendStatusSchema.options);
+
 export function sanitizeBackendReading(reading: BackendReading, who: Who & { id: string }): BackendReading {
-  const kind = backendKindSchema.safeParse(reading?.kind).success ? reading.kind : who.kind;
-  const status = backendStatusSchema.safeParse(reading?.status).success ? reading.status : 'error';
+  const kind = KINDS.has(reading?.kind) ? reading.kind : who.kind;
+  const status = STATUSES.has(reading?.status) ? reading.status : 'error';
   const rawModels = Array.isArray(reading?.models) ? reading.models : [];
   const models = rawModels.slice(0, READING_LIMITS.maxModels).map(sanitizeModel);
   const notes: string[] = [];
@@ -129,9 +133,16 @@ function ratio(value: unknown): number | null {
   return Math.min(1, Math.max(0, value));
 }
 
+/**
+ * Printable ASCII words with single spaces between and nothing around them: what nearly every
+ * name, label and message is, and what `printable` returns unchanged.
+ */
+const PLAIN = /^[!-~]+(?: [!-~]+)*$/;
+
 /** Printable, one line, at most `maxChars`; null when nothing is left. */
 function text(value: unknown, maxChars: number): string | null {
   if (typeof value !== 'string') return null;
+  if (value.length <= maxChars && PLAIN.test(value)) return value;
   // Look at a bounded prefix only: a 40 MB string costs no more than a short one.
   const cleaned = printable(value.length > maxChars * 4 ? value.slice(0, maxChars * 4) : value);
   return cleaned === '' ? null : clip(cleaned, maxChars);

@@ -95,6 +95,41 @@ describe('llama.cpp collector', () => {
     });
   });
 
+  it('/health: asked at the first read, not again while /slots, /metrics and /props answer; at once when one fails', async () => {
+    const server = await serve('llamacpp');
+    let nowMs = 0;
+    const c = collector(server.url, { now: () => nowMs });
+    const signal = new AbortController().signal;
+    const healthAsked = () => server.requests.filter((r) => r.path === '/health').length;
+    expect((await c.sample(signal)).status).toBe('up');
+    expect(healthAsked()).toBe(1);
+    for (let i = 0; i < 10; i++) {
+      nowMs += 1_000;
+      expect((await c.sample(signal)).status).toBe('up');
+    }
+    expect(healthAsked()).toBe(1);
+    // The model is being reloaded: every endpoint answers 503, /health says why.
+    const loading = { status: 503, body: { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } } };
+    for (const path of ['/health', '/slots', '/metrics', '/props', '/v1/models']) server.setRoute(`GET ${path}`, loading);
+    nowMs += 1_000;
+    expect(await c.sample(signal)).toMatchObject({ status: 'up', message: expect.stringMatching(/loading model/) });
+    expect(healthAsked()).toBe(2);
+    c.dispose();
+  });
+
+  it('/health beside a server without --metrics: every 5 s, not every read', async () => {
+    const server = await serve('llamacpp', { scene: 'no-metrics' });
+    let nowMs = 0;
+    const c = collector(server.url, { now: () => nowMs });
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 10; i++) {
+      expect((await c.sample(signal)).status).toBe('up');
+      nowMs += 1_000;
+    }
+    expect(server.requests.filter((r) => r.path === '/health').length).toBe(2); // 0 s and 5 s
+    c.dispose();
+  });
+
   it('/metrics 501 (no --metrics) is a note, not an error; slots still give the busy count', async () => {
     const server = await serve('llamacpp', { scene: 'no-metrics' });
     const reading = await sampleOnce(server.url);

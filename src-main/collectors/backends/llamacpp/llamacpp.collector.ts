@@ -74,6 +74,8 @@ class LlamaCppCollector implements BackendCollector {
   private readonly predictedTokens = new CounterRate();
   /** Kept while protected paths are behind the 401 back-off. */
   private last: { version: string | null; models: LoadedModel[] } = { version: null, models: [] };
+  /** The last read had /slots, /metrics and /props answering: /health is not asked up front. */
+  private allAnswered = false;
   /** Model name → the GGUF path llama-server loaded it from (`/props` `model_path`). */
   private readonly modelFiles = new Map<string, string>();
 
@@ -93,18 +95,26 @@ class LlamaCppCollector implements BackendCollector {
     if (this.lifetime.isDisposed) return this.stopped();
     const call = { signal: this.lifetime.signalFor(signal), withKey: true };
     const tryProtected = this.auth.canTry();
-    // /health only says "ok" while /slots and /metrics answer: read it every few seconds, and
-    // again at once whenever another endpoint fails (loading, restarting, gone).
+    // /health says no more than "ok" while /slots, /metrics and /props answer (all three answer
+    // 503 while a model loads, as /health does), and it can stall behind a long prompt on a slow
+    // build. So once the last read had all three answering it is not asked up front; it is
+    // asked at once whenever one of them fails (loading, restarting, gone), and every few
+    // seconds beside them while one is off or missing (--no-slots, no --metrics, a proxy).
     const readHealth = () => getJson(this.client, '/health', llamaCppHealthSchema, { ...call, withKey: false, maxAgeMs: HEALTH_EVERY_MS });
-    const [firstHealth, rest] = await Promise.all([readHealth(), tryProtected ? this.readProtected(call) : Promise.resolve(null)]);
+    const healthFirst = !tryProtected || !this.allAnswered;
+    this.allAnswered = false;
+    const [firstHealth, rest] = await Promise.all([healthFirst ? readHealth() : Promise.resolve(null), tryProtected ? this.readProtected(call) : Promise.resolve(null)]);
     let health = firstHealth;
-    if (rest && (!rest.slots.ok || !rest.metrics.ok || !rest.props.ok) && !this.lifetime.isDisposed) {
+    // Off or missing (501, 404) is how this server is set up; anything else is a failure.
+    const broken = rest !== null && [rest.slots, rest.metrics, rest.props].some((r) => !r.ok && !isMissing(r));
+    const partial = rest !== null && (!rest.slots.ok || !rest.metrics.ok || !rest.props.ok);
+    if ((broken || (partial && health === null)) && !this.lifetime.isDisposed) {
       this.client.cache?.delete('/health');
       health = await readHealth();
     }
     if (this.lifetime.isDisposed) return this.stopped();
 
-    if (!health.ok) {
+    if (health && !health.ok) {
       this.resetRates();
       const loading = health.failure.kind === 'unavailable' ? loadingMessage(health.failure.body) : null;
       if (loading !== null) {
@@ -118,6 +128,7 @@ class LlamaCppCollector implements BackendCollector {
     }
 
     const reading = newReading(this.id, 'llamacpp', this.url);
+    this.allAnswered = rest !== null && !partial;
     if (rest === null) {
       return { ...reading, status: 'unauthorized', message: this.auth.message, version: this.last.version, models: this.last.models };
     }
