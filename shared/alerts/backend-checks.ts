@@ -139,11 +139,13 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
   for (const slot of m.slots ?? []) {
     if (slot.contextTokens <= 0) continue;
     const sk = slotKey(b.id, m.name, slot.id);
-    const where = `${b.id} slot ${slot.id} (${m.name})`;
     const used = slot.usedTokens;
     const ratio = used === null ? null : used / slot.contextTokens;
     const remaining = used === null ? 0 : Math.max(0, slot.contextTokens - used);
-    const usage = `${formatCount(used ?? 0)} of ${formatCount(slot.contextTokens)} tokens used`;
+    // The wording, only when a message is read (a raised, cleared or shown alert): every slot
+    // is checked every tick and the numbers' formatting is most of a check's cost.
+    const where = () => `${b.id} slot ${slot.id} (${m.name})`;
+    const usage = () => `${formatCount(used ?? 0)} of ${formatCount(slot.contextTokens)} tokens used`;
     const group = `ctx:${sk}`;
     checks.push({
       rule: cachedRule(ctx.settings, `context-full:${b.id}:${m.name}#${slot.id}`, (id) => ({
@@ -154,7 +156,7 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
       value: ratio,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
-        return `${where}: this conversation's context is nearly full (${usage}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
+        return `${where()}: this conversation's context is nearly full (${usage()}); older turns will be cut or the request refused. ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
       },
     });
     // Tokens arrive in bursts, so the rate is fitted over raw points (no spike filter).
@@ -171,8 +173,8 @@ function slotChecks(b: Backend, m: Model, ctx: CheckContext): Check[] {
       value: used === null ? null : etaMs,
       // Built only when an alert is raised, cleared or shown (most ticks raise nothing).
       get message() {
-        return `${where}: this conversation reaches the context limit in ~${formatCount(remaining)} tokens / ${formatApproxDuration(etaMs)} ` +
-        `at the current rate (${usage}). ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
+        return `${where()}: this conversation reaches the context limit in ~${formatCount(remaining)} tokens / ${formatApproxDuration(etaMs)} ` +
+        `at the current rate (${usage()}). ${contextRemedy(b.kind, m.name, ctx.input.commandShell)}`;
       },
     });
   }

@@ -31,24 +31,30 @@ function isPastClear(rule: Rule, value: number): boolean {
 export function evaluate(rule: Rule, state: RuleState, value: number | null, nowMs: number): Evaluation {
   // Nothing changes on most ticks (no breach, or still active): the same state object comes
   // back, with `lastEvaluatedMs` moved on at most once a minute (it only decides when a
-  // vanished source's state is dropped, after an hour): no allocation per rule per tick.
-  const next = (change: Partial<RuleState>, transition?: Evaluation['transition']): Evaluation => {
-    const state2: RuleState = { ...state, lastEvaluatedMs: nowMs, ...change };
-    return transition ? { state: state2, transition } : { state: state2 };
-  };
-  const unchanged = (): Evaluation => (nowMs - state.lastEvaluatedMs < EVALUATED_RESOLUTION_MS ? { state } : next({}));
+  // vanished source's state is dropped, after an hour): no state allocated per rule per tick.
   if (value === null || Number.isNaN(value) || (!state.isActive && !isBreach(rule, value))) {
-    return state.breachStreak === 0 ? unchanged() : next({ breachStreak: 0 });
+    return state.breachStreak === 0 ? unchanged(state, nowMs) : changed(state, nowMs, { breachStreak: 0 });
   }
   if (state.isActive) {
-    return isPastClear(rule, value) ? next({ isActive: false, breachStreak: 0, sinceMs: null, lastClearedMs: nowMs }, 'cleared') : unchanged();
+    return isPastClear(rule, value) ? changed(state, nowMs, { isActive: false, breachStreak: 0, sinceMs: null, lastClearedMs: nowMs }, 'cleared') : unchanged(state, nowMs);
   }
   const streak = Math.min(state.breachStreak + 1, Math.max(1, rule.forSamples));
   const isCooling = state.lastRaisedMs !== null && nowMs - state.lastRaisedMs < rule.cooldownMs;
   if (streak >= rule.forSamples && !isCooling) {
-    return next({ isActive: true, breachStreak: streak, sinceMs: nowMs, lastRaisedMs: nowMs }, 'raised');
+    return changed(state, nowMs, { isActive: true, breachStreak: streak, sinceMs: nowMs, lastRaisedMs: nowMs }, 'raised');
   }
-  return next({ breachStreak: streak });
+  return changed(state, nowMs, { breachStreak: streak });
+}
+
+/** The state with `change` applied (and the time of this evaluation). */
+function changed(state: RuleState, nowMs: number, change: Partial<RuleState>, transition?: Evaluation['transition']): Evaluation {
+  const next: RuleState = { ...state, lastEvaluatedMs: nowMs, ...change };
+  return transition ? { state: next, transition } : { state: next };
+}
+
+/** The same state, its evaluation time moved on at most once per EVALUATED_RESOLUTION_MS. */
+function unchanged(state: RuleState, nowMs: number): Evaluation {
+  return nowMs - state.lastEvaluatedMs < EVALUATED_RESOLUTION_MS ? { state } : changed(state, nowMs, {});
 }
 
 /**

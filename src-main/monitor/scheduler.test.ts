@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RingBuffer } from './ring-buffer';
-import { startLoop } from './scheduler';
+import { FALLBACK_TICKS, startLoop } from './scheduler';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -142,19 +142,65 @@ describe('startLoop poke (ticks ride on the data source\'s wake-up)', () => {
     expect(at[1]).toBeLessThanOrEqual(1250);
   });
 
-  it('back on the timer when the pokes stop (a stalled stream): never more than a quarter interval late', async () => {
+  it('back on the timer when the pokes stop (a stalled stream): the fallback runs the next tick, then the timer', async () => {
     const at: number[] = [];
     const t0 = Date.now();
     const loop = loopAt(at, t0);
     await vi.advanceTimersByTimeAsync(900);
     loop.poke();
     await vi.advanceTimersByTimeAsync(0);
-    await vi.advanceTimersByTimeAsync(5000);
+    await vi.advanceTimersByTimeAsync(8000);
     loop.dispose();
     expect(at.slice(0, 2)).toEqual([0, 900]);
     const gaps = at.slice(1).map((v, i) => v - at[i]!);
-    expect(Math.max(...gaps)).toBeLessThanOrEqual(1250);
-    // Two intervals without a poke: on time again.
-    expect(gaps[gaps.length - 1]).toBe(1000);
+    // Once: FALLBACK_TICKS intervals and a quarter after the last poked tick.
+    expect(gaps[1]).toBe(FALLBACK_TICKS * 1000 + 250);
+    // Then on time, on the timer.
+    expect(new Set(gaps.slice(2))).toEqual(new Set([1000]));
+  });
+
+  it('while the source drives the ticks, its timer is moved once per FALLBACK_TICKS ticks, not every tick (a cleared timer still wakes the process)', async () => {
+    const at: number[] = [];
+    const t0 = Date.now();
+    const loop = loopAt(at, t0);
+    await vi.advanceTimersByTimeAsync(800);
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    for (let s = 0; s < 30; s++) {
+      loop.poke();
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    loop.dispose();
+    expect(at.slice(1, 4)).toEqual([800, 1800, 2800]);
+    expect(at).toHaveLength(31);
+    // The tick itself arms one 50 ms timer per run (loopAt's work): leave those out.
+    const loopTimers = armed.mock.calls.filter(([, ms]) => ms !== 50).length;
+    expect(loopTimers).toBeLessThanOrEqual(Math.ceil(30 / FALLBACK_TICKS) + 1);
+    expect(cleared.mock.calls.length).toBeLessThanOrEqual(Math.ceil(30 / FALLBACK_TICKS) + 2);
+  });
+
+  it('a tick that hangs while the source drives the ticks is aborted by a poke once past its timeout', async () => {
+    const aborted: number[] = [];
+    const t0 = Date.now();
+    let hang = false;
+    const loop = startLoop(
+      (signal) =>
+        hang
+          ? new Promise<void>((resolve) => signal.addEventListener('abort', () => (aborted.push(Date.now() - t0), resolve())))
+          : Promise.resolve(),
+      { intervalMs: 1000, timeoutMs: 2000, now: () => Date.now() },
+    );
+    await vi.advanceTimersByTimeAsync(800);
+    for (let s = 0; s < 3; s++) {
+      loop.poke();
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    hang = true; // the tick poked at 3.8 s hangs
+    for (let s = 0; s < 4; s++) {
+      loop.poke();
+      await vi.advanceTimersByTimeAsync(1000);
+    }
+    loop.dispose();
+    expect(aborted[0]).toBe(5800); // by the first poke 2 s after it started
   });
 });
