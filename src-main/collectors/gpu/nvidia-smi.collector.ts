@@ -35,6 +35,8 @@ export interface NvidiaSmiStreamOptions {
 }
 
 /** Distinct lines remembered (a few per GPU; more means the readings move: start over). */
+/** Where nothing reads the stream, its stall check still runs this often. */
+const WATCHDOG_BACKSTOP_MS = 30_000;
 const MAX_PARSED_LINES = 64;
 
 interface Latest {
@@ -68,7 +70,7 @@ export class NvidiaSmiStream implements GpuSource {
     this.staleAfterMs = options.staleAfterMs ?? Math.max(5000, options.intervalMs * 4);
     this.now = options.now ?? Date.now;
     this.start();
-    this.armWatchdog(this.staleAfterMs);
+    this.armWatchdog(Math.max(this.staleAfterMs, WATCHDOG_BACKSTOP_MS));
   }
 
   /** Pid of the running nvidia-smi, for tests and diagnostics. */
@@ -77,6 +79,8 @@ export class NvidiaSmiStream implements GpuSource {
   }
 
   async read(signal: AbortSignal): Promise<SourceSample<GpuReading[]>> {
+    // The stall check rides on the monitor's reads (every tick); the watchdog timer is a backstop.
+    this.checkStale();
     if (this.latest.size === 0 && !this.failure && !this.disposed) {
       await this.waitForData(signal);
     }
@@ -195,7 +199,6 @@ export class NvidiaSmiStream implements GpuSource {
     }
     const now = this.now();
     this.lastLineAtMs = now;
-    this.watchdog?.refresh();
     this.latest.set(reading.index, { reading, atMs: now });
     this.failure = null;
     this.backoffMs = this.options.minBackoffMs ?? 1000;
@@ -232,18 +235,17 @@ export class NvidiaSmiStream implements GpuSource {
   }
 
   /**
-   * The stall watchdog: one timer pushed back by every line (`refresh()`, no allocation), so a
-   * healthy stream never wakes the process for it; it fires only after `staleAfterMs` of silence.
+   * The stall watchdog's backstop. Every read (each monitor tick) checks for a stall first, so
+   * this timer only matters where nothing reads; it fires every WATCHDOG_BACKSTOP_MS at most.
+   * A timer pushed back by every line would not do: Node still wakes the process when a
+   * refreshed (or cleared) timer would have fired, once per `staleAfterMs` for nothing.
    */
   private armWatchdog(delayMs: number): void {
     if (this.disposed) return;
     this.watchdog = setTimeout(() => {
       this.watchdog = null;
-      const silentMs = this.now() - this.lastLineAtMs;
-      // Fired a little early by the wall clock, or a line came just now: wait for the rest.
-      if (this.child && silentMs < this.staleAfterMs) return this.armWatchdog(this.staleAfterMs - silentMs + 1);
       this.checkStale();
-      this.armWatchdog(this.staleAfterMs);
+      this.armWatchdog(Math.max(this.staleAfterMs, WATCHDOG_BACKSTOP_MS));
     }, Math.max(1, delayMs));
     this.watchdog.unref();
   }
