@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AlertTransition } from '../../shared/alerts/rules';
 import { fakeHandlers } from '../../shared/contract/fake-handlers';
 import { fleetSnapshotSchema, type FleetSnapshot } from '../../shared/contract/fleet';
@@ -288,6 +288,43 @@ describe('Fleet: events held to the local tick', () => {
       }, `round ${atMs} published on a tick`);
       expect(published).toHaveLength(ticks);
     }
+  });
+
+  it('while the local monitor ticks, remote events arm no publish timer (the tick publishes; a cleared timer still wakes the process); paused, the timer publishes', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    cleanups.push(() => a.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    const localListeners = new Set<(s: Snapshot) => void>();
+    const local = fleetFixtureSnapshot({}, 1);
+    const fleet = new Fleet({
+      local: { latest: () => local, onSnapshot: (l) => (localListeners.add(l), toDisposable(() => localListeners.delete(l))) },
+      logger: silentLogger,
+      onTransitions: () => undefined,
+      intervalMs: () => 200,
+      localLabel: 'workstation',
+      timing: { backoffInitialMs: 50, backoffMaxMs: 200 },
+    });
+    cleanups.push(() => fleet.dispose());
+    const published: FleetSnapshot[] = [];
+    fleet.onFleet((f) => published.push(f));
+    const ticking = setInterval(() => localListeners.forEach((l) => l(local)), 200);
+    cleanups.push(() => clearInterval(ticking));
+    fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }]);
+    const newest = () => (published.length ? host(published.at(-1)!, 'gpu-server-1')?.snapshot?.atMs : undefined);
+    await until(() => newest() === 1000, 'first Snapshot');
+    const armed = vi.spyOn(globalThis, 'setTimeout');
+    for (const atMs of [2000, 3000, 4000]) {
+      a.push(fleetFixtureSnapshot({ atMs }));
+      await until(() => newest() === atMs, `${atMs} published by a tick`);
+    }
+    expect(armed.mock.calls.filter(([, ms]) => ms === 300)).toEqual([]);
+    // Monitoring paused: no local Snapshot; a remote change is still published, by the timer.
+    clearInterval(ticking);
+    await new Promise((r) => setTimeout(r, 400));
+    a.push(fleetFixtureSnapshot({ atMs: 5000 }));
+    await until(() => newest() === 5000, 'published without a tick');
+    expect(armed.mock.calls.filter(([, ms]) => ms === 300).length).toBeGreaterThan(0);
+    armed.mockRestore();
   });
 
   it('a host that holds a Snapshot is not called stale while the fleet waits for its tick', async () => {

@@ -48,6 +48,8 @@ export class Fleet implements Disposable {
   private readonly listeners = new Set<(f: FleetSnapshot) => void>();
   private readonly localSub: Disposable;
   private pending: NodeJS.Timeout | null = null;
+  /** When the local monitor last published (its ticks publish the fleet too). */
+  private localAtMs = Number.NEGATIVE_INFINITY;
   private flushing = false;
   /** True while `publish` reads the hosts: their changes go out with it, no further publish needed. */
   private publishing = false;
@@ -59,6 +61,7 @@ export class Fleet implements Disposable {
     this.now = options.now ?? Date.now;
     this.localLabel = options.localLabel ?? `This machine (${hostname()})`;
     this.localSub = options.local.onSnapshot(() => {
+      this.localAtMs = this.now();
       if (this.hosts.length) this.publish();
     });
   }
@@ -200,7 +203,12 @@ export class Fleet implements Disposable {
   /** A publish when no local tick comes first (a tick publishes anyway). */
   private schedulePublish(): void {
     if (this.pending || this.publishing) return;
-    this.pending = setTimeout(() => this.publish(), Math.max(50, this.options.intervalMs() * 1.5));
+    const waitMs = Math.max(50, this.options.intervalMs() * 1.5);
+    // The local monitor is ticking: its next Snapshot publishes before this timer would. Arming
+    // one anyway costs a wake-up per event even when the tick clears it (Node still wakes for a
+    // cleared timer). Paused monitoring: no local Snapshot for a while, and the timer publishes.
+    if (this.now() - this.localAtMs < waitMs) return;
+    this.pending = setTimeout(() => this.publish(), waitMs);
     this.pending.unref?.();
   }
 
