@@ -208,19 +208,14 @@ async function benchRss(work: string, state: string): Promise<{ lines: string[];
 
 /**
  * The JavaScript the dashboard's first paint runs: index.html's entry script and the chunks it
- * imports statically. Modulepreloads the entry does not import (the chart.js chunk, named in a
- * <meta> and preloaded by the dashboard's boot script) are fetched beside it and run at the first
- * chart; the rest loads with other pages.
+ * imports statically. Modulepreloads the entry does not import (the chart.js chunk) are fetched
+ * beside it and run at the first chart; the rest loads with other pages.
  */
 function initialBundle(): { files: number; bytes: number; gzip: number; beside: number; lazy: number } {
   const dir = join(root, 'dist/renderer');
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
   const entry = /<script[^>]*\ssrc="\.\/([^"]+\.js)"/.exec(html)?.[1];
-  const preloaded = [
-    ...[...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*\shref="\.\/([^"]+\.js)"/g)].map((m) => m[1]!),
-    // The chart chunk the dashboard's boot script preloads (src-renderer/charts/chart-preload.ts).
-    ...[...html.matchAll(/<meta[^>]*name="headroom-chart-chunk"[^>]*\scontent="\.\/([^"]+\.js)"/g)].map((m) => m[1]!),
-  ];
+  const preloaded = [...html.matchAll(/<link[^>]*rel="modulepreload"[^>]*\shref="\.\/([^"]+\.js)"/g)].map((m) => m[1]!);
   const initial: string[] = [];
   const visit = (f: string) => {
     if (initial.includes(f) || !existsSync(join(dir, f))) return;

@@ -3,8 +3,7 @@
  * module before anything else, so the first Snapshot, the recent history and the fleet are on
  * their way while React and the app's modules are still being set up. The hooks' first calls
  * take those answers (withEarlyCalls). On the dashboard, the timeline's longest range is asked
- * for too (range-prefetch.ts): choosing it then draws without a round trip; and the chart code is
- * fetched and compiled during the first render (chart-preload.ts), not after the first paint.
+ * for too (range-prefetch.ts): choosing it then draws without a round trip.
  */
 import type { HeadroomClient, PreloadBridge } from '../shared/contract/client';
 import { withEarlyCalls } from './transport/early-calls';
@@ -12,7 +11,6 @@ import { createHttpClient } from './transport/http-client';
 import { createIpcClient } from './transport/ipc-client';
 import { LIVE_WINDOW_MS, LONGEST_RANGE_MS, TIMELINE_MAX_POINTS } from './hooks/useHistory';
 import { prefetchRange } from './hooks/range-prefetch';
-import { preloadChartChunk } from './charts/chart-preload';
 
 declare global {
   interface Window {
@@ -30,7 +28,4 @@ export const client: HeadroomClient = withEarlyCalls(window.headroom ? createIpc
 // The page's clock stands for the server's here: the dashboard is served by the machine it watches.
 const page = location.hash.replace(/^#\/?/, '').split(/[?/]/)[0] ?? '';
 const compact = new URLSearchParams(location.search).get('view') === 'compact';
-if (!compact && (page === '' || page === 'dashboard')) {
-  prefetchRange(client, LONGEST_RANGE_MS, TIMELINE_MAX_POINTS, Date.now());
-  preloadChartChunk();
-}
+if (!compact && (page === '' || page === 'dashboard')) prefetchRange(client, LONGEST_RANGE_MS, TIMELINE_MAX_POINTS, Date.now());

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
-import { CHART_CHUNK_META } from './charts/chart-preload';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -17,8 +16,7 @@ const isChartChunk = (c: { isEntry: boolean; moduleIds: readonly string[] }) => 
  * background thread while it streams in, not one by one on the main thread during the first
  * chart's draw (measured: the first timeline's creation 40 → 24 ms). The chunk is not preloaded
  * by index.html: measured on the 2-core bench machine, compiling it beside the entry script slowed
- * the entry more than the preload saved. index.html names it in a <meta> instead: the dashboard
- * asks for it once the entry script runs (charts/chart-preload.ts).
+ * the entry more than the preload saved.
  */
 function chartCompileHint(): Plugin {
   return {
@@ -35,12 +33,6 @@ function chartCompileHint(): Plugin {
           if (c.map) c.map.mappings = `;${c.map.mappings}`;
         }
         if (!found) this.error('no chunk holds chart.js on its own (is it still imported on demand, by src-renderer/charts/chart-lib.ts?)');
-        // The chunk's path for boot.ts, which preloads it on the dashboard (an inert <meta>: a
-        // <link rel="modulepreload"> here would be fetched beside the entry script).
-        const chart = Object.values(bundle).find((c) => c.type === 'chunk' && isChartChunk(c))!;
-        const html = bundle['index.html'];
-        if (html?.type !== 'asset' || typeof html.source !== 'string' || !html.source.includes('</head>')) this.error('index.html is not in the bundle as text: the chart chunk cannot be named in it');
-        else html.source = html.source.replace('</head>', `  <meta name="${CHART_CHUNK_META}" content="./${chart.fileName}" />\n  </head>`);
       },
     },
   };

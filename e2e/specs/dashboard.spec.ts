@@ -107,30 +107,6 @@ test('bad input from the backend and nvidia-smi: a status with a sentence, the r
   await expect(dash.source('nvidia-smi')).toContainText('silent');
 });
 
-test('the dashboard fetches the chart code once, during its first render; the compact view does not', async ({ page }) => {
-  headroom = await startHeadroom(['--interval-ms', '500', '--nvidia-smi', join(repoRoot, 'e2e/fakes/nvidia-smi'), '--no-discover'], { gpuLines: [gpuLine(0, 8192)] });
-  const chartRequests: string[] = [];
-  page.on('request', (r) => {
-    if (/\/assets\/register-chart-[^/]+\.js$/.test(r.url())) chartRequests.push(r.url());
-  });
-  const dash = new DashboardPage(page);
-  await dash.open(headroom.url);
-  const timeline = dash.gpuCard().getByTestId('timeline');
-  await expect(timeline).toHaveAttribute('data-loading', 'false');
-  // Named by the built index.html, preloaded by boot.ts; the first chart's import() reuses it.
-  const named = await page.evaluate(() => document.querySelector('meta[name="headroom-chart-chunk"]')?.getAttribute('content') ?? null);
-  expect(named).toMatch(/^\.\/assets\/register-chart-.+\.js$/);
-  await expect(page.locator('link[rel="modulepreload"][href*="register-chart-"]')).toHaveCount(1);
-  await timeline.getByLabel('7 d').check();
-  await expect(timeline).toHaveAttribute('data-loading', 'false');
-  expect(chartRequests).toEqual([new URL(named!, `${headroom.url}/`).href]);
-
-  await page.goto(`${headroom.url}/?view=compact`);
-  await expect(dash.gauge()).toBeVisible();
-  await expect(page.locator('link[rel="modulepreload"][href*="register-chart-"]')).toHaveCount(0);
-  expect(chartRequests).toHaveLength(1);
-});
-
 test('demo mode shows the Demo badge and a loaded model', async ({ page }) => {
   headroom = await startHeadroom(['--demo', '--interval-ms', '500']);
   const dash = new DashboardPage(page);
