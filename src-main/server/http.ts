@@ -329,7 +329,7 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
       return send(req, res, 200, await handler(params.value));
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const page = { transformHtml: injectCsrf, extraHeaders: guard.corsHeaders(req) };
+      const page = { transformHtml: injectCsrf, extraHeaders: guard.corsHeaders(req), acceptEncoding: req.headers['accept-encoding'] };
       if (await serveStatic(options.staticDir, path, res, page)) return;
       if (!path.includes('.') && (await serveStatic(options.staticDir, '/index.html', res, page))) return;
     }

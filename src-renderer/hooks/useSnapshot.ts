@@ -71,11 +71,21 @@ export function useLiveSnapshot(windowMs = WINDOW_MS, initial: Snapshot | null =
       const shared = s ? (last = share(last, s)) : null;
       setState((prev) => ({ ...prev, ...patch, snapshot: shared ?? prev.snapshot, history, version: prev.version + 1 }));
     };
+    // The event stream starts with the latest Snapshot: right after the page's first render (or a
+    // reconnect) that is usually the one already shown, and a whole dashboard render for nothing.
+    let replay = false;
     const sub = client.on('snapshotPublished', (s) => {
+      const again = replay && last !== null && s.atMs <= last.atMs;
+      replay = false;
+      if (again) return setState((p) => (p.connected && p.error === null ? p : { ...p, connected: true, error: null }));
       append(s);
       publish(s, { error: null, connected: true });
     });
-    const conn = client.onConnectionChange?.((connected) => alive && setState((p) => ({ ...p, connected })));
+    const conn = client.onConnectionChange?.((connected) => {
+      if (connected) replay = true;
+      // (Unchanged: the same state, so nothing re-renders.)
+      if (alive) setState((p) => (p.connected === connected ? p : { ...p, connected }));
+    });
     // The live cards never wait for history: the Snapshot is asked for beside it and shown when it
     // comes; the recent points are merged into the timeline whenever they arrive.
     if (!initialRef.current) {
