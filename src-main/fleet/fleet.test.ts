@@ -251,30 +251,36 @@ describe('Fleet', () => {
 });
 
 describe('Fleet: events held to the local tick', () => {
-  it('reads watched hosts on the local tick and publishes once per tick, with every host’s newest Snapshot', async () => {
-    const a = await scriptedServer({ name: 'gpu-server-1' });
-    const b = await scriptedServer({ name: 'gpu-server-2' });
-    cleanups.push(() => a.server.close(), () => b.server.close());
-    a.push(fleetFixtureSnapshot({ atMs: 1000 }));
-    b.push(fleetFixtureSnapshot({ atMs: 1000 }));
+  /** A fleet whose local monitor the test drives: `tick()` publishes a local Snapshot. */
+  function fleetWithLocalTicks(intervalMs: number) {
     const localListeners = new Set<(s: Snapshot) => void>();
     const local = fleetFixtureSnapshot({}, 1);
-    // A long local interval: no fallback publish within the test, only ticks publish.
     const fleet = new Fleet({
       local: { latest: () => local, onSnapshot: (l) => (localListeners.add(l), toDisposable(() => localListeners.delete(l))) },
       logger: silentLogger,
       onTransitions: () => undefined,
-      intervalMs: () => 60_000,
+      intervalMs: () => intervalMs,
       localLabel: 'workstation',
       timing: { backoffInitialMs: 50, backoffMaxMs: 200 },
     });
     cleanups.push(() => fleet.dispose());
     const published: FleetSnapshot[] = [];
     fleet.onFleet((f) => published.push(f));
+    return { fleet, published, tick: () => localListeners.forEach((l) => l(local)) };
+  }
+
+  it('reads watched hosts on the local tick and publishes once per tick, with every host’s newest Snapshot', async () => {
+    const a = await scriptedServer({ name: 'gpu-server-1' });
+    const b = await scriptedServer({ name: 'gpu-server-2' });
+    cleanups.push(() => a.server.close(), () => b.server.close());
+    a.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    b.push(fleetFixtureSnapshot({ atMs: 1000 }));
+    // A long local interval: no fallback publish within the test, only ticks publish.
+    const { fleet, published, tick: localTick } = fleetWithLocalTicks(60_000);
     let ticks = 0;
     const tick = () => {
       ticks++;
-      for (const l of localListeners) l(local);
+      localTick();
     };
     fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }, { url: b.server.url, token: TOKEN, label: null }]);
     const newest = (f: FleetSnapshot | undefined) => f?.hosts.slice(1).map((h) => h.snapshot?.atMs ?? null);
@@ -294,20 +300,8 @@ describe('Fleet: events held to the local tick', () => {
     const a = await scriptedServer({ name: 'gpu-server-1' });
     cleanups.push(() => a.server.close());
     a.push(fleetFixtureSnapshot({ atMs: 1000 }));
-    const localListeners = new Set<(s: Snapshot) => void>();
-    const local = fleetFixtureSnapshot({}, 1);
-    const fleet = new Fleet({
-      local: { latest: () => local, onSnapshot: (l) => (localListeners.add(l), toDisposable(() => localListeners.delete(l))) },
-      logger: silentLogger,
-      onTransitions: () => undefined,
-      intervalMs: () => 200,
-      localLabel: 'workstation',
-      timing: { backoffInitialMs: 50, backoffMaxMs: 200 },
-    });
-    cleanups.push(() => fleet.dispose());
-    const published: FleetSnapshot[] = [];
-    fleet.onFleet((f) => published.push(f));
-    const ticking = setInterval(() => localListeners.forEach((l) => l(local)), 200);
+    const { fleet, published, tick } = fleetWithLocalTicks(200);
+    const ticking = setInterval(tick, 200);
     cleanups.push(() => clearInterval(ticking));
     fleet.setServers([{ url: a.server.url, token: TOKEN, label: null }]);
     const newest = () => (published.length ? host(published.at(-1)!, 'gpu-server-1')?.snapshot?.atMs : undefined);
