@@ -44,9 +44,11 @@ export function visibleAlerts(active: Readonly<Record<string, ActiveAlert>>): Al
 }
 
 /**
- * One tick of the alert engine: pure (no clock, no I/O). Feed it the previous state, this
+ * One tick of the alert engine: no clock, no I/O. Feed it the previous state, this
  * tick's readings and `nowMs`; it returns the next state, the active alerts for the Snapshot
- * and the transitions (raised/cleared) to deliver. A rule whose source vanished (GPU gone,
+ * and the transitions (raised/cleared) to deliver. The previous state is consumed: the series
+ * it got from the last step are extended in place (no copy of every window every tick), so step
+ * each state once, as the monitor does, and `structuredClone` one to step it twice. A rule whose source vanished (GPU gone,
  * model unloaded, alerts disabled) clears with `value: null`.
  *
  * @example

@@ -20,20 +20,44 @@ export function slotKey(backendId: string, modelName: string, slotId: number): s
 }
 
 /**
+ * Each series array's length when `appendPoints` handed it out. The engine's state is stepped
+ * once (the monitor keeps only the newest), so on the next tick its arrays are extended in place:
+ * no copy of the whole window per series per tick (a 10-minute window at 1 s is 600 points, and
+ * a copy of each series every tick was most of the alert step's allocation after a few minutes).
+ * An array of any other origin, or one changed since, is copied as before.
+ */
+const handedOut = new WeakMap<readonly SeriesPoint[], number>();
+
+function handOut(points: SeriesPoint[]): SeriesPoint[] {
+  handedOut.set(points, points.length);
+  return points;
+}
+
+/**
  * Appends points, collapses equal times (the later wins), sorts, trims to [nowMs − windowMs, nowMs]
  * but keeps at least the last `minKeep` points (forecast series at slow poll intervals).
+ * A series this function handed out last tick is extended in place (see `handedOut`).
  */
 export function appendPoints(prev: readonly SeriesPoint[] | undefined, added: readonly SeriesPoint[], nowMs: number, windowMs: number, minKeep = 0): SeriesPoint[] {
   const from = nowMs - windowMs;
-  // Common case, one tick: a single new point after the last one. O(n) copy, no sort.
+  // Common case, one tick: a single new point after the last one. No sort.
   const last = prev?.[prev.length - 1];
   const only = added.length === 1 ? added[0]! : null;
   if (prev && last && only && only.atMs > last.atMs && only.atMs <= nowMs && Number.isFinite(only.value) && prev[0]!.atMs <= last.atMs) {
     let start = 0;
     while (start < prev.length && prev[start]!.atMs < from && prev.length - start >= minKeep) start++;
+    const point = { atMs: only.atMs, value: only.value };
+    if (handedOut.get(prev) === prev.length) {
+      const points = prev as SeriesPoint[];
+      if (start === 1) points.shift();
+      else if (start > 0) points.splice(0, start);
+      points.push(point);
+      if (points.length > MAX_SERIES_POINTS) points.splice(0, points.length - MAX_SERIES_POINTS);
+      return handOut(points);
+    }
     const points = prev.slice(start);
-    points.push({ atMs: only.atMs, value: only.value });
-    return points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points;
+    points.push(point);
+    return handOut(points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points);
   }
   const byTime = new Map<number, number>();
   for (const p of prev ?? []) if (p.atMs <= nowMs) byTime.set(p.atMs, p.value);
@@ -42,7 +66,7 @@ export function appendPoints(prev: readonly SeriesPoint[] | undefined, added: re
   let first = 0;
   while (first < sorted.length && sorted[first]!.atMs < from && sorted.length - first > minKeep) first++;
   const points = sorted.slice(first);
-  return points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points;
+  return handOut(points.length > MAX_SERIES_POINTS ? points.slice(points.length - MAX_SERIES_POINTS) : points);
 }
 
 function vramSeries(state: AlertEngineState, input: AlertTickInput, history: readonly HistoryPoint[], settings: AlertSettings, nowMs: number): AlertSeries['vramPct'] {
