@@ -112,7 +112,7 @@ const floorOrNull = (x: number | null) => (x === null || !Number.isFinite(x) ? n
  * The capacity report for the latest Snapshot; `recent` (oldest first, the last ~10 minutes)
  * gives the fill trend.
  */
-export function computeCapacity(latest: Snapshot, recent: readonly Snapshot[], options: CapacityOptions = {}): CapacityReport {
+export function computeCapacity(latest: Snapshot, recent: readonly Pick<Snapshot, 'atMs' | 'backends'>[], options: CapacityOptions = {}): CapacityReport {
   const ctx = options.perUserContextTokens ?? DEFAULT_USER_CONTEXT;
   const parallel = options.ollamaNumParallel ?? 1;
   const columns = [...new Set([...CAPACITY_COLUMNS, ctx])].sort((a, b) => a - b);

@@ -60,7 +60,13 @@ export interface MonitorOptions {
 export class Monitor implements Disposable {
   private readonly store = new DisposableStore();
   private readonly listeners = new Set<(s: Snapshot) => void>();
-  private readonly buffer: RingBuffer<Snapshot>;
+  /**
+   * Each tick's GPU readings for the last hour (recent-history answers read nothing else). Not
+   * the whole Snapshots: their per-tick parts (sources, system, thresholds, alerts, delivery)
+   * were an hour of about 1 KB a tick kept for nothing, growing the old generation and its GC.
+   */
+  private readonly buffer: RingBuffer<{ atMs: number; gpus: readonly GpuReading[] }>;
+  private last: Snapshot | null = null;
   private backends: BackendCollector[];
   private loop: Disposable | null = null;
   private alertState: AlertEngineState = initialAlertState();
@@ -135,7 +141,7 @@ export class Monitor implements Disposable {
   }
 
   latest(): Snapshot | null {
-    return this.buffer.latest() ?? null;
+    return this.last;
   }
 
   /** Time of the oldest Snapshot still in memory, or null when there is none. */
@@ -217,7 +223,8 @@ export class Monitor implements Disposable {
       delivery: this.options.deliveryState?.(),
       ...(history ? { history } : {}),
     });
-    this.buffer.push(snapshot);
+    this.buffer.push({ atMs: snapshot.atMs, gpus: snapshot.gpus });
+    this.last = snapshot;
     if (step.transitions.length && this.options.onAlertTransitions) {
       try {
         this.options.onAlertTransitions(step.transitions);

@@ -159,10 +159,12 @@ export async function startServer(core: ServerCore, options: ServerOptions): Pro
     logger.warn(`server: refused ${req.method} ${path} from ${req.socket.remoteAddress ?? '?'} (${status}): ${reason}`);
   };
 
-  const recent: Snapshot[] = [];
+  // The capacity trend's last 10 minutes: the servers' readings only (whole Snapshots kept their
+  // per-tick parts — sources, system, alerts — for nothing).
+  const recent: Pick<Snapshot, 'atMs' | 'backends'>[] = [];
   const subscription = core.onSnapshot((s) => {
     const last = recent[recent.length - 1];
-    if (!last || s.atMs - last.atMs >= 1000) recent.push(s);
+    if (!last || s.atMs - last.atMs >= 1000) recent.push({ atMs: s.atMs, backends: s.backends });
     while (recent.length && recent[0]!.atMs < s.atMs - CAPACITY_WINDOW_MS) recent.shift();
     if (sseClients.size === 0) return;
     const frame = `event: snapshotPublished\ndata: ${JSON.stringify(s)}\n\n`;
