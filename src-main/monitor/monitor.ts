@@ -144,7 +144,7 @@ export class Monitor implements Disposable {
     return this.last;
   }
 
-  /** Time of the oldest Snapshot still in memory, or null when there is none. */
+  /** Time of the oldest tick whose GPU readings are still in memory, or null when there is none. */
   oldestAtMs(): number | null {
     return this.buffer.oldest()?.atMs ?? null;
   }

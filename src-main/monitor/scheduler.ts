@@ -56,9 +56,10 @@ export function startLoop(tick: (signal: AbortSignal) => Promise<void>, options:
     timer = setTimeout(onTimer, Math.max(0, atMs - now()));
   };
 
+  const timedOut = () => new Error(`tick timed out after ${options.timeoutMs} ms`);
   /** Past its time: abort the tick in flight. */
   const checkOverrun = (t: number) => {
-    if (current && t - runStartMs >= options.timeoutMs) current.abort(new Error(`tick timed out after ${options.timeoutMs} ms`));
+    if (current && t - runStartMs >= options.timeoutMs) current.abort(timedOut());
   };
 
   function onTimer() {
@@ -88,7 +89,7 @@ export function startLoop(tick: (signal: AbortSignal) => Promise<void>, options:
     // it costs no wake-up); while the source drives the ticks, its pokes and the fallback do.
     const timeout = byPoke
       ? null
-      : setTimeout(() => controller.abort(new Error(`tick timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+      : setTimeout(() => controller.abort(timedOut()), options.timeoutMs);
     try {
       await tick(controller.signal);
     } catch (error) {
