@@ -35,10 +35,12 @@ export function gpuLine(index: number, usedMiB: number, totalMiB = 24564, name =
  * instance's temp folder, so a second instance can start from what the first one saved
  * (restart tests). The caller owns it: `stop()` does not delete it.
  */
-export async function startHeadroom(args: string[], opts: { gpuLines?: string[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<Headroom> {
+export async function startHeadroom(args: string[], opts: { gpuLines?: string[]; computeApps?: string[]; env?: Record<string, string>; dataDir?: string } = {}): Promise<Headroom> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-e2e-'));
   const state = join(dir, 'nvidia-smi.state');
   writeFileSync(state, (opts.gpuLines ?? [gpuLine(0, 1000)]).join('\n'));
+  // Listed from the first iteration of the compute-apps loop (it runs every 5 s).
+  if (opts.computeApps) writeFileSync(`${state}.apps`, opts.computeApps.join('\n'));
   const child: ChildProcess = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--data-dir', opts.dataDir ?? join(dir, 'data'), ...args], {
     env: { ...process.env, FAKE_NVIDIA_SMI_STATE: state, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

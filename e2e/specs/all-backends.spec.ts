@@ -22,8 +22,8 @@ test('Ollama, vLLM, llama.cpp and LM Studio in one view, with who holds the VRAM
   fakes = [ollama!, vllm!, llamacpp!, lmstudio!];
   // Kinds are detected from the answers (no KIND= given), as discovery does.
   const args = ['--interval-ms', '500', '--nvidia-smi', fakeNvidiaSmi, '--no-discover', ...fakes.flatMap((f) => ['--backend', f.url])];
-  headroom = await startHeadroom(args, { gpuLines: [gpuLine(0, 20480)] });
-  headroom.setComputeApps(['4242, /usr/local/bin/ollama, 10010, GPU-e2e-0', '5151, /usr/bin/python3, 6000, GPU-e2e-0', '6161, /opt/google/chrome/chrome, 2048, GPU-e2e-0']);
+  const computeApps = ['4242, /usr/local/bin/ollama, 10010, GPU-e2e-0', '5151, /usr/bin/python3, 6000, GPU-e2e-0', '6161, /opt/google/chrome/chrome, 2048, GPU-e2e-0'];
+  headroom = await startHeadroom(args, { gpuLines: [gpuLine(0, 20480)], computeApps });
   const dash = new DashboardPage(page);
   await dash.open(headroom.url);
 

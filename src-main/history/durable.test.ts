@@ -47,6 +47,21 @@ describe('durable history', () => {
     expect(JSON.parse(lines(file())[4]!)).toMatchObject({ t: T0 + 4000 });
   });
 
+  it('what is due at a sync (today\'s reduction, 10 minutes on) is done by the appends themselves, with no timer firing', async () => {
+    // The timers never get a chance here: the clock is injected and nothing waits 10 s of real time.
+    let now = T0;
+    const store = open({ now: () => now });
+    store.append(snap(now, 100));
+    await store.readDownsampled(T0 - DAY, T0 + 1000, 10); // a long range waits for today's live reduction to load
+    const reduced = join(dir, 'history', 'reduced', `${dayOf(T0)}.ndjson`);
+    for (let i = 1; i <= 9 * 60; i++) store.append(snap((now = T0 + i * 1000), 100 + (i % 7)));
+    expect(existsSync(reduced)).toBe(false);
+    for (let i = 9 * 60 + 1; i <= 11 * 60; i++) store.append(snap((now = T0 + i * 1000), 100 + (i % 7)));
+    expect(existsSync(reduced)).toBe(true);
+    const header = JSON.parse(readFileSync(reduced, 'utf8').split('\n')[0]!) as { sourceBytes: number };
+    expect(header.sourceBytes).toBeGreaterThan(0);
+  });
+
   it('a torn last line in the file being appended to is cut on start; the next line is whole', async () => {
     mkdirSync(join(dir, 'history'), { recursive: true });
     writeFileSync(file(), `{"t":${T0 - 2000},"g":[["gpu:0","RTX 4090",1,10000]]}\n{"t":${T0 - 1000},"g":[["gpu:0","RT`);

@@ -4,7 +4,9 @@
  *
  * Durability: each tick's line is written with one `write` on an open descriptor before the next
  * tick (it is then in the OS page cache: a crash or SIGKILL of Headroom loses nothing), and the
- * file is fsynced every `syncMs` (10 s) and on shutdown (a power cut loses at most that). A torn
+ * file is fsynced every `syncMs` (10 s) and on shutdown (a power cut loses at most that). The
+ * fsync that is due is made by the append that finds it due (no timer of its own while ticks
+ * come: a timer wakes the process, issue 12); a 60 s timer is the backstop once they stop. A torn
  * last line in the file about to be appended to is truncated on start. A failed write (disk full)
  * is truncated back, so no half line stays behind; history is then "paused" (see `status`) and
  * every later tick tries again, so writing resumes by itself when there is space.
@@ -38,7 +40,7 @@ export interface HistoryStoreOptions {
   dataDir: string;
   retentionDays: number;
   logger: Logger;
-  /** fsync cadence in ms (default 10 000); every line reaches the page cache at once regardless. */
+  /** fsync cadence in ms (default 10 000); every line reaches the page cache at once regardless. Made by `append`; a timer at max(60 s, 6 × this) covers a pause in appends. */
   syncMs?: number;
   now?: () => number;
   /** Build missing day reductions in a worker thread (default true; see reduce-worker.ts). */
@@ -199,6 +201,9 @@ export class HistoryStore {
   private readonly dir: string;
   private readonly reducedDir: string;
   private timer: NodeJS.Timeout | null = null;
+  private readonly syncMs: number;
+  /** When `sync` last ran. */
+  private syncedAtMs: number;
   private lastPruneDay = '';
   private readonly now: () => number;
   private readonly write: (fd: number, buffer: Buffer, offset: number, length: number) => number;
@@ -232,7 +237,10 @@ export class HistoryStore {
     // mid-write) is cut off now, or the next line would be glued to it.
     const today = join(this.dir, `${dayOf(this.now())}.ndjson`);
     this.repairTail(today);
-    this.timer = setInterval(() => this.sync(), options.syncMs ?? 10_000);
+    this.syncMs = options.syncMs ?? 10_000;
+    this.syncedAtMs = this.now();
+    // The backstop only: while ticks come, `append` syncs when one is due.
+    this.timer = setInterval(() => this.sync(), Math.max(60_000, 6 * this.syncMs));
     this.timer.unref();
   }
 
@@ -291,7 +299,9 @@ export class HistoryStore {
     }
     const live = this.liveDay(day);
     for (const g of historySamples(s) ?? []) live.reduction.add(g);
-    const today = dayOf(this.now());
+    const nowMs = this.now();
+    if (nowMs - this.syncedAtMs >= this.syncMs) this.sync();
+    const today = dayOf(nowMs);
     if (today !== this.lastPruneDay) {
       this.lastPruneDay = today;
       this.prune();
@@ -383,6 +393,7 @@ export class HistoryStore {
 
   /** fsync of what was written since the last one; saves today's reduction now and then. */
   sync(): void {
+    this.syncedAtMs = this.now();
     if (this.fd !== null && this.dirty) {
       try {
         fsyncSync(this.fd);
