@@ -9,6 +9,7 @@ import { root } from './serve-harness';
 
 const modules: ReadonlyArray<readonly [path: string, exportName: string]> = [
   ['bench/serve-cost.ts', 'benchServeCost'],
+  ['bench/serve-steady.ts', 'benchServeSteady'],
   ['bench/spawn-count.ts', 'benchSpawnCount'],
   ['bench/tick-in-process.ts', 'benchTickInProcess'],
   ['bench/gpu-stream.ts', 'benchGpuStream'],

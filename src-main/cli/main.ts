@@ -2,6 +2,7 @@
  * `headroom` command line: serve | status | help. Exit codes: 0 ok, 1 runtime failure,
  * 2 bad usage (one clear line on stderr).
  */
+import { limitTieringForServe } from './v8-tiering';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../create-core';
@@ -98,6 +99,8 @@ export function resolveServeFlags(argv: string[]): { ok: true; flags: MonitorFla
 }
 
 async function serve(argv: string[]): Promise<number> {
+  // Before anything runs hot: V8's baseline compiler is the top tier of a long-running monitor.
+  limitTieringForServe();
   const resolved = resolveServeFlags(argv);
   if (!resolved.ok) {
     process.stderr.write(`headroom serve: ${resolved.message}\n`);
