@@ -3,7 +3,7 @@
  *  - SIGKILL at 20 seeded random moments (200 ms ticks): ticks published over SSE but not on disk
  *  - `headroom export` beside a live serve: every tick published before it started is in it
  *  - RSS after 60 s (HEADROOM_BENCH_QUICK: 20 s) and start-up peak (VmHWM) with 7 days of 1 s history
- *  - dashboard after a restart: navigation → 7-day timeline painted; main-thread time per live
+ *  - dashboard after a restart: navigation → 7-day timeline painted (median of 3 restarts); main-thread time per live
  *    update with the 5-minute and the 7-day view (Chrome TaskDuration / ticks)
  *  - `headroom export --since 7d`: peak RSS of the CLI; the same from the dashboard route, with the
  *    server's peak RSS and /api/health p99 during it
@@ -18,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { runIfMain } from './serve-harness';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
-const cli = join(root, 'dist/cli.js');
+// HEADROOM_BENCH_CLI: another build to measure the same way (A/B), as serve-harness.ts.
+const cli = process.env.HEADROOM_BENCH_CLI ?? join(root, 'dist/cli.js');
 const fakeSmi = join(root, 'e2e/fakes/nvidia-smi');
 export const GPU_NAME = 'NVIDIA GeForce RTX 4090';
 const TOTAL = 25_757_220_864;
@@ -236,15 +237,21 @@ function initialBundle(): { files: number; bytes: number; gzip: number; beside: 
   };
 }
 
+/** Restarts of the server the navigation figure is measured over (its median is the figure). */
+const NAVIGATIONS = 3;
+
 async function benchDashboard(dataDir: string, state: string): Promise<string[]> {
   const browser = await chromium.launch({
     executablePath: process.env.HEADROOM_CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   // Just restarted: the page is opened as soon as the server has its first Snapshot (its history
-  // reductions are then still loading; nothing has asked for history yet).
-  const s = await serve(dataDir, state, 250);
-  try {
+  // reductions are then still loading; nothing has asked for history yet). One navigation on this
+  // 2-core machine moves by ±50 ms with whatever else runs (Chrome's own processes share the cores
+  // with the server), so the server is restarted and the page opened NAVIGATIONS times, and the
+  // figure is the median; every run is printed. The last page stays open for the per-update figures.
+  const navigate = async () => {
+    const s = await serve(dataDir, state, 250);
     for (;;) {
       const h = (await (await fetch(`${s.url}/api/health`)).json()) as { latestSnapshotAtMs: number | null };
       if (h.latestSnapshotAtMs !== null) break;
@@ -273,6 +280,22 @@ async function benchDashboard(dataDir: string, state: string): Promise<string[]>
       const h = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.name.endsWith('/api/getHistory')).pop();
       return { fcp, askedMs: h?.startTime ?? NaN, answeredMs: h?.responseEnd ?? NaN, serverMs: h ? h.responseStart - h.requestStart : NaN };
     });
+    return { s, page, timeline, readyMs, switchMs, sevenDayMs, where };
+  };
+  const runs: Awaited<ReturnType<typeof navigate>>[] = [];
+  try {
+    for (let i = 0; i < NAVIGATIONS; i++) {
+      if (runs.length) {
+        const last = runs[runs.length - 1]!;
+        await last.page.close();
+        await last.s.stop();
+      }
+      runs.push(await navigate());
+    }
+    const byTotal = [...runs].sort((a, b) => a.sevenDayMs - b.sevenDayMs);
+    const median = byTotal[Math.floor(byTotal.length / 2)]!;
+    const { sevenDayMs, readyMs, switchMs, where } = median;
+    const { page, timeline } = runs[runs.length - 1]!;
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     // ThreadTime: CPU time of the page's main thread (robust on a busy machine); TaskDuration: wall time of its tasks.
@@ -307,15 +330,16 @@ async function benchDashboard(dataDir: string, state: string): Promise<string[]>
     return [
       'dashboard after a restart (7 days of 1 s history, 250 ms ticks)',
       line(`  JavaScript before the first paint (${bundle.files} files; ${bundle.beside ? `${kb(bundle.beside)} preloaded beside it; ` : ''}${kb(bundle.lazy)} more load on demand: charts, other pages)`, `${kb(bundle.bytes)} (${kb(bundle.gzip)} gz)`, 'report (was 601, 187 gz)', null),
-      line('  navigation → 7-day timeline painted', `${sevenDayMs} ms`, '≤ 500 ms (was 1400–2000)', sevenDayMs <= 500),
-      line('    (navigation → dashboard shown / 7 d clicked → painted)', `${readyMs} / ${switchMs} ms`, 'report', null),
+      line(`  navigation → 7-day timeline painted (median of ${NAVIGATIONS} restarts)`, `${sevenDayMs} ms`, '≤ 500 ms (was 1400–2000)', sevenDayMs <= 500),
+      line('    (each restart, in order)', runs.map((r) => `${r.sevenDayMs}`).join(' / ') + ' ms', 'report', null),
+      line('    (median run: navigation → dashboard shown / 7 d clicked → painted)', `${readyMs} / ${switchMs} ms`, 'report', null),
       line('    (first contentful paint / 7-day history asked, answered / server part)', `${where.fcp.toFixed(0)} / ${where.askedMs.toFixed(0)}, ${where.answeredMs.toFixed(0)} / ${where.serverMs.toFixed(0)} ms`, 'report', null),
       ...view('5-minute view', fiveMin, '≤ 4 ms (was 17)'),
       ...view('7-day view', week, '≤ 4 ms'),
     ];
   } finally {
     await browser.close();
-    await s.stop();
+    await Promise.allSettled(runs.map((r) => r.s.stop()));
   }
 }
 
