@@ -87,6 +87,59 @@ describe('webhook sink', () => {
     sink.dispose();
   });
 
+  // RFC 9110 §10.2.3 (Retry-After: delay-seconds or an HTTP-date, on 503 and 429); Slack's
+  // incoming webhooks answer 429 with Retry-After when they rate-limit (api.slack.com/docs/rate-limits).
+  it('429 with Retry-After: the next attempt waits at least that long, then the alert goes out once', async () => {
+    let calls = 0;
+    server = await startFakeServer({ 'POST /hook': () => (++calls === 1 ? { status: 429, headers: { 'retry-after': '7' } } : { status: 200 }) });
+    const { logger, lines } = recordingLogger();
+    const waits: number[] = [];
+    const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 1000, logger, nowMs: () => 0, sleep: async (ms) => void waits.push(ms) });
+    await sink.deliver(raised);
+    expect(waits).toEqual([7000]); // not the 1 s back-off
+    expect(server.requests).toHaveLength(2);
+    expect(sink.stats()).toEqual({ sent: 1, failed: 0, retried: 1, dropped: 0 });
+    expect(lines).toEqual([]);
+    sink.dispose();
+  });
+
+  it('503 with a Retry-After beyond a minute (an HTTP-date): no retry in line; dropped, and sending pauses until then', async () => {
+    const nowMs = Date.UTC(2026, 10, 30, 12, 0, 0);
+    server = await startFakeServer({ 'POST /hook': { status: 503, headers: { 'retry-after': new Date(nowMs + 300_000).toUTCString() } } });
+    const { logger, lines } = recordingLogger();
+    const waits: number[] = [];
+    const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 1000, logger, nowMs: () => nowMs, sleep: async (ms) => void waits.push(ms) });
+    await sink.deliver(raised);
+    expect(server.requests).toHaveLength(1);
+    expect(waits).toEqual([]);
+    expect(sink.stats()).toEqual({ sent: 0, failed: 1, retried: 0, dropped: 0 });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('answered HTTP 503, asking to wait 300 s (Retry-After)');
+    expect(lines[0]).toContain('sending resumes in 300 s');
+    // The next alert waits out the receiver's 5 minutes, not the default 30 s.
+    server.setRoute('POST /hook', { status: 204 });
+    await sink.deliver(raised);
+    expect(waits).toEqual([300_000]);
+    expect(sink.stats().sent).toBe(1);
+    sink.dispose();
+  });
+
+  it('a Retry-After on other statuses, or one that is not a delay, changes nothing', async () => {
+    for (const reply of [
+      { status: 500, headers: { 'retry-after': '9' } },
+      { status: 429, headers: { 'retry-after': '-3' } },
+      { status: 429, headers: { 'retry-after': 'soon' } },
+    ]) {
+      await server?.close();
+      server = await startFakeServer({ 'POST /hook': reply });
+      const waits: number[] = [];
+      const sink = createWebhookSink({ url: `${server.url}/hook`, timeoutMs: 1000, logger: recordingLogger().logger, nowMs: () => 0, sleep: async (ms) => void waits.push(ms) });
+      await sink.deliver(raised);
+      expect(waits, JSON.stringify(reply)).toEqual([1000, 2000, 4000]);
+      sink.dispose();
+    }
+  });
+
   it('never blocks the caller: deliver only queues; in order; the oldest is dropped beyond the cap', async () => {
     server = await startFakeServer({ 'POST /hook': { status: 200, delayMs: 50 } });
     const { logger } = recordingLogger();

@@ -1,6 +1,6 @@
 import type { AlertTransition } from '../../shared/alerts/rules';
 import type { Disposable } from '../../shared/lifecycle/disposable';
-import { httpRequest } from '../util/http';
+import { httpRequest, retryAfterMs } from '../util/http';
 import type { Logger } from '../util/logger';
 import type { AlertSink } from './sink';
 
@@ -134,11 +134,17 @@ const defaultSleep = (ms: number, signal: AbortSignal) =>
  * POSTs each transition in the receiver's format, one at a time and in order, from a bounded
  * queue: monitoring never waits for it (`deliver` only enqueues; the returned promise settles
  * when that transition is done). A failed POST (network error, timeout, 408/429/5xx) is
- * retried with exponential back-off (1 s, 2 s, 4 s); other 4xx answers are not retried. When
+ * retried with exponential back-off (1 s, 2 s, 4 s); other 4xx answers are not retried. A
+ * `Retry-After` on a 429 or 503 (Slack, Teams and most gateways send one when they throttle) is
+ * honoured: the next attempt waits at least that long; one over `MAX_RETRY_AFTER_WAIT_MS` is not
+ * waited for in line — the alert is dropped and sending pauses until then (at most `maxBackoffMs`). When
  * a transition fails every attempt, the sink pauses (30 s, doubling to 10 min) so a dead
  * receiver never gets a storm; transitions queue meanwhile (oldest dropped beyond the cap).
  * Disposing aborts everything.
  */
+/** The longest `Retry-After` a transition waits for in line before the next attempt; a longer one pauses the sink instead. */
+export const MAX_RETRY_AFTER_WAIT_MS = 60_000;
+
 export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   const now = options.nowMs ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
@@ -156,8 +162,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
   let failures = 0;
   let pausedUntilMs = 0;
 
-  /** One POST: null when delivered, else why not and whether it is worth retrying. */
-  const post = async (t: AlertTransition): Promise<{ cause: string; retry: boolean } | null> => {
+  /** One POST: null when delivered, else why not, whether it is worth retrying, and how long the receiver asked to wait. */
+  const post = async (t: AlertTransition): Promise<{ cause: string; retry: boolean; waitMs?: number } | null> => {
     const res = await httpRequest(options.url, {
       method: 'POST',
       body: JSON.stringify(formatBody(t, format)),
@@ -168,7 +174,8 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
     });
     if (!res.ok) return { cause: res.message, retry: res.kind !== 'aborted' };
     if (res.status >= 200 && res.status < 300) return null;
-    return { cause: `answered HTTP ${res.status}`, retry: res.status === 408 || res.status === 429 || res.status >= 500 };
+    const waitMs = res.status === 429 || res.status === 503 ? retryAfterMs(res.retryAfter, now()) : null;
+    return { cause: `answered HTTP ${res.status}`, retry: res.status === 408 || res.status === 429 || res.status >= 500, ...(waitMs !== null ? { waitMs } : {}) };
   };
 
   const sendOne = async (t: AlertTransition) => {
@@ -183,16 +190,19 @@ export function createWebhookSink(options: WebhookSinkOptions): WebhookSink {
         return;
       }
       if (controller.signal.aborted) return;
-      if (!failure.retry || attempt === attempts) {
+      const askedMs = failure.waitMs;
+      if (!failure.retry || attempt === attempts || (askedMs !== undefined && askedMs > MAX_RETRY_AFTER_WAIT_MS)) {
         stats.failed += 1;
         failures += 1;
-        const waitMs = Math.min(maxBackoffMs, backoffMs * 2 ** (failures - 1));
+        const waitMs = Math.min(maxBackoffMs, Math.max(backoffMs * 2 ** (failures - 1), askedMs ?? 0));
         pausedUntilMs = now() + waitMs;
-        options.logger.warn(`${where}: ${failure.cause}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}. The alert is dropped; sending resumes in ${Math.round(waitMs / 1000)} s. Check the URL in Settings.`);
+        const asked = askedMs !== undefined ? `, asking to wait ${Math.round(askedMs / 1000)} s (Retry-After)` : '';
+        const advice = askedMs !== undefined ? 'The receiver is throttling: fewer alerts (Settings → Alerts) or another receiver helps.' : 'Check the URL in Settings.';
+        options.logger.warn(`${where}: ${failure.cause}${asked}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}. The alert is dropped; sending resumes in ${Math.round(waitMs / 1000)} s. ${advice}`);
         return;
       }
       stats.retried += 1;
-      await sleep(retryBaseMs * 2 ** (attempt - 1), controller.signal);
+      await sleep(Math.max(retryBaseMs * 2 ** (attempt - 1), askedMs ?? 0), controller.signal);
     }
   };
 

@@ -11,8 +11,33 @@ import { leanGet } from './http-lean';
 export type HttpFailureKind = 'refused' | 'timeout' | 'too-large' | 'network' | 'aborted' | 'malformed';
 
 export type HttpResponse =
-  | { ok: true; status: number; contentType: string; text: string }
+  | {
+      ok: true;
+      status: number;
+      contentType: string;
+      text: string;
+      /** The `Retry-After` header as sent (Node's client only: POSTs and HTTPS; see `retryAfterMs`). */
+      retryAfter?: string;
+    }
   | { ok: false; kind: HttpFailureKind; message: string };
+
+/**
+ * A `Retry-After` value (RFC 9110 §10.2.3) as milliseconds from `nowMs`: delay-seconds (digits
+ * only) or an HTTP-date. Null for anything else (a negative or fractional number, garbage, a date
+ * that does not parse); a date in the past is 0.
+ */
+export function retryAfterMs(value: string | undefined, nowMs: number): number | null {
+  const v = value?.trim();
+  if (!v) return null;
+  if (/^\d+$/.test(v)) {
+    const seconds = Number(v);
+    return Number.isSafeInteger(seconds) ? seconds * 1000 : null;
+  }
+  // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") and the two obsolete forms; a bare number was handled above.
+  if (!/[A-Za-z]{3}/.test(v)) return null;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : null;
+}
 
 export interface HttpOptions {
   timeoutMs: number;
@@ -119,8 +144,15 @@ export function httpRequest(url: string, options: HttpOptions): Promise<HttpResp
           }
           chunks.push(c);
         };
+        const retryAfter = res.headers['retry-after'];
         const onEnd = () =>
-          finish({ ok: true, status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') });
+          finish({
+            ok: true,
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+            ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+          });
         if (decoder) {
           let compressed = 0;
           res.on('data', (c: Buffer) => {
