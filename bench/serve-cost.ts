@@ -12,7 +12,7 @@
  * (HEADROOM_IDLE_READ_MS=0), which is what busy servers cost.
  *   HEADROOM_BENCH_QUICK=1: a 25 s window instead of 75 s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuBetween, hasProcfs, line, readCpu, serverKinds, sleep, startFakeBackends, startServe, type FakeUrls, type ServeSpec, type ServerKind } from './serve-harness';
@@ -47,6 +47,20 @@ export async function benchServeCost(): Promise<{ lines: string[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-serve-cost-'));
   const fakes = await startFakeBackends(4);
   const running = specs(fakes.urls).map((s) => startServe(s, dir));
+  // The same 1 GPU + 4 servers with a GPU that moves as a real one does (power, temperature and
+  // utilisation every second, used memory by a few MiB): its own state file, rewritten each second.
+  const movingDir = join(dir, 'moving');
+  mkdirSync(movingDir);
+  running.push(startServe({ name: 'gpu1+servers4-moving', gpus: 1, servers: servers(fakes.urls, 4) }, movingDir));
+  let step = 0;
+  const mover = setInterval(() => {
+    step++;
+    const used = 12000 + Math.round(Math.sin(step / 7) * 6);
+    const text = `0, GPU-bench-0, NVIDIA GeForce RTX 4090, 24564, ${used}, ${24564 - used - 300}, 300, ${30 + ((step * 7) % 20)}, ${50 + (step % 3)}, ${(150 + ((step * 13) % 40) / 3).toFixed(2)}, 595.71.05`;
+    // Whole or not at all: the fake nvidia-smi reads the file at each iteration.
+    writeFileSync(join(movingDir, 'smi-1.tmp'), `${text}\n`);
+    renameSync(join(movingDir, 'smi-1.tmp'), join(movingDir, 'smi-1'));
+  }, 1000);
   const cost = new Map<string, { perTickMs: number; childrenPerTickMs: number; idlePct: number; precise: boolean }>();
   try {
     await sleep(WARM_UP_MS);
@@ -66,6 +80,7 @@ export async function benchServeCost(): Promise<{ lines: string[] }> {
       cost.set(r.spec.name, { perTickMs: best.ownMs / ticks, childrenPerTickMs: best.childrenMs / ticks, idlePct: (best.ownMs / best.wallMs) * 100, precise: best.precise });
     });
   } finally {
+    clearInterval(mover);
     const stopped = await Promise.allSettled(running.map((r) => r.stop()));
     fakes.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -88,6 +103,7 @@ export async function benchServeCost(): Promise<{ lines: string[] }> {
     ...serverKinds.map((k) => line(`  + ${labels[k]}, above 1 GPU`, ms(above(`gpu1+${k}`) - gpuOnly), 'report')),
     line('CPU per tick above baseline, 1 GPU + 4 servers (quietest slice)', ms(total), '≤ 1 ms', total <= 1),
     line('  the same, servers read every tick (busy servers)', ms(above('gpu1+servers4-busy')), '≤ 1 ms', above('gpu1+servers4-busy') <= 1),
+    line('  the same, a GPU whose readings move every second', ms(above('gpu1+servers4-moving')), 'report (real GPUs move)'),
     line('  reaped child processes (fake tools), per tick, 1 GPU + 4', ms(get('gpu1+servers4').childrenPerTickMs), 'report (0 with streams only)'),
     '  cost growth, ms per tick (per unit in brackets); servers on top of 1 GPU',
   ];
