@@ -6,7 +6,7 @@
  * Configurations run side by side (CPU time, not wall time, is what is compared).
  * Each figure is the quietest of five slices of the window (other load only adds CPU time): what
  * the code costs per tick in its first minute and a half. serve-steady.ts measures the mean over
- * minutes 3–9, which is what a machine pays once V8 has optimised the hot code.
+ * minutes 3–9, everything included, which is what a machine pays over a day.
  * The fakes are idle servers (the same answers every second, a GPU that does not move), so after
  * 10 s they are read every 5 s (monitor/idle-cadence.ts); "read every tick" is the same 1 GPU + 4 servers with that off
  * (HEADROOM_IDLE_READ_MS=0), which is what busy servers cost.
@@ -15,7 +15,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuBetween, hasProcfs, line, readCpu, serverKinds, sleep, startFakeBackends, startServe, type FakeUrls, type ServeSpec, type ServerKind } from './serve-harness';
+import { cpuBetween, fakeGpuSetup, fakeSmiLine, hasProcfs, line, readCpu, serverKinds, sleep, startFakeBackends, startServe, type FakeUrls, type ServeSpec, type ServerKind } from './serve-harness';
 
 const WARM_UP_MS = 15_000; // probes, first /api/show, JIT, and 10 s of unchanged readings
 const SLICES = 5;
@@ -51,15 +51,15 @@ export async function benchServeCost(): Promise<{ lines: string[] }> {
   // utilisation every second, used memory by a few MiB): its own state file, rewritten each second.
   const movingDir = join(dir, 'moving');
   mkdirSync(movingDir);
+  const movingState = fakeGpuSetup(movingDir, 1).state;
   running.push(startServe({ name: 'gpu1+servers4-moving', gpus: 1, servers: servers(fakes.urls, 4) }, movingDir));
   let step = 0;
   const mover = setInterval(() => {
     step++;
-    const used = 12000 + Math.round(Math.sin(step / 7) * 6);
-    const text = `0, GPU-bench-0, NVIDIA GeForce RTX 4090, 24564, ${used}, ${24564 - used - 300}, 300, ${30 + ((step * 7) % 20)}, ${50 + (step % 3)}, ${(150 + ((step * 13) % 40) / 3).toFixed(2)}, 595.71.05`;
+    const text = fakeSmiLine(0, { usedMiB: 12000 + Math.round(Math.sin(step / 7) * 6), utilPct: 30 + ((step * 7) % 20), tempC: 50 + (step % 3), powerW: 150 + ((step * 13) % 40) / 3 });
     // Whole or not at all: the fake nvidia-smi reads the file at each iteration.
-    writeFileSync(join(movingDir, 'smi-1.tmp'), `${text}\n`);
-    renameSync(join(movingDir, 'smi-1.tmp'), join(movingDir, 'smi-1'));
+    writeFileSync(`${movingState}.tmp`, `${text}\n`);
+    renameSync(`${movingState}.tmp`, movingState);
   }, 1000);
   const cost = new Map<string, { perTickMs: number; childrenPerTickMs: number; idlePct: number; precise: boolean }>();
   try {

@@ -39,6 +39,12 @@ export async function startFakeBackends(perKind = 1): Promise<{ urls: FakeUrls; 
   return { urls, child };
 }
 
+/** One `--query-gpu` line of the fake (an RTX 4090 of 24564 MiB, 300 MiB reserved), as the real tool prints it. */
+export function fakeSmiLine(index: number, o: { usedMiB?: number; utilPct?: number; tempC?: number; powerW?: number } = {}): string {
+  const used = o.usedMiB ?? 12000;
+  return `${index}, GPU-bench-${index}, NVIDIA GeForce RTX 4090, 24564, ${used}, ${24564 - used - 300}, 300, ${o.utilPct ?? 40}, ${o.tempC ?? 50}, ${(o.powerW ?? 150).toFixed(2)}, 595.71.05`;
+}
+
 /**
  * A folder with `nvidia-smi` (the scripted fake) for PATH, and a state file with `gpus` GPU
  * lines plus `<state>.apps` listing two LLM processes on GPU 0 (compute-apps format).
@@ -50,7 +56,7 @@ export function fakeGpuSetup(dir: string, gpus: number): { binDir: string; state
     symlinkSync(fakeSmi, join(binDir, 'nvidia-smi'));
   }
   const state = join(dir, `smi-${gpus}`);
-  const lines = Array.from({ length: gpus }, (_, i) => `${i}, GPU-bench-${i}, NVIDIA GeForce RTX 4090, 24564, 12000, 12264, 300, 40, 50, 150.00, 595.71.05`);
+  const lines = Array.from({ length: gpus }, (_, i) => fakeSmiLine(i));
   writeFileSync(state, `${lines.join('\n')}\n`);
   writeFileSync(`${state}.apps`, '48211, /usr/local/bin/ollama, 10010, GPU-bench-0\n48377, /usr/bin/python3, 1966, GPU-bench-0\n');
   return { binDir, state };

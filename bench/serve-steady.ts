@@ -3,9 +3,9 @@
  * quietest 15 s slice of its first 90 s, which is what the code costs per tick but not what a
  * machine pays over a day. Here the baseline (no sources) and 1 GPU + 4 servers run side by side
  * for minutes, and the figure is the MEAN of every 30 s slice of the window: everything the
- * process does is in it (V8 optimising functions that get hot only after minutes at one tick a
- * second, garbage collection as the hour of history in memory fills, reads of idle servers, the
- * compute-apps loop, housekeeping timers). Measured from outside, as serve-cost.ts does.
+ * process does is in it (garbage collection as the hour of history in memory fills, reads of idle
+ * servers, the compute-apps loop, housekeeping timers, and V8's compiles of functions that get
+ * hot only after minutes at one tick a second, where they are on: see src-main/cli/v8-tiering.ts). Measured from outside, as serve-cost.ts does.
  *   HEADROOM_BENCH_STEADY_MIN=N: an N-minute window (default 6; 2 with HEADROOM_BENCH_QUICK=1).
  *   The window starts after 3 minutes (1 with HEADROOM_BENCH_QUICK=1).
  */
@@ -33,10 +33,11 @@ export async function benchServeSteady(): Promise<{ lines: string[] }> {
   const base = startServe({ name: 'baseline', gpus: 0, servers: [] }, dir);
   const full = startServe({ name: 'gpu1+servers4', gpus: 1, servers: all }, dir);
   const above: number[] = [];
-  let rss = { start: NaN, end: NaN };
+  let rssStart = NaN;
+  let rssEnd = NaN;
   try {
     await sleep(warmUpMs);
-    rss.start = rssMb(full.child.pid!);
+    rssStart = rssMb(full.child.pid!);
     let before = [readCpu(base.child.pid!), readCpu(full.child.pid!)];
     for (let i = 0; i < (windowMin * 60_000) / SLICE_MS; i++) {
       await sleep(SLICE_MS);
@@ -45,7 +46,7 @@ export async function benchServeSteady(): Promise<{ lines: string[] }> {
       above.push(f.ownMs / (f.wallMs / 1000) - b.ownMs / (b.wallMs / 1000));
       before = after;
     }
-    rss = { ...rss, end: rssMb(full.child.pid!) };
+    rssEnd = rssMb(full.child.pid!);
   } finally {
     await Promise.allSettled([base.stop(), full.stop()]);
     fakes.child.kill('SIGTERM');
@@ -60,7 +61,7 @@ export async function benchServeSteady(): Promise<{ lines: string[] }> {
       `headroom serve, steady state: minutes ${from}–${from + windowMin} after start, 1 GPU + 4 servers beside the no-source baseline (/proc, mean of ${above.length} × 30 s slices; fakes)`,
       line('CPU per tick above baseline, 1 GPU + 4 servers, mean over the window', `${mean.toFixed(2)} ms`, '≤ 1 ms', mean <= 1),
       line('  (median / highest 30 s slice)', `${median.toFixed(2)} / ${sorted[sorted.length - 1]!.toFixed(2)} ms`, 'report', null),
-      line('  RSS at the start / end of the window', `${rss.start.toFixed(1)} / ${rss.end.toFixed(1)} MB`, 'report', null),
+      line('  RSS at the start / end of the window', `${rssStart.toFixed(1)} / ${rssEnd.toFixed(1)} MB`, 'report', null),
     ],
   };
 }

@@ -2,7 +2,6 @@
  * `headroom` command line: serve | status | help. Exit codes: 0 ok, 1 runtime failure,
  * 2 bad usage (one clear line on stderr).
  */
-import { limitTieringForServe } from './v8-tiering';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCore } from '../create-core';
@@ -10,6 +9,7 @@ import { isLoopback, startServer } from '../server/http';
 import { parseMonitorFlags, type MonitorFlags } from './args';
 import { applyConfig, readConfigFile, resolveConfigPath, type ServeConfig } from './config';
 import { createServiceLogger } from './service-logger';
+import { limitTieringForServe } from './v8-tiering';
 import { TOKEN_USAGE, tokenCommand } from './commands/token';
 import { commandLineOverrides, withSavedSettings } from './effective-flags';
 import { estimateCommand } from './commands/estimate';
